@@ -1,0 +1,85 @@
+//! Keychain backends behind one small trait, and how one is chosen.
+//!
+//! A backend stores one credential per server string, verbatim, and answers only exact server
+//! strings: the address rules of [`crate::registry`] are applied above it, in
+//! [`crate::protocol`], identically for every backend.
+
+use crate::secret::Secret;
+use std::fmt;
+
+/// One stored credential.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// The server string exactly as it was stored.
+    pub server_url: String,
+    pub username: String,
+    pub secret: Secret,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("server_url", &self.server_url)
+            .field("username", &self.username)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// A stored entry as `list` shows it: no secret.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Listed {
+    pub server_url: String,
+    pub username: String,
+}
+
+/// A keychain that holds Docker credentials.
+pub trait Backend {
+    /// The backend's name as used by `--backend` and `DOCKER_CREDENTIAL_KEYRING_BACKEND`.
+    fn name(&self) -> &'static str;
+
+    /// Every stored entry, without unlocking or decrypting any secret.
+    fn list(&self) -> Result<Vec<Listed>, Error>;
+
+    /// The credential stored under exactly `server_url`, if any.
+    fn get(&self, server_url: &str) -> Result<Option<Credential>, Error>;
+
+    /// Store `credential`, replacing everything stored under exactly its server string.
+    fn store(&self, credential: &Credential) -> Result<(), Error>;
+
+    /// Delete everything stored under exactly `server_url`; `Ok(false)` when nothing was there.
+    fn erase(&self, server_url: &str) -> Result<bool, Error>;
+}
+
+/// Why a backend could not do what was asked. The `Display` text is one line naming the cause
+/// and the fix; it never holds a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The named backend is not one we know.
+    #[error(
+        "unknown backend {name:?}: choose one of secret-service, keychain, wincred, pass, keyutils, file, auto"
+    )]
+    UnknownBackend { name: String },
+    /// The backend exists but cannot be used on this platform or build.
+    #[error("the {name} backend is not available here: {reason}")]
+    Unavailable { name: &'static str, reason: String },
+}
+
+impl Error {
+    /// A longer remedy for stderr, when one helps.
+    pub fn hint(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The environment variable that forces a backend.
+pub const BACKEND_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_BACKEND";
+
+/// Open the backend named `name`, or the one `DOCKER_CREDENTIAL_KEYRING_BACKEND` names.
+pub fn open(name: Option<&str>) -> Result<Box<dyn Backend>, Error> {
+    let env = std::env::var(BACKEND_ENV).ok();
+    let name = name.or(env.as_deref()).unwrap_or("auto");
+    Err(Error::UnknownBackend {
+        name: name.to_owned(),
+    })
+}

@@ -1,0 +1,132 @@
+//! The command line: the protocol actions docker runs, and the subcommands people run.
+//!
+//! The protocol actions (`store`, `get`, `erase`, `list`, `version`) are recognised before clap
+//! so that their usage and unknown-action lines stay byte-exact and the helper path stays
+//! cheap; everything else goes through clap. The same definition generates the man pages and
+//! shell completions.
+
+use crate::protocol::Action;
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+
+/// A Docker credential helper on the operating system's keychain, and a bridge that turns the
+/// stored credentials into Kubernetes pull secrets.
+#[derive(Debug, Parser)]
+#[command(
+    name = "docker-credential-keyring",
+    version,
+    disable_version_flag = true,
+    after_help = "Docker runs the protocol actions itself once ~/.docker/config.json says \
+                  \"credsStore\": \"keyring\". Exit status: 0 on success, 1 on any error \
+                  (the message is printed on stdout, as the protocol requires)."
+)]
+pub struct Cli {
+    /// The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub backend: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}
+    Store,
+    /// Print the credential for the server URL read from stdin, as JSON
+    Get,
+    /// Erase the credential for the server URL read from stdin
+    Erase,
+    /// Print every stored server with its username, as JSON (never reads a secret)
+    List,
+    /// Print the version
+    Version,
+}
+
+impl Command {
+    /// The protocol action this subcommand is, if it is one.
+    pub fn action(&self) -> Option<Action> {
+        Some(match self {
+            Command::Store => Action::Store,
+            Command::Get => Action::Get,
+            Command::Erase => Action::Erase,
+            Command::List => Action::List,
+            Command::Version => Action::Version,
+        })
+    }
+}
+
+/// What an argument vector asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// A protocol action, as docker runs it: exactly one argument.
+    Protocol(Action),
+    /// No argument, or a protocol action with extra arguments: print the usage line, exit 1.
+    Usage,
+    /// A single argument that is neither an action, a subcommand nor an option.
+    UnknownAction(String),
+    /// Anything else: parse with clap.
+    Cli,
+}
+
+/// Sort an argument vector (without the program name) into an [`Invocation`].
+pub fn classify(args: &[OsString]) -> Invocation {
+    let first = match args.first() {
+        None => return Invocation::Usage,
+        Some(a) => a.to_string_lossy(),
+    };
+    if let Some(action) = Action::from_arg(&first) {
+        return if args.len() == 1 {
+            Invocation::Protocol(action)
+        } else {
+            Invocation::Usage
+        };
+    }
+    let is_subcommand = || {
+        use clap::CommandFactory;
+        Cli::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == first || c.get_all_aliases().any(|a| a == first))
+    };
+    if args.len() == 1 && !first.starts_with('-') && first != "help" && !is_subcommand() {
+        return Invocation::UnknownAction(first.into_owned());
+    }
+    Invocation::Cli
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn classification() {
+        assert!(matches!(classify(&args(&[])), Invocation::Usage));
+        assert!(matches!(
+            classify(&args(&["get"])),
+            Invocation::Protocol(Action::Get)
+        ));
+        assert!(matches!(classify(&args(&["get", "x"])), Invocation::Usage));
+        assert!(matches!(
+            classify(&args(&["--version"])),
+            Invocation::Protocol(Action::Version)
+        ));
+        assert!(matches!(classify(&args(&["GET"])), Invocation::UnknownAction(a) if a == "GET"));
+        assert!(matches!(classify(&args(&["--help"])), Invocation::Cli));
+        assert!(matches!(classify(&args(&["help"])), Invocation::Cli));
+        assert!(matches!(
+            classify(&args(&["--backend", "pass", "get"])),
+            Invocation::Cli
+        ));
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,26 @@
+//! docker-credential-keyring: a Docker credential helper on the operating system's keychain,
+//! and a bridge that turns stored credentials into Kubernetes pull secrets.
+//!
+//! The binary (`src/main.rs`) only parses arguments and dispatches; every behaviour lives here,
+//! one module per concern:
+//!
+//! - [`protocol`]: the credential-helper wire protocol (stdin rules, Go-exact JSON, messages).
+//! - [`registry`]: which stored server address answers a query.
+//! - [`backend`]: the keychain backends behind one small trait, and how one is chosen.
+//! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
+//! - [`cli`]: the command-line definition (also used to generate man pages and completions).
+
+pub mod backend;
+pub mod cli;
+pub mod error;
+pub mod protocol;
+pub mod registry;
+pub mod secret;
+
+pub use error::{Error, Result};
+pub use secret::Secret;
+
+/// The name docker finds us by: `docker-credential-<suffix>`.
+pub const BINARY_NAME: &str = "docker-credential-keyring";
+/// The `credsStore` / `credHelpers` value that selects this helper.
+pub const HELPER_SUFFIX: &str = "keyring";

@@ -1,0 +1,53 @@
+//! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
+
+use clap::Parser;
+use docker_credential_keyring::cli::{Cli, Invocation, classify};
+use docker_credential_keyring::{Error, backend, protocol};
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    match classify(&args) {
+        Invocation::Usage => fail_line(&protocol::usage_line()),
+        Invocation::UnknownAction(arg) => fail_line(&protocol::unknown_action_line(&arg)),
+        Invocation::Protocol(action) => run_action(action, None),
+        Invocation::Cli => {
+            let cli = Cli::parse();
+            match cli.command.action() {
+                Some(action) => run_action(action, cli.backend.as_deref()),
+                None => unreachable!("every subcommand is dispatched above"),
+            }
+        }
+    }
+}
+
+fn run_action(action: protocol::Action, backend_name: Option<&str>) -> ExitCode {
+    let open = || backend::open(backend_name).map_err(Error::from);
+    let result = protocol::run(
+        action,
+        open,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+    );
+    report(result)
+}
+
+/// Errors are one line on stdout and exit status 1; a longer remedy goes to stderr.
+fn report(result: Result<(), Error>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Stdout(_)) => ExitCode::FAILURE,
+        Err(e) => {
+            if let Some(hint) = e.hint() {
+                let _ = writeln!(std::io::stderr(), "{hint}");
+            }
+            fail_line(&e.to_string())
+        }
+    }
+}
+
+fn fail_line(line: &str) -> ExitCode {
+    let _ = writeln!(std::io::stdout(), "{line}");
+    ExitCode::FAILURE
+}

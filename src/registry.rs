@@ -1,0 +1,567 @@
+//! Registry address matching: which stored server address answers a query.
+//!
+//! Clients ask for the same registry in different spellings: the docker CLI sends `host:port`,
+//! podman sends `docker.io`, crane sends `host/org/repo` first. The rules (protocol.md §7):
+//!
+//! 1. The exact string always wins.
+//! 2. Then an *equivalent form*: host compared case-insensitively, a trailing `/` ignored,
+//!    `:443` on https (and `:80` on http) the same as no port, a scheme-less address the same as
+//!    `https://` (and the same as `http://` only when no https form is stored). The Docker Hub
+//!    aliases `docker.io`, `index.docker.io`, `registry-1.docker.io` and
+//!    `https://index.docker.io/v1/` are one registry.
+//! 3. A query with a repository path (`host/org/repo`) falls back to the longest stored path
+//!    prefix (whole segments only), then to the bare host.
+//!
+//! Nothing ever matches across a host, a non-default port, or an explicit `http`/`https`
+//! boundary. Anything that does not parse as a plain `[scheme://]host[:port][/path]`
+//! (user info `a@b`, query strings, other schemes, odd characters) matches only itself.
+
+/// The canonical host every Docker Hub alias maps to.
+pub const DOCKER_HUB_HOST: &str = "docker.io";
+/// The key the docker CLI (and kubectl) use for Docker Hub.
+pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
+const DOCKER_HUB_ALIASES: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+
+/// The scheme an address was written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scheme {
+    /// No scheme: means https, or http when only that is stored.
+    Unspecified,
+    Https,
+    Http,
+}
+
+/// A parsed registry address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// The scheme as written.
+    pub scheme: Scheme,
+    /// Lowercased host (IPv6 literals keep their brackets); `docker.io` for every Hub alias.
+    pub host: String,
+    /// The port, `None` when absent or the scheme's default.
+    pub port: Option<u16>,
+    /// Non-empty path segments (a lone `v1`/`v2` API prefix removed).
+    pub path: Vec<String>,
+}
+
+impl Address {
+    /// Parse `[http[s]://]host[:port][/path]`; `None` for anything else.
+    pub fn parse(input: &str) -> Option<Address> {
+        let (scheme, rest) = split_scheme(input)?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, ""),
+        };
+        if authority.is_empty() || authority.contains('@') || path.contains(['?', '#', '@']) {
+            return None;
+        }
+        let (host, port) = split_host_port(authority)?;
+        let mut host = host.to_ascii_lowercase();
+        let default_port = match scheme {
+            Scheme::Http => 80,
+            Scheme::Https | Scheme::Unspecified => 443,
+        };
+        let port = port.filter(|&p| p != default_port);
+        let mut path: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if path
+            .iter()
+            .any(|s| s == "." || s == ".." || s.chars().any(char::is_whitespace))
+        {
+            return None;
+        }
+        let hub = port.is_none() && DOCKER_HUB_ALIASES.contains(&host.as_str());
+        if hub {
+            host = DOCKER_HUB_HOST.to_owned();
+            if path.first().is_some_and(|s| s == "v1" || s == "v2") {
+                path.remove(0);
+            }
+        } else if path.len() == 1 && (path[0] == "v1" || path[0] == "v2") {
+            path.clear();
+        }
+        Some(Address {
+            scheme,
+            host,
+            port,
+            path,
+        })
+    }
+
+    /// Whether this is Docker Hub.
+    pub fn is_docker_hub(&self) -> bool {
+        self.host == DOCKER_HUB_HOST && self.port.is_none()
+    }
+
+    /// `host[:port]`, lowercase, as the kubelet and the docker CLI key a registry.
+    pub fn host_port(&self) -> String {
+        match self.port {
+            Some(p) => format!("{}:{p}", self.host),
+            None => self.host.clone(),
+        }
+    }
+
+    fn same_host(&self, other: &Address) -> bool {
+        self.host == other.host && self.port == other.port
+    }
+
+    fn path_is_prefix_of(&self, other: &Address) -> bool {
+        other.path.starts_with(&self.path)
+    }
+}
+
+/// How a stored address's scheme relates to a query's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum SchemeFit {
+    /// Written the same way.
+    Same,
+    /// Scheme-less against https: the same registry.
+    Equivalent,
+    /// A scheme-less query against an `http://` entry: used only when nothing better exists.
+    HttpFallback,
+}
+
+fn scheme_fit(query: Scheme, stored: Scheme) -> Option<SchemeFit> {
+    use Scheme::*;
+    match (query, stored) {
+        (q, s) if q == s => Some(SchemeFit::Same),
+        (Unspecified, Https) | (Https, Unspecified) => Some(SchemeFit::Equivalent),
+        (Unspecified, Http) => Some(SchemeFit::HttpFallback),
+        _ => None,
+    }
+}
+
+fn split_scheme(input: &str) -> Option<(Scheme, &str)> {
+    match input.find("://") {
+        None => Some((Scheme::Unspecified, input)),
+        Some(i) => {
+            let scheme = &input[..i];
+            let rest = &input[i + 3..];
+            if scheme.eq_ignore_ascii_case("https") {
+                Some((Scheme::Https, rest))
+            } else if scheme.eq_ignore_ascii_case("http") {
+                Some((Scheme::Http, rest))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let end = v6.find(']')?;
+        let host = &authority[..end + 2];
+        let after = &v6[end + 1..];
+        if !v6[..end]
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return None;
+        }
+        match after {
+            "" => (host, None),
+            p => (host, Some(p.strip_prefix(':')?)),
+        }
+    } else {
+        let mut parts = authority.splitn(2, ':');
+        let host = parts.next()?;
+        let valid = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_';
+        if host.is_empty() || !host.chars().all(valid) {
+            return None;
+        }
+        (host, parts.next())
+    };
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok()?)
+        }
+        Some(_) => return None,
+    };
+    Some((host, port))
+}
+
+/// The stored address that answers `query` for `get`, by the rules in the module docs.
+pub fn resolve<'a>(query: &str, stored: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let stored: Vec<&'a str> = stored.into_iter().collect();
+    if let Some(exact) = stored.iter().find(|s| **s == query) {
+        return Some(exact);
+    }
+    let q = Address::parse(query)?;
+    let candidates: Vec<(&'a str, Address, SchemeFit)> = stored
+        .iter()
+        .filter_map(|s| {
+            let a = Address::parse(s)?;
+            let fit = scheme_fit(q.scheme, a.scheme)?;
+            (a.same_host(&q) && a.path_is_prefix_of(&q)).then_some((*s, a, fit))
+        })
+        .collect();
+    // An http entry answers a scheme-less query only when no https-equivalent entry exists.
+    let strong = candidates.iter().any(|c| c.2 != SchemeFit::HttpFallback);
+    candidates
+        .into_iter()
+        .filter(|c| !strong || c.2 != SchemeFit::HttpFallback)
+        .min_by(|a, b| {
+            b.1.path
+                .len()
+                .cmp(&a.1.path.len())
+                .then(a.2.cmp(&b.2))
+                .then(a.0.cmp(b.0))
+        })
+        .map(|c| c.0)
+}
+
+/// Every stored address that names the same registry *and path* as `query` (no prefix
+/// fallback): what `erase` removes when the exact string is not stored.
+pub fn equivalents<'a>(query: &str, stored: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let Some(q) = Address::parse(query) else {
+        return stored.into_iter().filter(|s| *s == query).collect();
+    };
+    let matches: Vec<(&'a str, SchemeFit)> = stored
+        .into_iter()
+        .filter_map(|s| {
+            let a = Address::parse(s)?;
+            let fit = scheme_fit(q.scheme, a.scheme)?;
+            (a.same_host(&q) && a.path == q.path).then_some((s, fit))
+        })
+        .collect();
+    let strong = matches.iter().any(|m| m.1 != SchemeFit::HttpFallback);
+    matches
+        .into_iter()
+        .filter(|m| !strong || m.1 != SchemeFit::HttpFallback)
+        .map(|m| m.0)
+        .collect()
+}
+
+/// Whether two addresses name the same registry and path (symmetric; http never equals https).
+pub fn same_registry(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (Address::parse(a), Address::parse(b)) {
+        (Some(x), Some(y)) => {
+            x.same_host(&y)
+                && x.path == y.path
+                && matches!(
+                    scheme_fit(x.scheme, y.scheme),
+                    Some(SchemeFit::Same | SchemeFit::Equivalent)
+                )
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (query, stored entries, expected answer)
+    const CASES: &[(&str, &[&str], Option<&str>)] = &[
+        // exact first, even when an equivalent form is stored too
+        (
+            "registry.example.com",
+            &["https://registry.example.com", "registry.example.com"],
+            Some("registry.example.com"),
+        ),
+        // scheme-less ≡ https
+        (
+            "registry.example.com",
+            &["https://registry.example.com"],
+            Some("https://registry.example.com"),
+        ),
+        (
+            "https://registry.example.com",
+            &["registry.example.com"],
+            Some("registry.example.com"),
+        ),
+        // scheme-less ≡ http only when only that is stored
+        (
+            "registry.example.com",
+            &["http://registry.example.com"],
+            Some("http://registry.example.com"),
+        ),
+        (
+            "registry.example.com",
+            &[
+                "http://registry.example.com",
+                "https://registry.example.com",
+            ],
+            Some("https://registry.example.com"),
+        ),
+        // explicit http/https never cross
+        (
+            "http://registry.example.com",
+            &["https://registry.example.com"],
+            None,
+        ),
+        (
+            "https://registry.example.com",
+            &["http://registry.example.com"],
+            None,
+        ),
+        (
+            "http://registry.example.com",
+            &["registry.example.com"],
+            None,
+        ),
+        // host case, trailing slash, default port
+        (
+            "REGISTRY.Example.COM",
+            &["registry.example.com"],
+            Some("registry.example.com"),
+        ),
+        (
+            "registry.example.com/",
+            &["https://registry.example.com"],
+            Some("https://registry.example.com"),
+        ),
+        (
+            "https://registry.example.com:443",
+            &["registry.example.com"],
+            Some("registry.example.com"),
+        ),
+        (
+            "registry.example.com",
+            &["https://registry.example.com:443/"],
+            Some("https://registry.example.com:443/"),
+        ),
+        (
+            "http://registry.example.com:80",
+            &["http://registry.example.com"],
+            Some("http://registry.example.com"),
+        ),
+        (
+            "https://registry.example.com/v2/",
+            &["registry.example.com"],
+            Some("registry.example.com"),
+        ),
+        // non-default ports never cross
+        ("registry.example.com:5000", &["registry.example.com"], None),
+        ("registry.example.com", &["registry.example.com:5000"], None),
+        (
+            "registry.example.com:5000",
+            &["registry.example.com:5001"],
+            None,
+        ),
+        (
+            "registry.example.com:5000",
+            &["https://registry.example.com:5000/"],
+            Some("https://registry.example.com:5000/"),
+        ),
+        (
+            "localhost:5000",
+            &["http://localhost:5000"],
+            Some("http://localhost:5000"),
+        ),
+        (
+            "[::1]:5000",
+            &["https://[::1]:5000"],
+            Some("https://[::1]:5000"),
+        ),
+        ("[::1]:5000", &["[::1]:5001"], None),
+        // Docker Hub aliases
+        (
+            "docker.io",
+            &["https://index.docker.io/v1/"],
+            Some("https://index.docker.io/v1/"),
+        ),
+        (
+            "index.docker.io",
+            &["https://index.docker.io/v1/"],
+            Some("https://index.docker.io/v1/"),
+        ),
+        (
+            "registry-1.docker.io",
+            &["https://index.docker.io/v1/"],
+            Some("https://index.docker.io/v1/"),
+        ),
+        (
+            "https://index.docker.io/v1/",
+            &["docker.io"],
+            Some("docker.io"),
+        ),
+        (
+            "docker.io/library/alpine",
+            &["https://index.docker.io/v1/"],
+            Some("https://index.docker.io/v1/"),
+        ),
+        (
+            "docker.io",
+            &["https://index.docker.io/v1/access-token"],
+            None,
+        ),
+        ("docker.io:5000", &["https://index.docker.io/v1/"], None),
+        // repository paths: longest stored prefix, then host
+        (
+            "registry.example.com/org/repo",
+            &["registry.example.com"],
+            Some("registry.example.com"),
+        ),
+        (
+            "registry.example.com/org/repo",
+            &["registry.example.com", "registry.example.com/org"],
+            Some("registry.example.com/org"),
+        ),
+        (
+            "registry.example.com/org/repo",
+            &["registry.example.com/org/repo", "registry.example.com/org"],
+            Some("registry.example.com/org/repo"),
+        ),
+        (
+            "registry.example.com/org/repo",
+            &["registry.example.com/other"],
+            None,
+        ),
+        (
+            "registry.example.com/organization/repo",
+            &["registry.example.com/org"],
+            None,
+        ),
+        ("registry.example.com", &["registry.example.com/org"], None),
+        (
+            "registry.example.com/org/repo",
+            &["https://registry.example.com/org/"],
+            Some("https://registry.example.com/org/"),
+        ),
+        // lookalikes: subdomains, suffixes, prefixes, user@host tricks
+        ("registry.example.com", &["evil.registry.example.com"], None),
+        ("evil.registry.example.com", &["registry.example.com"], None),
+        (
+            "registry.example.com",
+            &["registry.example.com.evil.com"],
+            None,
+        ),
+        (
+            "registry.example.com.evil.com",
+            &["registry.example.com"],
+            None,
+        ),
+        ("registry.example.comx", &["registry.example.com"], None),
+        ("xregistry.example.com", &["registry.example.com"], None),
+        (
+            "registry.example.com@evil.com",
+            &["registry.example.com"],
+            None,
+        ),
+        (
+            "https://registry.example.com@evil.com",
+            &["registry.example.com"],
+            None,
+        ),
+        (
+            "https://user@registry.example.com",
+            &["registry.example.com"],
+            None,
+        ),
+        (
+            "evil.com/registry.example.com",
+            &["registry.example.com"],
+            None,
+        ),
+        (
+            "registry.example.com",
+            &["evil.com/registry.example.com"],
+            None,
+        ),
+        (
+            "registry.example.com/../org",
+            &["registry.example.com"],
+            None,
+        ),
+        ("registry.example.com?x=1", &["registry.example.com"], None),
+        (
+            "ftp://registry.example.com",
+            &["registry.example.com"],
+            None,
+        ),
+        (
+            "registry.example.com:5000x",
+            &["registry.example.com"],
+            None,
+        ),
+        ("registry.example.com:", &["registry.example.com"], None),
+        ("", &["registry.example.com"], None),
+        ("registry example.com", &["registry"], None),
+        // opaque strings still match themselves exactly
+        ("weird key@x", &["weird key@x"], Some("weird key@x")),
+    ];
+
+    #[test]
+    fn resolve_table() {
+        for (query, stored, want) in CASES {
+            let got = resolve(query, stored.iter().copied());
+            assert_eq!(got, *want, "query {query:?} against {stored:?}");
+        }
+    }
+
+    #[test]
+    fn equivalents_ignore_path_fallback() {
+        let stored = [
+            "registry.example.com",
+            "https://registry.example.com/",
+            "registry.example.com/org",
+            "http://registry.example.com",
+        ];
+        assert_eq!(
+            equivalents("REGISTRY.example.com", stored),
+            vec!["registry.example.com", "https://registry.example.com/"]
+        );
+        assert_eq!(
+            equivalents("registry.example.com/org/repo", stored),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            equivalents("http://registry.example.com", stored),
+            vec!["http://registry.example.com"]
+        );
+        assert_eq!(
+            equivalents("docker.io", ["https://index.docker.io/v1/"]),
+            vec!["https://index.docker.io/v1/"]
+        );
+        assert_eq!(equivalents("a b", ["a b", "c"]), vec!["a b"]);
+    }
+
+    #[test]
+    fn same_registry_is_symmetric() {
+        let addrs = [
+            "registry.example.com",
+            "https://registry.example.com",
+            "http://registry.example.com",
+            "registry.example.com:443",
+            "registry.example.com:5000",
+            "docker.io",
+            "https://index.docker.io/v1/",
+            "index.docker.io",
+            "registry.example.com/org",
+            "REGISTRY.example.com/",
+            "x@y",
+        ];
+        for a in addrs {
+            for b in addrs {
+                assert_eq!(same_registry(a, b), same_registry(b, a), "{a} vs {b}");
+            }
+        }
+        assert!(same_registry("docker.io", "https://index.docker.io/v1/"));
+        assert!(!same_registry(
+            "http://registry.example.com",
+            "registry.example.com"
+        ));
+    }
+
+    #[test]
+    fn address_parts() {
+        let a = Address::parse("HTTPS://Registry.Example.com:5000/org/").unwrap();
+        assert_eq!(a.scheme, Scheme::Https);
+        assert_eq!(a.host_port(), "registry.example.com:5000");
+        assert_eq!(a.path, vec!["org"]);
+        assert!(
+            Address::parse("https://index.docker.io/v1/")
+                .unwrap()
+                .is_docker_hub()
+        );
+        assert!(!Address::parse("docker.io:5000").unwrap().is_docker_hub());
+    }
+}

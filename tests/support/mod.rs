@@ -1,0 +1,185 @@
+//! Shared test support: run the built binary as clients do, against a keychain fixture.
+//!
+//! Every integration test runs the real `docker-credential-keyring` binary with a clean
+//! environment (no inherited `DOCKER_CREDENTIAL_KEYRING_*`, D-Bus or keyring variables, a
+//! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_docker-credential-keyring"))
+}
+
+/// A keychain the binary can be pointed at, isolated for one test.
+pub trait Keyring {
+    /// The backend name (`--backend` / `DOCKER_CREDENTIAL_KEYRING_BACKEND`).
+    fn backend(&self) -> &'static str;
+    /// Environment variables that point the binary at this keychain.
+    fn env(&self) -> Vec<(OsString, OsString)>;
+}
+
+/// Variables a test must not inherit from the developer's session.
+const SCRUBBED: &[&str] = &[
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XDG_RUNTIME_DIR",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "PASSWORD_STORE_DIR",
+    "GNUPGHOME",
+    "DOCKER_CONFIG",
+    "KUBECONFIG",
+];
+
+/// A throw-away HOME with XDG directories inside.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("temp home"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// HOME, XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME under this directory.
+    pub fn env(&self) -> Vec<(OsString, OsString)> {
+        let p = self.path();
+        vec![
+            ("HOME".into(), p.into()),
+            ("XDG_CONFIG_HOME".into(), p.join(".config").into()),
+            ("XDG_DATA_HOME".into(), p.join(".local/share").into()),
+            ("XDG_CACHE_HOME".into(), p.join(".cache").into()),
+        ]
+    }
+}
+
+/// A finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// Assert success and return stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
+        &self.stdout
+    }
+
+    /// Assert the protocol's failure shape (exit 1, one line on stdout) and return the line.
+    #[track_caller]
+    pub fn fails(&self) -> &str {
+        assert_eq!(self.code, Some(1), "expected exit 1: {self:#?}");
+        assert!(
+            self.stdout.ends_with('\n') && self.stdout.matches('\n').count() == 1,
+            "expected exactly one line on stdout: {self:#?}"
+        );
+        self.stdout.trim_end_matches('\n')
+    }
+}
+
+impl From<(Output, Duration)> for Run {
+    fn from((o, elapsed): (Output, Duration)) -> Run {
+        Run {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            elapsed,
+        }
+    }
+}
+
+/// A command for the binary with a scrubbed environment plus `env`.
+pub fn command(env: &[(OsString, OsString)]) -> Command {
+    let mut cmd = Command::new(bin());
+    for (k, _) in std::env::vars_os() {
+        let k_str = k.to_string_lossy();
+        if k_str.starts_with("DOCKER_CREDENTIAL_KEYRING_") || SCRUBBED.contains(&k_str.as_ref()) {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    cmd
+}
+
+/// Run `cmd` feeding `stdin` (closed right after). A helper still running after 60 s is
+/// killed, so a hang fails the test instead of hanging the suite.
+pub fn run_command(mut cmd: Command, stdin: &[u8]) -> Run {
+    use std::io::Read;
+    let start = Instant::now();
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn the binary");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let reader = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = reader(Box::new(child.stdout.take().unwrap()));
+    let err = reader(Box::new(child.stderr.take().unwrap()));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the binary") {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            break child.wait().expect("reap the binary");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let elapsed = start.elapsed();
+    let _ = writer.join();
+    let output = Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    Run::from((output, elapsed))
+}
+
+/// Run the binary with `args` against `keyring`, feeding `stdin`.
+pub fn helper(keyring: &dyn Keyring, args: &[&str], stdin: &str) -> Run {
+    helper_bytes(keyring, args, stdin.as_bytes())
+}
+
+/// Like [`helper`] with raw bytes on stdin.
+pub fn helper_bytes(keyring: &dyn Keyring, args: &[&str], stdin: &[u8]) -> Run {
+    let mut env = keyring.env();
+    env.push(("DOCKER_CREDENTIAL_KEYRING_BACKEND".into(), keyring.backend().into()));
+    let mut cmd = command(&env);
+    cmd.args(args);
+    run_command(cmd, stdin)
+}
+
+/// `store` a credential through the binary and assert it worked.
+#[track_caller]
+pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) {
+    let payload = serde_json::json!({"ServerURL": server, "Username": username, "Secret": secret});
+    helper(keyring, &["store"], &payload.to_string()).ok();
+}
