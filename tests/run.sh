@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs the Debian/Ubuntu packages the integration
+# tests drive (real gnome-keyring, dbus, pass, gpg, keyutils, Docker's Go helpers, docker CLI,
+# kubectl, docker-py), then formatting, lints, and every test against the built binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests need (one per line, with why).
+PACKAGES=(
+  dbus                              # a private session bus per test
+  gnome-keyring                     # the real Secret Service
+  libdbus-1-dev pkg-config          # libdbus for the secret-service backend
+  golang-docker-credential-helpers  # docker-credential-secretservice / -pass, for interop
+  pass gnupg                        # the pass backend and its interop
+  keyutils                          # keyctl, to inspect the kernel keyring
+  python3                           # docker-py client tests
+)
+
+need_install=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_install+=("$p")
+done
+if ((${#need_install[@]})); then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "tests/run.sh: no Rust toolchain: install one with https://rustup.rs, then run this again" >&2
+  exit 1
+fi
+
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo test --all-targets
