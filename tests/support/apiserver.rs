@@ -381,6 +381,11 @@ impl ApiServer {
         self.lock().faults.push(fault);
     }
 
+    /// Remove every injected fault.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
     /// Before each of the next `times` writes (PUT, PATCH, DELETE) of this object, another
     /// client changes it with `change` (manager [`CONCURRENT_MANAGER`], new resourceVersion).
     pub fn concurrent_writer(
@@ -537,6 +542,32 @@ impl ApiServer {
 
     pub fn clear_requests(&self) {
         self.lock().requests.clear();
+    }
+
+    /// One request over plain HTTP with the default token, as a bare client would send it:
+    /// the status and the body, byte for byte. (Plain-HTTP servers only.)
+    pub fn call(&self, method: &str, path: &str, content_type: &str, body: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        assert!(self.ca_pem.is_none(), "ApiServer::call speaks plain HTTP");
+        let mut s = std::net::TcpStream::connect(self.listener.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {DEFAULT_TOKEN}\r\nUser-Agent: raw-test-client/1.0\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.listener.addr,
+            body.len()
+        );
+        if !content_type.is_empty() {
+            req.push_str(&format!("Content-Type: {content_type}\r\n"));
+        }
+        req.push_str("\r\n");
+        req.push_str(body);
+        s.write_all(req.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+        let code = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (code, body.to_string())
     }
 }
 
@@ -744,7 +775,7 @@ fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http::Reply {
         Some(FaultKind::InternalError) => {
             record(500);
             let e = status::internal("injected fault");
-            return http::Reply::Respond(http::Response::json(500, e.body));
+            return http::Reply::Respond(http::Response::json(500, status::go_escape(&e.body)));
         }
         Some(FaultKind::Slow(d)) => std::thread::sleep(d),
         None => {}
@@ -766,7 +797,7 @@ fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http::Reply {
         Err(e) => (e.code, e.body),
     };
     record(code);
-    http::Reply::Respond(http::Response::json(code, body))
+    http::Reply::Respond(http::Response::json(code, status::go_escape(&body)))
 }
 
 struct Call<'a> {

@@ -6,6 +6,23 @@ pub fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
 
+/// Go's `encoding/json` escapes `<`, `>`, `&`, U+2028 and U+2029 in strings; in JSON text
+/// these characters only occur inside strings, so escaping the whole text is exact.
+pub fn go_escape(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// An API error: the HTTP status and its `Status` body.
 #[derive(Debug, Clone)]
 pub struct ApiError {
