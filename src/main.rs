@@ -1,8 +1,8 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
 use clap::Parser;
-use docker_credential_keyring::cli::{Cli, Invocation, classify};
-use docker_credential_keyring::{Error, backend, protocol};
+use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
+use docker_credential_keyring::{Error, backend, protocol, push};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -14,9 +14,10 @@ fn main() -> ExitCode {
         Invocation::Protocol(action) => run_action(action, None),
         Invocation::Cli => {
             let cli = Cli::parse();
-            match cli.command.action() {
-                Some(action) => run_action(action, cli.backend.as_deref()),
-                None => unreachable!("every subcommand is dispatched above"),
+            match (cli.command.action(), &cli.command) {
+                (Some(action), _) => run_action(action, cli.backend.as_deref()),
+                (None, Command::Push(args)) => report_push(push::run(args, cli.backend.as_deref())),
+                (None, _) => unreachable!("every subcommand is dispatched above"),
             }
         }
     }
@@ -38,6 +39,21 @@ fn report(result: Result<(), Error>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Stdout(_)) => ExitCode::FAILURE,
+        Err(e) => {
+            if let Some(hint) = e.hint() {
+                let _ = writeln!(std::io::stderr(), "{hint}");
+            }
+            fail_line(&e.to_string())
+        }
+    }
+}
+
+/// `push` printed its own per-target lines; a refusal before any target is one line on stdout,
+/// like every other error of the binary, with a longer remedy on stderr.
+fn report_push(result: Result<push::Outcome, push::Error>) -> ExitCode {
+    match result {
+        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
+        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
         Err(e) => {
             if let Some(hint) = e.hint() {
                 let _ = writeln!(std::io::stderr(), "{hint}");
