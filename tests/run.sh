@@ -14,6 +14,7 @@ PACKAGES=(
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
   python3                           # docker-py client tests
+  python3-yaml                      # push -o yaml is parsed back by a YAML 1.1 reader
 )
 
 need_install=()

@@ -34,7 +34,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
     let read = |p: &Path| {
         Kubeconfig::read_from(p).map_err(|e| Error::Read {
             path: p.to_owned(),
-            reason: e.to_string(),
+            reason: one_line(&e.to_string()),
         })
     };
     if let Some(path) = explicit {
@@ -66,6 +66,11 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
         }
     }
     Ok(None)
+}
+
+/// The first line of a (possibly multi-line, snippet-rendering) parser message.
+fn one_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
 fn known_contexts(config: &Kubeconfig) -> String {
