@@ -211,7 +211,11 @@ fn chain(e: &dyn std::error::Error) -> String {
         }
         cur = s.source();
     }
-    parts.join(": ").replace('\n', " ")
+    let text = parts.join(": ").replace('\n', " ");
+    // kube's variant names add nothing for a person.
+    ["ServiceError: ", "HyperError: ", "Error: "]
+        .iter()
+        .fold(text, |t, p| t.strip_prefix(p).map(str::to_owned).unwrap_or(t))
 }
 
 impl Job<'_> {
@@ -577,7 +581,7 @@ fn same_content(a: &KubeSecret, b: &KubeSecret) -> bool {
 }
 
 fn shorten(text: &str) -> String {
-    let one_line = text.replace(['\n', '\r'], " ");
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match one_line.char_indices().nth(120) {
         Some((i, _)) => format!("{}…", &one_line[..i]),
         None => one_line,
