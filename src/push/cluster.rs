@@ -130,11 +130,15 @@ async fn connect(config: Option<&Kubeconfig>, name: &str, timeout: Duration) -> 
             } else {
                 kubeconfig::default_namespace(config, name)
             };
-            let client = Client::try_from(cfg).map_err(|e| {
-                format!(
+            let client = Client::try_from(cfg).map_err(|e| match e {
+                kube::Error::Auth(_) => format!(
+                    "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
+                    chain(&e)
+                ),
+                _ => format!(
                     "cannot set up a client for context {name:?} ({server}): {}",
                     chain(&e)
-                )
+                ),
             });
             Context {
                 name: name.to_owned(),
@@ -190,6 +194,14 @@ impl Failure {
         self.code() == Some(404) && self.is_status()
     }
 
+    /// 403 because the namespace is being deleted.
+    fn is_terminating(&self) -> bool {
+        self.code() == Some(403)
+            && self
+                .status()
+                .is_some_and(|s| s.message.contains("being terminated"))
+    }
+
     /// 404 because the namespace does not exist.
     fn is_namespace_missing(&self) -> bool {
         self.is_not_found()
@@ -215,7 +227,9 @@ fn chain(e: &dyn std::error::Error) -> String {
     // kube's variant names add nothing for a person.
     ["ServiceError: ", "HyperError: ", "Error: "]
         .iter()
-        .fold(text, |t, p| t.strip_prefix(p).map(str::to_owned).unwrap_or(t))
+        .fold(text, |t, p| {
+            t.strip_prefix(p).map(str::to_owned).unwrap_or(t)
+        })
 }
 
 impl Job<'_> {
@@ -253,7 +267,7 @@ impl Job<'_> {
                     401 => format!(
                         "the API server {server} rejected the credentials of context {name:?} (401 Unauthorized): log in to the cluster again or renew the token (check with `kubectl --context {name} auth whoami`)"
                     ),
-                    403 if msg.contains("being terminated") => format!(
+                    403 if f.is_terminating() => format!(
                         "namespace {ns} is being deleted (terminating) in context {name:?}: wait until it is gone and push again, or choose another namespace"
                     ),
                     403 if !plain => format!(
@@ -380,10 +394,15 @@ impl Job<'_> {
         let name = &self.args.name;
         let manifest = payload.manifest(name, Some(ns));
         let explain = |what: &str, f: &Failure| self.explain(ctx, ns, what, f);
-        let mut before = self
-            .call(secrets.get_opt(name))
-            .await
-            .map_err(|f| explain("reading the secret", &f))?;
+        // Reading first tells created from updated; a role that may apply but not read still
+        // gets its secret, reported without that distinction.
+        let (mut before, readable) = match self.call(secrets.get_opt(name)).await {
+            Ok(b) => (b, true),
+            Err(f) if f.code() == Some(403) && f.is_status() && !f.is_terminating() => {
+                (None, false)
+            }
+            Err(f) => return Err(explain("reading the secret", &f)),
+        };
         let mut recreated = false;
         if let Some(existing) = &before {
             let other_type = existing.type_.as_deref().unwrap_or("Opaque") != SECRET_TYPE;
@@ -457,6 +476,9 @@ impl Job<'_> {
         };
         let word = match &before {
             _ if recreated => "updated (deleted and recreated)",
+            None if !readable => {
+                "applied (created or updated: RBAC allows no get on secrets to tell which)"
+            }
             None => "created",
             Some(b) if self.server_dry_run => {
                 if same_content(b, &after) {
@@ -585,5 +607,131 @@ fn shorten(text: &str) -> String {
     match one_line.char_indices().nth(120) {
         Some((i, _)) => format!("{}…", &one_line[..i]),
         None => one_line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn status(code: u16, reason: &str, message: &str, kind: Option<&str>) -> Failure {
+        let mut s = kube::core::Status::failure(message, reason).with_code(code);
+        if let Some(kind) = kind {
+            s.details = serde_json::from_value(serde_json::json!({ "kind": kind })).unwrap();
+        }
+        Failure::Kube(kube::Error::Api(s.boxed()))
+    }
+
+    fn explain(args: &[&str], f: &Failure) -> String {
+        let cli = crate::cli::Cli::try_parse_from(args).unwrap();
+        let crate::cli::Command::Push(args) = cli.command else {
+            panic!("push")
+        };
+        let payload = Payload::build(vec![crate::backend::Credential {
+            server_url: "r.io".into(),
+            username: "alice".into(),
+            secret: crate::Secret::new("hunter2-secret".into()),
+        }])
+        .unwrap();
+        let job = Job {
+            args: &args,
+            payload: Some(&payload),
+            timeout: Duration::from_secs(7),
+            server_dry_run: false,
+        };
+        let ctx = Context {
+            name: "dev".into(),
+            server: "https://k.example:6443/".into(),
+            client: Err("unused".into()),
+            default_namespace: "default".into(),
+        };
+        job.explain(&ctx, "team", "applying the secret", f)
+    }
+
+    const PUSH: &[&str] = &["x", "push", "r.io"];
+
+    #[test]
+    fn statuses_in_plain_language() {
+        let e = explain(PUSH, &status(401, "Unauthorized", "Unauthorized", None));
+        assert!(
+            e.contains("credentials of context \"dev\"") && e.contains("401"),
+            "{e}"
+        );
+        let e = explain(
+            PUSH,
+            &status(
+                403,
+                "Forbidden",
+                "secrets \"regcred\" is forbidden: User \"bob\" cannot patch resource \"secrets\" in API group \"\" in the namespace \"team\"",
+                Some("secrets"),
+            ),
+        );
+        assert!(
+            e.contains("cannot patch resource") && e.contains("RBAC"),
+            "{e}"
+        );
+        let e = explain(
+            PUSH,
+            &status(
+                403,
+                "Forbidden",
+                "secrets \"regcred\" is forbidden: unable to create new content in namespace team because it is being terminated",
+                Some("secrets"),
+            ),
+        );
+        assert!(e.contains("terminating"), "{e}");
+        let missing = status(
+            404,
+            "NotFound",
+            "namespaces \"team\" not found",
+            Some("namespaces"),
+        );
+        assert!(missing.is_namespace_missing());
+        assert!(explain(PUSH, &missing).contains("--create-namespace"));
+        let plain = status(
+            404,
+            "Failed to parse error data",
+            "404 page not found",
+            None,
+        );
+        assert!(!plain.is_not_found() && !plain.is_namespace_missing());
+        let e = explain(PUSH, &plain);
+        assert!(
+            e.contains("without a Kubernetes status") && e.contains("404 page not found"),
+            "{e}"
+        );
+        let e = explain(
+            PUSH,
+            &status(
+                422,
+                "Invalid",
+                "Secret \"regcred\" is invalid: type: field is immutable",
+                None,
+            ),
+        );
+        assert!(e.contains("--replace"), "{e}");
+        let e = explain(PUSH, &Failure::Timeout);
+        assert!(
+            e.contains("within 7s") && e.contains("https://k.example:6443/"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn server_messages_are_scrubbed() {
+        let e = explain(
+            PUSH,
+            &status(
+                500,
+                "InternalError",
+                "oops hunter2-secret YWxpY2U6aHVudGVyMi1zZWNyZXQ=",
+                None,
+            ),
+        );
+        assert!(
+            !e.contains("hunter2") && !e.contains("YWxpY2U6aHVudGVyMi1zZWNyZXQ="),
+            "{e}"
+        );
     }
 }
