@@ -39,6 +39,9 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
 
+# A short fuzz smoke run of every target (the long runs: fuzz/run.sh with no argument).
+./fuzz/run.sh "${FUZZ_SECONDS:-10}"
+
 if ((with_package)); then
   DOCKER_CONFIG=$(mktemp -d) ./packaging/install.sh --no-setup
   ./packaging/smoke-test.sh
