@@ -14,6 +14,7 @@ pub mod backend;
 pub mod cli;
 pub mod completions;
 pub mod error;
+pub mod hardening;
 pub mod man;
 pub mod protocol;
 pub mod registry;

@@ -2,11 +2,12 @@
 
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
-use docker_credential_keyring::{Error, backend, completions, man, protocol};
+use docker_credential_keyring::{Error, backend, completions, hardening, man, protocol};
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    hardening::protect_process();
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     match classify(&args) {
         Invocation::Usage => fail_line(&protocol::usage_line()),
