@@ -337,6 +337,121 @@ fn secrets_never_reach_stderr(k: &dyn Keyring) {
     assert!(!runs[0].stdout.contains(canary) && !runs[2].stdout.contains(canary));
 }
 
+/// Run `jobs` helpers at once (one thread each, all released together).
+fn at_once(jobs: Vec<(Vec<&'static str>, String)>, k: &dyn Keyring) -> Vec<support::Run> {
+    let barrier = std::sync::Barrier::new(jobs.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|(args, input)| {
+                let cmd = support::helper_command(k, args);
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    barrier.wait();
+                    support::run_command(cmd, input.as_bytes())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn store_payload(server: &str, user: &str, secret: &str) -> String {
+    serde_json::json!({"ServerURL": server, "Username": user, "Secret": secret}).to_string()
+}
+
+/// Secrets are `pw-<user>`, so a (username, secret) pair that does not match is corruption.
+fn assert_consistent(k: &dyn Keyring, server: &str) -> Option<String> {
+    let r = helper(k, &["get"], server);
+    if r.code == Some(1) && r.stdout.trim() == NOT_FOUND {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
+    let user = v["Username"].as_str().unwrap().to_owned();
+    assert_eq!(v["Secret"], format!("pw-{user}"), "torn entry for {server}");
+    Some(user)
+}
+
+fn concurrent_helpers_lose_nothing(k: &dyn Keyring) {
+    for j in 0..8 {
+        store(
+            k,
+            &format!("gone{j}.example.com"),
+            &format!("g{j}"),
+            &format!("pw-g{j}"),
+        );
+        store(
+            k,
+            &format!("kept{j}.example.com"),
+            &format!("k{j}"),
+            &format!("pw-k{j}"),
+        );
+    }
+    let mut jobs = Vec::new();
+    for i in 0..40 {
+        let server = format!("s{}.example.com", i % 10);
+        let user = format!("u{i}");
+        jobs.push((
+            vec!["store"],
+            store_payload(&server, &user, &format!("pw-{user}")),
+        ));
+    }
+    for j in 0..8 {
+        jobs.push((vec!["erase"], format!("gone{j}.example.com")));
+        jobs.push((vec!["get"], format!("kept{j}.example.com")));
+    }
+    for i in 0..8 {
+        jobs.push((vec!["get"], format!("s{i}.example.com")));
+    }
+    assert_eq!(jobs.len(), 64);
+    let runs = at_once(jobs, k);
+    for r in &runs[..56] {
+        assert_eq!(r.code, Some(0), "{r:?}");
+    }
+    for r in &runs[56..] {
+        assert!(r.code == Some(0) || r.stdout.trim() == NOT_FOUND, "{r:?}");
+    }
+    let listed = list_json(k);
+    let map = listed.as_object().unwrap();
+    assert_eq!(map.len(), 18, "10 stored + 8 kept, no duplicates: {listed}");
+    for i in 0..10 {
+        let server = format!("s{i}.example.com");
+        let user = assert_consistent(k, &server).expect("stored entry lost");
+        assert_eq!(map[&server], user.as_str());
+        assert_eq!(
+            user[1..].parse::<usize>().unwrap() % 10,
+            i,
+            "{user} under {server}"
+        );
+    }
+    for j in 0..8 {
+        assert_eq!(assert_consistent(k, &format!("gone{j}.example.com")), None);
+        assert_eq!(
+            assert_consistent(k, &format!("kept{j}.example.com")),
+            Some(format!("k{j}"))
+        );
+    }
+}
+
+fn concurrent_stores_to_one_server_leave_one(k: &dyn Keyring) {
+    let jobs = (0..16)
+        .map(|i| {
+            let user = format!("u{i}");
+            (
+                vec!["store"],
+                store_payload("https://one.example.com", &user, &format!("pw-{user}")),
+            )
+        })
+        .collect();
+    for r in at_once(jobs, k) {
+        r.ok();
+    }
+    let listed = list_json(k);
+    assert_eq!(listed.as_object().unwrap().len(), 1, "{listed}");
+    let user = assert_consistent(k, "https://one.example.com").expect("entry lost");
+    assert_eq!(listed["https://one.example.com"], user.as_str());
+}
+
 /// Instantiate every case for one backend fixture.
 macro_rules! cases {
     ($($case:ident),* $(,)?) => {
@@ -384,6 +499,8 @@ macro_rules! protocol_suite {
                     bad_json_is_refused_without_echo,
                     invalid_utf8_query_is_handled,
                     secrets_never_reach_stderr,
+                    concurrent_helpers_lose_nothing,
+                    concurrent_stores_to_one_server_leave_one,
                 );
             }
         )*
