@@ -42,6 +42,17 @@ pub enum Command {
     List,
     /// Print the version
     Version,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages into DIR (used to refresh man/)
+    #[command(hide = true)]
+    Man {
+        /// Output directory
+        dir: std::path::PathBuf,
+    },
     /// Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)
     Push(PushArgs),
 }
@@ -55,7 +66,7 @@ impl Command {
             Command::Erase => Action::Erase,
             Command::List => Action::List,
             Command::Version => Action::Version,
-            Command::Push(_) => return None,
+            _ => return None,
         })
     }
 }

@@ -10,11 +10,14 @@
 //! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
 //! - [`push`]: stored credentials to Kubernetes pull secrets (`push` only: the helper path
 //!   never starts its async runtime or kube client).
-//! - [`cli`]: the command-line definition (also used to generate man pages and completions).
+//! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
 
 pub mod backend;
 pub mod cli;
+pub mod completions;
 pub mod error;
+pub mod hardening;
+pub mod man;
 pub mod protocol;
 pub mod push;
 pub mod registry;
