@@ -9,34 +9,9 @@ mod support;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
-use std::ffi::OsString;
 use std::process::Command;
-use support::{Home, Keyring, helper, store};
-
-/// The encrypted file backend in a throw-away HOME: needs nothing but the binary.
-struct FileKeyring {
-    home: Home,
-}
-
-impl FileKeyring {
-    fn new() -> FileKeyring {
-        FileKeyring { home: Home::new() }
-    }
-}
-
-impl Keyring for FileKeyring {
-    fn backend(&self) -> &'static str {
-        "file"
-    }
-    fn env(&self) -> Vec<(OsString, OsString)> {
-        let mut env = self.home.env();
-        env.push((
-            "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE".into(),
-            "golden-test-passphrase".into(),
-        ));
-        env
-    }
-}
+use support::secret_service::{SecretServiceFixture, fixture};
+use support::{Home, helper, store};
 
 /// kubectl's Secret for one credential, offline.
 fn kubectl_secret(server: Option<&str>, username: &str, password: &str) -> Vec<u8> {
@@ -69,7 +44,7 @@ fn decoded(secret: &Value) -> Vec<u8> {
 }
 
 /// Our Secret for `registries`, via `push --dry-run -o json -n ns`.
-fn our_secret(keyring: &FileKeyring, registries: &[&str]) -> Value {
+fn our_secret(keyring: &SecretServiceFixture, registries: &[&str]) -> Value {
     let mut args = vec!["push"];
     args.extend_from_slice(registries);
     args.extend_from_slice(&["--dry-run", "-o", "json", "-n", "golden"]);
@@ -87,7 +62,7 @@ fn our_secret(keyring: &FileKeyring, registries: &[&str]) -> Value {
 /// One credential stored under `stored`, pushed as `query`, against kubectl with `server`.
 #[track_caller]
 fn golden_one(stored: &str, query: &str, kubectl_server: Option<&str>, user: &str, pw: &str) {
-    let k = FileKeyring::new();
+    let k = fixture();
     store(&k, stored, user, pw);
     let ours = decoded(&our_secret(&k, &[query]));
     let theirs = kubectl_secret(kubectl_server, user, pw);
@@ -148,7 +123,7 @@ fn docker_hub_is_kubectl_identical() {
 
 #[test]
 fn uppercase_and_scheme_become_the_kubelet_key() {
-    let k = FileKeyring::new();
+    let k = fixture();
     store(&k, "https://Registry.Example.COM/v2/", "alice", "pw");
     let ours = decoded(&our_secret(&k, &["registry.example.com"]));
     assert_eq!(
@@ -159,7 +134,7 @@ fn uppercase_and_scheme_become_the_kubelet_key() {
 
 #[test]
 fn several_registries_are_kubectl_entries_side_by_side() {
-    let k = FileKeyring::new();
+    let k = fixture();
     let creds = [
         ("https://index.docker.io/v1/", None, "hubuser", "hub<pw>&"),
         ("ghcr.io", Some("ghcr.io"), "octo", "ghp_ü✓"),
@@ -213,7 +188,7 @@ fn several_registries_are_kubectl_entries_side_by_side() {
 
 #[test]
 fn all_pushes_every_usable_entry_and_skips_tokens() {
-    let k = FileKeyring::new();
+    let k = fixture();
     store(&k, "ghcr.io", "octo", "pw1");
     store(&k, "tokens.example.com", "<token>", "identity-token-value");
     let run = helper(
@@ -231,7 +206,7 @@ fn all_pushes_every_usable_entry_and_skips_tokens() {
 
 #[test]
 fn several_namespaces_print_a_v1_list_and_yaml_parses() {
-    let k = FileKeyring::new();
+    let k = fixture();
     store(&k, "ghcr.io", "octo", "pw1");
     let run = helper(
         &k,
@@ -285,7 +260,7 @@ fn several_namespaces_print_a_v1_list_and_yaml_parses() {
 
 #[test]
 fn client_dry_run_reads_no_kubeconfig_when_namespaces_are_given() {
-    let k = FileKeyring::new();
+    let k = fixture();
     store(&k, "ghcr.io", "octo", "pw1");
     let garbage = k.home.path().join("garbage-kubeconfig");
     std::fs::write(&garbage, "{{{ not yaml").unwrap();
@@ -328,7 +303,7 @@ fn client_dry_run_reads_no_kubeconfig_when_namespaces_are_given() {
 
 #[test]
 fn client_dry_run_uses_the_contexts_namespace() {
-    let k = FileKeyring::new();
+    let k = fixture();
     store(&k, "ghcr.io", "octo", "pw1");
     let kc = k.home.path().join("kubeconfig");
     std::fs::write(
@@ -393,7 +368,7 @@ fn client_dry_run_uses_the_contexts_namespace() {
 
 /// A refusal: exit 1, one line on stdout containing `expect`, no secret anywhere.
 #[track_caller]
-fn refused(k: &FileKeyring, args: &[&str], expect: &str, secrets: &[&str]) {
+fn refused(k: &SecretServiceFixture, args: &[&str], expect: &str, secrets: &[&str]) {
     let run = helper(k, args, "");
     let line = run.fails();
     assert!(line.contains(expect), "expected {expect:?} in {run:?}");
@@ -407,7 +382,7 @@ fn refused(k: &FileKeyring, args: &[&str], expect: &str, secrets: &[&str]) {
 
 #[test]
 fn refusals_before_anything_is_sent() {
-    let k = FileKeyring::new();
+    let k = fixture();
     store(&k, "tokens.example.com", "<token>", "identity-token-value");
     store(&k, "colon.example.com", "team:bot", "colon-secret");
     store(&k, "ghcr.io", "octo", "ghcr-secret");
@@ -475,7 +450,7 @@ fn refusals_before_anything_is_sent() {
 
 #[test]
 fn more_than_one_mebibyte_is_refused() {
-    let k = FileKeyring::new();
+    let k = fixture();
     let big = "b".repeat(800 * 1024);
     store(&k, "big.example.com", "alice", &big);
     let run = helper(
@@ -498,7 +473,7 @@ fn more_than_one_mebibyte_is_refused() {
 
 #[test]
 fn usage_errors_are_clap_errors() {
-    let k = FileKeyring::new();
+    let k = fixture();
     // Neither a registry nor --all.
     let run = helper(&k, &["push", "-n", "x"], "");
     assert_eq!(run.code, Some(2), "{run:?}");

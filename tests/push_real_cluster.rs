@@ -9,28 +9,10 @@
 
 mod support;
 
-use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
-use support::{Home, Keyring, helper, store};
-
-struct FileKeyring {
-    home: Home,
-}
-
-impl Keyring for FileKeyring {
-    fn backend(&self) -> &'static str {
-        "file"
-    }
-    fn env(&self) -> Vec<(OsString, OsString)> {
-        let mut env = self.home.env();
-        env.push((
-            "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE".into(),
-            "real-cluster-test".into(),
-        ));
-        env
-    }
-}
+use support::secret_service::fixture;
+use support::{helper, store};
 
 fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
     let out = Command::new("kubectl")
@@ -64,7 +46,7 @@ fn push_to_a_real_cluster() {
     let kcs = kc.to_str().unwrap();
     let ns = format!("dck-test-{}", std::process::id());
     let _cleanup = Cleanup(kc, ns.clone());
-    let k = FileKeyring { home: Home::new() };
+    let k = fixture();
     store(&k, "ghcr.io", "octo", "real-cluster-pw-1");
     store(
         &k,
