@@ -1,0 +1,76 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_docker_credential_keyring_global_optspecs
+    string join \n backend= h/help
+end
+
+function __fish_docker_credential_keyring_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_docker_credential_keyring_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_docker_credential_keyring_using_subcommand
+    set -l cmd (__fish_docker_credential_keyring_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "store" -d 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "get" -d 'Print the credential for the server URL read from stdin, as JSON'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "erase" -d 'Erase the credential for the server URL read from stdin'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "list" -d 'Print every stored server with its username, as JSON (never reads a secret)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "version" -d 'Print the version'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "man" -d 'Write the man pages into DIR (used to refresh man/)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "push" -d 'Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand man" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand man" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s n -l namespace -d 'Target namespace (repeatable; default: the context\'s namespace)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l context -d 'Kubeconfig context (repeatable; default: the current context)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l kubeconfig -d 'Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' -r -F
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l name -d 'Name of the Secret' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l service-account -d 'Add the secret to this service account\'s imagePullSecrets (repeatable)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l dry-run -d 'client: contact no cluster, print what would be applied; server: validate on the server without persisting' -r -f -a "client\t'No cluster contact at all'
+server\t'The API server validates and answers without persisting'"
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s o -l output -d 'With --dry-run: print the manifests for `kubectl apply -f -`' -r -f -a "json\t''
+yaml\t''"
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l request-timeout -d 'Seconds to wait for each API request' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l all -d 'Push every credential in the keychain'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l create-namespace -d 'Create a missing namespace'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l replace -d 'Delete and recreate a secret that cannot be updated (another type, or immutable)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l delete -d 'Delete the secret (only if push made it) and remove it from the --service-account lists'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "store" -d 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "get" -d 'Print the credential for the server URL read from stdin, as JSON'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "erase" -d 'Erase the credential for the server URL read from stdin'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "list" -d 'Print every stored server with its username, as JSON (never reads a secret)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "version" -d 'Print the version'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "man" -d 'Write the man pages into DIR (used to refresh man/)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "push" -d 'Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version completions man push help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
