@@ -132,6 +132,9 @@ pub enum FaultKind {
     PlainText404,
     /// Read the request, then close the connection without answering.
     DropConnection,
+    /// 502 text/plain quoting the request body, as some proxies and firewalls do: a client
+    /// that prints server messages must scrub what it sent.
+    EchoBody,
 }
 
 /// A fault injected on requests whose path starts with `path` (and method, if set).
@@ -776,6 +779,12 @@ fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http::Reply {
             record(500);
             let e = status::internal("injected fault");
             return http::Reply::Respond(http::Response::json(500, status::go_escape(&e.body)));
+        }
+        Some(FaultKind::EchoBody) => {
+            record(502);
+            let mut body = b"502 Bad Gateway: upstream rejected the request: ".to_vec();
+            body.extend_from_slice(&raw.body);
+            return http::Reply::Respond(http::Response::text(502, body));
         }
         Some(FaultKind::Slow(d)) => std::thread::sleep(d),
         None => {}
