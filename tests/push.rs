@@ -322,6 +322,43 @@ fn several_namespaces_and_contexts_from_two_kubeconfig_files() {
 }
 
 #[test]
+fn targets_run_concurrently_and_bounded() {
+    let w = World::new();
+    let namespaces: Vec<String> = (0..20).map(|i| format!("ns-{i:02}")).collect();
+    for ns in &namespaces {
+        w.server.create_namespace(ns);
+        // Every request of a target takes a while, so targets overlap if they can.
+        w.server.inject(Fault::new(
+            FaultKind::Slow(Duration::from_millis(300)),
+            &format!("/api/v1/namespaces/{ns}/"),
+        ));
+    }
+    let mut args = vec![REGISTRY];
+    for ns in &namespaces {
+        args.extend(["-n", ns.as_str()]);
+    }
+    let run = w.push(&args);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(lines(&run).len(), 20);
+    assert!(
+        lines(&run).iter().all(|l| l.ends_with(": created")),
+        "{run:#?}"
+    );
+    // One line per target, in the order the targets were given.
+    let order: Vec<&str> = lines(&run)
+        .iter()
+        .map(|l| l.split('/').nth(1).unwrap())
+        .collect();
+    assert_eq!(order, namespaces);
+    let max = w.server.max_in_flight();
+    assert!(max >= 2, "targets run one at a time (max in flight {max})");
+    assert!(
+        max <= docker_credential_keyring::push::cluster::CONCURRENCY,
+        "more than CONCURRENCY requests at once: {max}"
+    );
+}
+
+#[test]
 fn exec_plugin_credentials() {
     let w = World::new();
     w.server.add_token("exec-issued-token", "bob");
@@ -331,9 +368,28 @@ fn exec_plugin_credentials() {
         .context_ns("exec", "dev")
         .current("exec")
         .write(w.dir.path().join("exec-config"));
-    let run = push_with(&w.keyring, &[&kc], &[REGISTRY]);
-    assert_lines(&run, &["exec/dev/regcred: created"]);
-    assert!(plugin.calls() >= 1);
+    w.server.create_namespace("second");
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY, "-n", "dev", "-n", "second"]);
+    assert_lines(
+        &run,
+        &["exec/dev/regcred: created", "exec/second/regcred: created"],
+    );
+    // The plugin runs per context, not per target. (kube 5 runs it 3 times while building
+    // one TLS client: twice looking for a client certificate, once for the token.)
+    let per_context = plugin.calls();
+    assert!((1..=3).contains(&per_context), "{per_context} plugin runs");
+    let many: Vec<String> = (0..10).map(|i| format!("many-{i}")).collect();
+    let mut args = vec![REGISTRY];
+    for ns in &many {
+        w.server.create_namespace(ns);
+        args.extend(["-n", ns.as_str()]);
+    }
+    assert_eq!(push_with(&w.keyring, &[&kc], &args).code, Some(0));
+    assert_eq!(
+        plugin.calls(),
+        2 * per_context,
+        "plugin runs grew with the targets"
+    );
     let log = plugin.log_text();
     assert!(log.contains("KUBERNETES_EXEC_INFO="), "{log}");
     for form in secret_forms() {
