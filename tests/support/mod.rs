@@ -216,3 +216,6 @@ pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) 
     helper(keyring, &["store"], &payload.to_string()).ok();
 }
 pub mod secret_service;
+
+pub mod apiserver;
+pub mod kubeconfig;
