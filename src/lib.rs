@@ -17,6 +17,7 @@ pub mod cli;
 pub mod completions;
 pub mod error;
 pub mod hardening;
+pub mod lock;
 pub mod man;
 pub mod protocol;
 pub mod push;

@@ -4,9 +4,6 @@
 //! One suite, parameterized: `protocol_suite!` below instantiates every case for each backend
 //! fixture, so a backend is covered by adding one line.
 
-// Until the first backend fixture is listed at the bottom, the cases are unused.
-#![allow(dead_code, unused_macros, unused_imports)]
-
 mod support;
 
 use support::{Keyring, helper, helper_bytes, helper_stdin_open, store};
@@ -507,4 +504,6 @@ macro_rules! protocol_suite {
     };
 }
 
-protocol_suite! {}
+protocol_suite! {
+    secret_service => support::secret_service::fixture(),
+}

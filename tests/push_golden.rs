@@ -202,6 +202,24 @@ fn all_pushes_every_usable_entry_and_skips_tokens() {
     assert_eq!(keys, ["ghcr.io"]);
     assert!(run.stderr.contains("skipped tokens.example.com"), "{run:?}");
     assert!(!run.stderr.contains("identity-token-value"));
+
+    // Nothing usable at all, and nothing at all: each says so, exit 1.
+    let only_tokens = fixture();
+    store(
+        &only_tokens,
+        "tokens.example.com",
+        "<token>",
+        "identity-token-value",
+    );
+    let run = helper(&only_tokens, &["push", "--all", "--dry-run", "-n", "x"], "");
+    assert!(run.fails().contains("none of the 1 credentials"), "{run:?}");
+    assert!(
+        !run.stdout.contains("identity-token-value")
+            && !run.stderr.contains("identity-token-value")
+    );
+    let empty = fixture();
+    let run = helper(&empty, &["push", "--all", "--dry-run", "-n", "x"], "");
+    assert!(run.fails().contains("holds no credentials"), "{run:?}");
 }
 
 #[test]

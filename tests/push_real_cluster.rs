@@ -136,17 +136,19 @@ fn push_to_a_real_cluster() {
     );
 
     // The default service account (made by the cluster) gets the reference once.
-    kubectl(
-        kc,
-        &[
-            "wait",
-            "--for=jsonpath={.metadata.name}=default",
-            "serviceaccount/default",
-            "-n",
-            &ns,
-            "--timeout=60s",
-        ],
-    );
+    let sa_exists = || {
+        Command::new("kubectl")
+            .env("KUBECONFIG", kc)
+            .args(["get", "serviceaccount", "default", "-n", &ns])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut waited = 0;
+    while !sa_exists() {
+        waited += 1;
+        assert!(waited < 60, "no default service account in {ns} after 60 s");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
     let run = push(&["--service-account", "default"]);
     assert!(
         run.ok().contains("serviceaccount/default: updated"),

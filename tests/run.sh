@@ -21,6 +21,9 @@ PACKAGES=(
   python3                           # docker-py client tests
   python3-yaml                      # push -o yaml is parsed back by a YAML 1.1 reader
 )
+# kubectl (push's golden tests compare against `kubectl create secret docker-registry`): Debian's
+# kubernetes-client when none is on PATH (its docker-registry secret bytes are the same).
+command -v kubectl >/dev/null || PACKAGES+=(kubernetes-client)
 
 need_install=()
 for p in "${PACKAGES[@]}"; do

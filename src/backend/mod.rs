@@ -62,6 +62,15 @@ pub enum Error {
         "unknown backend {name:?}: choose one of secret-service, keychain, wincred, pass, keyutils, file, auto"
     )]
     UnknownBackend { name: String },
+    /// Another helper held the store lock for too long.
+    #[error(
+        "another docker-credential-keyring kept {} locked for {seconds} s: try again when it has finished",
+        path.display()
+    )]
+    Busy {
+        path: std::path::PathBuf,
+        seconds: u64,
+    },
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {name} backend is not available here: {reason}")]
     Unavailable { name: &'static str, reason: String },
@@ -141,7 +150,8 @@ pub fn open(name: Option<&str>) -> Result<Box<dyn Backend>, Error> {
     let env = std::env::var(BACKEND_ENV).ok();
     let name = name.or(env.as_deref()).unwrap_or("auto");
     if name == secret_service::NAME {
-        return Ok(Box::new(secret_service::SecretService::open()?));
+        let inner = secret_service::SecretService::open()?;
+        return Ok(Box::new(crate::lock::Serialized::new(Box::new(inner))));
     }
     Err(Error::UnknownBackend {
         name: name.to_owned(),

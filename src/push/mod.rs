@@ -46,6 +46,10 @@ pub enum Error {
     #[error("the keychain holds no credentials: run `docker login REGISTRY` first")]
     NothingStored,
     #[error(
+        "none of the {skipped} credentials in the keychain can be used by the kubelet (see the lines above): log in with a username and password"
+    )]
+    NothingUsable { skipped: usize },
+    #[error(
         "{first} and {second} are both stored for registry {key} with different credentials: push one of them by name"
     )]
     Ambiguous {
@@ -156,6 +160,7 @@ impl Payload {
         let mut found: Vec<Credential> = Vec::new();
         if args.all {
             let listed = keychain.list().map_err(crate::Error::from)?;
+            let mut skipped = 0;
             for l in listed {
                 let Some(c) = keychain.get(&l.server_url).map_err(crate::Error::from)? else {
                     continue; // erased meanwhile
@@ -163,12 +168,17 @@ impl Payload {
                 if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
                     // With --all an unusable entry is skipped, not fatal: say so.
                     eprintln!("{}: push: skipped {refusal}", crate::BINARY_NAME);
+                    skipped += 1;
                     continue;
                 }
                 found.push(c);
             }
             if found.is_empty() {
-                return Err(Error::NothingStored);
+                return Err(if skipped > 0 {
+                    Error::NothingUsable { skipped }
+                } else {
+                    Error::NothingStored
+                });
             }
         } else {
             for query in &args.registries {
