@@ -540,3 +540,28 @@ fn kubeconfig_list_like_kubectl() {
     let run = helper(&k, &["push", "ghcr.io", "--dry-run"], "");
     assert!(run.ok().starts_with("c/from-home/regcred: "), "{run:?}");
 }
+
+#[test]
+fn a_wrong_context_is_refused_before_the_keychain_is_asked() {
+    // No Secret Service on this bus: reading the keychain would fail with another message.
+    let k = support::secret_service::bus_without_secret_service();
+    let kc = k.home.path().join("kubeconfig");
+    std::fs::write(&kc, "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n").unwrap();
+    let run = helper(
+        &k,
+        &[
+            "push",
+            "ghcr.io",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--context",
+            "nope",
+        ],
+        "",
+    );
+    let line = run.fails();
+    assert!(
+        line.contains("context \"nope\" is not in the kubeconfig (it has: c)"),
+        "{line}"
+    );
+}
