@@ -11,6 +11,7 @@
 //! - [`cli`]: the command-line definition (also used to generate man pages and completions).
 
 pub mod backend;
+pub mod docker_config;
 pub mod cli;
 pub mod error;
 pub mod protocol;
