@@ -5,6 +5,8 @@
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
 #![allow(dead_code)]
 
+pub mod docker_daemon;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
