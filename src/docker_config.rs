@@ -484,6 +484,15 @@ impl DockerConfig {
 
     /// Write the config back (see the module docs). Call it while holding [`lock`].
     pub fn save(&self) -> Result<Saved> {
+        self.save_inner(true)
+    }
+
+    /// Like [`DockerConfig::save`] without writing a backup (for rewriting the backup itself).
+    pub fn save_without_backup(&self) -> Result<Saved> {
+        self.save_inner(false)
+    }
+
+    fn save_inner(&self, keep_backup: bool) -> Result<Saved> {
         let new = self.render();
         if let Some(old) = &self.original
             && **old == *new
@@ -510,12 +519,12 @@ impl DockerConfig {
                 .map_err(|e| dir_error(&dir, e))?;
         }
         let backup = match &self.original {
-            Some(old) => {
+            Some(old) if keep_backup => {
                 let backup = backup_path(&self.target);
                 replace_file(&backup, old, 0o600)?;
                 Some(backup)
             }
-            None => None,
+            _ => None,
         };
         replace_file(&self.target, &new, old_mode.unwrap_or(0o600))?;
         Ok(Saved::Written {

@@ -14,6 +14,7 @@ pub mod backend;
 pub mod docker_config;
 pub mod cli;
 pub mod error;
+pub mod import;
 pub mod protocol;
 pub mod registry;
 pub mod secret;
