@@ -716,7 +716,11 @@ pub fn lock(path: &Path) -> Result<Lock> {
         Ok(h) => h,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             // Create it so that concurrent creators serialise on it too.
-            match fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir) {
+            match fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+            {
                 Ok(()) => File::open(&dir).map_err(|source| Error::Lock {
                     dir: dir.clone(),
                     source,
@@ -860,7 +864,13 @@ mod tests {
             Ok::<_, Error>(())
         })
         .unwrap();
-        assert!(matches!(saved, Saved::Written { backup: Some(_), .. }));
+        assert!(matches!(
+            saved,
+            Saved::Written {
+                backup: Some(_),
+                ..
+            }
+        ));
         assert_eq!(
             fs::read_to_string(&path).unwrap(),
             "{\n\t\"auths\": {},\n\t\"credsStore\": \"keyring\"\n}"

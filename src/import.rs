@@ -59,6 +59,10 @@ pub enum Error {
     Verify { registry: String, reason: String },
     #[error("cannot write the report: {0}")]
     Output(#[source] std::io::Error),
+    #[error(
+        "cannot tell where podman's auth.json is: neither REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set; pass --from PATH"
+    )]
+    NoAuthFile,
 }
 
 impl Error {
@@ -113,7 +117,8 @@ impl Plain {
 /// Options of the `import` subcommand.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
-    /// Read podman/skopeo's auth.json at this path instead of Docker's config (never modified).
+    /// Read podman/skopeo's auth.json at this path instead of Docker's config (never modified);
+    /// an empty path means podman's default ([`podman_auth_file`]).
     pub from: Option<PathBuf>,
     /// Only show what would move.
     pub dry_run: bool,
@@ -237,9 +242,9 @@ fn strip(config: &mut DockerConfig, moved: &[Plain], podman: bool) -> Result<usi
     let still_same: Vec<&str> = current
         .iter()
         .filter(|c| {
-            moved.iter().any(|m| {
-                m.key == c.key && m.username == c.username && m.secret == c.secret
-            })
+            moved
+                .iter()
+                .any(|m| m.key == c.key && m.username == c.username && m.secret == c.secret)
         })
         .map(|c| c.key.as_str())
         .collect::<Vec<_>>();
@@ -278,10 +283,12 @@ fn say(out: &mut dyn Write, args: fmt::Arguments) -> Result<(), Error> {
 /// Store every entry in `backend` and read each back. Stops at the first failure.
 pub fn store_verified(backend: &dyn Backend, entries: &[Plain]) -> Result<(), Error> {
     for p in entries {
-        backend.store(&p.credential()).map_err(|source| Error::Store {
-            registry: p.server.clone(),
-            source,
-        })?;
+        backend
+            .store(&p.credential())
+            .map_err(|source| Error::Store {
+                registry: p.server.clone(),
+                source,
+            })?;
         match backend.get(&p.server) {
             Ok(Some(c)) if c.username == p.username && c.secret == p.secret => {}
             Ok(Some(_)) => {
@@ -310,6 +317,10 @@ pub fn store_verified(backend: &dyn Backend, entries: &[Plain]) -> Result<(), Er
 /// Run an import, writing a human report to `out`.
 pub fn run(options: &Options, out: &mut dyn Write) -> Result<Report, Error> {
     match &options.from {
+        Some(from) if from.as_os_str().is_empty() => {
+            let from = podman_auth_file().ok_or(Error::NoAuthFile)?;
+            run_from_auth_file(options, &from, out)
+        }
         Some(from) => run_from_auth_file(options, from, out),
         None => run_docker(options, &docker_config::config_path()?, out),
     }
@@ -319,11 +330,20 @@ fn open(options: &Options) -> Result<Box<dyn Backend>, Error> {
     backend::open(options.backend.as_deref()).map_err(Error::Open)
 }
 
-fn list_moves(out: &mut dyn Write, verb: &str, entries: &[Plain], backend: &str) -> Result<(), Error> {
+fn list_moves(
+    out: &mut dyn Write,
+    verb: &str,
+    entries: &[Plain],
+    backend: &str,
+) -> Result<(), Error> {
     for p in entries {
         say(
             out,
-            format_args!("{verb} {} ({}) into the keychain{backend}", p.server, p.describe()),
+            format_args!(
+                "{verb} {} ({}) into the keychain{backend}",
+                p.server,
+                p.describe()
+            ),
         )?;
     }
     Ok(())
@@ -347,7 +367,10 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
     if entries.is_empty() {
         say(
             out,
-            format_args!("no plaintext credentials in {}: nothing to import", path.display()),
+            format_args!(
+                "no plaintext credentials in {}: nothing to import",
+                path.display()
+            ),
         )?;
         return Ok(report);
     }
@@ -406,7 +429,11 @@ fn strip_backup(bak: &Path, entries: &[Plain]) {
 }
 
 /// Copy podman/skopeo's auth.json at `from` into the keychain (the file is left as it is).
-fn run_from_auth_file(options: &Options, from: &Path, out: &mut dyn Write) -> Result<Report, Error> {
+fn run_from_auth_file(
+    options: &Options,
+    from: &Path,
+    out: &mut dyn Write,
+) -> Result<Report, Error> {
     let file = DockerConfig::load(from)?;
     if !file.exists() {
         return Err(Error::Config(docker_config::Error::Read {
@@ -456,7 +483,11 @@ mod tests {
 
     fn entries(text: &str, podman: bool) -> Result<Vec<Plain>, Error> {
         let root = docker_config::parse(Path::new("c.json"), text.as_bytes()).unwrap();
-        plaintext_entries(Path::new("c.json"), root.get("auths").unwrap().as_object().unwrap(), podman)
+        plaintext_entries(
+            Path::new("c.json"),
+            root.get("auths").unwrap().as_object().unwrap(),
+            podman,
+        )
     }
 
     #[test]
@@ -475,12 +506,24 @@ mod tests {
         .unwrap();
         let got: Vec<_> = e
             .iter()
-            .map(|p| (p.server.as_str(), p.kind, p.username.as_str(), p.secret.expose().as_str()))
+            .map(|p| {
+                (
+                    p.server.as_str(),
+                    p.kind,
+                    p.username.as_str(),
+                    p.secret.expose().as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
             [
-                ("https://index.docker.io/v1/", Kind::Password, "alice", "pa:ss"),
+                (
+                    "https://index.docker.io/v1/",
+                    Kind::Password,
+                    "alice",
+                    "pa:ss"
+                ),
                 ("reg.example:5000", Kind::Password, "bob", "pw"),
                 ("tok.example", Kind::IdentityToken, "<token>", "idt"),
             ]
@@ -489,7 +532,11 @@ mod tests {
 
     #[test]
     fn podman_hub_keys_become_dockers() {
-        let e = entries(r#"{"auths":{"docker.io":{"auth":"YTpi"},"quay.io/org":{"auth":"YTpi"}}}"#, true).unwrap();
+        let e = entries(
+            r#"{"auths":{"docker.io":{"auth":"YTpi"},"quay.io/org":{"auth":"YTpi"}}}"#,
+            true,
+        )
+        .unwrap();
         assert_eq!(e[0].server, DOCKER_HUB);
         assert_eq!(e[1].server, "quay.io/org");
     }

@@ -11,13 +11,15 @@
 //! - [`cli`]: the command-line definition (also used to generate man pages and completions).
 
 pub mod backend;
-pub mod docker_config;
 pub mod cli;
+pub mod docker_config;
+pub mod doctor;
 pub mod error;
 pub mod import;
 pub mod protocol;
 pub mod registry;
 pub mod secret;
+pub mod setup;
 
 pub use error::{Error, Result};
 pub use secret::Secret;

@@ -1,8 +1,8 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
 use clap::Parser;
-use docker_credential_keyring::cli::{Cli, Invocation, classify};
-use docker_credential_keyring::{Error, backend, protocol};
+use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
+use docker_credential_keyring::{Error, backend, doctor, import, protocol, setup};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -16,7 +16,25 @@ fn main() -> ExitCode {
             let cli = Cli::parse();
             match cli.command.action() {
                 Some(action) => run_action(action, cli.backend.as_deref()),
-                None => unreachable!("every subcommand is dispatched above"),
+                None => match &cli.command {
+                    Command::Setup(a) => human(
+                        setup::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                        setup::Error::hint,
+                    ),
+                    Command::Import(a) => human(
+                        import::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                        import::Error::hint,
+                    ),
+                    Command::Doctor(a) => {
+                        let report = doctor::diagnose(cli.backend.as_deref());
+                        let printed = doctor::print(&report, a.json, &mut std::io::stdout());
+                        match (printed, report.healthy) {
+                            (Ok(()), true) => ExitCode::SUCCESS,
+                            _ => ExitCode::FAILURE,
+                        }
+                    }
+                    _ => unreachable!("every subcommand is dispatched above"),
+                },
             }
         }
     }
@@ -43,6 +61,25 @@ fn report(result: Result<(), Error>) -> ExitCode {
                 let _ = writeln!(std::io::stderr(), "{hint}");
             }
             fail_line(&e.to_string())
+        }
+    }
+}
+
+/// The people-facing subcommands (setup, import): the report went to stdout; an error is one
+/// line on stderr (plus its hint), exit 1.
+fn human<T, E: std::fmt::Display>(
+    result: Result<T, E>,
+    hint: fn(&E) -> Option<String>,
+) -> ExitCode {
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut stderr = std::io::stderr();
+            let _ = writeln!(stderr, "docker-credential-keyring: {e}");
+            if let Some(hint) = hint(&e) {
+                let _ = writeln!(stderr, "{hint}");
+            }
+            ExitCode::FAILURE
         }
     }
 }

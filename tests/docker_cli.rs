@@ -14,9 +14,18 @@ fn stub_daemon_speaks_the_cli_protocol() {
     let out = std::process::Command::new("docker")
         .env("DOCKER_CONFIG", dir.path())
         .env("DOCKER_HOST", daemon.host())
-        .env("HOME", dir.path()).env("PATH", &bin)
-        .args(["login", "-u", "alice", "--password-stdin", "reg.example:5000"])
-        .stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped())
+        .env("HOME", dir.path())
+        .env("PATH", &bin)
+        .args([
+            "login",
+            "-u",
+            "alice",
+            "--password-stdin",
+            "reg.example:5000",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .and_then(|mut c| {
             use std::io::Write;
@@ -25,7 +34,10 @@ fn stub_daemon_speaks_the_cli_protocol() {
         })
         .unwrap();
     eprintln!("{out:?}");
-    eprintln!("{}", std::fs::read_to_string(dir.path().join("config.json")).unwrap());
+    eprintln!(
+        "{}",
+        std::fs::read_to_string(dir.path().join("config.json")).unwrap()
+    );
     let out = std::process::Command::new("docker")
         .env("DOCKER_CONFIG", dir.path())
         .env("DOCKER_HOST", daemon.host())
@@ -35,7 +47,13 @@ fn stub_daemon_speaks_the_cli_protocol() {
         .unwrap();
     eprintln!("{out:?}");
     for r in daemon.requests() {
-        eprintln!("{} {} {:?} {:?}", r.method, r.target, r.registry_auth(), String::from_utf8_lossy(&r.body));
+        eprintln!(
+            "{} {} {:?} {:?}",
+            r.method,
+            r.target,
+            r.registry_auth(),
+            String::from_utf8_lossy(&r.body)
+        );
     }
     panic!();
 }

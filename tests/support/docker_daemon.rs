@@ -120,7 +120,11 @@ impl DockerDaemon {
     }
 }
 
-fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, accepted: &Mutex<Vec<(String, String)>>) {
+fn serve(
+    stream: TcpStream,
+    requests: &Mutex<Vec<Request>>,
+    accepted: &Mutex<Vec<(String, String)>>,
+) {
     let mut writer = stream.try_clone().expect("clone the stream");
     let mut reader = BufReader::new(stream);
     loop {
@@ -134,7 +138,11 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, accepted: &Mutex<Vec
             let end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
             response.truncate(end);
         }
-        if writer.write_all(&response).and_then(|()| writer.flush()).is_err() {
+        if writer
+            .write_all(&response)
+            .and_then(|()| writer.flush())
+            .is_err()
+        {
             return;
         }
     }
