@@ -42,6 +42,13 @@ pub enum Command {
     List,
     /// Print the version
     Version,
+    /// Show each keychain backend: available here or not and why, which one `auto` picks, and
+    /// what each keeps and for how long
+    Backends {
+        /// Print JSON for scripts (stable field names)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl Command {
@@ -53,6 +60,7 @@ impl Command {
             Command::Erase => Action::Erase,
             Command::List => Action::List,
             Command::Version => Action::Version,
+            Command::Backends { .. } => return None,
         })
     }
 }

@@ -1,8 +1,9 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
 use clap::Parser;
+use docker_credential_keyring::cli::Command;
 use docker_credential_keyring::cli::{Cli, Invocation, classify};
-use docker_credential_keyring::{Error, backend, protocol};
+use docker_credential_keyring::{Error, backend, backends, protocol};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -16,7 +17,12 @@ fn main() -> ExitCode {
             let cli = Cli::parse();
             match cli.command.action() {
                 Some(action) => run_action(action, cli.backend.as_deref()),
-                None => unreachable!("every subcommand is dispatched above"),
+                None => match cli.command {
+                    Command::Backends { json } => {
+                        backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
+                    }
+                    _ => unreachable!("every subcommand is dispatched above"),
+                },
             }
         }
     }
