@@ -51,6 +51,13 @@ pub enum Command {
     /// Check the backend, the keychain, the binary on PATH and Docker's config; print the fix
     /// for each problem (exit 0 only when healthy)
     Doctor(DoctorArgs),
+    /// Show each keychain backend: available here or not and why, which one `auto` picks, and
+    /// what each keeps and for how long
+    Backends {
+        /// Print JSON for scripts (stable field names)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `setup` options.
@@ -120,7 +127,10 @@ impl Command {
             Command::Erase => Action::Erase,
             Command::List => Action::List,
             Command::Version => Action::Version,
-            Command::Setup(_) | Command::Import(_) | Command::Doctor(_) => return None,
+            Command::Setup(_)
+            | Command::Import(_)
+            | Command::Doctor(_)
+            | Command::Backends { .. } => return None,
         })
     }
 }

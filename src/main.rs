@@ -1,8 +1,10 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
 use clap::Parser;
-use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
-use docker_credential_keyring::{Error, backend, doctor, import, protocol, setup};
+use docker_credential_keyring::cli::Command;
+use docker_credential_keyring::cli::{Cli, Invocation, classify};
+use docker_credential_keyring::{Error, backend, backends, protocol};
+use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -32,6 +34,9 @@ fn main() -> ExitCode {
                             (Ok(()), true) => ExitCode::SUCCESS,
                             _ => ExitCode::FAILURE,
                         }
+                    }
+                    Command::Backends { json } => {
+                        backends::run(cli.backend.as_deref(), *json, &mut std::io::stdout().lock())
                     }
                     _ => unreachable!("every subcommand is dispatched above"),
                 },

@@ -7,6 +7,9 @@
 use crate::secret::Secret;
 use std::fmt;
 
+pub mod file;
+pub mod select;
+
 /// One stored credential.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
@@ -63,22 +66,50 @@ pub enum Error {
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {name} backend is not available here: {reason}")]
     Unavailable { name: &'static str, reason: String },
+    /// The encrypted-file backend failed.
+    #[error(transparent)]
+    File(file::Error),
+    /// `auto` found no usable backend.
+    #[error("{0}")]
+    NothingUsable(select::NothingUsable),
+    /// The config file is unreadable or invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::Error),
 }
 
 impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
-        None
+        match self {
+            Error::File(e) => e.hint(),
+            Error::NothingUsable(e) => Some(e.hint()),
+            Error::UnknownBackend { .. } => Some(select::unknown_hint()),
+            _ => None,
+        }
     }
 }
 
 /// The environment variable that forces a backend.
 pub const BACKEND_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_BACKEND";
 
-/// Open the backend named `name`, or the one `DOCKER_CREDENTIAL_KEYRING_BACKEND` names.
-pub fn open(name: Option<&str>) -> Result<Box<dyn Backend>, Error> {
-    let env = std::env::var(BACKEND_ENV).ok();
-    let name = name.or(env.as_deref()).unwrap_or("auto");
+/// Open the backend chosen by `flag` (`--backend`), else `DOCKER_CREDENTIAL_KEYRING_BACKEND`,
+/// else the config file, else `auto` (see [`select`]).
+pub fn open(flag: Option<&str>) -> Result<Box<dyn Backend>, Error> {
+    select::open(flag)
+}
+
+/// Open the backend called `name` (not `auto`).
+pub fn open_named(name: &str) -> Result<Box<dyn Backend>, Error> {
+    match name {
+        "file" => return Ok(Box::new(file::FileStore::open()?)),
+        _ => {}
+    }
+    if let Some(reason) = select::not_on_this_platform(name) {
+        return Err(Error::Unavailable {
+            name: select::static_name(name),
+            reason,
+        });
+    }
     Err(Error::UnknownBackend {
         name: name.to_owned(),
     })
