@@ -46,37 +46,38 @@ pub struct Report {
     pub checks: Vec<Check>,
 }
 
-/// Which backend would be used, and why. The `selection` work replaces [`describe_choice`]
-/// with its own explanation; doctor only needs this pair.
+/// Which backend would be used, and why.
 #[derive(Debug, Clone)]
 pub struct Choice {
     /// The name asked for (`auto` when nothing forces one).
     pub requested: String,
-    /// Why: which flag, variable or rule picked it.
+    /// Why: which flag, variable, config file or `auto` rule picked it.
     pub why: String,
 }
 
-/// Why the backend is the one it is: `--backend`, `DOCKER_CREDENTIAL_KEYRING_BACKEND`, or the
-/// automatic choice.
+/// Why the backend is the one it is, from [`backend::select`]: `--backend`,
+/// `DOCKER_CREDENTIAL_KEYRING_BACKEND`, the config file, or what `auto` found.
 pub fn describe_choice(flag: Option<&str>) -> Choice {
-    if let Some(name) = flag {
-        return Choice {
-            requested: name.to_owned(),
-            why: "chosen with --backend".into(),
-        };
-    }
-    if let Some(name) = std::env::var(backend::BACKEND_ENV)
-        .ok()
-        .filter(|v| !v.is_empty())
-    {
-        return Choice {
+    use backend::select;
+    match select::requested(flag) {
+        Err(e) => Choice {
+            requested: "?".into(),
+            why: format!("the choice cannot be made: {e}"),
+        },
+        Ok((name, select::Origin::Default)) => match select::auto() {
+            Ok(choice) => Choice {
+                requested: choice.name.to_owned(),
+                why: format!("picked by auto: {}", choice.reason),
+            },
+            Err(_) => Choice {
+                requested: name,
+                why: "auto found no usable backend".into(),
+            },
+        },
+        Ok((name, origin)) => Choice {
             requested: name,
-            why: format!("forced by {}", backend::BACKEND_ENV),
-        };
-    }
-    Choice {
-        requested: "auto".into(),
-        why: "chosen automatically (nothing forces a backend)".into(),
+            why: format!("chosen by {}", origin.describe()),
+        },
     }
 }
 
@@ -89,8 +90,12 @@ fn check(name: &'static str, status: Status, detail: String, fix: Option<String>
     }
 }
 
-/// Store, read back and erase a throw-away credential; always tries to clean up.
-fn round_trip(backend: &dyn Backend) -> Result<(), String> {
+/// Store, read back and erase a throw-away credential; always tries to clean up. Each step
+/// goes through a fresh backend from `open`, so what is checked is what was persisted.
+fn round_trip(
+    backend: &dyn Backend,
+    open: &dyn Fn() -> Result<Box<dyn Backend>, backend::Error>,
+) -> Result<(), String> {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nonce = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -108,8 +113,10 @@ fn round_trip(backend: &dyn Backend) -> Result<(), String> {
     backend
         .store(&credential)
         .map_err(|e| format!("storing a test entry failed: {e}"))?;
-    let read = backend.get(&server);
-    let erased = backend.erase(&server);
+    let reopen =
+        |what: &str| open().map_err(|e| format!("reopening the keychain to {what} failed: {e}"));
+    let read = reopen("read the test entry back")?.get(&server);
+    let erased = reopen("erase the test entry")?.erase(&server);
     match read {
         Ok(Some(c)) if c == credential => {}
         Ok(Some(_)) => return Err("the test entry read back differs from what was stored".into()),
@@ -121,7 +128,7 @@ fn round_trip(backend: &dyn Backend) -> Result<(), String> {
         Ok(false) => return Err("erasing the test entry deleted nothing".into()),
         Err(e) => return Err(format!("erasing the test entry failed: {e}")),
     }
-    match backend.get(&server) {
+    match reopen("check the test entry is gone")?.get(&server) {
         Ok(None) => Ok(()),
         Ok(Some(_)) => Err(format!(
             "the test entry {server} is still there after erase"
@@ -156,7 +163,7 @@ fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String>
                 format!("{name} ({})", choice.why),
                 None,
             ));
-            match round_trip(&*b) {
+            match round_trip(&*b, &|| backend::open(flag)) {
                 Ok(()) => checks.push(check(
                     "keychain",
                     Status::Ok,

@@ -280,38 +280,36 @@ fn say(out: &mut dyn Write, args: fmt::Arguments) -> Result<(), Error> {
         .map_err(Error::Output)
 }
 
-/// Store every entry in `backend` and read each back. Stops at the first failure.
-pub fn store_verified(backend: &dyn Backend, entries: &[Plain]) -> Result<(), Error> {
+/// Store every entry through one backend instance, then read each back through a fresh one
+/// (so what is checked is what was persisted, not a cache of the writer). Stops at the first
+/// failure.
+pub fn store_verified(
+    open: &dyn Fn() -> Result<Box<dyn Backend>, Error>,
+    entries: &[Plain],
+) -> Result<&'static str, Error> {
+    let writer = open()?;
     for p in entries {
-        backend
+        writer
             .store(&p.credential())
             .map_err(|source| Error::Store {
                 registry: p.server.clone(),
                 source,
             })?;
-        match backend.get(&p.server) {
-            Ok(Some(c)) if c.username == p.username && c.secret == p.secret => {}
-            Ok(Some(_)) => {
-                return Err(Error::Verify {
-                    registry: p.server.clone(),
-                    reason: "the keychain returned a different credential".into(),
-                });
-            }
-            Ok(None) => {
-                return Err(Error::Verify {
-                    registry: p.server.clone(),
-                    reason: "the keychain does not have it".into(),
-                });
-            }
-            Err(e) => {
-                return Err(Error::Verify {
-                    registry: p.server.clone(),
-                    reason: e.to_string(),
-                });
-            }
-        }
     }
-    Ok(())
+    let reader = open()?;
+    for p in entries {
+        let reason = match reader.get(&p.server) {
+            Ok(Some(c)) if c.username == p.username && c.secret == p.secret => continue,
+            Ok(Some(_)) => "the keychain returned a different credential".to_owned(),
+            Ok(None) => "the keychain does not have it".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        return Err(Error::Verify {
+            registry: p.server.clone(),
+            reason,
+        });
+    }
+    Ok(writer.name())
 }
 
 /// Run an import, writing a human report to `out`.
@@ -385,8 +383,7 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
         return Ok(report);
     }
     drop(config);
-    let backend = open(options)?;
-    store_verified(&*backend, &entries)?;
+    let backend = store_verified(&|| open(options), &entries)?;
     // Every entry is in the keychain and verified: now, and only now, strip the file.
     let mut config = DockerConfig::load(path)?;
     strip(&mut config, &entries, false)?;
@@ -397,7 +394,7 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
     {
         strip_backup(bak, &entries);
     }
-    list_moves(out, "moved", &entries, &format!(" ({})", backend.name()))?;
+    list_moves(out, "moved", &entries, &format!(" ({backend})"))?;
     say(
         out,
         format_args!(
@@ -464,9 +461,8 @@ fn run_from_auth_file(
         say(out, format_args!("dry run: nothing was changed"))?;
         return Ok(report);
     }
-    let backend = open(options)?;
-    store_verified(&*backend, &entries)?;
-    list_moves(out, "copied", &entries, &format!(" ({})", backend.name()))?;
+    let backend = store_verified(&|| open(options), &entries)?;
+    list_moves(out, "copied", &entries, &format!(" ({backend})"))?;
     say(
         out,
         format_args!(
