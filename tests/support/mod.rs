@@ -5,6 +5,7 @@
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
 #![allow(dead_code)]
 
+pub mod adoption;
 pub mod docker_daemon;
 
 use std::ffi::OsString;
