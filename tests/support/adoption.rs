@@ -188,14 +188,29 @@ impl Sandbox {
         serde_json::from_str(self.ours(&["list"], "").ok()).expect("list prints JSON")
     }
 
-    /// Run python3 with `script`, in this sandbox (python3 from /usr/bin is added to PATH,
-    /// after the sandbox's bin directory).
+    /// Run `script` with the python3 the test run inherited (the one `tests/run.sh` installed
+    /// docker-py into), in this sandbox; its directory comes after the sandbox's bin directory
+    /// on PATH.
     pub fn python(&self, script: &str) -> Run {
-        let mut cmd = self.command("/usr/bin/python3");
-        let path = format!("{}:/usr/bin:/bin", self.bin_dir().display());
+        let python = python3();
+        let path = format!(
+            "{}:{}",
+            self.bin_dir().display(),
+            python.parent().unwrap().display()
+        );
+        let mut cmd = self.command(&python);
         cmd.env("PATH", path).arg("-c").arg(script);
         run_command(cmd, b"")
     }
+}
+
+/// The real interpreter behind `python3` on the inherited PATH (resolving pyenv-style shims).
+pub fn python3() -> PathBuf {
+    let out = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 is installed (tests/run.sh installs it)");
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
 /// The base64 `auth` value Docker writes for user:password.
