@@ -83,8 +83,8 @@ pub struct ImportArgs {
     pub dry_run: bool,
     /// Copy from podman/skopeo's auth.json instead (left unchanged). Without PATH:
     /// $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
-    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
-    pub from: Option<std::path::PathBuf>,
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    pub from: Option<Option<std::path::PathBuf>>,
 }
 
 /// `doctor` options.
@@ -111,7 +111,8 @@ impl ImportArgs {
     /// The library's options.
     pub fn options(&self, backend: Option<&str>) -> crate::import::Options {
         crate::import::Options {
-            from: self.from.clone(),
+            // `--from` without a path: podman's default file (an empty path means that).
+            from: self.from.as_ref().map(|p| p.clone().unwrap_or_default()),
             dry_run: self.dry_run,
             backend: backend.map(str::to_owned),
         }

@@ -38,7 +38,8 @@ print(json.dumps(out))
 fn docker_py_store_get_list_erase_not_found() {
     let s = Sandbox::new();
     let run = s.python(SCRIPT);
-    let out: serde_json::Value = serde_json::from_str(run.ok().trim()).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
+    let out: serde_json::Value =
+        serde_json::from_str(run.ok().trim()).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
     assert!(out["version"].as_str().unwrap().starts_with('7'), "{out}");
     assert_eq!(
         out["get"],
@@ -56,7 +57,13 @@ fn docker_py_store_get_list_erase_not_found() {
     assert_eq!(out["missing"], "CredentialsNotFound");
     // Erasing what is not stored is an error (protocol.md §7), which docker-py raises.
     assert_eq!(out["erase_missing"], "CredentialsNotFound");
-    assert_eq!(out["list_after"], serde_json::json!({"tok.example": "<token>"}));
+    assert_eq!(
+        out["list_after"],
+        serde_json::json!({"tok.example": "<token>"})
+    );
     // And the keychain really holds what docker-py stored.
-    assert_eq!(s.get("tok.example"), Some(("<token>".into(), "identity-token-1".into())));
+    assert_eq!(
+        s.get("tok.example"),
+        Some(("<token>".into(), "identity-token-1".into()))
+    );
 }

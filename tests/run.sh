@@ -16,6 +16,8 @@ PACKAGES=(
   python3                           # docker-py client tests
   python3-pip                       # to install docker-py (pip package `docker`) below
 )
+# The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
+command -v docker >/dev/null || PACKAGES+=(docker.io)
 
 need_install=()
 for p in "${PACKAGES[@]}"; do

@@ -52,8 +52,13 @@ impl Keyring for FileKeyring {
     }
 }
 
-/// Where the real docker CLI is.
-pub const DOCKER: &str = "/usr/local/bin/docker";
+/// Where the real docker CLI is: the one on the inherited PATH (tests/run.sh installs it).
+pub fn docker_cli() -> PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("docker"))
+        .find(|p| p.is_file())
+        .expect("the docker CLI is on PATH (tests/run.sh installs it)")
+}
 
 /// A sandbox for docker, our binary and docker-py.
 pub struct Sandbox {
@@ -79,7 +84,8 @@ impl Sandbox {
         let home = tempfile::tempdir().expect("temp home");
         std::fs::create_dir_all(home.path().join("bin")).unwrap();
         std::fs::create_dir_all(home.path().join(".docker")).unwrap();
-        std::os::unix::fs::symlink(DOCKER, home.path().join("bin/docker")).expect("link docker");
+        std::os::unix::fs::symlink(docker_cli(), home.path().join("bin/docker"))
+            .expect("link docker");
         Sandbox {
             home,
             keyring: FileKeyring::new(),
@@ -158,7 +164,7 @@ impl Sandbox {
 
     /// Run the real docker CLI.
     pub fn docker(&self, args: &[&str], stdin: &str) -> Run {
-        let mut cmd = self.command(DOCKER);
+        let mut cmd = self.command(docker_cli());
         cmd.args(args);
         run_command(cmd, stdin.as_bytes())
     }
