@@ -5,6 +5,8 @@
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
 #![allow(dead_code)]
 
+pub mod file;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -171,7 +173,10 @@ pub fn helper(keyring: &dyn Keyring, args: &[&str], stdin: &str) -> Run {
 /// Like [`helper`] with raw bytes on stdin.
 pub fn helper_bytes(keyring: &dyn Keyring, args: &[&str], stdin: &[u8]) -> Run {
     let mut env = keyring.env();
-    env.push(("DOCKER_CREDENTIAL_KEYRING_BACKEND".into(), keyring.backend().into()));
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+        keyring.backend().into(),
+    ));
     let mut cmd = command(&env);
     cmd.args(args);
     run_command(cmd, stdin)
