@@ -7,6 +7,14 @@
 use crate::secret::Secret;
 use std::fmt;
 
+#[cfg(target_os = "macos")]
+pub mod keychain;
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;
+#[cfg(windows)]
+pub mod wincred;
+
 /// One stored credential.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
@@ -63,12 +71,36 @@ pub enum Error {
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {name} backend is not available here: {reason}")]
     Unavailable { name: &'static str, reason: String },
+    /// The `pass` backend failed.
+    #[error(transparent)]
+    Pass(#[from] pass::Error),
+    /// The kernel keyring backend failed.
+    #[cfg(target_os = "linux")]
+    #[error(transparent)]
+    Keyutils(#[from] keyutils::Error),
+    /// The macOS Keychain backend failed.
+    #[cfg(target_os = "macos")]
+    #[error(transparent)]
+    Keychain(#[from] keychain::Error),
+    /// The Windows Credential Manager backend failed.
+    #[cfg(windows)]
+    #[error(transparent)]
+    Wincred(#[from] wincred::Error),
 }
 
 impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
-        None
+        match self {
+            Error::Pass(e) => e.hint(),
+            #[cfg(target_os = "linux")]
+            Error::Keyutils(e) => e.hint(),
+            #[cfg(target_os = "macos")]
+            Error::Keychain(e) => e.hint(),
+            #[cfg(windows)]
+            Error::Wincred(e) => e.hint(),
+            _ => None,
+        }
     }
 }
 
@@ -79,6 +111,16 @@ pub const BACKEND_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_BACKEND";
 pub fn open(name: Option<&str>) -> Result<Box<dyn Backend>, Error> {
     let env = std::env::var(BACKEND_ENV).ok();
     let name = name.or(env.as_deref()).unwrap_or("auto");
+    match name {
+        "pass" => return Ok(Box::new(pass::Pass::open()?)),
+        #[cfg(target_os = "linux")]
+        "keyutils" => return Ok(Box::new(keyutils::Keyutils::open()?)),
+        #[cfg(target_os = "macos")]
+        "keychain" => return Ok(Box::new(keychain::Keychain::open()?)),
+        #[cfg(windows)]
+        "wincred" => return Ok(Box::new(wincred::Wincred::open()?)),
+        _ => {}
+    }
     Err(Error::UnknownBackend {
         name: name.to_owned(),
     })
