@@ -8,8 +8,15 @@ use crate::secret::Secret;
 use std::fmt;
 
 pub mod file;
-pub mod select;
+#[cfg(target_os = "macos")]
+pub mod keychain;
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;
 pub mod secret_service;
+pub mod select;
+#[cfg(windows)]
+pub mod wincred;
 
 /// One stored credential.
 #[derive(Clone, PartialEq, Eq)]
@@ -129,6 +136,21 @@ pub enum Error {
         value: String,
         expected: &'static str,
     },
+    /// The `pass` backend failed.
+    #[error(transparent)]
+    Pass(#[from] pass::Error),
+    /// The kernel keyring backend failed.
+    #[cfg(target_os = "linux")]
+    #[error(transparent)]
+    Keyutils(#[from] keyutils::Error),
+    /// The macOS Keychain backend failed.
+    #[cfg(target_os = "macos")]
+    #[error(transparent)]
+    Keychain(#[from] keychain::Error),
+    /// The Windows Credential Manager backend failed.
+    #[cfg(windows)]
+    #[error(transparent)]
+    Wincred(#[from] wincred::Error),
 }
 
 impl Error {
@@ -142,6 +164,13 @@ impl Error {
                 Some(secret_service::hint_unavailable())
             }
             Error::Locked => Some(secret_service::hint_locked()),
+            Error::Pass(e) => e.hint(),
+            #[cfg(target_os = "linux")]
+            Error::Keyutils(e) => e.hint(),
+            #[cfg(target_os = "macos")]
+            Error::Keychain(e) => e.hint(),
+            #[cfg(windows)]
+            Error::Wincred(e) => e.hint(),
             _ => None,
         }
     }
@@ -161,6 +190,13 @@ pub fn open_named(name: &str) -> Result<Box<dyn Backend>, Error> {
     match name {
         "file" => return Ok(Box::new(file::FileStore::open()?)),
         secret_service::NAME => return Ok(Box::new(secret_service::SecretService::open()?)),
+        "pass" => return Ok(Box::new(pass::Pass::open()?)),
+        #[cfg(target_os = "linux")]
+        "keyutils" => return Ok(Box::new(keyutils::Keyutils::open()?)),
+        #[cfg(target_os = "macos")]
+        "keychain" => return Ok(Box::new(keychain::Keychain::open()?)),
+        #[cfg(windows)]
+        "wincred" => return Ok(Box::new(wincred::Wincred::open()?)),
         _ => {}
     }
     if let Some(reason) = select::not_on_this_platform(name) {
