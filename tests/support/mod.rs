@@ -171,7 +171,10 @@ pub fn helper(keyring: &dyn Keyring, args: &[&str], stdin: &str) -> Run {
 /// Like [`helper`] with raw bytes on stdin.
 pub fn helper_bytes(keyring: &dyn Keyring, args: &[&str], stdin: &[u8]) -> Run {
     let mut env = keyring.env();
-    env.push(("DOCKER_CREDENTIAL_KEYRING_BACKEND".into(), keyring.backend().into()));
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+        keyring.backend().into(),
+    ));
     let mut cmd = command(&env);
     cmd.args(args);
     run_command(cmd, stdin)
@@ -183,3 +186,7 @@ pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) 
     let payload = serde_json::json!({"ServerURL": server, "Username": username, "Secret": secret});
     helper(keyring, &["store"], &payload.to_string()).ok();
 }
+
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;
