@@ -272,7 +272,7 @@ fn a_passphrase_that_cannot_be_asked_for_is_an_error_never_not_found() {
         .output();
     let mut env = p.env_vars();
     env.push(("DOCKER_CREDENTIAL_KEYRING_BACKEND".into(), "pass".into()));
-    let mut cmd = support::command(&env);
+    let cmd = support::command(&env);
     let program = cmd.get_program().to_owned();
     let mut wrapped = std::process::Command::new("setsid");
     wrapped.arg("-w").arg(program).arg("get");
