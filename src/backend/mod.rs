@@ -115,7 +115,7 @@ pub enum Error {
     )]
     PromptTimeout { seconds: f64 },
     /// The keychain service stopped answering.
-    #[error("{service} did not answer {what} within {seconds} s: {fix}")]
+    #[error("{service} did not answer within {seconds} s when asked to {what}: {fix}")]
     Timeout {
         service: &'static str,
         what: String,

@@ -98,7 +98,7 @@ impl Bus {
             }),
             Err(_) => Err(Error::Timeout {
                 service: "the D-Bus session bus",
-                what: format!("the connection handshake at {address}"),
+                what: format!("complete the connection handshake at {address}"),
                 seconds: timeout.as_secs_f64(),
                 fix: "restart the session bus (log out and in), or fix DBUS_SESSION_BUS_ADDRESS",
             }),
@@ -202,10 +202,10 @@ impl Bus {
                 Ok(Some(m)) if matches(&m) => return Ok(Some(m)),
                 Ok(_) => {
                     if !self.channel.is_connected() {
-                        return Err(self.lost("the unlock prompt"));
+                        return Err(self.lost("wait for the unlock prompt"));
                     }
                 }
-                Err(_) => return Err(self.lost("the unlock prompt")),
+                Err(_) => return Err(self.lost("wait for the unlock prompt")),
             }
         }
     }

@@ -131,7 +131,7 @@ pub fn probe(timeout: Duration) -> Result<(), Error> {
     let ping = bus::call(SERVICE_PATH, "org.freedesktop.DBus.Peer", "Ping");
     // Any answer, even an error reply, means the service is there; `call` turns "no such
     // name" and silence into errors.
-    let _answered = bus.call(ping, "a ping")?;
+    let _answered = bus.call(ping, "answer a ping")?;
     Ok(())
 }
 
@@ -244,9 +244,13 @@ impl SecretService {
     }
 
     /// `SearchItems` for Docker items with `server` (or all Docker items): (unlocked, locked).
+    ///
+    /// The search leaves out `xdg:schema`: gnome-keyring reports the schema of items in a
+    /// keyring that is locked since it was loaded as `org.freedesktop.Secret.Generic`, so a
+    /// search on it would miss them and turn "locked" into a false "not found". `docker_cli=1`
+    /// is Docker's own marker (its helper's `list` searches on it alone).
     fn search_msg(server: Option<&str>) -> Message {
         let mut attrs: HashMap<&str, &str> = HashMap::new();
-        attrs.insert("xdg:schema", SCHEMA);
         attrs.insert("docker_cli", "1");
         if let Some(server) = server {
             attrs.insert("server", server);

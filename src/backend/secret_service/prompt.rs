@@ -46,7 +46,7 @@ pub(super) fn run(
     settings: &Settings,
     prompt: &Path<'static>,
 ) -> Result<Option<Variant<Box<dyn RefArg>>>, Error> {
-    const WHAT: &str = "the unlock prompt";
+    const WHAT: &str = "show the unlock prompt";
     let rule = format!(
         "type='signal',interface='{IFACE_PROMPT}',member='Completed',path='{}'",
         &**prompt
