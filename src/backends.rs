@@ -55,7 +55,7 @@ pub struct BackendRow {
     /// How long they last.
     pub lasts: &'static str,
     /// The command that sets it up.
-    pub setup: &'static str,
+    pub setup: String,
 }
 
 /// Probe everything and build the report.
@@ -65,9 +65,9 @@ pub fn report(flag: Option<&str>) -> Report {
             name: Some(choice.name),
             reason: choice.reason,
         },
-        Err(nothing) => Auto {
+        Err(e) => Auto {
             name: None,
-            reason: nothing.to_string(),
+            reason: e.to_string(),
         },
     };
     let selected = match select::requested(flag) {
@@ -116,7 +116,7 @@ pub fn report(flag: Option<&str>) -> Report {
                 auto_candidate: candidates.contains(&name),
                 keeps: info.keeps,
                 lasts: info.lasts,
-                setup: info.setup,
+                setup: select::setup_command(name),
             }
         })
         .collect();

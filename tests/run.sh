@@ -11,10 +11,12 @@ PACKAGES=(
   gnome-keyring                     # the real Secret Service
   libdbus-1-dev pkg-config          # libdbus for the secret-service backend
   golang-docker-credential-helpers  # docker-credential-secretservice / -pass, for interop
+  libsecret-tools                   # secret-tool, to check our items as libsecret sees them
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
   python3                           # docker-py client tests
   python3-pip                       # to install docker-py (pip package `docker`) below
+  bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
 )
 # The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
 command -v docker >/dev/null || PACKAGES+=(docker.io)

@@ -8,7 +8,15 @@ use crate::secret::Secret;
 use std::fmt;
 
 pub mod file;
+#[cfg(target_os = "macos")]
+pub mod keychain;
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;
+pub mod secret_service;
 pub mod select;
+#[cfg(windows)]
+pub mod wincred;
 
 /// One stored credential.
 #[derive(Clone, PartialEq, Eq)]
@@ -75,6 +83,74 @@ pub enum Error {
     /// The config file is unreadable or invalid.
     #[error(transparent)]
     Config(#[from] crate::config::Error),
+    /// No D-Bus session bus to talk to (secret-service).
+    #[error(
+        "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): run inside a desktop session, or choose a headless backend (see `docker-credential-keyring backends`)"
+    )]
+    NoSessionBus,
+    /// The session bus address does not answer (secret-service).
+    #[error(
+        "cannot connect to the D-Bus session bus at {address} ({reason}): fix DBUS_SESSION_BUS_ADDRESS, or choose a headless backend (see `docker-credential-keyring backends`)"
+    )]
+    BusUnreachable { address: String, reason: String },
+    /// The session bus has no `org.freedesktop.secrets` (secret-service).
+    #[error(
+        "no Secret Service on the D-Bus session bus (nothing owns org.freedesktop.secrets): start gnome-keyring-daemon or KeePassXC, or choose a headless backend (see `docker-credential-keyring backends`)"
+    )]
+    NoSecretService,
+    /// The Secret Service has no default collection to store into (secret-service).
+    #[error(
+        "the Secret Service has no default keyring: create one (e.g. in Seahorse: File > New > Password Keyring, then set it as default) and retry"
+    )]
+    NoDefaultCollection,
+    /// The keychain is locked and could not be unlocked: no prompt could be shown, or it was
+    /// dismissed.
+    #[error(
+        "the keyring is locked and the unlock prompt was dismissed or could not be shown: unlock it (log in to the desktop session, or run `gnome-keyring-daemon --unlock`) and retry, or choose a headless backend (see `docker-credential-keyring backends`)"
+    )]
+    Locked,
+    /// Nobody answered the unlock prompt in time.
+    #[error(
+        "nobody answered the keyring unlock prompt within {seconds} s: answer it when it appears, or raise DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT"
+    )]
+    PromptTimeout { seconds: f64 },
+    /// The keychain service stopped answering.
+    #[error("{service} did not answer within {seconds} s when asked to {what}: {fix}")]
+    Timeout {
+        service: &'static str,
+        what: String,
+        seconds: f64,
+        fix: &'static str,
+    },
+    /// The keychain service answered with an error we have no better words for.
+    #[error("{service} failed to {what}: {message}")]
+    Failed {
+        service: &'static str,
+        what: String,
+        message: String,
+    },
+    /// A setting (environment variable) has a value we cannot use.
+    #[error("invalid {name}={value:?}: expected {expected}")]
+    InvalidSetting {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    /// The `pass` backend failed.
+    #[error(transparent)]
+    Pass(#[from] pass::Error),
+    /// The kernel keyring backend failed.
+    #[cfg(target_os = "linux")]
+    #[error(transparent)]
+    Keyutils(#[from] keyutils::Error),
+    /// The macOS Keychain backend failed.
+    #[cfg(target_os = "macos")]
+    #[error(transparent)]
+    Keychain(#[from] keychain::Error),
+    /// The Windows Credential Manager backend failed.
+    #[cfg(windows)]
+    #[error(transparent)]
+    Wincred(#[from] wincred::Error),
 }
 
 impl Error {
@@ -84,6 +160,17 @@ impl Error {
             Error::File(e) => e.hint(),
             Error::NothingUsable(e) => Some(e.hint()),
             Error::UnknownBackend { .. } => Some(select::unknown_hint()),
+            Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService => {
+                Some(secret_service::hint_unavailable())
+            }
+            Error::Locked => Some(secret_service::hint_locked()),
+            Error::Pass(e) => e.hint(),
+            #[cfg(target_os = "linux")]
+            Error::Keyutils(e) => e.hint(),
+            #[cfg(target_os = "macos")]
+            Error::Keychain(e) => e.hint(),
+            #[cfg(windows)]
+            Error::Wincred(e) => e.hint(),
             _ => None,
         }
     }
@@ -102,6 +189,14 @@ pub fn open(flag: Option<&str>) -> Result<Box<dyn Backend>, Error> {
 pub fn open_named(name: &str) -> Result<Box<dyn Backend>, Error> {
     match name {
         "file" => return Ok(Box::new(file::FileStore::open()?)),
+        secret_service::NAME => return Ok(Box::new(secret_service::SecretService::open()?)),
+        "pass" => return Ok(Box::new(pass::Pass::open()?)),
+        #[cfg(target_os = "linux")]
+        "keyutils" => return Ok(Box::new(keyutils::Keyutils::open()?)),
+        #[cfg(target_os = "macos")]
+        "keychain" => return Ok(Box::new(keychain::Keychain::open()?)),
+        #[cfg(windows)]
+        "wincred" => return Ok(Box::new(wincred::Wincred::open()?)),
         _ => {}
     }
     if let Some(reason) = select::not_on_this_platform(name) {

@@ -99,8 +99,7 @@ pub fn requested(flag: Option<&str>) -> Result<(String, Origin), Error> {
 pub fn open(flag: Option<&str>) -> Result<Box<dyn Backend>, Error> {
     let (name, _) = requested(flag)?;
     if name == "auto" {
-        let choice = auto().map_err(Error::NothingUsable)?;
-        return open_named(choice.name);
+        return open_named(auto()?.name);
     }
     open_named(&name)
 }
@@ -140,7 +139,11 @@ impl NothingUsable {
         }
         out.push_str("Set up one of them:\n");
         for info in INFOS.iter().filter(|i| supported(i.name)) {
-            out.push_str(&format!("  {:<15} {}\n", info.name, info.setup));
+            out.push_str(&format!(
+                "  {:<15} {}\n",
+                info.name,
+                setup_command(info.name)
+            ));
         }
         out.push_str(
             "`docker-credential-keyring backends` shows what each keeps and for how long.",
@@ -183,30 +186,43 @@ pub fn auto_candidates() -> Vec<&'static str> {
     candidates().into_iter().map(|(n, _)| n).collect()
 }
 
-/// A probe: `Ok(why it is usable)` or `Err(why not)`.
-type Probe = fn() -> Result<String, String>;
+/// What a probe found.
+#[derive(Debug)]
+pub enum Found {
+    /// Usable, and why.
+    Usable(String),
+    /// Not there (no bus, not installed, not initialised): `auto` moves on.
+    Absent(String),
+    /// There but failing (a service that does not answer in time, …): `auto` stops with this
+    /// error rather than silently storing somewhere else.
+    Broken(Error),
+}
+
+/// A probe.
+type Probe = fn() -> Found;
 
 /// What `auto` picks here, probing candidates in order.
-pub fn auto() -> Result<AutoChoice, NothingUsable> {
-    let mut passed_over = Vec::new();
+pub fn auto() -> Result<AutoChoice, Error> {
+    let mut passed_over: Vec<(&'static str, String)> = Vec::new();
     for (name, probe) in candidates() {
         match probe() {
-            Ok(why) => {
+            Found::Usable(why) => {
                 let reason = if passed_over.is_empty() {
                     why
                 } else {
                     let before: Vec<String> = passed_over
                         .iter()
-                        .map(|(n, w): &(&str, String)| format!("{n}: {w}"))
+                        .map(|(n, w)| format!("{n}: {w}"))
                         .collect();
                     format!("{why} (passed over {})", before.join("; "))
                 };
                 return Ok(AutoChoice { name, reason });
             }
-            Err(why) => passed_over.push((name, why)),
+            Found::Absent(why) => passed_over.push((name, why)),
+            Found::Broken(e) => return Err(e),
         }
     }
-    Err(NothingUsable { passed_over })
+    Err(Error::NothingUsable(NothingUsable { passed_over }))
 }
 
 /// Whether the backend is built for this platform.
@@ -247,7 +263,7 @@ pub fn availability(name: &str) -> Result<String, String> {
     if let Some(why) = not_on_this_platform(name) {
         return Err(why);
     }
-    match name {
+    let found = match name {
         #[cfg(all(unix, not(target_os = "macos")))]
         "secret-service" => probe_secret_service(),
         #[cfg(all(unix, not(target_os = "macos")))]
@@ -259,58 +275,93 @@ pub fn availability(name: &str) -> Result<String, String> {
         #[cfg(windows)]
         "wincred" => probe_wincred(),
         "file" => probe_file_usable(),
-        _ => Err("unknown backend".to_owned()),
+        _ => Found::Absent("unknown backend".to_owned()),
+    };
+    match found {
+        Found::Usable(why) => Ok(why),
+        Found::Absent(why) => Err(why),
+        Found::Broken(e) => Err(e.to_string()),
+    }
+}
+
+/// How long `auto` waits for the Secret Service to answer before giving up on it. Absent
+/// services answer at once (no bus: no connection; no owner: an error reply); only a hung bus
+/// or daemon costs this much, and then `auto` fails rather than store elsewhere.
+pub const SECRET_SERVICE_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+#[cfg(all(unix, not(target_os = "macos")))]
+fn probe_secret_service() -> Found {
+    match super::secret_service::probe(SECRET_SERVICE_PROBE_TIMEOUT) {
+        Ok(()) => Found::Usable("a Secret Service answers on the session bus".to_owned()),
+        Err(e @ (Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService)) => {
+            Found::Absent(e.to_string())
+        }
+        Err(e) => Found::Broken(e),
     }
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]
-fn probe_secret_service() -> Result<String, String> {
-    // Until the secret-service backend lands on this branch: only the bus address is checked.
-    match std::env::var_os("DBUS_SESSION_BUS_ADDRESS") {
-        Some(_) => Err("the secret-service backend is not built into this binary".to_owned()),
-        None => Err("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)".to_owned()),
+fn probe_pass() -> Found {
+    match super::pass::probe() {
+        Ok(()) => Found::Usable(format!(
+            "pass is installed and its store {} is initialised",
+            super::pass::store_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        )),
+        Err(e) => Found::Absent(e.to_string()),
     }
-}
-
-#[cfg(all(unix, not(target_os = "macos")))]
-fn probe_pass() -> Result<String, String> {
-    Err("the pass backend is not built into this binary".to_owned())
 }
 
 #[cfg(target_os = "linux")]
-fn probe_keyutils() -> Result<String, String> {
-    Err("the keyutils backend is not built into this binary".to_owned())
-}
-
-#[cfg(target_os = "macos")]
-fn probe_keychain() -> Result<String, String> {
-    Ok("the macOS Keychain".to_owned())
-}
-
-#[cfg(windows)]
-fn probe_wincred() -> Result<String, String> {
-    Ok("the Windows Credential Manager".to_owned())
-}
-
-fn probe_file_exists() -> Result<String, String> {
-    match super::file::default_path() {
-        Some(p) if p.is_file() => Ok(format!("the encrypted file {} exists", p.display())),
-        Some(p) => Err(format!(
-            "no encrypted file at {} (auto never creates one)",
-            p.display()
-        )),
-        None => Err("no home directory".to_owned()),
+fn probe_keyutils() -> Found {
+    match super::keyutils::probe() {
+        Ok(()) => Found::Usable(
+            "the kernel keyring answers (never picked by auto: it forgets at reboot)".to_owned(),
+        ),
+        Err(e) => Found::Absent(e.to_string()),
     }
 }
 
-fn probe_file_usable() -> Result<String, String> {
+#[cfg(target_os = "macos")]
+fn probe_keychain() -> Found {
+    match super::keychain::probe() {
+        Ok(()) => Found::Usable("the macOS login keychain answers".to_owned()),
+        Err(e) => Found::Absent(e.to_string()),
+    }
+}
+
+#[cfg(windows)]
+fn probe_wincred() -> Found {
+    match super::wincred::probe() {
+        Ok(()) => Found::Usable("the Windows Credential Manager answers".to_owned()),
+        Err(e) => Found::Absent(e.to_string()),
+    }
+}
+
+fn probe_file_exists() -> Found {
     match super::file::default_path() {
-        Some(p) if p.is_file() => Ok(format!("the encrypted file {} exists", p.display())),
-        Some(p) => Ok(format!(
+        Some(p) if p.is_file() => {
+            Found::Usable(format!("the encrypted file {} exists", p.display()))
+        }
+        Some(p) => Found::Absent(format!(
+            "no encrypted file at {} (auto never creates one)",
+            p.display()
+        )),
+        None => Found::Absent("no home directory".to_owned()),
+    }
+}
+
+fn probe_file_usable() -> Found {
+    match super::file::default_path() {
+        Some(p) if p.is_file() => {
+            Found::Usable(format!("the encrypted file {} exists", p.display()))
+        }
+        Some(p) => Found::Usable(format!(
             "the first store creates {} (asks for a new passphrase)",
             p.display()
         )),
-        None => Err("no home directory to keep the file in: set HOME".to_owned()),
+        None => Found::Absent("no home directory to keep the file in: set HOME".to_owned()),
     }
 }
 
@@ -361,6 +412,20 @@ pub const INFOS: &[Info] = &[
         setup: "mkdir -p ~/.config/docker-credential-keyring && echo '{\"backend\": \"file\"}' > ~/.config/docker-credential-keyring/config.json",
     },
 ];
+
+/// The one command that sets up `name` here (the config file's real path for `file`).
+pub fn setup_command(name: &str) -> String {
+    match (name, crate::config::config_path()) {
+        ("file", Some(path)) => format!(
+            "mkdir -p '{}' && echo '{{\"backend\": \"file\"}}' > '{}'   (the first store asks for a new passphrase)",
+            path.parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            path.display()
+        ),
+        _ => info(name).map(|i| i.setup.to_owned()).unwrap_or_default(),
+    }
+}
 
 /// The facts about `name`.
 pub fn info(name: &str) -> Option<&'static Info> {

@@ -1,56 +1,15 @@
-//! Support for the adoption tests (setup, import, doctor, the real docker CLI, docker-py):
-//! a keychain fixture on the real `file` backend, and a sandbox holding a temp HOME, a
-//! `DOCKER_CONFIG`, a bin directory that is the whole PATH (our binary under the name docker
-//! finds it by, plus the real docker CLI), and optionally a stub daemon.
+//! Support for the adoption tests (setup, import, doctor, the real docker CLI, docker-py): a
+//! sandbox holding a keychain fixture (the real `file` backend unless a test picks another), a
+//! temp HOME, a `DOCKER_CONFIG`, a bin directory that is the whole PATH (our binary under the
+//! name docker finds it by, plus the real docker CLI), and optionally a stub daemon.
 #![allow(dead_code)]
 
 use super::docker_daemon::DockerDaemon;
+use super::file::FileKeyring;
 use super::{Keyring, Run, bin, run_command};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The real encrypted-file backend in a temp directory, with its own passphrase and the key
-/// cache off (nothing is left in the kernel keyring).
-pub struct FileKeyring {
-    pub dir: tempfile::TempDir,
-    passphrase: String,
-}
-
-impl FileKeyring {
-    pub fn new() -> FileKeyring {
-        let dir = tempfile::tempdir().expect("temp keyring dir");
-        let passphrase = format!("test passphrase {}", dir.path().display());
-        FileKeyring { dir, passphrase }
-    }
-
-    /// The encrypted file.
-    pub fn file(&self) -> PathBuf {
-        self.dir
-            .path()
-            .join("docker-credential-keyring/credentials.enc.json")
-    }
-}
-
-impl Keyring for FileKeyring {
-    fn backend(&self) -> &'static str {
-        "file"
-    }
-
-    fn env(&self) -> Vec<(OsString, OsString)> {
-        vec![
-            ("XDG_DATA_HOME".into(), self.dir.path().into()),
-            (
-                "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE".into(),
-                self.passphrase.clone().into(),
-            ),
-            (
-                "DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS".into(),
-                "0".into(),
-            ),
-        ]
-    }
-}
 
 /// Where the real docker CLI is: the one on the inherited PATH (tests/run.sh installs it).
 pub fn docker_cli() -> PathBuf {
@@ -63,7 +22,7 @@ pub fn docker_cli() -> PathBuf {
 /// A sandbox for docker, our binary and docker-py.
 pub struct Sandbox {
     pub home: tempfile::TempDir,
-    pub keyring: FileKeyring,
+    pub keyring: Box<dyn Keyring>,
     pub daemon: Option<DockerDaemon>,
     /// Extra variables for every command.
     pub extra_env: Vec<(OsString, OsString)>,
@@ -88,7 +47,7 @@ impl Sandbox {
             .expect("link docker");
         Sandbox {
             home,
-            keyring: FileKeyring::new(),
+            keyring: Box::new(FileKeyring::new()),
             daemon: None,
             extra_env: Vec::new(),
         }
@@ -130,10 +89,12 @@ impl Sandbox {
         std::fs::write(self.config(), text).unwrap();
     }
 
-    /// The whole environment of a command in this sandbox (nothing inherited).
+    /// The whole environment of a command in this sandbox (nothing inherited): the keychain
+    /// fixture's variables, then the sandbox's (which win).
     pub fn env(&self) -> Vec<(OsString, OsString)> {
         let h = self.home.path();
-        let mut env: Vec<(OsString, OsString)> = vec![
+        let mut env = self.keyring.env();
+        env.extend::<Vec<(OsString, OsString)>>(vec![
             ("PATH".into(), self.bin_dir().into()),
             ("HOME".into(), h.into()),
             ("XDG_CONFIG_HOME".into(), h.join(".config").into()),
@@ -144,8 +105,7 @@ impl Sandbox {
                 "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
                 self.keyring.backend().into(),
             ),
-        ];
-        env.extend(self.keyring.env());
+        ]);
         if let Some(d) = &self.daemon {
             env.push(("DOCKER_HOST".into(), d.host().into()));
         }

@@ -7,6 +7,7 @@
 
 pub mod adoption;
 pub mod docker_daemon;
+pub mod file;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -189,3 +190,8 @@ pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) 
     let payload = serde_json::json!({"ServerURL": server, "Username": username, "Secret": secret});
     helper(keyring, &["store"], &payload.to_string()).ok();
 }
+pub mod secret_service;
+
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;
