@@ -5,7 +5,29 @@
 
 mod support;
 
+use support::Keyring;
 use support::adoption::{Sandbox, auth};
+
+/// Every scenario runs on the Secret Service (a private bus with a real gnome-keyring, what
+/// desktops use) and on the encrypted `file` backend (what headless machines use).
+macro_rules! on_every_keychain {
+    ($($scenario:ident),* $(,)?) => {
+        mod secret_service {
+            $(#[test] fn $scenario() { super::$scenario(Box::new(super::support::secret_service::fixture())) })*
+        }
+        mod file {
+            $(#[test] fn $scenario() { super::$scenario(Box::new(super::support::file::FileKeyring::new())) })*
+        }
+    };
+}
+
+on_every_keychain!(
+    login_pull_logout_with_creds_store_keyring,
+    login_pull_logout_after_setup,
+    login_through_cred_helpers_after_setup_registry,
+    rejected_login_stores_nothing,
+    setup_imports_what_docker_wrote_in_plaintext,
+);
 
 const REGISTRY: &str = "reg.example:5000";
 
@@ -61,16 +83,18 @@ fn login_pull_logout(s: &Sandbox) {
     );
 }
 
-#[test]
-fn login_pull_logout_with_creds_store_keyring() {
-    let s = Sandbox::new().with_daemon(&[("alice", "s3cret")]);
+fn login_pull_logout_with_creds_store_keyring(keyring: Box<dyn Keyring>) {
+    let s = Sandbox::new()
+        .keyring(keyring)
+        .with_daemon(&[("alice", "s3cret")]);
     s.write_config("{\n\t\"credsStore\": \"keyring\"\n}");
     login_pull_logout(&s);
 }
 
-#[test]
-fn login_pull_logout_after_setup() {
-    let s = Sandbox::new().with_daemon(&[("alice", "s3cret"), ("bob", "hub-pw")]);
+fn login_pull_logout_after_setup(keyring: Box<dyn Keyring>) {
+    let s = Sandbox::new()
+        .keyring(keyring)
+        .with_daemon(&[("alice", "s3cret"), ("bob", "hub-pw")]);
     s.ours(&["setup"], "").ok();
     assert_eq!(s.config_json()["credsStore"], "keyring");
     login_pull_logout(&s);
@@ -90,9 +114,10 @@ fn login_pull_logout_after_setup() {
     assert_eq!(s.get("https://index.docker.io/v1/"), None);
 }
 
-#[test]
-fn login_through_cred_helpers_after_setup_registry() {
-    let s = Sandbox::new().with_daemon(&[("alice", "s3cret")]);
+fn login_through_cred_helpers_after_setup_registry(keyring: Box<dyn Keyring>) {
+    let s = Sandbox::new()
+        .keyring(keyring)
+        .with_daemon(&[("alice", "s3cret")]);
     s.ours(&["setup", "--registry", REGISTRY], "").ok();
     let config = s.config_json();
     assert_eq!(config["credHelpers"][REGISTRY], "keyring");
@@ -100,9 +125,10 @@ fn login_through_cred_helpers_after_setup_registry() {
     login_pull_logout(&s);
 }
 
-#[test]
-fn rejected_login_stores_nothing() {
-    let s = Sandbox::new().with_daemon(&[("alice", "s3cret")]);
+fn rejected_login_stores_nothing(keyring: Box<dyn Keyring>) {
+    let s = Sandbox::new()
+        .keyring(keyring)
+        .with_daemon(&[("alice", "s3cret")]);
     s.write_config("{\n\t\"credsStore\": \"keyring\"\n}");
     let out = s.docker(
         &["login", "-u", "alice", "--password-stdin", REGISTRY],
@@ -115,8 +141,7 @@ fn rejected_login_stores_nothing() {
 
 /// What docker itself wrote in plaintext (no credential store on PATH) moves into the keychain
 /// with `setup`, and docker then pulls with it from there.
-#[test]
-fn setup_imports_what_docker_wrote_in_plaintext() {
+fn setup_imports_what_docker_wrote_in_plaintext(keyring: Box<dyn Keyring>) {
     let s =
         Sandbox::without_helper_on_path().with_daemon(&[("alice", "s3cret"), ("bob", "hub-pw")]);
     s.docker(

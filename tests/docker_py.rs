@@ -35,8 +35,17 @@ print(json.dumps(out))
 "#;
 
 #[test]
-fn docker_py_store_get_list_erase_not_found() {
-    let s = Sandbox::new();
+fn docker_py_on_the_secret_service() {
+    docker_py_store_get_list_erase_not_found(Box::new(support::secret_service::fixture()));
+}
+
+#[test]
+fn docker_py_on_the_file_backend() {
+    docker_py_store_get_list_erase_not_found(Box::new(support::file::FileKeyring::new()));
+}
+
+fn docker_py_store_get_list_erase_not_found(keyring: Box<dyn support::Keyring>) {
+    let s = Sandbox::new().keyring(keyring);
     let run = s.python(SCRIPT);
     let out: serde_json::Value =
         serde_json::from_str(run.ok().trim()).unwrap_or_else(|e| panic!("{e}: {run:#?}"));

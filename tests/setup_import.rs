@@ -720,3 +720,66 @@ fn doctor_reports_a_keychain_that_will_not_open() {
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(check(&report, "backend")["status"], "problem", "{report}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// On the Secret Service (a private bus with a real gnome-keyring)
+
+/// Imported credentials land where Docker's own helper finds them: switching back to
+/// `docker-credential-secretservice` after an import loses nothing.
+#[test]
+fn import_into_the_secret_service_is_read_by_dockers_own_helper() {
+    let ss = std::rc::Rc::new(support::secret_service::fixture());
+    let s = Sandbox::new().keyring(Box::new(ss.clone()));
+    s.write_config(&plaintext_config());
+    s.ours(&["import"], "").ok();
+    let go = ss.go_helper(&["get"], "reg.example:5000");
+    let v: serde_json::Value = serde_json::from_str(go.ok()).unwrap();
+    assert_eq!(v["Username"], "bob");
+    assert_eq!(v["Secret"], "pa:ss:word");
+    let py = s.python(PY_GET);
+    let got: serde_json::Value = serde_json::from_str(py.ok().trim()).unwrap();
+    assert_eq!(got[2]["Secret"], "id-token-XYZ");
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+#[test]
+fn doctor_on_the_secret_service_healthy_then_locked() {
+    let ss = std::rc::Rc::new(support::secret_service::fixture());
+    let s = Sandbox::new().keyring(Box::new(ss.clone()));
+    s.ours(&["setup"], "").ok();
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["backend"], "secret-service");
+    assert_eq!(check(&report, "keychain")["status"], "ok");
+    assert_eq!(
+        s.list(),
+        serde_json::json!({}),
+        "the throw-away entry is gone"
+    );
+
+    // Locked, and nobody can answer an unlock prompt: a problem with a fix, and a config
+    // left as it was.
+    ss.lock();
+    let bytes = s.config_bytes();
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(1), "{report}");
+    let keychain = check(&report, "keychain");
+    assert_eq!(keychain["status"], "problem", "{report}");
+    assert!(
+        keychain["detail"].as_str().unwrap().contains("locked"),
+        "{report}"
+    );
+    assert!(keychain["fix"].is_string());
+    assert_eq!(s.config_bytes(), bytes);
+
+    // And an import into the locked keychain strips nothing.
+    s.write_config(&plaintext_config());
+    let out = s.ours(&["import"], "");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stderr.contains("was not changed"), "{out:#?}");
+    assert_eq!(s.config_bytes(), plaintext_config().as_bytes());
+}

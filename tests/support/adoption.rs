@@ -53,6 +53,12 @@ impl Sandbox {
         }
     }
 
+    /// Use `keyring` instead of the default `file` fixture.
+    pub fn keyring(mut self, keyring: Box<dyn Keyring>) -> Sandbox {
+        self.keyring = keyring;
+        self
+    }
+
     /// Start a stub daemon accepting `accepted` logins; docker commands go to it.
     pub fn with_daemon(mut self, accepted: &[(&str, &str)]) -> Sandbox {
         self.daemon = Some(DockerDaemon::start(accepted));
@@ -193,4 +199,16 @@ pub fn names(dir: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// A shared fixture: the sandbox uses it while the test keeps a handle to drive it (lock it,
+/// run Docker's Go helper on it, …).
+impl<T: Keyring> Keyring for std::rc::Rc<T> {
+    fn backend(&self) -> &'static str {
+        (**self).backend()
+    }
+
+    fn env(&self) -> Vec<(OsString, OsString)> {
+        (**self).env()
+    }
 }
