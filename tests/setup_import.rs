@@ -783,3 +783,40 @@ fn doctor_on_the_secret_service_healthy_then_locked() {
     assert!(out.stderr.contains("was not changed"), "{out:#?}");
     assert_eq!(s.config_bytes(), plaintext_config().as_bytes());
 }
+
+/// On a terminal, setup asks before importing; "n" cancels and changes nothing, "y" imports.
+/// (`script` gives the command a pseudo-terminal.)
+#[test]
+fn setup_on_a_terminal_asks_before_importing() {
+    for (answer, imported) in [("n", false), ("y", true)] {
+        let s = Sandbox::new();
+        let text = plaintext_config();
+        s.write_config(&text);
+        let mut cmd = s.command("/usr/bin/script");
+        cmd.args([
+            "-qec",
+            &format!("{} setup", support::bin().display()),
+            "/dev/null",
+        ]);
+        let out = support::run_command(cmd, format!("{answer}\n").as_bytes());
+        assert!(
+            out.stdout
+                .contains("move them into the keychain now? [Y/n]"),
+            "{out:#?}"
+        );
+        assert_no_secret(&out.stdout);
+        if imported {
+            assert_eq!(out.code, Some(0), "{out:#?}");
+            assert_eq!(
+                s.get("reg.example:5000"),
+                Some(("bob".into(), "pa:ss:word".into()))
+            );
+            assert_eq!(s.config_json()["credsStore"], "keyring");
+        } else {
+            assert_eq!(out.code, Some(1), "{out:#?}");
+            assert!(out.stdout.contains("cancelled"), "{out:#?}");
+            assert_eq!(s.config_bytes(), text.as_bytes());
+            assert_eq!(s.list(), serde_json::json!({}));
+        }
+    }
+}
