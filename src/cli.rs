@@ -85,6 +85,10 @@ pub struct ImportArgs {
     /// $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
     #[arg(long, value_name = "PATH", num_args = 0..=1)]
     pub from: Option<Option<std::path::PathBuf>>,
+    /// Replace a different credential the keychain already holds for the same registry
+    /// (without it, such entries are kept in the file and reported)
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// `doctor` options.
@@ -115,6 +119,7 @@ impl ImportArgs {
             from: self.from.as_ref().map(|p| p.clone().unwrap_or_default()),
             dry_run: self.dry_run,
             backend: backend.map(str::to_owned),
+            overwrite: self.overwrite,
         }
     }
 }

@@ -820,3 +820,81 @@ fn setup_on_a_terminal_asks_before_importing() {
         }
     }
 }
+
+/// The keychain already holds a different credential for a registry: that entry is kept in
+/// the file (the file's copy may be the stale one) and reported; the others move; an identical
+/// one is simply stripped. `--overwrite` replaces. Nothing moved at all is a failure.
+#[test]
+fn import_never_overwrites_a_different_keychain_credential_unless_asked() {
+    let s = Sandbox::new();
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"reg.example:5000","Username":"bob","Secret":"newer"}"#,
+    )
+    .ok();
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"tok.example","Username":"<token>","Secret":"id-token-XYZ"}"#,
+    )
+    .ok();
+    s.write_config(&plaintext_config());
+    let out = s.ours(&["import"], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    assert_no_secret(&out.stderr);
+    assert!(
+        out.stderr.contains("kept reg.example:5000 in the file"),
+        "{out:#?}"
+    );
+    assert!(out.stderr.contains("--overwrite"), "{out:#?}");
+    assert!(
+        out.stdout
+            .contains("tok.example (identity token) was already in the keychain"),
+        "{out:#?}"
+    );
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "newer".into()))
+    );
+    assert_eq!(
+        s.get("https://index.docker.io/v1/"),
+        Some(("alice".into(), "hub-secret".into()))
+    );
+    let c = s.config_json();
+    assert!(
+        c["auths"]["reg.example:5000"]["auth"].is_string(),
+        "kept: {c}"
+    );
+    assert_eq!(c["auths"]["tok.example"], serde_json::json!({}));
+    assert_eq!(
+        c["auths"]["https://index.docker.io/v1/"],
+        serde_json::json!({})
+    );
+
+    // Only the conflict is left: importing again moves nothing and says so, exit 1.
+    let bytes = s.config_bytes();
+    let out = s.ours(&["import"], "");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stderr.contains("nothing was imported"), "{out:#?}");
+    assert_eq!(s.config_bytes(), bytes);
+
+    // Asked to, import replaces it.
+    s.ours(&["import", "--overwrite"], "").ok();
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+#[test]
+fn import_without_a_config_file_creates_nothing() {
+    let s = Sandbox::new();
+    std::fs::remove_dir(s.config_dir()).unwrap();
+    assert!(s.ours(&["import"], "").ok().contains("nothing to import"));
+    assert!(!s.config_dir().exists());
+}
