@@ -591,6 +591,15 @@ fn setup_replacing_another_store_warns() {
     let out = s.ours(&["setup"], "");
     assert!(out.ok().contains("credsStore was \"desktop\""), "{out:#?}");
     assert_eq!(s.config_json()["credsStore"], "keyring");
+
+    s.write_config("{\"credHelpers\": {\"gcr.io\": \"gcloud\", \"quay.io\": \"keyring\"}}");
+    let out = s.ours(
+        &["setup", "--registry", "gcr.io", "--registry", "quay.io"],
+        "",
+    );
+    assert!(out.ok().contains("gcr.io (was \"gcloud\")"), "{out:#?}");
+    assert!(!out.stdout.contains("quay.io (was"), "{out:#?}");
+    assert_eq!(s.config_json()["credHelpers"]["gcr.io"], "keyring");
 }
 
 // ---------------------------------------------------------------------------------------------
