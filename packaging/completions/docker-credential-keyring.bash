@@ -16,6 +16,9 @@ _docker__credential__keyring() {
             ",$1")
                 cmd="docker__credential__keyring"
                 ;;
+            docker__credential__keyring,backends)
+                cmd="docker__credential__keyring__subcmd__backends"
+                ;;
             docker__credential__keyring,completions)
                 cmd="docker__credential__keyring__subcmd__completions"
                 ;;
@@ -39,6 +42,9 @@ _docker__credential__keyring() {
                 ;;
             docker__credential__keyring,version)
                 cmd="docker__credential__keyring__subcmd__version"
+                ;;
+            docker__credential__keyring__subcmd__help,backends)
+                cmd="docker__credential__keyring__subcmd__help__subcmd__backends"
                 ;;
             docker__credential__keyring__subcmd__help,completions)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__completions"
@@ -71,8 +77,26 @@ _docker__credential__keyring() {
 
     case "${cmd}" in
         docker__credential__keyring)
-            opts="-h --backend --help store get erase list version completions man help"
+            opts="-h --backend --help store get erase list version backends completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__backends)
+            opts="-h --json --backend --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -143,8 +167,22 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help)
-            opts="store get erase list version completions man help"
+            opts="store get erase list version backends completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__backends)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
