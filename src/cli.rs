@@ -58,6 +58,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages into DIR (used to refresh man/)
+    #[command(hide = true)]
+    Man {
+        /// Output directory
+        dir: std::path::PathBuf,
+    },
 }
 
 /// `setup` options.
@@ -133,10 +144,7 @@ impl Command {
             Command::Erase => Action::Erase,
             Command::List => Action::List,
             Command::Version => Action::Version,
-            Command::Setup(_)
-            | Command::Import(_)
-            | Command::Doctor(_)
-            | Command::Backends { .. } => return None,
+            _ => return None,
         })
     }
 }

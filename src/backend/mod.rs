@@ -71,6 +71,15 @@ pub enum Error {
         "unknown backend {name:?}: choose one of secret-service, keychain, wincred, pass, keyutils, file, auto"
     )]
     UnknownBackend { name: String },
+    /// Another helper held the store lock for too long.
+    #[error(
+        "another docker-credential-keyring kept {} locked for {seconds} s: try again when it has finished",
+        path.display()
+    )]
+    Busy {
+        path: std::path::PathBuf,
+        seconds: u64,
+    },
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {name} backend is not available here: {reason}")]
     Unavailable { name: &'static str, reason: String },
@@ -187,16 +196,24 @@ pub fn open(flag: Option<&str>) -> Result<Box<dyn Backend>, Error> {
 
 /// Open the backend called `name` (not `auto`).
 pub fn open_named(name: &str) -> Result<Box<dyn Backend>, Error> {
+    // Every backend's store and erase run one at a time per user ([`crate::lock`]), except
+    // `file`: it locks its own file around read-modify-write, and must not hold a lock that
+    // other helpers wait on while it prompts for a passphrase or derives its key.
+    let serialized = |inner: Box<dyn Backend>| -> Result<Box<dyn Backend>, Error> {
+        Ok(Box::new(crate::lock::Serialized::new(inner)))
+    };
     match name {
         "file" => return Ok(Box::new(file::FileStore::open()?)),
-        secret_service::NAME => return Ok(Box::new(secret_service::SecretService::open()?)),
-        "pass" => return Ok(Box::new(pass::Pass::open()?)),
+        secret_service::NAME => {
+            return serialized(Box::new(secret_service::SecretService::open()?));
+        }
+        "pass" => return serialized(Box::new(pass::Pass::open()?)),
         #[cfg(target_os = "linux")]
-        "keyutils" => return Ok(Box::new(keyutils::Keyutils::open()?)),
+        "keyutils" => return serialized(Box::new(keyutils::Keyutils::open()?)),
         #[cfg(target_os = "macos")]
-        "keychain" => return Ok(Box::new(keychain::Keychain::open()?)),
+        "keychain" => return serialized(Box::new(keychain::Keychain::open()?)),
         #[cfg(windows)]
-        "wincred" => return Ok(Box::new(wincred::Wincred::open()?)),
+        "wincred" => return serialized(Box::new(wincred::Wincred::open()?)),
         _ => {}
     }
     if let Some(reason) = select::not_on_this_platform(name) {
