@@ -9,6 +9,11 @@
 //! lock, and the strip re-reads the file and only removes a secret that is still the one that
 //! was verified.
 //!
+//! Before writing, each server is looked up in the keychain: the same credential there is just
+//! stripped from the file; a *different* one is never overwritten (the file's copy may be the
+//! stale one): that entry stays in the file and is reported, unless `--overwrite`. An import
+//! that could move nothing at all fails.
+//!
 //! `config.json.bak` (the backup of the previous file) would otherwise keep the plaintext
 //! secrets, so the same entries are stripped from it too.
 //!
