@@ -907,3 +907,35 @@ fn import_without_a_config_file_creates_nothing() {
     assert!(s.ours(&["import"], "").ok().contains("nothing to import"));
     assert!(!s.config_dir().exists());
 }
+
+/// A backup still holding plaintext secrets is pointed out; after import it holds none.
+#[test]
+fn doctor_points_out_a_backup_with_plaintext_and_import_clears_it() {
+    let s = Sandbox::new();
+    s.write_config(&plaintext_config());
+    s.ours(&["setup", "--no-import"], "").ok();
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(1));
+    assert_eq!(check(&report, "plaintext")["status"], "problem");
+    assert_eq!(check(&report, "backup")["status"], "note", "{report}");
+    assert!(
+        check(&report, "backup")["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("rm ")
+    );
+
+    s.ours(&["import"], "").ok();
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "backup"),
+        "{report}"
+    );
+    let bak = std::fs::read_to_string(s.config_dir().join("config.json.bak")).unwrap();
+    assert_no_secret(&bak);
+}
