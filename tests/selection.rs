@@ -287,6 +287,22 @@ fn auto_picks_the_secret_service_when_it_answers() {
 }
 
 #[test]
+fn auto_fails_rather_than_switch_stores_when_the_secret_service_hangs() {
+    let ss = secret_service::fixture();
+    let mut env = home_env(&ss.home);
+    env.extend(ss.env());
+    // Another usable store exists: auto must still not silently use it.
+    run(&env, &["--backend", "file", "store"], PAYLOAD).ok();
+    ss.stop_keyring();
+    let r = run(&env, &["get"], "sel.example.com");
+    ss.continue_keyring();
+    let line = r.fails();
+    assert!(line.contains("did not answer"), "{r:#?}");
+    assert!(!line.contains("\"Secret\""));
+    assert!(r.elapsed < Duration::from_secs(10), "{r:#?}");
+}
+
+#[test]
 fn auto_picks_pass_when_initialised_before_the_file() {
     let store = PassStore::new();
     let mut env = store.env_vars();

@@ -144,6 +144,8 @@ pub enum Error {
     BadCacheSeconds { value: String },
     #[error("cannot get random bytes from the operating system: {0}")]
     Random(String),
+    #[error("the credential file's encryption failed: {0}")]
+    Crypto(String),
 }
 
 impl Error {
@@ -671,13 +673,13 @@ fn kdf_params(kdf: &Kdf) -> Result<argon2::Params, argon2::Error> {
 }
 
 fn derive(passphrase: &Secret, kdf: &Kdf) -> Result<Key, Error> {
-    let params = kdf_params(kdf).map_err(|e| Error::Random(e.to_string()))?;
+    let params = kdf_params(kdf).map_err(|e| Error::Crypto(e.to_string()))?;
     let salt = Zeroizing::new(decode(&kdf.salt).unwrap_or_default());
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Secret::new([0u8; 32]);
     argon
         .hash_password_into(passphrase.expose().as_bytes(), &salt, key.expose_mut())
-        .map_err(|e| Error::Random(e.to_string()))?;
+        .map_err(|e| Error::Crypto(e.to_string()))?;
     Ok(key)
 }
 
@@ -702,7 +704,7 @@ fn seal(key: &Key, plain: &[u8], aad: &[u8]) -> Result<String, Error> {
     random(&mut nonce)?;
     let sealed = cipher
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
-        .map_err(|_| Error::Random("encryption failed".to_owned()))?;
+        .map_err(|_| Error::Crypto("sealing a secret failed".to_owned()))?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&sealed);
     Ok(BASE64.encode(out))
