@@ -497,8 +497,7 @@ impl Backend for Keyutils {
         payload.extend_from_slice(secret);
         let ring = self.ring_or_create()?;
         // Same description: the kernel updates the key in place (atomic for readers).
-        let id = sys::add_key(&c("user"), &description, Some(&payload), ring)
-            .map_err(|e| classify("add_key", Errno(e)))?;
+        let id = add_key_waiting_for_gc(&description, &payload, ring)?;
         for (other, server, _) in self.entries(ring)? {
             if other != id && server == credential.server_url {
                 self.destroy(other, ring)?;
@@ -519,6 +518,26 @@ impl Backend for Keyutils {
             }
         }
         Ok(erased)
+    }
+}
+
+/// `add_key` of a `user` key; on a full quota, wait up to half a second for the kernel's garbage
+/// collector, which frees erased and replaced keys asynchronously (an `erase` then a `store`
+/// would otherwise fail on a quota that is only about to be freed).
+fn add_key_waiting_for_gc(
+    description: &CString,
+    payload: &[u8],
+    ring: sys::Serial,
+) -> Result<sys::Serial, Error> {
+    let mut waited = 0;
+    loop {
+        match sys::add_key(&c("user"), description, Some(payload), ring) {
+            Err(libc::EDQUOT) if waited < 10 => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                waited += 1;
+            }
+            other => return other.map_err(|e| classify("add_key", Errno(e))),
+        }
     }
 }
 
