@@ -394,3 +394,25 @@ fn a_per_folder_gpg_id_is_honoured() {
         "s"
     );
 }
+
+#[test]
+fn the_users_password_store_gpg_opts_are_kept() {
+    let p = PassStore::new();
+    let mut env = p.env_vars();
+    env.push(("PASSWORD_STORE_GPG_OPTS".into(), "--armor".into()));
+    env.push(("DOCKER_CREDENTIAL_KEYRING_BACKEND".into(), "pass".into()));
+    let mut cmd = support::command(&env);
+    cmd.arg("store");
+    support::run_command(cmd, creds("https://r.io", "u", "s").as_bytes()).ok();
+    let file = p.folder().join(encoded("https://r.io")).join("u.gpg");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        bytes.starts_with(b"-----BEGIN PGP MESSAGE-----"),
+        "not armored: {:?}",
+        String::from_utf8_lossy(&bytes[..20.min(bytes.len())])
+    );
+    assert_eq!(
+        json(helper(&p, &["get"], "https://r.io").ok())["Secret"],
+        "s"
+    );
+}

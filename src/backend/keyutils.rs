@@ -78,14 +78,18 @@ impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::Blocked { .. } => "Docker's default seccomp profile blocks the keyctl and add_key system calls. Run the container with a profile that allows them, or use the pass or file backend inside containers.".to_owned(),
+            Error::Blocked { .. } => format!(
+                "Docker's default seccomp profile blocks the keyctl and add_key system calls. Run the container with a profile that allows them, \
+                 or use the pass or file backend inside containers. (The keyutils backend keeps credentials in {RETENTION}.)"
+            ),
             Error::QuotaExceeded { .. } => format!(
                 "A non-root user may hold {} keys and {} bytes of keys in total (root: {} and {}); every keyring user on this account shares that. \
-                 `docker-credential-keyring list` shows what we keep; `cat /proc/key-users` shows the use.",
+                 `docker-credential-keyring list` shows what we keep; `cat /proc/key-users` shows the use. \
+                 The keyutils backend keeps credentials in {RETENTION}.",
                 read_limit("maxkeys"),
                 read_limit("maxbytes"),
                 read_limit("root_maxkeys"),
-                read_limit("root_maxbytes")
+                read_limit("root_maxbytes"),
             ),
             Error::Failed { .. } | Error::NoPersistentKeyring | Error::TooLarge { .. } => {
                 format!("The keyutils backend keeps credentials in {RETENTION}.")
