@@ -34,6 +34,10 @@ pub enum Error {
         "the pass backend needs the `pass` program, which is not installed: install it (Debian/Ubuntu: `apt install pass`) or choose another backend"
     )]
     NotInstalled,
+    #[error(
+        "the pass backend needs GnuPG (`gpg`), which is not installed: install it (Debian/Ubuntu: `apt install gnupg`)"
+    )]
+    GpgNotInstalled,
     #[error("cannot run `pass`: {0}")]
     Spawn(#[source] io::Error),
     #[error("the pass backend cannot find the password store: set HOME or PASSWORD_STORE_DIR")]
@@ -77,7 +81,7 @@ impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::NotInstalled | Error::NotInitialised { .. } => {
+            Error::NotInstalled | Error::GpgNotInstalled | Error::NotInitialised { .. } => {
                 "The pass backend keeps credentials in the password store of `pass` (passwordstore.org), encrypted with GnuPG.\n\
                  Set it up once: `gpg --quick-gen-key \"Your Name <you@example.com>\"` (or use an existing key), then `pass init <key id or email>`."
                     .to_owned()
@@ -119,10 +123,11 @@ pub fn store_dir() -> Result<PathBuf, Error> {
 /// initialised. Only looks at the file system (no process is started), so it costs well under a
 /// millisecond and never hangs.
 pub fn probe() -> Result<(), crate::backend::Error> {
-    if find_program("pass").is_none()
-        || (find_program("gpg").is_none() && find_program("gpg2").is_none())
-    {
+    if find_program("pass").is_none() {
         return Err(Error::NotInstalled.into());
+    }
+    if find_program("gpg").is_none() && find_program("gpg2").is_none() {
+        return Err(Error::GpgNotInstalled.into());
     }
     let dir = store_dir()?;
     if !initialised(&dir, &dir.join(FOLDER)) {
