@@ -24,6 +24,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
+/// What it keeps and for how long, for `backends` and hints.
+pub const RETENTION: &str =
+    "files in the password store, encrypted with GnuPG for the store's .gpg-id, until erased";
+
 /// The folder inside the password store, as `docker-credential-pass` names it.
 pub const FOLDER: &str = "docker-credential-helpers";
 
