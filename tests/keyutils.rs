@@ -239,8 +239,31 @@ fn bad_inputs_fail_clearly_and_lose_nothing() {
     );
 }
 
+/// The tests that fill the unprivileged user's quota run one at a time (they share it).
+static QUOTA: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Drop the fixture, then wait (up to 5 s) until the kernel's garbage collector has given the
+/// unprivileged user's quota back, so the next quota test starts from nothing.
+fn settle(k: KernelKeyring) {
+    let uid = k.as_user;
+    drop(k);
+    let Some(uid) = uid else { return };
+    let prefix = format!("{uid}:");
+    for _ in 0..100 {
+        let users = std::fs::read_to_string("/proc/key-users").unwrap_or_default();
+        let busy = users
+            .lines()
+            .any(|l| l.trim_start().starts_with(&prefix) && !l.trim_end().ends_with(" 0/20000"));
+        if !busy {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_full_quota_is_a_clear_error_and_loses_nothing() {
+    let _one_at_a_time = QUOTA.lock().unwrap_or_else(|e| e.into_inner());
     // The non-root quota (default 200 keys / 20,000 bytes per user): as nobody when we are root.
     let k = KernelKeyring::unprivileged();
     let token = "t".repeat(3000);
@@ -277,6 +300,29 @@ fn a_full_quota_is_a_clear_error_and_loses_nothing() {
     }
     as_user(&k, &["erase"], "https://r0.example").ok();
     as_user(&k, &["store"], &creds("https://again.example", "u", &token)).ok();
+    settle(k);
+}
+
+#[test]
+fn at_the_key_count_limit_list_and_erase_still_work() {
+    let _one_at_a_time = QUOTA.lock().unwrap_or_else(|e| e.into_inner());
+    let k = KernelKeyring::unprivileged();
+    let mut stored = 0;
+    let line = loop {
+        let run = as_user(&k, &["store"], &creds(&format!("s{stored}"), "u", "x"));
+        if run.code != Some(0) {
+            break run.fails().to_owned();
+        }
+        stored += 1;
+        assert!(stored < 1000, "no key-count limit was reached");
+    };
+    assert!(line.contains("quota"), "{line}");
+    let listed = json(as_user(&k, &["list"], "").ok());
+    assert_eq!(listed.as_object().unwrap().len(), stored);
+    as_user(&k, &["erase"], "s0").ok();
+    assert_eq!(as_user(&k, &["get"], "s0").fails(), NOT_FOUND);
+    assert_eq!(json(as_user(&k, &["get"], "s1").ok())["Secret"], "x");
+    settle(k);
 }
 
 /// Run the binary with a seccomp filter that makes add_key and keyctl fail with EPERM, as
