@@ -42,6 +42,17 @@ pub enum Command {
     List,
     /// Print the version
     Version,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages into DIR (used to refresh man/)
+    #[command(hide = true)]
+    Man {
+        /// Output directory
+        dir: std::path::PathBuf,
+    },
 }
 
 impl Command {
@@ -53,6 +64,7 @@ impl Command {
             Command::Erase => Action::Erase,
             Command::List => Action::List,
             Command::Version => Action::Version,
+            _ => return None,
         })
     }
 }

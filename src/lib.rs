@@ -8,11 +8,15 @@
 //! - [`registry`]: which stored server address answers a query.
 //! - [`backend`]: the keychain backends behind one small trait, and how one is chosen.
 //! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
-//! - [`cli`]: the command-line definition (also used to generate man pages and completions).
+//! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
 
 pub mod backend;
 pub mod cli;
+pub mod completions;
 pub mod error;
+pub mod hardening;
+pub mod lock;
+pub mod man;
 pub mod protocol;
 pub mod registry;
 pub mod secret;

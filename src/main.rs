@@ -1,12 +1,13 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
 use clap::Parser;
-use docker_credential_keyring::cli::{Cli, Invocation, classify};
-use docker_credential_keyring::{Error, backend, protocol};
+use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
+use docker_credential_keyring::{Error, backend, completions, hardening, man, protocol};
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    hardening::protect_process();
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     match classify(&args) {
         Invocation::Usage => fail_line(&protocol::usage_line()),
@@ -14,9 +15,27 @@ fn main() -> ExitCode {
         Invocation::Protocol(action) => run_action(action, None),
         Invocation::Cli => {
             let cli = Cli::parse();
-            match cli.command.action() {
-                Some(action) => run_action(action, cli.backend.as_deref()),
-                None => unreachable!("every subcommand is dispatched above"),
+            if let Some(action) = cli.command.action() {
+                return run_action(action, cli.backend.as_deref());
+            }
+            match cli.command {
+                Command::Completions { shell } => {
+                    completions::write(shell, &mut std::io::stdout().lock());
+                    ExitCode::SUCCESS
+                }
+                Command::Man { dir } => match man::write_all(&dir) {
+                    Ok(_) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        fail_stderr(&format!("cannot write man pages to {}: {e}", dir.display()))
+                    }
+                },
+                Command::Store
+                | Command::Get
+                | Command::Erase
+                | Command::List
+                | Command::Version => {
+                    unreachable!("protocol actions are dispatched above")
+                }
             }
         }
     }
@@ -49,5 +68,11 @@ fn report(result: Result<(), Error>) -> ExitCode {
 
 fn fail_line(line: &str) -> ExitCode {
     let _ = writeln!(std::io::stdout(), "{line}");
+    ExitCode::FAILURE
+}
+
+/// Errors of the non-protocol subcommands go to stderr, exit 1.
+fn fail_stderr(line: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "docker-credential-keyring: {line}");
     ExitCode::FAILURE
 }

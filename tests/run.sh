@@ -2,8 +2,12 @@
 # The whole test suite, as CI runs it: installs the Debian/Ubuntu packages the integration
 # tests drive (real gnome-keyring, dbus, pass, gpg, keyutils, Docker's Go helpers, docker CLI,
 # kubectl, docker-py), then formatting, lints, and every test against the built binary.
+#   ./tests/run.sh                 # all of the above
+#   ./tests/run.sh --with-package  # then also build the .deb, install it, smoke-test it
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_package=0
+[ "${1:-}" = "--with-package" ] && with_package=1
 
 # Debian packages the tests need (one per line, with why).
 PACKAGES=(
@@ -11,6 +15,7 @@ PACKAGES=(
   gnome-keyring                     # the real Secret Service
   libdbus-1-dev pkg-config          # libdbus for the secret-service backend
   golang-docker-credential-helpers  # docker-credential-secretservice / -pass, for interop
+  libsecret-tools                   # secret-tool, to check our items as libsecret sees them
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
   python3                           # docker-py client tests
@@ -34,3 +39,11 @@ fi
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
+
+# A short fuzz smoke run of every target (the long runs: fuzz/run.sh with no argument).
+./fuzz/run.sh "${FUZZ_SECONDS:-10}"
+
+if ((with_package)); then
+  DOCKER_CONFIG=$(mktemp -d) ./packaging/install.sh --no-setup
+  ./packaging/smoke-test.sh
+fi

@@ -12,6 +12,7 @@ pub mod keychain;
 #[cfg(target_os = "linux")]
 pub mod keyutils;
 pub mod pass;
+pub mod secret_service;
 #[cfg(windows)]
 pub mod wincred;
 
@@ -68,9 +69,71 @@ pub enum Error {
         "unknown backend {name:?}: choose one of secret-service, keychain, wincred, pass, keyutils, file, auto"
     )]
     UnknownBackend { name: String },
+    /// Another helper held the store lock for too long.
+    #[error(
+        "another docker-credential-keyring kept {} locked for {seconds} s: try again when it has finished",
+        path.display()
+    )]
+    Busy {
+        path: std::path::PathBuf,
+        seconds: u64,
+    },
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {name} backend is not available here: {reason}")]
     Unavailable { name: &'static str, reason: String },
+    /// No D-Bus session bus to talk to (secret-service).
+    #[error(
+        "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): run inside a desktop session, or choose a headless backend (see `docker-credential-keyring backends`)"
+    )]
+    NoSessionBus,
+    /// The session bus address does not answer (secret-service).
+    #[error(
+        "cannot connect to the D-Bus session bus at {address} ({reason}): fix DBUS_SESSION_BUS_ADDRESS, or choose a headless backend (see `docker-credential-keyring backends`)"
+    )]
+    BusUnreachable { address: String, reason: String },
+    /// The session bus has no `org.freedesktop.secrets` (secret-service).
+    #[error(
+        "no Secret Service on the D-Bus session bus (nothing owns org.freedesktop.secrets): start gnome-keyring-daemon or KeePassXC, or choose a headless backend (see `docker-credential-keyring backends`)"
+    )]
+    NoSecretService,
+    /// The Secret Service has no default collection to store into (secret-service).
+    #[error(
+        "the Secret Service has no default keyring: create one (e.g. in Seahorse: File > New > Password Keyring, then set it as default) and retry"
+    )]
+    NoDefaultCollection,
+    /// The keychain is locked and could not be unlocked: no prompt could be shown, or it was
+    /// dismissed.
+    #[error(
+        "the keyring is locked and the unlock prompt was dismissed or could not be shown: unlock it (log in to the desktop session, or run `gnome-keyring-daemon --unlock`) and retry, or choose a headless backend (see `docker-credential-keyring backends`)"
+    )]
+    Locked,
+    /// Nobody answered the unlock prompt in time.
+    #[error(
+        "nobody answered the keyring unlock prompt within {seconds} s: answer it when it appears, or raise DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT"
+    )]
+    PromptTimeout { seconds: f64 },
+    /// The keychain service stopped answering.
+    #[error("{service} did not answer within {seconds} s when asked to {what}: {fix}")]
+    Timeout {
+        service: &'static str,
+        what: String,
+        seconds: f64,
+        fix: &'static str,
+    },
+    /// The keychain service answered with an error we have no better words for.
+    #[error("{service} failed to {what}: {message}")]
+    Failed {
+        service: &'static str,
+        what: String,
+        message: String,
+    },
+    /// A setting (environment variable) has a value we cannot use.
+    #[error("invalid {name}={value:?}: expected {expected}")]
+    InvalidSetting {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
     /// The `pass` backend failed.
     #[error(transparent)]
     Pass(#[from] pass::Error),
@@ -92,6 +155,10 @@ impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService => {
+                Some(secret_service::hint_unavailable())
+            }
+            Error::Locked => Some(secret_service::hint_locked()),
             Error::Pass(e) => e.hint(),
             #[cfg(target_os = "linux")]
             Error::Keyutils(e) => e.hint(),
@@ -111,17 +178,23 @@ pub const BACKEND_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_BACKEND";
 pub fn open(name: Option<&str>) -> Result<Box<dyn Backend>, Error> {
     let env = std::env::var(BACKEND_ENV).ok();
     let name = name.or(env.as_deref()).unwrap_or("auto");
-    match name {
-        "pass" => return Ok(Box::new(pass::Pass::open()?)),
-        #[cfg(target_os = "linux")]
-        "keyutils" => return Ok(Box::new(keyutils::Keyutils::open()?)),
-        #[cfg(target_os = "macos")]
-        "keychain" => return Ok(Box::new(keychain::Keychain::open()?)),
-        #[cfg(windows)]
-        "wincred" => return Ok(Box::new(wincred::Wincred::open()?)),
-        _ => {}
+    if name == secret_service::NAME {
+        let inner = secret_service::SecretService::open()?;
+        return Ok(Box::new(crate::lock::Serialized::new(Box::new(inner))));
     }
-    Err(Error::UnknownBackend {
-        name: name.to_owned(),
-    })
+    let inner: Box<dyn Backend> = match name {
+        "pass" => Box::new(pass::Pass::open()?),
+        #[cfg(target_os = "linux")]
+        "keyutils" => Box::new(keyutils::Keyutils::open()?),
+        #[cfg(target_os = "macos")]
+        "keychain" => Box::new(keychain::Keychain::open()?),
+        #[cfg(windows)]
+        "wincred" => Box::new(wincred::Wincred::open()?),
+        _ => {
+            return Err(Error::UnknownBackend {
+                name: name.to_owned(),
+            });
+        }
+    };
+    Ok(Box::new(crate::lock::Serialized::new(inner)))
 }

@@ -1,0 +1,364 @@
+//! A real Secret Service for one test: a private `dbus-daemon` (own config, no service
+//! activation) and an unlocked `gnome-keyring-daemon`, with HOME and XDG directories in a
+//! temporary directory. Both daemons are killed when the fixture is dropped.
+//!
+//! Helpers put the service in the states the failure tests need: locked over D-Bus
+//! (`org.freedesktop.Secret.Service.Lock`), locked since start (restarted without `--unlock`:
+//! only hashed attributes are visible), stopped with SIGSTOP, killed; and a bus without any
+//! Secret Service.
+
+use super::{Home, Keyring, Run, run_command};
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The password of the fixture's login keyring.
+pub const PASSWORD: &str = "fixture-password";
+/// The default collection gnome-keyring creates with `--unlock`.
+pub const LOGIN: &str = "/org/freedesktop/secrets/collection/login";
+
+/// A private session bus, with or without gnome-keyring on it.
+pub struct SecretServiceFixture {
+    pub home: Home,
+    runtime_dir: PathBuf,
+    address: String,
+    dbus: Child,
+    keyring: Option<Child>,
+}
+
+/// A private bus with an unlocked gnome-keyring: `pub fn fixture() -> impl Keyring` for the
+/// protocol suite.
+pub fn fixture() -> SecretServiceFixture {
+    let mut f = SecretServiceFixture::bus_only();
+    f.start_keyring(true);
+    f
+}
+
+/// A private bus with nothing owning `org.freedesktop.secrets`.
+pub fn bus_without_secret_service() -> SecretServiceFixture {
+    SecretServiceFixture::bus_only()
+}
+
+impl Keyring for SecretServiceFixture {
+    fn backend(&self) -> &'static str {
+        "secret-service"
+    }
+
+    fn env(&self) -> Vec<(OsString, OsString)> {
+        let mut env = self.home.env();
+        env.push((
+            "DBUS_SESSION_BUS_ADDRESS".into(),
+            self.address.clone().into(),
+        ));
+        env
+    }
+}
+
+impl SecretServiceFixture {
+    fn bus_only() -> SecretServiceFixture {
+        let home = Home::new();
+        let runtime_dir = home.path().join("run");
+        std::fs::create_dir_all(&runtime_dir).unwrap();
+        set_mode(&runtime_dir, 0o700);
+        for d in [".config", ".local/share", ".cache"] {
+            std::fs::create_dir_all(home.path().join(d)).unwrap();
+        }
+        let socket = runtime_dir.join("bus");
+        let config = home.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+  <limit name="max_replies_per_connection">50000</limit>
+</busconfig>
+"#,
+                socket.display()
+            ),
+        )
+        .unwrap();
+        let mut dbus = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--nopidfile", "--print-address"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon (Debian package dbus)");
+        let mut line = String::new();
+        BufReader::new(dbus.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("dbus-daemon prints its address");
+        let address = line.trim().to_owned();
+        assert!(
+            address.starts_with("unix:"),
+            "dbus-daemon address: {line:?}"
+        );
+        SecretServiceFixture {
+            home,
+            runtime_dir,
+            address,
+            dbus,
+            keyring: None,
+        }
+    }
+
+    /// The private bus's address.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// `$XDG_RUNTIME_DIR` of this fixture; the bus socket is `bus` in it.
+    pub fn runtime_dir(&self) -> &Path {
+        &self.runtime_dir
+    }
+
+    /// The environment every tool run against this keyring gets.
+    pub fn tool_env(&self) -> Vec<(OsString, OsString)> {
+        let mut env = self.env();
+        env.push(("XDG_RUNTIME_DIR".into(), self.runtime_dir.clone().into()));
+        env
+    }
+
+    /// Start gnome-keyring-daemon (secrets only), unlocking (and on first start creating) the
+    /// login keyring with [`PASSWORD`] when `unlock`; wait until it owns its name and has a
+    /// default collection.
+    fn start_keyring(&mut self, unlock: bool) {
+        let mut cmd = Command::new("gnome-keyring-daemon");
+        cmd.args(["--foreground", "--components=secrets"]);
+        if unlock {
+            cmd.arg("--unlock");
+        }
+        let mut child = cmd
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.tool_env())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gnome-keyring-daemon (Debian package gnome-keyring)");
+        let mut stdin = child.stdin.take().unwrap();
+        if unlock {
+            stdin.write_all(PASSWORD.as_bytes()).unwrap();
+        }
+        drop(stdin);
+        self.keyring = Some(child);
+        let start = Instant::now();
+        loop {
+            let out = self.dbus_send(&[
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.ReadAlias",
+                "string:default",
+            ]);
+            if String::from_utf8_lossy(&out.stdout).contains(LOGIN) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "gnome-keyring-daemon did not come up: {out:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `dbus-send --print-reply --dest=org.freedesktop.secrets ARGS…` on this bus.
+    pub fn dbus_send(&self, args: &[&str]) -> Output {
+        Command::new("dbus-send")
+            .args([
+                &format!("--bus={}", self.address),
+                "--print-reply",
+                "--reply-timeout=5000",
+                "--dest=org.freedesktop.secrets",
+            ])
+            .args(args)
+            .output()
+            .expect("run dbus-send")
+    }
+
+    /// Lock the login collection (`org.freedesktop.Secret.Service.Lock`).
+    pub fn lock(&self) {
+        let out = self.dbus_send(&[
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            &format!("array:objpath:{LOGIN}"),
+        ]);
+        assert!(out.status.success(), "lock: {out:?}");
+        let items = self.dbus_send(&[
+            LOGIN,
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.freedesktop.Secret.Collection",
+            "string:Locked",
+        ]);
+        assert!(
+            String::from_utf8_lossy(&items.stdout).contains("boolean true"),
+            "collection still unlocked: {items:?}"
+        );
+    }
+
+    /// Restart gnome-keyring without unlocking: the login keyring is then locked as after a
+    /// reboot, with only hashed attributes visible.
+    pub fn restart_locked(&mut self) {
+        self.kill_keyring();
+        self.start_keyring(false);
+    }
+
+    /// The gnome-keyring-daemon process id.
+    pub fn keyring_pid(&self) -> u32 {
+        self.keyring.as_ref().expect("keyring running").id()
+    }
+
+    /// SIGSTOP gnome-keyring: it stays on the bus but answers nothing.
+    pub fn stop_keyring(&self) {
+        signal("STOP", self.keyring_pid());
+    }
+
+    /// SIGCONT gnome-keyring.
+    pub fn continue_keyring(&self) {
+        signal("CONT", self.keyring_pid());
+    }
+
+    /// Kill gnome-keyring and wait until its name is gone from the bus.
+    pub fn kill_keyring(&mut self) {
+        if let Some(mut child) = self.keyring.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            let out = Command::new("dbus-send")
+                .args([
+                    &format!("--bus={}", self.address),
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .output()
+                .expect("run dbus-send");
+            if String::from_utf8_lossy(&out.stdout).contains("boolean false") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("org.freedesktop.secrets still owned after killing gnome-keyring");
+    }
+
+    /// Stop the bus itself with SIGSTOP: it accepts connections but answers nothing.
+    pub fn stop_bus(&self) {
+        signal("STOP", self.dbus.id());
+    }
+
+    pub fn continue_bus(&self) {
+        signal("CONT", self.dbus.id());
+    }
+
+    /// Run Debian's `docker-credential-secretservice` on this keyring.
+    pub fn go_helper(&self, args: &[&str], stdin: &str) -> Run {
+        let mut cmd = Command::new(GO_HELPER);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.tool_env())
+            .args(args);
+        run_command(cmd, stdin.as_bytes())
+    }
+
+    /// Store through the Go helper and assert it worked.
+    #[track_caller]
+    pub fn go_store(&self, server: &str, username: &str, secret: &str) {
+        let payload =
+            serde_json::json!({"ServerURL": server, "Username": username, "Secret": secret});
+        let run = self.go_helper(&["store"], &payload.to_string());
+        assert_eq!(run.code, Some(0), "Go helper store: {run:#?}");
+    }
+
+    /// `secret-tool ARGS…` (libsecret-tools) on this keyring, stderr merged into stdout (it
+    /// prints an item's attributes on stderr, the rest on stdout).
+    pub fn secret_tool(&self, args: &[&str]) -> Output {
+        Command::new("sh")
+            .args(["-c", "exec secret-tool \"$@\" 2>&1", "sh"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.tool_env())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run secret-tool (Debian package libsecret-tools)")
+    }
+
+    /// Every Docker item for `server` as `secret-tool search --all` prints them: one map of
+    /// `key = value` lines per item.
+    pub fn items_for(&self, server: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+        let out = self.secret_tool(&[
+            "search",
+            "--all",
+            "--unlock",
+            "xdg:schema",
+            "io.docker.Credentials",
+            "server",
+            server,
+        ]);
+        parse_secret_tool(&out)
+    }
+}
+
+/// Parse `secret-tool search --all` output: one map of `key = value` per `[path]` item.
+pub fn parse_secret_tool(out: &Output) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut items = Vec::new();
+    let mut current: Option<std::collections::BTreeMap<String, String>> = None;
+    for line in text.lines() {
+        if line.starts_with('[') && line.ends_with(']') {
+            items.extend(current.take());
+            let mut m = std::collections::BTreeMap::new();
+            m.insert("path".into(), line[1..line.len() - 1].to_owned());
+            current = Some(m);
+        } else if let (Some(m), Some((k, v))) = (current.as_mut(), line.split_once(" = ")) {
+            m.insert(k.to_owned(), v.to_owned());
+        }
+    }
+    items.extend(current);
+    items
+}
+
+/// Debian's Go helper (package golang-docker-credential-helpers).
+pub const GO_HELPER: &str = "/usr/bin/docker-credential-secretservice";
+
+fn signal(sig: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{sig} {pid}");
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+impl Drop for SecretServiceFixture {
+    fn drop(&mut self) {
+        // SIGKILL works on stopped processes too.
+        if let Some(mut child) = self.keyring.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = self.dbus.kill();
+        let _ = self.dbus.wait();
+    }
+}
