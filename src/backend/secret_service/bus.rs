@@ -210,13 +210,6 @@ impl Bus {
         }
     }
 
-    /// Send a message without waiting for any reply.
-    pub(super) fn send_no_reply(&self, mut msg: Message) {
-        msg.set_no_reply(true);
-        let _ = self.channel.send(msg);
-        self.channel.flush();
-    }
-
     fn stash(&self, msg: Message) {
         if msg.msg_type() == MessageType::Signal {
             let mut s = self.stash.take();
