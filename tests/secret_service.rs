@@ -205,6 +205,36 @@ fn list_of_hundreds_of_items_is_complete_and_reads_no_secret() {
 }
 
 #[test]
+fn list_asks_for_no_secret_and_opens_no_session() {
+    let k = fixture();
+    store(&k, "https://a.example", "u", "s");
+    k.go_store("https://b.example", "v", "t");
+    for locked in [false, true] {
+        if locked {
+            k.lock(); // attributes stay readable: list still needs no unlock
+        }
+        let monitor = k.monitor();
+        let listed = json(&helper(&k, &["list"], ""));
+        let seen = monitor.finish();
+        assert_eq!(
+            listed,
+            serde_json::json!({"https://a.example": "u", "https://b.example": "v"})
+        );
+        assert!(
+            seen.contains("member=SearchItems"),
+            "monitor saw nothing? {seen}"
+        );
+        for member in ["GetSecret", "GetSecrets", "OpenSession", "Unlock"] {
+            assert!(
+                !seen.contains(&format!("member={member}\n"))
+                    && !seen.contains(&format!("member={member} ")),
+                "list called {member} (locked: {locked}):\n{seen}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_bus_is_found_at_xdg_runtime_dir_without_an_address() {
     let k = fixture();
     store(&k, "https://r.example", "u", "s");

@@ -400,6 +400,33 @@ impl SecretServiceFixture {
         panic!("{name}: owned should be {owned}");
     }
 
+    /// Start `dbus-monitor` on the bus; [`Monitor::finish`] returns what it saw.
+    pub fn monitor(&self) -> Monitor {
+        let mut child = Command::new("dbus-monitor")
+            .args(["--address", &self.address, "--monitor"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run dbus-monitor (Debian package dbus)");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        // It is monitoring once it has told us it lost its own name.
+        let mut seen = String::new();
+        while !seen.contains("NameLost") {
+            let mut line = String::new();
+            if out.read_line(&mut line).expect("read dbus-monitor") == 0 {
+                panic!("dbus-monitor exited: {seen}");
+            }
+            seen.push_str(&line);
+        }
+        let reader = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut out, &mut rest);
+            rest
+        });
+        Monitor { child, reader }
+    }
+
     /// Run Debian's `docker-credential-secretservice` on this keyring.
     pub fn go_helper(&self, args: &[&str], stdin: &str) -> Run {
         let mut cmd = Command::new(GO_HELPER);
@@ -466,6 +493,23 @@ pub fn parse_secret_tool(out: &Output) -> Vec<std::collections::BTreeMap<String,
     }
     items.extend(current);
     items
+}
+
+/// A running `dbus-monitor`.
+pub struct Monitor {
+    child: Child,
+    reader: std::thread::JoinHandle<String>,
+}
+
+impl Monitor {
+    /// Stop monitoring; everything seen on the bus since [`SecretServiceFixture::monitor`].
+    pub fn finish(mut self) -> String {
+        // Let the last messages through the monitor before stopping it.
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.reader.join().unwrap()
+    }
 }
 
 /// Debian's Go helper (package golang-docker-credential-helpers).
