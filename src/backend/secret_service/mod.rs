@@ -25,6 +25,11 @@
 //! on the bus, a locked keyring that cannot be unlocked, and a silent service are each their own
 //! [`Error`] variant: never a "not found".
 //!
+//! # Secrets in memory
+//! Secrets we hold live in [`Secret`] / `Zeroizing` buffers, and the DH private exponent, shared
+//! secret and AES key are zeroized on drop. What libdbus copies into its own message buffers
+//! (the encrypted secret, or the plain one with a `plain` session) is freed, not wiped.
+//!
 //! # Why we speak D-Bus ourselves
 //! The keyring-core Secret Service stores (zbus- and dbus-based) were measured and read
 //! (`~/.cargo/registry/src`, keyring-core 1.1, dbus-secret-service-keyring-store 1.0.1,
@@ -53,7 +58,7 @@ use dbus::Message;
 use dbus::Path;
 use dbus::arg::{RefArg, Variant};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// The backend's name.
@@ -170,7 +175,6 @@ pub struct SecretService {
 struct ItemInfo {
     path: Path<'static>,
     attributes: HashMap<String, String>,
-    locked: bool,
     created: u64,
     modified: u64,
 }
@@ -284,6 +288,33 @@ impl SecretService {
             }
         }
         Ok(infos)
+    }
+
+    /// The `Attributes` of `paths`, pipelined (one property, the cheapest read for the
+    /// service). Items that vanished in the meantime are left out.
+    fn item_attributes(
+        &self,
+        paths: &[Path<'static>],
+    ) -> Result<Vec<(Path<'static>, HashMap<String, String>)>, Error> {
+        const WHAT: &str = "read item attributes";
+        let msgs = paths
+            .iter()
+            .map(|p| bus::call(p, IFACE_PROPERTIES, "Get").append2(IFACE_ITEM, "Attributes"))
+            .collect();
+        let replies = self.bus.call_all(msgs, WHAT)?;
+        let mut out = Vec::with_capacity(paths.len());
+        for (path, reply) in paths.iter().zip(replies) {
+            match reply {
+                Ok(m) => {
+                    let Variant(attrs): Variant<HashMap<String, String>> =
+                        m.read1().map_err(|e| prompt::bad_reply(WHAT, e))?;
+                    out.push((path.clone(), attrs));
+                }
+                Err(e) if vanished(&e) => {}
+                Err(e) => return Err(e.into_error(WHAT)),
+            }
+        }
+        Ok(out)
     }
 
     /// Unlock `items` if any are locked.
@@ -454,23 +485,38 @@ impl Backend for SecretService {
             .bus
             .call(Self::search_msg(None), "search the keyring")?;
         let (unlocked, locked) = Self::read_search(search)?;
+        let locked: HashSet<Path<'static>> = locked.into_iter().collect();
         let mut paths = unlocked;
-        paths.extend(locked);
-        let mut infos = self.item_infos(&paths)?;
+        paths.extend(locked.iter().cloned());
+        let mut items = self.item_attributes(&paths)?;
         // A keyring locked since it was loaded shows only hashed attributes: unlock those
         // items (prompting if possible), then read them again.
-        let unreadable: Vec<Path<'static>> = infos
+        let unreadable: Vec<Path<'static>> = items
             .iter()
-            .filter(|i| i.locked && !i.attributes.contains_key("server"))
-            .map(|i| i.path.clone())
+            .filter(|(path, attrs)| locked.contains(path) && !attrs.contains_key("server"))
+            .map(|(path, _)| path.clone())
             .collect();
         if !unreadable.is_empty() {
             self.unlock(unreadable.clone())?;
-            infos.retain(|i| !unreadable.contains(&i.path));
-            infos.extend(self.item_infos(&unreadable)?);
+            let again: HashSet<&Path<'static>> = unreadable.iter().collect();
+            items.retain(|(path, _)| !again.contains(path));
+            items.extend(self.item_attributes(&unreadable)?);
         }
+        let mut by_server: HashMap<String, Vec<(Path<'static>, HashMap<String, String>)>> =
+            HashMap::new();
+        for (path, attrs) in items {
+            if let Some(server) = attrs.get("server").cloned() {
+                by_server.entry(server).or_default().push((path, attrs));
+            }
+        }
+        // Servers with several items (left by Docker's helper): the newest answers, as in get.
+        let duplicates: Vec<Path<'static>> = by_server
+            .values()
+            .filter(|v| v.len() > 1)
+            .flat_map(|v| v.iter().map(|(p, _)| p.clone()))
+            .collect();
         let mut newest: HashMap<String, ItemInfo> = HashMap::new();
-        for info in infos {
+        for info in self.item_infos(&duplicates)? {
             let Some(server) = info.attributes.get("server").cloned() else {
                 continue;
             };
@@ -481,11 +527,18 @@ impl Backend for SecretService {
                 }
             }
         }
-        let mut listed: Vec<Listed> = newest
+        let mut listed: Vec<Listed> = by_server
             .into_iter()
-            .map(|(server_url, mut info)| Listed {
-                server_url,
-                username: info.attributes.remove("username").unwrap_or_default(),
+            .filter_map(|(server_url, mut candidates)| {
+                let pick = match newest.get(&server_url) {
+                    Some(info) => candidates.iter().position(|(p, _)| *p == info.path)?,
+                    None => 0,
+                };
+                let (_, mut attrs) = candidates.swap_remove(pick);
+                Some(Listed {
+                    server_url,
+                    username: attrs.remove("username").unwrap_or_default(),
+                })
             })
             .collect();
         listed.sort();
@@ -631,10 +684,6 @@ fn item_info(path: Path<'static>, reply: &Message) -> Result<ItemInfo, Error> {
     Ok(ItemInfo {
         path,
         attributes,
-        locked: props
-            .get("Locked")
-            .and_then(|v| v.0.as_u64())
-            .is_some_and(|b| b != 0),
         created: number("Created"),
         modified: number("Modified"),
     })
@@ -665,7 +714,6 @@ mod tests {
         let info = |path: &str, modified, created| ItemInfo {
             path: Path::new(path.to_owned()).unwrap(),
             attributes: HashMap::new(),
-            locked: false,
             created,
             modified,
         };
