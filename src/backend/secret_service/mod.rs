@@ -171,6 +171,9 @@ pub struct SecretService {
     session: RefCell<Option<Session>>,
 }
 
+/// An item and its attributes.
+type Attributed = (Path<'static>, HashMap<String, String>);
+
 /// What we read of one item.
 struct ItemInfo {
     path: Path<'static>,
@@ -292,10 +295,7 @@ impl SecretService {
 
     /// The `Attributes` of `paths`, pipelined (one property, the cheapest read for the
     /// service). Items that vanished in the meantime are left out.
-    fn item_attributes(
-        &self,
-        paths: &[Path<'static>],
-    ) -> Result<Vec<(Path<'static>, HashMap<String, String>)>, Error> {
+    fn item_attributes(&self, paths: &[Path<'static>]) -> Result<Vec<Attributed>, Error> {
         const WHAT: &str = "read item attributes";
         let msgs = paths
             .iter()
@@ -502,8 +502,7 @@ impl Backend for SecretService {
             items.retain(|(path, _)| !again.contains(path));
             items.extend(self.item_attributes(&unreadable)?);
         }
-        let mut by_server: HashMap<String, Vec<(Path<'static>, HashMap<String, String>)>> =
-            HashMap::new();
+        let mut by_server: HashMap<String, Vec<Attributed>> = HashMap::new();
         for (path, attrs) in items {
             if let Some(server) = attrs.get("server").cloned() {
                 by_server.entry(server).or_default().push((path, attrs));
