@@ -559,19 +559,23 @@ impl Backend for SecretService {
         let session = self.session_path();
         let get_secret =
             |p: &Path<'static>| bus::call(p, IFACE_ITEM, "GetSecret").append1(session.clone());
-        let (info, secret) = if paths.len() == 1 {
+        let (attributes, secret) = if paths.len() == 1 {
             let msgs = vec![
-                bus::call(&paths[0], IFACE_PROPERTIES, "GetAll").append1(IFACE_ITEM),
+                bus::call(&paths[0], IFACE_PROPERTIES, "Get").append2(IFACE_ITEM, "Attributes"),
                 get_secret(&paths[0]),
             ];
             let mut replies = self.bus.call_all(msgs, "read the credential")?;
             let secret = replies.pop().expect("two replies");
-            let info = match replies.pop().expect("two replies") {
-                Ok(m) => item_info(paths[0].clone(), &m)?,
+            let attributes: HashMap<String, String> = match replies.pop().expect("two replies") {
+                Ok(m) => {
+                    m.read1::<Variant<HashMap<String, String>>>()
+                        .map_err(|e| prompt::bad_reply("read the credential", e))?
+                        .0
+                }
                 Err(e) if vanished(&e) => return Ok(None),
                 Err(e) => return Err(e.into_error("read the credential")),
             };
-            (info, secret)
+            (attributes, secret)
         } else {
             let Some(info) = self
                 .item_infos(&paths)?
@@ -583,12 +587,12 @@ impl Backend for SecretService {
             let secret = self
                 .bus
                 .call(get_secret(&info.path), "read the credential")?;
-            (info, secret)
+            (info.attributes, secret)
         };
         let Some(secret) = self.read_secret(secret)? else {
             return Ok(None);
         };
-        let mut attributes = info.attributes;
+        let mut attributes = attributes;
         Ok(Some(Credential {
             server_url: attributes
                 .remove("server")
