@@ -14,8 +14,9 @@
 //!
 //! # Round trips
 //! Calls that do not depend on each other are pipelined: all sent, then all replies collected.
-//! `get` is the `Hello` handshake plus two round trips (session + search, then attributes +
-//! secret); `list` reads the attributes of every item in one pipelined batch and never asks for a
+//! `get` is the `Hello` handshake, a search (a miss ends there, without a transfer session), then
+//! the session's opening with the item's attributes, then the secret; `list` is a search plus the
+//! `Attributes` of every item in one pipelined batch, and never opens a session or asks for a
 //! secret.
 //!
 //! # Failures
@@ -545,50 +546,60 @@ impl Backend for SecretService {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, Error> {
-        let mut replies = self.call_with_session(
-            vec![Self::search_msg(Some(server_url))],
-            "search the keyring",
-        )?;
-        let (unlocked, locked) = Self::read_search(replies.remove(0))?;
+        // Search first: docker asks for registries we hold nothing for (every anonymous pull),
+        // and those answers need no transfer session (the service's Diffie-Hellman costs more
+        // than a round trip).
+        let search = self
+            .bus
+            .call(Self::search_msg(Some(server_url)), "search the keyring")?;
+        let (unlocked, locked) = Self::read_search(search)?;
         if unlocked.is_empty() && locked.is_empty() {
             return Ok(None);
         }
         self.unlock(locked.clone())?;
         let mut paths = unlocked;
         paths.extend(locked);
-        let session = self.session_path();
-        let get_secret =
-            |p: &Path<'static>| bus::call(p, IFACE_ITEM, "GetSecret").append1(session.clone());
-        let (attributes, secret) = if paths.len() == 1 {
-            let msgs = vec![
-                bus::call(&paths[0], IFACE_PROPERTIES, "Get").append2(IFACE_ITEM, "Attributes"),
-                get_secret(&paths[0]),
-            ];
-            let mut replies = self.bus.call_all(msgs, "read the credential")?;
-            let secret = replies.pop().expect("two replies");
-            let attributes: HashMap<String, String> = match replies.pop().expect("two replies") {
+        const WHAT: &str = "read the credential";
+        // The item's attributes travel with the session's opening; several items (left by
+        // Docker's helper): the newest answers.
+        let (path, attributes) = if paths.len() == 1 {
+            let get =
+                bus::call(&paths[0], IFACE_PROPERTIES, "Get").append2(IFACE_ITEM, "Attributes");
+            let reply = self.call_with_session(vec![get], WHAT)?.remove(0);
+            let attributes: HashMap<String, String> = match reply {
                 Ok(m) => {
                     m.read1::<Variant<HashMap<String, String>>>()
-                        .map_err(|e| prompt::bad_reply("read the credential", e))?
+                        .map_err(|e| prompt::bad_reply(WHAT, e))?
                         .0
                 }
                 Err(e) if vanished(&e) => return Ok(None),
-                Err(e) => return Err(e.into_error("read the credential")),
+                Err(e) => return Err(e.into_error(WHAT)),
             };
-            (attributes, secret)
+            (paths.remove(0), attributes)
         } else {
-            let Some(info) = self
-                .item_infos(&paths)?
-                .into_iter()
-                .max_by(|a, b| a.recency().cmp(&b.recency()))
-            else {
+            let msgs = paths
+                .iter()
+                .map(|p| bus::call(p, IFACE_PROPERTIES, "GetAll").append1(IFACE_ITEM))
+                .collect();
+            let replies = self.call_with_session(msgs, WHAT)?;
+            let mut newest: Option<ItemInfo> = None;
+            for (path, reply) in paths.iter().zip(replies) {
+                let info = match reply {
+                    Ok(m) => item_info(path.clone(), &m)?,
+                    Err(e) if vanished(&e) => continue,
+                    Err(e) => return Err(e.into_error(WHAT)),
+                };
+                if newest.as_ref().is_none_or(|n| info.recency() > n.recency()) {
+                    newest = Some(info);
+                }
+            }
+            let Some(info) = newest else {
                 return Ok(None);
             };
-            let secret = self
-                .bus
-                .call(get_secret(&info.path), "read the credential")?;
-            (info.attributes, secret)
+            (info.path, info.attributes)
         };
+        let get_secret = bus::call(&path, IFACE_ITEM, "GetSecret").append1(self.session_path());
+        let secret = self.bus.call(get_secret, WHAT)?;
         let Some(secret) = self.read_secret(secret)? else {
             return Ok(None);
         };
