@@ -389,14 +389,14 @@ pub const INFOS: &[Info] = &[
     },
     Info {
         name: "keychain",
-        keeps: "internet-password items in the login keychain; shared with docker-credential-osxkeychain",
+        keeps: "generic passwords in the login keychain, encrypted on disk (not shared with docker-credential-osxkeychain, which writes internet passwords; untested: built for macOS, never run here)",
         lasts: "until erased",
         setup: "nothing: the login keychain is always there on macOS",
     },
     Info {
         name: "wincred",
-        keeps: "generic credentials in the Windows Credential Manager (at most 2560 bytes each); shared with docker-credential-wincred",
-        lasts: "until erased (roams with the profile)",
+        keeps: "generic credentials in the Windows Credential Manager, DPAPI-protected on disk (secrets at most 2560 bytes; same target names as docker-credential-wincred; untested: built for Windows, never run here)",
+        lasts: "until erased",
         setup: "nothing: the Credential Manager is always there on Windows",
     },
     Info {
@@ -407,9 +407,9 @@ pub const INFOS: &[Info] = &[
     },
     Info {
         name: "keyutils",
-        keeps: "keys in the Linux kernel's persistent keyring, in memory only",
-        lasts: "until reboot, or 3 days without use (the persistent keyring's expiry)",
-        setup: "export DOCKER_CREDENTIAL_KEYRING_BACKEND=keyutils",
+        keeps: "keys in the user's persistent kernel keyring, in kernel memory only (quota: 200 keys / 20,000 bytes for a non-root user)",
+        lasts: "until reboot, or 3 days without use (the persistent keyring's expiry, reset on each use)",
+        setup: "export DOCKER_CREDENTIAL_KEYRING_BACKEND=keyutils   (or {\"backend\": \"keyutils\"} in the config file)",
     },
     Info {
         name: "file",
