@@ -16,6 +16,7 @@ PACKAGES=(
   libdbus-1-dev pkg-config          # libdbus for the secret-service backend
   golang-docker-credential-helpers  # docker-credential-secretservice / -pass, for interop
   libsecret-tools                   # secret-tool, to check our items as libsecret sees them
+  gcr xvfb xdotool                  # a real unlock prompt (gcr-prompter) on a virtual display
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
   python3                           # docker-py client tests

@@ -36,7 +36,7 @@
 //! [`key_cache`]) for 15 minutes from that moment, not extended by use, then the kernel
 //! deletes it. It never touches the disk and dies at reboot or logout of the user's last
 //! session. `0` disables the cache (every call pays the KDF, and prompts at a terminal);
-//! `keyctl purge user docker-credential-keyring:` forgets it at once. A key cached from the
+//! `keyctl purge -p user docker-credential-keyring:file:` forgets it at once. A key cached from the
 //! terminal is never used for a call that brings its own passphrase in the environment: there,
 //! the cache entry is specific to that passphrase, so a wrong one is still refused. Where the
 //! kernel keyring is unavailable (macOS, Windows, containers whose seccomp profile blocks
@@ -144,6 +144,8 @@ pub enum Error {
     BadCacheSeconds { value: String },
     #[error("cannot get random bytes from the operating system: {0}")]
     Random(String),
+    #[error("the credential file's encryption failed: {0}")]
+    Crypto(String),
 }
 
 impl Error {
@@ -374,9 +376,8 @@ impl FileStore {
 
     /// A new, empty store: a fresh salt, the passphrase (asked twice at a terminal), the key.
     fn create(&self) -> Result<(Document, Key), Error> {
-        let source = self.source();
-        let passphrase = match &source {
-            Source::Env(p) => p.clone(),
+        let passphrase = match self.source() {
+            Source::Env(p) => p,
             Source::Terminal => {
                 let first = self.prompt(&format!(
                     "New passphrase for the credential file {}: ",
@@ -407,9 +408,8 @@ impl FileStore {
             check,
             entries: BTreeMap::new(),
         };
-        if self.cache_seconds > 0 {
-            self.remember(&cache_id(&doc.kdf.salt, &source), &key);
-        }
+        // Cached only once the file is written with this salt (see `modify`): a helper that
+        // loses the race to create the file must not leave a key for a salt nobody uses.
         Ok((doc, key))
     }
 
@@ -458,9 +458,16 @@ impl FileStore {
                 (None, None, Some(fresh)) => fresh,
                 _ => continue,
             };
+            let created = current.entries.is_empty() && !self.path.exists();
             let (result, write) = change(&mut current, key.as_ref())?;
             if write {
                 self.write(&current)?;
+                if created
+                    && self.cache_seconds > 0
+                    && let Some(key) = &key
+                {
+                    self.remember(&cache_id(&current.kdf.salt, &self.source()), key);
+                }
             }
             return Ok(result);
         }
@@ -671,13 +678,13 @@ fn kdf_params(kdf: &Kdf) -> Result<argon2::Params, argon2::Error> {
 }
 
 fn derive(passphrase: &Secret, kdf: &Kdf) -> Result<Key, Error> {
-    let params = kdf_params(kdf).map_err(|e| Error::Random(e.to_string()))?;
+    let params = kdf_params(kdf).map_err(|e| Error::Crypto(e.to_string()))?;
     let salt = Zeroizing::new(decode(&kdf.salt).unwrap_or_default());
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Secret::new([0u8; 32]);
     argon
         .hash_password_into(passphrase.expose().as_bytes(), &salt, key.expose_mut())
-        .map_err(|e| Error::Random(e.to_string()))?;
+        .map_err(|e| Error::Crypto(e.to_string()))?;
     Ok(key)
 }
 
@@ -702,7 +709,7 @@ fn seal(key: &Key, plain: &[u8], aad: &[u8]) -> Result<String, Error> {
     random(&mut nonce)?;
     let sealed = cipher
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
-        .map_err(|_| Error::Random("encryption failed".to_owned()))?;
+        .map_err(|_| Error::Crypto("sealing a secret failed".to_owned()))?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&sealed);
     Ok(BASE64.encode(out))

@@ -120,7 +120,7 @@ pub enum Error {
     Locked,
     /// Nobody answered the unlock prompt in time.
     #[error(
-        "nobody answered the keyring unlock prompt within {seconds} s: answer it when it appears, or raise DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT"
+        "nobody answered the keyring unlock prompt within {seconds} s: answer the dialog (it stays open) and retry, or raise DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT"
     )]
     PromptTimeout { seconds: f64 },
     /// The keychain service stopped answering.
