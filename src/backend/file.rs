@@ -67,11 +67,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -216,8 +217,10 @@ pub struct FileStore {
     path: PathBuf,
     lock_path: PathBuf,
     cache_seconds: u64,
-    /// The file as first read by this process (reads need no lock).
-    loaded: OnceCell<Option<Document>>,
+    /// The file as last read or written by this instance (reads need no lock).
+    loaded: RefCell<Option<Rc<Option<Document>>>>,
+    /// A passphrase given by the caller, ahead of the environment and the terminal.
+    passphrase: Option<Secret>,
     /// The key once derived or fetched, with the salt it belongs to.
     key: OnceCell<(String, Key)>,
 }
@@ -253,7 +256,8 @@ impl FileStore {
             path,
             lock_path,
             cache_seconds,
-            loaded: OnceCell::new(),
+            loaded: RefCell::new(None),
+            passphrase: None,
             key: OnceCell::new(),
         })
     }
@@ -311,16 +315,28 @@ impl FileStore {
         Ok(Some(doc))
     }
 
-    /// The file as this process first read it.
-    fn loaded(&self) -> Result<Option<&Document>, Error> {
-        if self.loaded.get().is_none() {
-            let doc = self.read()?;
-            let _ = self.loaded.set(doc);
+    /// The store in the file at `path`, opened with `passphrase` rather than the environment
+    /// or a prompt.
+    pub fn at_with_passphrase(path: PathBuf, passphrase: Secret) -> Result<FileStore, Error> {
+        let mut store = FileStore::at(path)?;
+        store.passphrase = Some(passphrase);
+        Ok(store)
+    }
+
+    /// The file as this instance last read or wrote it (read once, then kept until a write).
+    fn loaded(&self) -> Result<Rc<Option<Document>>, Error> {
+        if let Some(doc) = self.loaded.borrow().as_ref() {
+            return Ok(Rc::clone(doc));
         }
-        Ok(self.loaded.get().and_then(|d| d.as_ref()))
+        let doc = Rc::new(self.read()?);
+        *self.loaded.borrow_mut() = Some(Rc::clone(&doc));
+        Ok(doc)
     }
 
     fn source(&self) -> Source {
+        if let Some(p) = &self.passphrase {
+            return Source::Env(p.clone());
+        }
         match std::env::var(PASSPHRASE_ENV) {
             Ok(p) if !p.is_empty() => Source::Env(Secret::new(p)),
             _ => Source::Terminal,
@@ -462,6 +478,7 @@ impl FileStore {
             let (result, write) = change(&mut current, key.as_ref())?;
             if write {
                 self.write(&current)?;
+                self.loaded.borrow_mut().take();
                 if created
                     && self.cache_seconds > 0
                     && let Some(key) = &key
@@ -569,6 +586,8 @@ impl Backend for FileStore {
     fn list(&self) -> Result<Vec<Listed>, super::Error> {
         Ok(self
             .loaded()?
+            .as_ref()
+            .as_ref()
             .map(|doc| {
                 doc.entries
                     .iter()
@@ -582,7 +601,8 @@ impl Backend for FileStore {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, super::Error> {
-        let Some(doc) = self.loaded()? else {
+        let loaded = self.loaded()?;
+        let Some(doc) = loaded.as_ref() else {
             return Ok(None);
         };
         let Some(entry) = doc.entries.get(server_url) else {
@@ -740,4 +760,32 @@ fn decode(text: &str) -> Option<Vec<u8>> {
 
 fn random(buf: &mut [u8]) -> Result<(), Error> {
     getrandom::fill(buf).map_err(|e| Error::Random(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_instance_sees_its_own_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store").join(FILE_NAME);
+        let store = FileStore::at_with_passphrase(path, Secret::new("pass phrase".into())).unwrap();
+        let store = FileStore {
+            cache_seconds: 0,
+            ..store
+        };
+        assert_eq!(store.list().unwrap(), vec![]);
+        let cred = Credential {
+            server_url: "registry.example.com".into(),
+            username: "alice".into(),
+            secret: Secret::new("s3cret".into()),
+        };
+        store.store(&cred).unwrap();
+        assert_eq!(store.get("registry.example.com").unwrap(), Some(cred));
+        assert_eq!(store.list().unwrap().len(), 1);
+        assert!(store.erase("registry.example.com").unwrap());
+        assert_eq!(store.get("registry.example.com").unwrap(), None);
+        assert_eq!(store.list().unwrap(), vec![]);
+    }
 }
