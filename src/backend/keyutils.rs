@@ -3,7 +3,8 @@
 //! # Where and for how long
 //! Keys live in the user's **persistent keyring** (persistent-keyring(7)), inside a keyring of
 //! ours named `docker-credential-keyring` (or `$DOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING`):
-//! `keyctl show %:docker-credential-keyring` after `keyctl get_persistent @s` shows it.
+//! `keyctl session - sh -c 'keyctl get_persistent @s >/dev/null; keyctl show %:docker-credential-keyring'`
+//! shows it (descriptions only; `keyctl print <id>` in the same shell shows a payload).
 //! - Kept in kernel memory only, never on disk: **gone at reboot**.
 //! - The persistent keyring **expires after `/proc/sys/kernel/keys/persistent_keyring_expiry`
 //!   seconds unused** (default 259200 s = 3 days); every use of this backend resets the timer.
