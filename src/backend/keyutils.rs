@@ -71,6 +71,10 @@ pub enum Error {
     },
     #[error("the kernel keyring cannot hold a NUL character in a server URL or username")]
     Nul,
+    #[error(
+        "the kernel key for {server_url} is not in docker-credential-keyring's format: erase it (`docker-credential-keyring erase`) and store the credential again"
+    )]
+    UnknownFormat { server_url: String },
     #[error("the kernel keyring refused {call}: {errno}")]
     Failed { call: &'static str, errno: Errno },
 }
@@ -95,7 +99,7 @@ impl Error {
             Error::Failed { .. } | Error::NoPersistentKeyring | Error::TooLarge { .. } => {
                 format!("The keyutils backend keeps credentials in {RETENTION}.")
             }
-            Error::Nul => return None,
+            Error::Nul | Error::UnknownFormat { .. } => return None,
         })
     }
 }
@@ -463,9 +467,8 @@ impl Backend for Keyutils {
         let secret = match payload.split_first() {
             Some((&PAYLOAD_FORMAT, rest)) => String::from_utf8_lossy(rest).into_owned(),
             _ => {
-                return Err(Error::Failed {
-                    call: "KEYCTL_READ (a payload not written by docker-credential-keyring)",
-                    errno: Errno(libc::EINVAL),
+                return Err(Error::UnknownFormat {
+                    server_url: server_url.to_owned(),
                 }
                 .into());
             }
