@@ -18,6 +18,7 @@ PACKAGES=(
   libsecret-tools                   # secret-tool, to check our items as libsecret sees them
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
+  git                               # pass's git integration, kept working by the pass backend
   python3                           # docker-py client tests
 )
 
