@@ -365,3 +365,25 @@ os.execv(sys.argv[1], sys.argv[1:])
         assert!(run.stderr.contains("seccomp"), "{run:#?}");
     }
 }
+
+#[test]
+fn a_key_not_written_by_us_is_an_error_not_a_wrong_secret() {
+    let k = KernelKeyring::new();
+    store(&k, "https://r.example", "bob", "tok");
+    // Someone rewrites the payload with keyctl (no format byte).
+    k.keyctl_script(
+        "id=$(keyctl search \"$R\" user 'https://r.example bob') && keyctl update \"$id\" plain",
+    )
+    .ok();
+    let line = helper(&k, &["get"], "https://r.example").fails().to_owned();
+    assert!(
+        line.contains("not in docker-credential-keyring's format"),
+        "{line}"
+    );
+    helper(&k, &["erase"], "https://r.example").ok();
+    store(&k, "https://r.example", "bob", "tok2");
+    assert_eq!(
+        json(helper(&k, &["get"], "https://r.example").ok())["Secret"],
+        "tok2"
+    );
+}

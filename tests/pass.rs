@@ -459,3 +459,31 @@ fn children_get_no_secret_in_argv_or_environment() {
     assert!(!seen.contains("PASSPHRASE-CANARY-31"), "{seen}");
     assert!(!seen.contains("SECRET-CANARY-77"), "{seen}");
 }
+
+#[test]
+fn names_longer_than_a_file_name_fail_clearly_and_store_nothing() {
+    let p = PassStore::new();
+    let longest = format!("https://{}", "a".repeat(189 - 8));
+    store(&p, &longest, &"u".repeat(251), "s");
+    assert_eq!(json(helper(&p, &["get"], &longest).ok())["Secret"], "s");
+    let too_long = format!("{longest}x");
+    let line = helper(&p, &["store"], &creds(&too_long, "u", "s"))
+        .fails()
+        .to_owned();
+    assert!(line.contains("server URL is too long"), "{line}");
+    let line = helper(
+        &p,
+        &["store"],
+        &creds("https://r.io", &"u".repeat(252), "s"),
+    )
+    .fails()
+    .to_owned();
+    assert!(line.contains("username is too long"), "{line}");
+    assert_eq!(
+        json(helper(&p, &["list"], "").ok())
+            .as_object()
+            .unwrap()
+            .len(),
+        1
+    );
+}

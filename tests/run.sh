@@ -19,6 +19,7 @@ PACKAGES=(
   gcr xvfb xdotool                  # a real unlock prompt (gcr-prompter) on a virtual display
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
+  git                               # pass's git integration, kept working by the pass backend
   python3                           # docker-py client tests
   python3-pip                       # to install docker-py (pip package `docker`) below
   bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`

@@ -3,7 +3,8 @@
 //! # Where and for how long
 //! Keys live in the user's **persistent keyring** (persistent-keyring(7)), inside a keyring of
 //! ours named `docker-credential-keyring` (or `$DOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING`):
-//! `keyctl show %:docker-credential-keyring` after `keyctl get_persistent @s` shows it.
+//! `keyctl session - sh -c 'keyctl get_persistent @s >/dev/null; keyctl show %:docker-credential-keyring'`
+//! shows it (descriptions only; `keyctl print <id>` in the same shell shows a payload).
 //! - Kept in kernel memory only, never on disk: **gone at reboot**.
 //! - The persistent keyring **expires after `/proc/sys/kernel/keys/persistent_keyring_expiry`
 //!   seconds unused** (default 259200 s = 3 days); every use of this backend resets the timer.
@@ -70,6 +71,10 @@ pub enum Error {
     },
     #[error("the kernel keyring cannot hold a NUL character in a server URL or username")]
     Nul,
+    #[error(
+        "the kernel key for {server_url} is not in docker-credential-keyring's format: erase it (`docker-credential-keyring erase`) and store the credential again"
+    )]
+    UnknownFormat { server_url: String },
     #[error("the kernel keyring refused {call}: {errno}")]
     Failed { call: &'static str, errno: Errno },
 }
@@ -94,7 +99,7 @@ impl Error {
             Error::Failed { .. } | Error::NoPersistentKeyring | Error::TooLarge { .. } => {
                 format!("The keyutils backend keeps credentials in {RETENTION}.")
             }
-            Error::Nul => return None,
+            Error::Nul | Error::UnknownFormat { .. } => return None,
         })
     }
 }
@@ -462,9 +467,8 @@ impl Backend for Keyutils {
         let secret = match payload.split_first() {
             Some((&PAYLOAD_FORMAT, rest)) => String::from_utf8_lossy(rest).into_owned(),
             _ => {
-                return Err(Error::Failed {
-                    call: "KEYCTL_READ (a payload not written by docker-credential-keyring)",
-                    errno: Errno(libc::EINVAL),
+                return Err(Error::UnknownFormat {
+                    server_url: server_url.to_owned(),
                 }
                 .into());
             }

@@ -28,6 +28,11 @@ use zeroize::Zeroizing;
 pub const RETENTION: &str =
     "files in the password store, encrypted with GnuPG for the store's .gpg-id, until erased";
 
+/// The longest server URL whose base64url (4 characters per 3 bytes) fits in a 255-byte name.
+const MAX_SERVER_LEN: usize = 189;
+/// The longest username for which `<username>.gpg` fits in a 255-byte name.
+const MAX_USERNAME_LEN: usize = 251;
+
 /// The folder inside the password store, as `docker-credential-pass` names it.
 pub const FOLDER: &str = "docker-credential-helpers";
 
@@ -73,6 +78,14 @@ pub enum Error {
         "the pass backend cannot store a username containing '/' (pass would make it a folder): use another username or backend"
     )]
     SlashInUsername,
+    #[error(
+        "the {what} is too long for the pass layout ({len} bytes, at most {max}: file names are limited to 255 bytes): choose another backend"
+    )]
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("cannot read the password store at {}: {source}", .path.display())]
     Read {
         path: PathBuf,
@@ -479,6 +492,24 @@ impl Backend for Pass {
         if credential.username.contains('/') {
             return Err(Error::SlashInUsername.into());
         }
+        // Folder `<base64url(server)>` and file `<username>.gpg` must each fit in a file name.
+        let (server_len, user_len) = (credential.server_url.len(), credential.username.len());
+        if server_len > MAX_SERVER_LEN {
+            return Err(Error::TooLong {
+                what: "server URL",
+                len: server_len,
+                max: MAX_SERVER_LEN,
+            }
+            .into());
+        }
+        if user_len > MAX_USERNAME_LEN {
+            return Err(Error::TooLong {
+                what: "username",
+                len: user_len,
+                max: MAX_USERNAME_LEN,
+            }
+            .into());
+        }
         let dir = self.server_dir(&credential.server_url);
         if !initialised(&self.store_dir, &dir) {
             return Err(self.not_initialised().into());
@@ -613,6 +644,13 @@ mod tests {
         assert_eq!(base64url_decode("a+b/"), None, "standard alphabet");
         assert_eq!(base64url_decode(".git"), None);
         assert_eq!(base64url_decode("Y==="), None);
+    }
+
+    #[test]
+    fn the_length_limits_are_the_file_name_limit() {
+        assert_eq!(base64url_encode(&[b'a'; MAX_SERVER_LEN]).len(), 252);
+        assert!(base64url_encode(&[b'a'; MAX_SERVER_LEN + 1]).len() > 255);
+        assert_eq!(MAX_USERNAME_LEN + ".gpg".len(), 255);
     }
 
     #[test]
