@@ -1,12 +1,14 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
 use clap::Parser;
-use docker_credential_keyring::cli::{Cli, Invocation, classify};
-use docker_credential_keyring::{Error, backend, protocol};
+use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
+use docker_credential_keyring::{Error, backend, backends, completions, hardening, man, protocol};
+use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    hardening::protect_process();
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     match classify(&args) {
         Invocation::Usage => fail_line(&protocol::usage_line()),
@@ -14,9 +16,46 @@ fn main() -> ExitCode {
         Invocation::Protocol(action) => run_action(action, None),
         Invocation::Cli => {
             let cli = Cli::parse();
-            match cli.command.action() {
-                Some(action) => run_action(action, cli.backend.as_deref()),
-                None => unreachable!("every subcommand is dispatched above"),
+            if let Some(action) = cli.command.action() {
+                return run_action(action, cli.backend.as_deref());
+            }
+            match cli.command {
+                Command::Backends { json } => {
+                    backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
+                }
+                Command::Completions { shell } => {
+                    completions::write(shell, &mut std::io::stdout().lock());
+                    ExitCode::SUCCESS
+                }
+                Command::Man { dir } => match man::write_all(&dir) {
+                    Ok(_) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        fail_stderr(&format!("cannot write man pages to {}: {e}", dir.display()))
+                    }
+                },
+                Command::Setup(a) => human(
+                    setup::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    setup::Error::hint,
+                ),
+                Command::Import(a) => human(
+                    import::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    import::Error::hint,
+                ),
+                Command::Doctor(a) => {
+                    let report = doctor::diagnose(cli.backend.as_deref());
+                    let printed = doctor::print(&report, a.json, &mut std::io::stdout());
+                    match (printed, report.healthy) {
+                        (Ok(()), true) => ExitCode::SUCCESS,
+                        _ => ExitCode::FAILURE,
+                    }
+                }
+                Command::Store
+                | Command::Get
+                | Command::Erase
+                | Command::List
+                | Command::Version => {
+                    unreachable!("protocol actions are dispatched above")
+                }
             }
         }
     }
@@ -49,5 +88,29 @@ fn report(result: Result<(), Error>) -> ExitCode {
 
 fn fail_line(line: &str) -> ExitCode {
     let _ = writeln!(std::io::stdout(), "{line}");
+    ExitCode::FAILURE
+}
+
+/// The people-facing subcommands (setup, import): the report went to stdout; an error is one
+/// line on stderr (plus its hint), exit 1.
+fn human<T, E: std::fmt::Display>(
+    result: Result<T, E>,
+    hint: fn(&E) -> Option<String>,
+) -> ExitCode {
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = fail_stderr(&e.to_string());
+            if let Some(hint) = hint(&e) {
+                let _ = writeln!(std::io::stderr(), "{hint}");
+            }
+            code
+        }
+    }
+}
+
+/// Errors of the non-protocol subcommands go to stderr, exit 1.
+fn fail_stderr(line: &str) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "docker-credential-keyring: {line}");
     ExitCode::FAILURE
 }

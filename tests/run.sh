@@ -2,8 +2,12 @@
 # The whole test suite, as CI runs it: installs the Debian/Ubuntu packages the integration
 # tests drive (real gnome-keyring, dbus, pass, gpg, keyutils, Docker's Go helpers, docker CLI,
 # kubectl, docker-py), then formatting, lints, and every test against the built binary.
+#   ./tests/run.sh                 # all of the above
+#   ./tests/run.sh --with-package  # then also build the .deb, install it, smoke-test it
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_package=0
+[ "${1:-}" = "--with-package" ] && with_package=1
 
 # Debian packages the tests need (one per line, with why).
 PACKAGES=(
@@ -16,7 +20,11 @@ PACKAGES=(
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
   python3                           # docker-py client tests
+  python3-pip                       # to install docker-py (pip package `docker`) below
+  bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
 )
+# The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
+command -v docker >/dev/null || PACKAGES+=(docker.io)
 
 need_install=()
 for p in "${PACKAGES[@]}"; do
@@ -28,6 +36,12 @@ if ((${#need_install[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}"
 fi
 
+# docker-py, the Python client of the credential-helper protocol (tests/docker_py.rs, tests/setup_import.rs).
+if ! python3 -c 'import docker' 2>/dev/null; then
+  python3 -m pip install --quiet docker 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages docker
+fi
+
 if ! command -v cargo >/dev/null; then
   echo "tests/run.sh: no Rust toolchain: install one with https://rustup.rs, then run this again" >&2
   exit 1
@@ -36,3 +50,11 @@ fi
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 cargo test --all-targets
+
+# A short fuzz smoke run of every target (the long runs: fuzz/run.sh with no argument).
+./fuzz/run.sh "${FUZZ_SECONDS:-10}"
+
+if ((with_package)); then
+  DOCKER_CONFIG=$(mktemp -d) ./packaging/install.sh --no-setup
+  ./packaging/smoke-test.sh
+fi

@@ -5,6 +5,10 @@
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
 #![allow(dead_code)]
 
+pub mod adoption;
+pub mod docker_daemon;
+pub mod file;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -122,7 +126,17 @@ pub fn command(env: &[(OsString, OsString)]) -> Command {
 
 /// Run `cmd` feeding `stdin` (closed right after). A helper still running after 60 s is
 /// killed, so a hang fails the test instead of hanging the suite.
-pub fn run_command(mut cmd: Command, stdin: &[u8]) -> Run {
+pub fn run_command(cmd: Command, stdin: &[u8]) -> Run {
+    run_inner(cmd, Some(stdin.to_vec()))
+}
+
+/// Run `cmd` with a stdin pipe that stays open (never written, never closed) until it exits:
+/// a helper that reads stdin hangs here and is killed after 60 s.
+pub fn run_command_stdin_open(cmd: Command) -> Run {
+    run_inner(cmd, None)
+}
+
+fn run_inner(mut cmd: Command, stdin: Option<Vec<u8>>) -> Run {
     use std::io::Read;
     let start = Instant::now();
     cmd.stdin(Stdio::piped())
@@ -130,9 +144,16 @@ pub fn run_command(mut cmd: Command, stdin: &[u8]) -> Run {
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn the binary");
     let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
+    let held_open = stdin.is_none();
+    let writer = std::thread::spawn(move || match stdin {
+        Some(data) => {
+            let _ = input.write_all(&data);
+        }
+        None => {
+            // Keep the pipe open until the child is gone.
+            std::thread::sleep(Duration::from_secs(61));
+            drop(input);
+        }
     });
     let reader = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
@@ -154,7 +175,9 @@ pub fn run_command(mut cmd: Command, stdin: &[u8]) -> Run {
         std::thread::sleep(Duration::from_millis(2));
     };
     let elapsed = start.elapsed();
-    let _ = writer.join();
+    if !held_open {
+        let _ = writer.join();
+    }
     let output = Output {
         status,
         stdout: out.join().unwrap(),
@@ -170,6 +193,11 @@ pub fn helper(keyring: &dyn Keyring, args: &[&str], stdin: &str) -> Run {
 
 /// Like [`helper`] with raw bytes on stdin.
 pub fn helper_bytes(keyring: &dyn Keyring, args: &[&str], stdin: &[u8]) -> Run {
+    run_command(helper_command(keyring, args), stdin)
+}
+
+/// The binary with `args`, pointed at `keyring` (its env plus the backend variable).
+pub fn helper_command(keyring: &dyn Keyring, args: &[&str]) -> Command {
     let mut env = keyring.env();
     env.push((
         "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
@@ -177,7 +205,12 @@ pub fn helper_bytes(keyring: &dyn Keyring, args: &[&str], stdin: &[u8]) -> Run {
     ));
     let mut cmd = command(&env);
     cmd.args(args);
-    run_command(cmd, stdin)
+    cmd
+}
+
+/// Run the binary with `args` against `keyring` with a stdin that is open but never written.
+pub fn helper_stdin_open(keyring: &dyn Keyring, args: &[&str]) -> Run {
+    run_command_stdin_open(helper_command(keyring, args))
 }
 
 /// `store` a credential through the binary and assert it worked.
@@ -187,3 +220,7 @@ pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) 
     helper(keyring, &["store"], &payload.to_string()).ok();
 }
 pub mod secret_service;
+
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;

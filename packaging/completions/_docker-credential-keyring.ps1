@@ -1,0 +1,171 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'docker-credential-keyring'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'docker-credential-keyring' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print the credential for the server URL read from stdin, as JSON')
+            [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Erase the credential for the server URL read from stdin')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print every stored server with its username, as JSON (never reads a secret)')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, importing plaintext credentials first')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
+            [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'docker-credential-keyring;store' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;get' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;erase' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;list' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;version' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;setup' {
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Use this helper only for REGISTRY (a credHelpers entry); repeatable. Without it, "credsStore": "keyring" makes it the helper for every registry')
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--no-import', '--no-import', [CompletionResultType]::ParameterName, 'Leave plaintext credentials in config.json (docker ignores them once a store is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;import' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Copy from podman/skopeo''s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json')
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only show what would move; change nothing')
+            [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;doctor' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the diagnosis as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;backends' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts (stable field names)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;completions' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;man' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;help' {
+            [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print the credential for the server URL read from stdin, as JSON')
+            [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Erase the credential for the server URL read from stdin')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print every stored server with its username, as JSON (never reads a secret)')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, importing plaintext credentials first')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
+            [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'docker-credential-keyring;help;store' {
+            break
+        }
+        'docker-credential-keyring;help;get' {
+            break
+        }
+        'docker-credential-keyring;help;erase' {
+            break
+        }
+        'docker-credential-keyring;help;list' {
+            break
+        }
+        'docker-credential-keyring;help;version' {
+            break
+        }
+        'docker-credential-keyring;help;setup' {
+            break
+        }
+        'docker-credential-keyring;help;import' {
+            break
+        }
+        'docker-credential-keyring;help;doctor' {
+            break
+        }
+        'docker-credential-keyring;help;backends' {
+            break
+        }
+        'docker-credential-keyring;help;completions' {
+            break
+        }
+        'docker-credential-keyring;help;man' {
+            break
+        }
+        'docker-credential-keyring;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,82 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_docker_credential_keyring_global_optspecs
+    string join \n backend= h/help
+end
+
+function __fish_docker_credential_keyring_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_docker_credential_keyring_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_docker_credential_keyring_using_subcommand
+    set -l cmd (__fish_docker_credential_keyring_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "store" -d 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "get" -d 'Print the credential for the server URL read from stdin, as JSON'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "erase" -d 'Erase the credential for the server URL read from stdin'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "list" -d 'Print every stored server with its username, as JSON (never reads a secret)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "version" -d 'Print the version'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "setup" -d 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker\'s config.json, importing plaintext credentials first'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "import" -d 'Move the plaintext credentials in Docker\'s config.json into the keychain (verified), then remove them from the file'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "doctor" -d 'Check the backend, the keychain, the binary on PATH and Docker\'s config; print the fix for each problem (exit 0 only when healthy)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "backends" -d 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "man" -d 'Write the man pages into DIR (used to refresh man/)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l registry -d 'Use this helper only for REGISTRY (a credHelpers entry); repeatable. Without it, "credsStore": "keyring" makes it the helper for every registry' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l no-import -d 'Leave plaintext credentials in config.json (docker ignores them once a store is set)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -s y -l yes -d 'Import without asking, even on a terminal'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from -d 'Copy from podman/skopeo\'s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json' -r -F
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l dry-run -d 'Only show what would move; change nothing'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l overwrite -d 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l json -d 'Print the diagnosis as JSON'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l json -d 'Print JSON for scripts (stable field names)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand man" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand man" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "store" -d 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "get" -d 'Print the credential for the server URL read from stdin, as JSON'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "erase" -d 'Erase the credential for the server URL read from stdin'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "list" -d 'Print every stored server with its username, as JSON (never reads a secret)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "version" -d 'Print the version'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "setup" -d 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker\'s config.json, importing plaintext credentials first'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "import" -d 'Move the plaintext credentials in Docker\'s config.json into the keychain (verified), then remove them from the file'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "doctor" -d 'Check the backend, the keychain, the binary on PATH and Docker\'s config; print the fix for each problem (exit 0 only when healthy)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "backends" -d 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "man" -d 'Write the man pages into DIR (used to refresh man/)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

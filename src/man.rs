@@ -1,0 +1,126 @@
+//! Man pages, generated from the clap definition: `docker-credential-keyring(1)` with the
+//! protocol, backends, environment, files and exit statuses, and one page per subcommand
+//! (`docker-credential-keyring-push(1)`, …). `man/` in the repository holds the output of
+//! `docker-credential-keyring man man/`; a test fails when it is stale.
+
+use crate::cli::Cli;
+use clap::CommandFactory;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Sections of the main page that clap cannot know, in roff.
+const MAIN_EXTRA: &str = r#".SH "PROTOCOL"
+Docker, buildx, podman, skopeo, crane, oras and docker\-py run the helper with exactly one
+argument, the action, and talk to it over stdin and stdout:
+.TP
+\fBstore\fR
+reads {"ServerURL":\&...,"Username":\&...,"Secret":\&...} and stores it, replacing whatever was
+stored for that server.
+.TP
+\fBget\fR
+reads a server URL and prints {"ServerURL":\&...,"Username":\&...,"Secret":\&...}.
+.TP
+\fBerase\fR
+reads a server URL and deletes its credential.
+.TP
+\fBlist\fR
+prints {"server":"username",\&...} without reading any secret; stdin is never read.
+.TP
+\fBversion\fR, \fB\-\-version\fR, \fB\-v\fR
+prints the version; stdin is never read.
+.PP
+A query finds the exact server string first, then an equivalent spelling of the same registry
+(scheme\-less is https, host case, trailing slash, default port, the Docker Hub aliases
+docker.io, index.docker.io, registry\-1.docker.io), then for a repository path the longest stored
+prefix. Nothing ever matches across a host, a non\-default port or an explicit http/https boundary.
+.SH "BACKENDS"
+.TP
+\fBsecret\-service\fR
+the desktop keyring over D\-Bus (GNOME Keyring, KWallet, KeePassXC), in the item format of
+Docker's docker\-credential\-secretservice, so both helpers see each other's entries.
+.TP
+\fBpass\fR
+the password\-store, in the layout of docker\-credential\-pass, encrypted with gpg.
+.TP
+\fBkeyutils\fR
+the Linux kernel's persistent keyring: survives logout, not reboot, expires after days unused.
+.TP
+\fBfile\fR
+one encrypted file under the user's data directory, for machines with nothing else.
+.TP
+\fBkeychain\fR, \fBwincred\fR
+the macOS Keychain and the Windows Credential Manager.
+.TP
+\fBauto\fR
+the default: the platform keychain when it answers, else the first usable headless backend.
+Run \fBdocker\-credential\-keyring backends\fR to see which one is picked here and why.
+.SH "ENVIRONMENT"
+.TP
+\fBDOCKER_CREDENTIAL_KEYRING_BACKEND\fR
+the backend to use (below \fB\-\-backend\fR, above the config file).
+.TP
+\fBDOCKER_CREDENTIAL_KEYRING_TIMEOUT\fR
+seconds to wait for the keyring daemon before failing (default 5).
+.TP
+\fBDOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT\fR
+seconds to wait for an unlock prompt to be answered (default 60).
+.TP
+\fBDOCKER_CREDENTIAL_KEYRING_PASSPHRASE\fR
+the passphrase of the file backend (otherwise asked on the terminal, never on stdin).
+.TP
+\fBDOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING\fR
+the name of the kernel keyring the keyutils backend keeps its keys in.
+.TP
+\fBDBUS_SESSION_BUS_ADDRESS\fR, \fBPASSWORD_STORE_DIR\fR, \fBGNUPGHOME\fR
+as for D\-Bus, pass and gpg.
+.TP
+\fBDOCKER_CONFIG\fR
+the directory of Docker's config.json (setup, import, doctor).
+.TP
+\fBKUBECONFIG\fR
+the kubeconfig files push reads, as kubectl does.
+.SH "FILES"
+.TP
+\fI~/.config/docker\-credential\-keyring/config.json\fR
+this helper's settings, e.g. {"backend": "pass"}.
+.TP
+\fI~/.local/share/docker\-credential\-keyring/\fR
+the file backend's encrypted store.
+.TP
+\fI~/.docker/config.json\fR
+Docker's config: "credsStore": "keyring" makes docker use this helper.
+.SH "EXIT STATUS"
+0 on success. 1 on any error: for the protocol actions the one\-line message is on stdout, where
+docker reads it; "credentials not found in native keychain" means there is no credential. Other
+subcommands print their errors on stderr; 2 means the command line was wrong.
+"#;
+
+/// Write every man page into `dir`; returns the files written.
+pub fn write_all(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut written = Vec::new();
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("{}-{}", crate::BINARY_NAME, sub.get_name());
+        let page = clap_mangen::Man::new(sub.clone().display_name(name.clone()));
+        let path = dir.join(format!("{name}.1"));
+        let mut buf = Vec::new();
+        page.render(&mut buf)?;
+        std::fs::write(&path, buf)?;
+        written.push(path);
+    }
+    let page = clap_mangen::Man::new(cmd.clone());
+    let mut buf = Vec::new();
+    page.render_title(&mut buf)?;
+    page.render_name_section(&mut buf)?;
+    page.render_synopsis_section(&mut buf)?;
+    page.render_description_section(&mut buf)?;
+    page.render_options_section(&mut buf)?;
+    page.render_subcommands_section(&mut buf)?;
+    buf.extend_from_slice(MAIN_EXTRA.as_bytes());
+    let path = dir.join(format!("{}.1", crate::BINARY_NAME));
+    std::fs::write(&path, buf)?;
+    written.push(path);
+    Ok(written)
+}

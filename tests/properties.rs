@@ -1,0 +1,167 @@
+//! Property tests: the JSON we print decodes to exactly what was stored and follows Go's
+//! encoding rules for arbitrary Unicode; address matching never crosses a host or a port and
+//! is symmetric where it should be.
+
+use docker_credential_keyring::protocol::{go_json, parse_store};
+use docker_credential_keyring::registry::{Address, equivalents, resolve, same_registry};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+/// Go's `encoding/json` string encoding, written from its specification, char by char.
+fn go_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[<>&\"\\\\\u{0}-\u{1f}\u{7f}\u{2028}\u{2029}a-zé😀 ]{0,40}",
+    ]
+}
+
+proptest! {
+    #[test]
+    fn get_output_is_go_encoding_and_round_trips(server in any_text(), user in any_text(), secret in any_text()) {
+        #[derive(serde::Serialize)]
+        struct Answer<'a> {
+            #[serde(rename = "ServerURL")] s: &'a str,
+            #[serde(rename = "Username")] u: &'a str,
+            #[serde(rename = "Secret")] p: &'a str,
+        }
+        let out = go_json(&Answer { s: &server, u: &user, p: &secret });
+        let want = format!(
+            "{{\"ServerURL\":{},\"Username\":{},\"Secret\":{}}}\n",
+            go_string(&server), go_string(&user), go_string(&secret)
+        );
+        prop_assert_eq!(&out, &want);
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        prop_assert_eq!(back["Secret"].as_str().unwrap(), secret.as_str());
+        prop_assert_eq!(back["Username"].as_str().unwrap(), user.as_str());
+    }
+
+    #[test]
+    fn list_output_sorted_and_round_trips(entries in proptest::collection::btree_map(any_text(), any_text(), 0..8)) {
+        let out = go_json(&entries);
+        let body: Vec<String> = entries.iter().map(|(k, v)| format!("{}:{}", go_string(k), go_string(v))).collect();
+        prop_assert_eq!(out, format!("{{{}}}\n", body.join(",")));
+    }
+
+    #[test]
+    fn store_accepts_what_clients_send(server in any_text(), user in any_text(), secret in any_text()) {
+        let payload = serde_json::json!({"ServerURL": server, "Username": user, "Secret": secret}).to_string();
+        match parse_store(&payload) {
+            Ok(c) => {
+                prop_assert_eq!(&c.server_url, &server);
+                prop_assert_eq!(&c.username, &user);
+                prop_assert_eq!(c.secret.expose(), &secret);
+            }
+            Err(e) => prop_assert!(server.is_empty() || user.is_empty(), "{e}"),
+        }
+    }
+}
+
+fn host() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("registry.example.com".to_owned()),
+        Just("REGISTRY.example.com".to_owned()),
+        Just("evil.registry.example.com".to_owned()),
+        Just("registry.example.com.evil.com".to_owned()),
+        Just("docker.io".to_owned()),
+        Just("index.docker.io".to_owned()),
+        Just("registry-1.docker.io".to_owned()),
+        Just("[::1]".to_owned()),
+        "[a-z0-9.-]{1,12}",
+    ]
+}
+
+fn address() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![
+            Just(""),
+            Just("https://"),
+            Just("http://"),
+            Just("HTTPS://")
+        ],
+        host(),
+        prop_oneof![
+            Just(String::new()),
+            Just(":443".to_owned()),
+            Just(":80".to_owned()),
+            Just(":5000".to_owned()),
+            (1u16..).prop_map(|p| format!(":{p}"))
+        ],
+        prop_oneof![
+            Just(""),
+            Just("/"),
+            Just("/v1/"),
+            Just("/v2/"),
+            Just("/org"),
+            Just("/org/repo"),
+            Just("/org/"),
+            Just("@x"),
+            Just("/../x")
+        ],
+    )
+        .prop_map(|(s, h, p, path)| format!("{s}{h}{p}{path}"))
+}
+
+proptest! {
+    #[test]
+    fn resolve_never_crosses_host_or_port(query in address(), stored in proptest::collection::vec(address(), 0..6)) {
+        if let Some(hit) = resolve(&query, stored.iter().map(String::as_str)) {
+            prop_assert!(stored.contains(&hit.to_owned()));
+            if hit != query {
+                let q = Address::parse(&query).unwrap();
+                let h = Address::parse(hit).unwrap();
+                prop_assert_eq!((&q.host, q.port), (&h.host, h.port));
+                prop_assert!(h.path.len() <= q.path.len() && q.path.starts_with(&h.path));
+                // An explicit http query never finds an https or scheme-less entry, and back.
+                let explicit = |a: &Address| a.scheme != docker_credential_keyring::registry::Scheme::Unspecified;
+                if explicit(&q) && explicit(&h) {
+                    prop_assert_eq!(q.scheme, h.scheme);
+                }
+                if q.scheme == docker_credential_keyring::registry::Scheme::Http {
+                    prop_assert_eq!(h.scheme, docker_credential_keyring::registry::Scheme::Http);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_registry_is_symmetric_and_reflexive(a in address(), b in address()) {
+        prop_assert_eq!(same_registry(&a, &b), same_registry(&b, &a));
+        prop_assert!(same_registry(&a, &a));
+    }
+
+    #[test]
+    fn equivalents_agree_with_same_registry(query in address(), stored in proptest::collection::vec(address(), 0..6)) {
+        let eq = equivalents(&query, stored.iter().map(String::as_str));
+        for s in &stored {
+            if same_registry(&query, s) && Address::parse(&query).is_some() {
+                prop_assert!(eq.contains(&s.as_str()), "{} should erase {}", query, s);
+            }
+        }
+        let counts: BTreeMap<&str, usize> = eq.iter().fold(BTreeMap::new(), |mut m, s| { *m.entry(*s).or_default() += 1; m });
+        for (s, n) in counts {
+            prop_assert_eq!(n, stored.iter().filter(|x| x.as_str() == s).count());
+        }
+    }
+}
