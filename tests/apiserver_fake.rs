@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::apiserver::{ApiServer, DEFAULT_USER, Fault, FaultKind, unrelated_ca_pem};
-use support::kubeconfig::{Auth, Ca, ExecPlugin, Kubeconfig, kubeconfig_env};
+use support::kubeconfig::{Auth, Ca, ExecPlugin, Kubeconfig, kubeconfig_env, require_kubectl};
 
 #[derive(Debug)]
 struct Out {
@@ -44,6 +44,7 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
+        require_kubectl();
         let server = ApiServer::start_tls();
         server.create_namespace("dev");
         let dir = tempfile::tempdir().unwrap();

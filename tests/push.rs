@@ -928,6 +928,7 @@ fn client_dry_run_contacts_no_server() {
     let manifest: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(manifest["metadata"]["namespace"], "dev");
     // What it prints is what kubectl can apply, here against the fake.
+    support::kubeconfig::require_kubectl();
     let out = std::process::Command::new("kubectl")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -260,3 +260,30 @@ impl ExecPlugin {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
+
+/// The oldest kubectl whose requests the fake is checked against (what the project's machines
+/// carry is newer): older ones validate with the protobuf OpenAPI v2 document, which the fake
+/// does not serve, and print other messages.
+pub const KUBECTL_MIN_MINOR: u32 = 27;
+
+/// Fail clearly (never pass silently) when the kubectl on PATH is too old for the tests that
+/// check the fake against it.
+#[track_caller]
+pub fn require_kubectl() {
+    let out = std::process::Command::new("kubectl")
+        .args(["version", "--client", "-o", "json"])
+        .output()
+        .expect("kubectl is installed (tests/run.sh installs it)");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let minor: u32 = v["clientVersion"]["minor"]
+        .as_str()
+        .unwrap_or("0")
+        .trim_end_matches('+')
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        minor >= KUBECTL_MIN_MINOR,
+        "kubectl {} is too old for the API-server fake's kubectl tests: install kubectl 1.{KUBECTL_MIN_MINOR} or newer",
+        v["clientVersion"]["gitVersion"]
+    );
+}
