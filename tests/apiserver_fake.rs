@@ -831,3 +831,197 @@ fn unauthenticated_requests_get_401_and_public_endpoints_answer() {
     );
     assert!(unknown.starts_with("HTTP/1.1 404"));
 }
+
+#[test]
+fn patches_selectors_dry_run_and_limits() {
+    let server = ApiServer::start();
+    let base = "/api/v1/namespaces/default/secrets";
+    let secret = |name: &str, labels: Value| {
+        json!({"apiVersion": "v1", "kind": "Secret",
+               "metadata": {"name": name, "labels": labels},
+               "stringData": {"k": "v"}})
+        .to_string()
+    };
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                base,
+                "application/json",
+                &secret("a", json!({"team": "x"}))
+            )
+            .0,
+        201
+    );
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                base,
+                "application/json",
+                &secret("b", json!({"team": "y"}))
+            )
+            .0,
+        201
+    );
+    // stringData became base64 data, type defaulted.
+    let a = server.secret("default", "a").unwrap();
+    assert_eq!(a["data"], json!({"k": "dg=="}));
+    assert_eq!(a["type"], "Opaque");
+    assert!(a.get("stringData").is_none());
+
+    // Label and field selectors.
+    let (_, list) = server.call("GET", &format!("{base}?labelSelector=team%3Dx"), "", "");
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["kind"], "SecretList");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["metadata"]["name"], "a");
+    let (_, list) = server.call(
+        "GET",
+        &format!("{base}?fieldSelector=metadata.name!%3Da"),
+        "",
+        "",
+    );
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["items"][0]["metadata"]["name"], "b");
+
+    // Merge patch (null deletes), JSON patch with a failing test, strategic merge.
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/merge-patch+json",
+        r#"{"metadata":{"labels":{"team":null,"tier":"gold"}}}"#,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(
+        server.secret("default", "a").unwrap()["metadata"]["labels"],
+        json!({"tier": "gold"})
+    );
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/json-patch+json",
+        r#"[{"op":"test","path":"/metadata/labels/tier","value":"silver"},{"op":"remove","path":"/metadata/labels"}]"#,
+    );
+    assert_eq!(code, 422);
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/json-patch+json",
+        r#"[{"op":"test","path":"/metadata/labels/tier","value":"gold"},{"op":"add","path":"/metadata/labels/zone","value":"eu"}]"#,
+    );
+    assert_eq!(code, 200);
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/strategic-merge-patch+json",
+        r#"{"metadata":{"annotations":{"note":"hi"}}}"#,
+    );
+    assert_eq!(code, 200);
+    let a = server.secret("default", "a").unwrap();
+    assert_eq!(
+        a["metadata"]["labels"],
+        json!({"tier": "gold", "zone": "eu"})
+    );
+    assert_eq!(a["metadata"]["annotations"], json!({"note": "hi"}));
+    assert_eq!(
+        a["metadata"]["managedFields"][0]["manager"], "raw-test-client",
+        "the User-Agent names the manager when fieldManager is absent"
+    );
+
+    // A stale resourceVersion in a patch, in an apply: 409.
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/merge-patch+json",
+        r#"{"metadata":{"resourceVersion":"1"}}"#,
+    );
+    assert_eq!(code, 409);
+
+    // Dry runs validate and persist nothing; a bad dryRun value is refused.
+    let before = server.revision();
+    let (code, body) = server.call(
+        "PATCH",
+        "/api/v1/namespaces/default/secrets/new?fieldManager=m&dryRun=All",
+        "application/apply-patch+yaml",
+        &secret("new", json!({})),
+    );
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(server.secret("default", "new"), None);
+    let (code, _) = server.call("DELETE", &format!("{base}/a?dryRun=All"), "", "");
+    assert_eq!(code, 200);
+    assert!(server.secret("default", "a").is_some());
+    assert_eq!(server.revision(), before);
+    let (code, body) = server.call(
+        "POST",
+        &format!("{base}?dryRun=Some"),
+        "application/json",
+        &secret("c", json!({})),
+    );
+    assert_eq!(code, 422);
+    assert!(
+        body.contains(r#"dryRun: Unsupported value: \"Some\": supported values: \"All\""#),
+        "{body}"
+    );
+
+    // Names, labels and namespaces are validated.
+    let (code, body) = server.call(
+        "POST",
+        base,
+        "application/json",
+        &secret("ok", json!({"bad key!": "v"})),
+    );
+    assert_eq!(code, 422);
+    assert!(
+        body.contains("metadata.labels: Invalid value: \\\"bad key!\\\""),
+        "{body}"
+    );
+    let ns = r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"has.dot"}}"#;
+    let (code, body) = server.call("POST", "/api/v1/namespaces", "application/json", ns);
+    assert_eq!(code, 422);
+    assert!(
+        body.contains("a lowercase RFC 1123 label must consist of"),
+        "{body}"
+    );
+    let (code, _) = server.call(
+        "POST",
+        base,
+        "application/json",
+        r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"},"bogus":1}"#,
+    );
+    assert_eq!(code, 201, "unknown fields are dropped by default");
+    let (code, body) = server.call(
+        "POST",
+        &format!("{base}?fieldValidation=Strict"),
+        "application/json",
+        r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"y"},"bogus":1}"#,
+    );
+    assert_eq!(code, 400);
+    assert!(
+        body.contains(r#"strict decoding error: unknown field \"bogus\""#),
+        "{body}"
+    );
+
+    // A body over the server's 3 MiB request limit: 413.
+    let huge = "x".repeat(3 * 1024 * 1024 + 1);
+    let (code, _) = server.call("POST", base, "application/json", &huge);
+    assert_eq!(code, 413);
+
+    // In a terminating namespace existing objects may still change; nothing new is created.
+    server.terminate_namespace("default");
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/b"),
+        "application/merge-patch+json",
+        r#"{"metadata":{"labels":{"team":"z"}}}"#,
+    );
+    assert_eq!(code, 200);
+    let (code, _) = server.call("POST", base, "application/json", &secret("late", json!({})));
+    assert_eq!(code, 403);
+    // DELETE of a namespace marks it terminating and answers the object.
+    server.create_namespace("gone");
+    let (code, body) = server.call("DELETE", "/api/v1/namespaces/gone", "", "");
+    assert_eq!(code, 200);
+    let ns: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ns["status"]["phase"], "Terminating");
+}

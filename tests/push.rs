@@ -359,6 +359,67 @@ fn targets_run_concurrently_and_bounded() {
 }
 
 #[test]
+fn every_registry_in_one_secret_and_kubeconfig_selection() {
+    let w = World::new();
+    store(
+        &w.keyring,
+        "https://index.docker.io/v1/",
+        "hubuser",
+        "hub-Pw-1",
+    );
+    store(&w.keyring, "GHCR.io", "octo", "gh-Pw-2");
+    // --kubeconfig wins over KUBECONFIG, whose files here do not even exist.
+    let missing = w.dir.path().join("missing");
+    let run = push_with(
+        &w.keyring,
+        &[&missing],
+        &["--all", "--kubeconfig", w.kubeconfig.to_str().unwrap()],
+    );
+    assert_lines(&run, &["fake/dev/regcred: created"]);
+    let auths = w.config("dev", "regcred")["auths"].clone();
+    let keys: Vec<&String> = auths.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["ghcr.io", "https://index.docker.io/v1/", REGISTRY],
+        "kubelet keys, lowercase, Docker Hub as index.docker.io/v1/"
+    );
+    assert_eq!(auths["ghcr.io"]["username"], "octo");
+    let annotations = w.server.secret("dev", "regcred").unwrap()["metadata"]["annotations"].clone();
+    let listed = annotations
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_str()
+        .unwrap();
+    for key in ["ghcr.io", "https://index.docker.io/v1/", REGISTRY] {
+        assert!(listed.contains(key), "{listed}");
+    }
+    for pw in ["hub-Pw-1", "gh-Pw-2"] {
+        assert!(!run.stdout.contains(pw) && !run.stderr.contains(pw));
+        assert!(!annotations.to_string().contains(pw));
+    }
+
+    // A missing file in a KUBECONFIG list is skipped, as kubectl skips it.
+    let run = push_with(&w.keyring, &[&missing, &w.kubeconfig], &["docker.io"]);
+    assert_lines(&run, &["fake/dev/regcred: updated"]);
+    let auths = w.config("dev", "regcred")["auths"].clone();
+    assert_eq!(
+        auths.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["https://index.docker.io/v1/"],
+        "one registry named: the secret holds just that one"
+    );
+
+    // An unknown --context: refused before anything is sent.
+    w.server.clear_requests();
+    let run = w.push(&[REGISTRY, "--context", "nope"]);
+    assert_ne!(run.code, Some(0));
+    assert!(run.stdout.contains("nope"), "{run:#?}");
+    assert!(w.server.requests().is_empty());
+}
+
+#[test]
 fn exec_plugin_credentials() {
     let w = World::new();
     w.server.add_token("exec-issued-token", "bob");
