@@ -917,10 +917,6 @@ fn faults_end_in_clear_failed_lines_and_other_targets_still_done() {
     for l in lines(&run) {
         assert!(!l.contains('\n') && l.len() < 600, "one readable line: {l}");
     }
-    assert!(
-        run.elapsed < Duration::from_secs(20),
-        "targets run side by side"
-    );
     assert_no_canary_in_requests(&w.server.requests());
 }
 
