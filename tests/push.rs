@@ -223,6 +223,13 @@ fn created_then_unchanged_then_updated() {
     );
     assert_eq!(apply.param("fieldManager"), Some(FIELD_MANAGER));
     assert_eq!(apply.param("force"), Some("true"));
+    assert!(
+        apply
+            .query
+            .ends_with("&force=true&fieldManager=docker-credential-keyring"),
+        "{}",
+        apply.query
+    );
     assert_eq!(apply.param("dryRun"), None);
     assert_eq!(apply.status, Some(201));
     assert!(apply.tls);
