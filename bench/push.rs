@@ -25,6 +25,12 @@ struct Figure {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too, without `--bench`: measure only when
+    // `cargo bench` asks.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("bench/push.rs: run with `cargo bench --bench push`");
+        return;
+    }
     let server = ApiServer::start_tls();
     let namespaces: Vec<String> = (0..NAMESPACES).map(|i| format!("bench-{i:02}")).collect();
     for ns in &namespaces {

@@ -2,7 +2,10 @@
 
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
-use docker_credential_keyring::{Error, backend, completions, hardening, man, protocol, push};
+use docker_credential_keyring::{
+    Error, backend, backends, completions, hardening, man, protocol, push,
+};
+use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -19,6 +22,9 @@ fn main() -> ExitCode {
                 return run_action(action, cli.backend.as_deref());
             }
             match cli.command {
+                Command::Backends { json } => {
+                    backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
+                }
                 Command::Completions { shell } => {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
@@ -30,6 +36,22 @@ fn main() -> ExitCode {
                         fail_stderr(&format!("cannot write man pages to {}: {e}", dir.display()))
                     }
                 },
+                Command::Setup(a) => human(
+                    setup::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    setup::Error::hint,
+                ),
+                Command::Import(a) => human(
+                    import::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    import::Error::hint,
+                ),
+                Command::Doctor(a) => {
+                    let report = doctor::diagnose(cli.backend.as_deref());
+                    let printed = doctor::print(&report, a.json, &mut std::io::stdout());
+                    match (printed, report.healthy) {
+                        (Ok(()), true) => ExitCode::SUCCESS,
+                        _ => ExitCode::FAILURE,
+                    }
+                }
                 Command::Store
                 | Command::Get
                 | Command::Erase
@@ -85,6 +107,24 @@ fn report_push(result: Result<push::Outcome, push::Error>) -> ExitCode {
 fn fail_line(line: &str) -> ExitCode {
     let _ = writeln!(std::io::stdout(), "{line}");
     ExitCode::FAILURE
+}
+
+/// The people-facing subcommands (setup, import): the report went to stdout; an error is one
+/// line on stderr (plus its hint), exit 1.
+fn human<T, E: std::fmt::Display>(
+    result: Result<T, E>,
+    hint: fn(&E) -> Option<String>,
+) -> ExitCode {
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = fail_stderr(&e.to_string());
+            if let Some(hint) = hint(&e) {
+                let _ = writeln!(std::io::stderr(), "{hint}");
+            }
+            code
+        }
+    }
 }
 
 /// Errors of the non-protocol subcommands go to stderr, exit 1.

@@ -16,11 +16,17 @@ PACKAGES=(
   libdbus-1-dev pkg-config          # libdbus for the secret-service backend
   golang-docker-credential-helpers  # docker-credential-secretservice / -pass, for interop
   libsecret-tools                   # secret-tool, to check our items as libsecret sees them
+  gcr xvfb xdotool                  # a real unlock prompt (gcr-prompter) on a virtual display
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
+  git                               # pass's git integration, kept working by the pass backend
   python3                           # docker-py client tests
   python3-yaml                      # push -o yaml is parsed back by a YAML 1.1 reader
+  python3-pip                       # to install docker-py (pip package `docker`) below
+  bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
 )
+# The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
+command -v docker >/dev/null || PACKAGES+=(docker.io)
 # kubectl (push's golden tests compare against `kubectl create secret docker-registry`): Debian's
 # kubernetes-client when none is on PATH (its docker-registry secret bytes are the same).
 command -v kubectl >/dev/null || PACKAGES+=(kubernetes-client)
@@ -33,6 +39,12 @@ if ((${#need_install[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}"
+fi
+
+# docker-py, the Python client of the credential-helper protocol (tests/docker_py.rs, tests/setup_import.rs).
+if ! python3 -c 'import docker' 2>/dev/null; then
+  python3 -m pip install --quiet docker 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages docker
 fi
 
 if ! command -v cargo >/dev/null; then

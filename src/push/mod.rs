@@ -103,16 +103,25 @@ pub fn run(args: &PushArgs, backend: Option<&str>) -> Result<Outcome, Error> {
     if args.output.is_some() && args.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
     }
+    // The kubeconfig and --context names are checked before the keychain is read (which can
+    // mean an unlock prompt), so a typo costs nothing.
+    let client_dry_run = args.dry_run == Some(DryRun::Client);
+    let kubeconfig = if client_dry_run {
+        None
+    } else {
+        let kubeconfig = kubeconfig::load(args.kubeconfig.as_deref())?;
+        kubeconfig::check_contexts(kubeconfig.as_ref(), &args.contexts)?;
+        kubeconfig::contexts(kubeconfig.as_ref(), &args.contexts)?;
+        kubeconfig
+    };
     let payload = if args.delete {
         None
     } else {
         Some(Payload::from_keychain(args, backend)?)
     };
-    if args.dry_run == Some(DryRun::Client) {
+    if client_dry_run {
         return dry_run_client(args, payload.as_ref());
     }
-    let kubeconfig = kubeconfig::load(args.kubeconfig.as_deref())?;
-    kubeconfig::check_contexts(kubeconfig.as_ref(), &args.contexts)?;
     // The runtime exists only from here on: the helper actions never build it.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

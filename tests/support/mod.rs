@@ -5,6 +5,10 @@
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
 #![allow(dead_code)]
 
+pub mod adoption;
+pub mod docker_daemon;
+pub mod file;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -215,6 +219,10 @@ pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) 
     let payload = serde_json::json!({"ServerURL": server, "Username": username, "Secret": secret});
     helper(keyring, &["store"], &payload.to_string()).ok();
 }
+
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;
 pub mod secret_service;
 
 pub mod apiserver;
