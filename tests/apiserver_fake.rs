@@ -527,6 +527,23 @@ fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
         .write(home.join("ca-file"));
     kubectl_with(home, &[&by_file], &["get", "namespace", "dev"], None).ok();
 
+    // A token file, ending in a newline as `echo TOKEN > file` writes it: client-go trims it.
+    env.server.add_token("file-token", "carol");
+    let token_file = home.join("token");
+    std::fs::write(&token_file, "file-token\n").unwrap();
+    let by_token_file = Kubeconfig::new()
+        .server_as("tf", &env.server, Auth::TokenFile(token_file))
+        .current("tf")
+        .write(home.join("token-file"));
+    env.server.clear_requests();
+    kubectl_with(home, &[&by_token_file], &["get", "namespace", "dev"], None).ok();
+    assert!(
+        env.server
+            .requests()
+            .iter()
+            .any(|r| r.user.as_deref() == Some("carol"))
+    );
+
     // An exec credential plugin providing another user's token.
     env.server.add_token("exec-token", "bob");
     let plugin = ExecPlugin::new(home, "exec-token");

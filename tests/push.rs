@@ -547,6 +547,27 @@ fn tls_ca_bearer_token_and_their_failures() {
         &["byname/dev/regcred: created"],
     );
 
+    // A token file instead of an inline token (no final newline: see below).
+    w.server.add_token("file-token", "carol");
+    let token_file = home.join("token");
+    std::fs::write(&token_file, "file-token").unwrap();
+    let by_file = Kubeconfig::new()
+        .server_as("tokenfile", &w.server, Auth::TokenFile(token_file))
+        .context_ns("tokenfile", "dev")
+        .current("tokenfile")
+        .write(home.join("token-file"));
+    w.server.clear_requests();
+    assert_lines(
+        &push_with(&w.keyring, &[&by_file], &[REGISTRY]),
+        &["tokenfile/dev/regcred: unchanged"],
+    );
+    assert!(
+        w.server
+            .requests()
+            .iter()
+            .all(|r| r.user.as_deref() == Some("carol"))
+    );
+
     // Nobody listening: the line names the context and the server.
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -565,6 +586,26 @@ fn tls_ca_bearer_token_and_their_failures() {
         "{l}"
     );
     assert_eq!(run.code, Some(1));
+}
+
+/// kubectl (client-go) trims the token file it reads, so `echo TOKEN > file` works there (see
+/// tests/apiserver_fake.rs); kube 5 sends the newline and fails to build the header.
+#[test]
+#[ignore = "push (kube 5) does not trim a token file's final newline as kubectl does"]
+fn token_file_with_a_final_newline_works_as_with_kubectl() {
+    let w = World::new();
+    w.server.add_token("file-token", "carol");
+    let token_file = w.dir.path().join("token");
+    std::fs::write(&token_file, "file-token\n").unwrap();
+    let kc = Kubeconfig::new()
+        .server_as("tokenfile", &w.server, Auth::TokenFile(token_file))
+        .context_ns("tokenfile", "dev")
+        .current("tokenfile")
+        .write(w.dir.path().join("token-file"));
+    assert_lines(
+        &push_with(&w.keyring, &[&kc], &[REGISTRY]),
+        &["tokenfile/dev/regcred: created"],
+    );
 }
 
 #[test]
@@ -623,6 +664,23 @@ fn rbac_denial_names_user_verb_resource_and_namespace() {
     assert!(l.contains("RBAC"), "{l}");
     assert_eq!(line(&run, "fake/dev/"), "fake/dev/regcred: created");
     assert_eq!(run.code, Some(1));
+
+    // The secret is made, the service account may not be changed: that line fails, saying
+    // which permission is missing.
+    w.server
+        .deny(DEFAULT_USER, "update", "serviceaccounts", Some("dev"));
+    let run = w.push(&[REGISTRY, "--service-account", "default"]);
+    assert_eq!(
+        line(&run, "fake/dev/regcred: "),
+        "fake/dev/regcred: unchanged"
+    );
+    let l = line(&run, "fake/dev/serviceaccount/default: failed: ");
+    assert!(
+        l.contains("cannot update resource \"serviceaccounts\"") && l.contains("RBAC"),
+        "{l}"
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(w.server.image_pull_secrets("dev", "default").is_empty());
 
     // Creating through apply also needs `create`.
     w.server.create_namespace("nocreate");

@@ -36,6 +36,8 @@ pub enum Auth {
     Anonymous,
     /// `token:`.
     Token(String),
+    /// `tokenFile:` (re-read by clients from time to time).
+    TokenFile(PathBuf),
     /// `exec:` with the `client.authentication.k8s.io/v1` API.
     Exec(PathBuf),
 }
@@ -176,6 +178,10 @@ impl Kubeconfig {
             match &u.auth {
                 Auth::Anonymous => y.push_str(" {}\n"),
                 Auth::Token(t) => y.push_str(&format!("\n    token: {}\n", q(t))),
+                Auth::TokenFile(p) => y.push_str(&format!(
+                    "\n    tokenFile: {}\n",
+                    q(&p.to_string_lossy())
+                )),
                 Auth::Exec(cmd) => y.push_str(&format!(
                     "\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      args: [\"get-token\"]\n      interactiveMode: Never\n      provideClusterInfo: false\n",
                     q(&cmd.to_string_lossy())
