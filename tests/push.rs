@@ -547,6 +547,37 @@ fn tls_ca_bearer_token_and_their_failures() {
         &["byname/dev/regcred: created"],
     );
 
+    // insecure-skip-tls-verify, and a CA path relative to the kubeconfig's directory (kubectl
+    // resolves it there, whatever the working directory).
+    let insecure = Kubeconfig::new()
+        .cluster("insecure", &w.server.url(), Ca::Insecure)
+        .user(
+            "insecure",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
+        .context("insecure", "insecure", "insecure", Some("dev"))
+        .current("insecure")
+        .write(home.join("insecure"));
+    assert_lines(
+        &push_with(&w.keyring, &[&insecure], &[REGISTRY]),
+        &["insecure/dev/regcred: unchanged"],
+    );
+    std::fs::create_dir_all(home.join("rel")).unwrap();
+    std::fs::write(home.join("rel/ca.crt"), w.server.ca_pem()).unwrap();
+    let relative = Kubeconfig::new()
+        .cluster("relative", &w.server.url(), Ca::File("ca.crt".into()))
+        .user(
+            "relative",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
+        .context("relative", "relative", "relative", Some("dev"))
+        .current("relative")
+        .write(home.join("rel/config"));
+    assert_lines(
+        &push_with(&w.keyring, &[&relative], &[REGISTRY]),
+        &["relative/dev/regcred: unchanged"],
+    );
+
     // A token file instead of an inline token (no final newline: see below).
     w.server.add_token("file-token", "carol");
     let token_file = home.join("token");
@@ -1135,7 +1166,7 @@ fn removal_deletes_only_what_push_made() {
 }
 
 #[test]
-fn the_keychain_is_read_once_and_nothing_is_sent_for_an_unknown_registry() {
+fn an_unknown_registry_is_refused_before_anything_is_sent() {
     let w = World::new();
     let run = w.push(&["unknown.example.org"]);
     assert_ne!(run.code, Some(0));
