@@ -1042,3 +1042,54 @@ fn patches_selectors_dry_run_and_limits() {
     let ns: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(ns["status"]["phase"], "Terminating");
 }
+
+#[test]
+fn kubectl_creates_namespaces_and_service_accounts_from_protobuf() {
+    let env = Env::new();
+    assert_eq!(
+        env.kubectl(&["create", "namespace", "extra"]).ok(),
+        "namespace/extra created\n"
+    );
+    let ns = env.server.namespace("extra").unwrap();
+    assert_eq!(ns["status"]["phase"], "Active");
+    assert_eq!(ns["spec"]["finalizers"], json!(["kubernetes"]));
+    // The service-account controller's work: every namespace has `default`.
+    assert!(env.server.service_account("extra", "default").is_some());
+    assert_eq!(
+        env.kubectl(&["create", "serviceaccount", "builder", "-n", "extra"])
+            .ok(),
+        "serviceaccount/builder created\n"
+    );
+    let post = env.server.writes().pop().unwrap();
+    assert_eq!(
+        post.content_type.as_deref(),
+        Some("application/vnd.kubernetes.protobuf")
+    );
+    // kubectl patch (strategic merge) replaces the atomic imagePullSecrets list whole.
+    env.kubectl(&[
+        "patch",
+        "serviceaccount",
+        "builder",
+        "-n",
+        "extra",
+        "-p",
+        r#"{"imagePullSecrets":[{"name":"a"},{"name":"b"}]}"#,
+    ])
+    .ok();
+    env.kubectl(&[
+        "patch",
+        "serviceaccount",
+        "builder",
+        "-n",
+        "extra",
+        "-p",
+        r#"{"imagePullSecrets":[{"name":"c"}]}"#,
+    ])
+    .ok();
+    assert_eq!(env.server.image_pull_secrets("extra", "builder"), ["c"]);
+    let listed = env.kubectl(&["get", "serviceaccounts", "-n", "extra", "-o", "name"]);
+    assert_eq!(
+        listed.ok(),
+        "serviceaccount/builder\nserviceaccount/default\n"
+    );
+}

@@ -32,7 +32,8 @@
 //! resources other than the three above, subresources, `generateName`, garbage collection and
 //! finalizers (a deleted namespace stays Terminating), admission webhooks, client-certificate
 //! and basic auth, impersonation, 429 and priority-and-fairness, HTTP/2, list merge keys in
-//! server-side apply (every list is atomic), the `Warning` header for dropped unknown fields.
+//! server-side apply and strategic merge (every list is atomic: right for `imagePullSecrets`,
+//! not for a ServiceAccount's `secrets`), the `Warning` header for dropped unknown fields.
 
 mod fields;
 mod http;
