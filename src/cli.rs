@@ -53,6 +53,13 @@ pub enum Command {
         /// Output directory
         dir: std::path::PathBuf,
     },
+    /// Show each keychain backend: available here or not and why, which one `auto` picks, and
+    /// what each keeps and for how long
+    Backends {
+        /// Print JSON for scripts (stable field names)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl Command {

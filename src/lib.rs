@@ -7,12 +7,16 @@
 //! - [`protocol`]: the credential-helper wire protocol (stdin rules, Go-exact JSON, messages).
 //! - [`registry`]: which stored server address answers a query.
 //! - [`backend`]: the keychain backends behind one small trait, and how one is chosen.
+//! - [`backends`]: the `backends` subcommand (what each backend keeps, which one `auto` picks).
+//! - [`config`]: our config file (the backend choice) and platform directories.
 //! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
 //! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
 
 pub mod backend;
+pub mod backends;
 pub mod cli;
 pub mod completions;
+pub mod config;
 pub mod error;
 pub mod hardening;
 pub mod lock;

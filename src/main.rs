@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
-use docker_credential_keyring::{Error, backend, completions, hardening, man, protocol};
+use docker_credential_keyring::{Error, backend, backends, completions, hardening, man, protocol};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -29,6 +29,9 @@ fn main() -> ExitCode {
                         fail_stderr(&format!("cannot write man pages to {}: {e}", dir.display()))
                     }
                 },
+                Command::Backends { json } => {
+                    backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
+                }
                 Command::Store
                 | Command::Get
                 | Command::Erase

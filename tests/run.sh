@@ -19,6 +19,7 @@ PACKAGES=(
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
   python3                           # docker-py client tests
+  bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
 )
 
 need_install=()

@@ -7,7 +7,16 @@
 use crate::secret::Secret;
 use std::fmt;
 
+pub mod file;
+#[cfg(target_os = "macos")]
+pub mod keychain;
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;
 pub mod secret_service;
+pub mod select;
+#[cfg(windows)]
+pub mod wincred;
 
 /// One stored credential.
 #[derive(Clone, PartialEq, Eq)]
@@ -74,6 +83,15 @@ pub enum Error {
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {name} backend is not available here: {reason}")]
     Unavailable { name: &'static str, reason: String },
+    /// The encrypted-file backend failed.
+    #[error(transparent)]
+    File(file::Error),
+    /// `auto` found no usable backend.
+    #[error("{0}")]
+    NothingUsable(select::NothingUsable),
+    /// The config file is unreadable or invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::Error),
     /// No D-Bus session bus to talk to (secret-service).
     #[error(
         "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): run inside a desktop session, or choose a headless backend (see `docker-credential-keyring backends`)"
@@ -127,16 +145,41 @@ pub enum Error {
         value: String,
         expected: &'static str,
     },
+    /// The `pass` backend failed.
+    #[error(transparent)]
+    Pass(#[from] pass::Error),
+    /// The kernel keyring backend failed.
+    #[cfg(target_os = "linux")]
+    #[error(transparent)]
+    Keyutils(#[from] keyutils::Error),
+    /// The macOS Keychain backend failed.
+    #[cfg(target_os = "macos")]
+    #[error(transparent)]
+    Keychain(#[from] keychain::Error),
+    /// The Windows Credential Manager backend failed.
+    #[cfg(windows)]
+    #[error(transparent)]
+    Wincred(#[from] wincred::Error),
 }
 
 impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::File(e) => e.hint(),
+            Error::NothingUsable(e) => Some(e.hint()),
+            Error::UnknownBackend { .. } => Some(select::unknown_hint()),
             Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService => {
                 Some(secret_service::hint_unavailable())
             }
             Error::Locked => Some(secret_service::hint_locked()),
+            Error::Pass(e) => e.hint(),
+            #[cfg(target_os = "linux")]
+            Error::Keyutils(e) => e.hint(),
+            #[cfg(target_os = "macos")]
+            Error::Keychain(e) => e.hint(),
+            #[cfg(windows)]
+            Error::Wincred(e) => e.hint(),
             _ => None,
         }
     }
@@ -145,13 +188,33 @@ impl Error {
 /// The environment variable that forces a backend.
 pub const BACKEND_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_BACKEND";
 
-/// Open the backend named `name`, or the one `DOCKER_CREDENTIAL_KEYRING_BACKEND` names.
-pub fn open(name: Option<&str>) -> Result<Box<dyn Backend>, Error> {
-    let env = std::env::var(BACKEND_ENV).ok();
-    let name = name.or(env.as_deref()).unwrap_or("auto");
-    if name == secret_service::NAME {
-        let inner = secret_service::SecretService::open()?;
-        return Ok(Box::new(crate::lock::Serialized::new(Box::new(inner))));
+/// Open the backend chosen by `flag` (`--backend`), else `DOCKER_CREDENTIAL_KEYRING_BACKEND`,
+/// else the config file, else `auto` (see [`select`]).
+/// `store` and `erase` are serialized per user (see [`crate::lock`]).
+pub fn open(flag: Option<&str>) -> Result<Box<dyn Backend>, Error> {
+    let inner = select::open(flag)?;
+    Ok(Box::new(crate::lock::Serialized::new(inner)))
+}
+
+/// Open the backend called `name` (not `auto`).
+pub fn open_named(name: &str) -> Result<Box<dyn Backend>, Error> {
+    match name {
+        "file" => return Ok(Box::new(file::FileStore::open()?)),
+        secret_service::NAME => return Ok(Box::new(secret_service::SecretService::open()?)),
+        "pass" => return Ok(Box::new(pass::Pass::open()?)),
+        #[cfg(target_os = "linux")]
+        "keyutils" => return Ok(Box::new(keyutils::Keyutils::open()?)),
+        #[cfg(target_os = "macos")]
+        "keychain" => return Ok(Box::new(keychain::Keychain::open()?)),
+        #[cfg(windows)]
+        "wincred" => return Ok(Box::new(wincred::Wincred::open()?)),
+        _ => {}
+    }
+    if let Some(reason) = select::not_on_this_platform(name) {
+        return Err(Error::Unavailable {
+            name: select::static_name(name),
+            reason,
+        });
     }
     Err(Error::UnknownBackend {
         name: name.to_owned(),

@@ -5,6 +5,8 @@
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
 #![allow(dead_code)]
 
+pub mod file;
+
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -216,3 +218,7 @@ pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) 
     helper(keyring, &["store"], &payload.to_string()).ok();
 }
 pub mod secret_service;
+
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+pub mod pass;

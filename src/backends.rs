@@ -1,0 +1,189 @@
+//! `docker-credential-keyring backends`: every backend, whether it works here and why, which
+//! one `auto` picks and why, which one a call would use, and what each keeps for how long.
+//!
+//! `--json` prints one object with stable field names for scripts:
+//! `{"selected": {"name", "source", "error"}, "auto": {"name", "reason"},
+//!   "backends": [{"name", "supported", "available", "reason", "auto_candidate", "keeps",
+//!   "lasts", "setup"}]}` (`name` is `null` where nothing is usable; `error` is `null` unless
+//! the flag, variable or config file names something unusable).
+
+use crate::backend::select::{self, NAMES};
+use serde::Serialize;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub selected: Selected,
+    pub auto: Auto,
+    pub backends: Vec<BackendRow>,
+}
+
+/// What a protocol call would use now.
+#[derive(Debug, Serialize)]
+pub struct Selected {
+    /// The backend name (`null` when the choice cannot be made).
+    pub name: Option<String>,
+    /// `flag`, `env`, `config` or `default` (then `auto` decided).
+    pub source: &'static str,
+    /// Why the choice fails, if it does.
+    pub error: Option<String>,
+}
+
+/// What `auto` picks here.
+#[derive(Debug, Serialize)]
+pub struct Auto {
+    pub name: Option<&'static str>,
+    pub reason: String,
+}
+
+/// One backend.
+#[derive(Debug, Serialize)]
+pub struct BackendRow {
+    pub name: &'static str,
+    /// Built for this platform.
+    pub supported: bool,
+    /// Usable here if chosen.
+    pub available: bool,
+    /// Why (not) available.
+    pub reason: String,
+    /// Whether `auto` considers it on this platform.
+    pub auto_candidate: bool,
+    /// Where it keeps secrets.
+    pub keeps: &'static str,
+    /// How long they last.
+    pub lasts: &'static str,
+    /// The command that sets it up.
+    pub setup: String,
+}
+
+/// Probe everything and build the report.
+pub fn report(flag: Option<&str>) -> Report {
+    let auto = match select::auto() {
+        Ok(choice) => Auto {
+            name: Some(choice.name),
+            reason: choice.reason,
+        },
+        Err(e) => Auto {
+            name: None,
+            reason: e.to_string(),
+        },
+    };
+    let selected = match select::requested(flag) {
+        Err(e) => Selected {
+            name: None,
+            source: "config",
+            error: Some(e.to_string()),
+        },
+        Ok((name, origin)) if name == "auto" => Selected {
+            name: auto.name.map(str::to_owned),
+            source: origin.label(),
+            error: auto.name.is_none().then(|| auto.reason.clone()),
+        },
+        Ok((name, origin)) => {
+            let error = if !NAMES.contains(&name.as_str()) {
+                Some(format!(
+                    "unknown backend {name:?} (from {})",
+                    origin.describe()
+                ))
+            } else {
+                select::availability(&name)
+                    .err()
+                    .map(|why| format!("{name} (from {}) is not usable: {why}", origin.describe()))
+            };
+            Selected {
+                name: Some(name),
+                source: origin.label(),
+                error,
+            }
+        }
+    };
+    let candidates = select::auto_candidates();
+    let backends = NAMES
+        .iter()
+        .map(|&name| {
+            let info = select::info(name).expect("every backend has its facts");
+            let (available, reason) = match select::availability(name) {
+                Ok(why) => (true, why),
+                Err(why) => (false, why),
+            };
+            BackendRow {
+                name,
+                supported: select::supported(name),
+                available,
+                reason,
+                auto_candidate: candidates.contains(&name),
+                keeps: info.keeps,
+                lasts: info.lasts,
+                setup: select::setup_command(name),
+            }
+        })
+        .collect();
+    Report {
+        selected,
+        auto,
+        backends,
+    }
+}
+
+/// Run the subcommand: print the report as text or JSON.
+pub fn run(flag: Option<&str>, json: bool, out: &mut dyn Write) -> ExitCode {
+    let report = report(flag);
+    let text = if json {
+        let mut s = serde_json::to_string_pretty(&report).expect("the report serializes");
+        s.push('\n');
+        s
+    } else {
+        render(&report)
+    };
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+/// The report for people.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for b in &report.backends {
+        let state = if !b.supported {
+            "not on this platform"
+        } else if b.available {
+            "available"
+        } else {
+            "unavailable"
+        };
+        out.push_str(&format!("{:<15} {state}: {}\n", b.name, b.reason));
+        if b.supported {
+            out.push_str(&format!("    keeps: {}\n", b.keeps));
+            out.push_str(&format!("    lasts: {}\n", b.lasts));
+            if !b.available || b.name == "file" || b.name == "keyutils" {
+                out.push_str(&format!("    set up: {}\n", b.setup));
+            }
+        }
+    }
+    out.push('\n');
+    match report.auto.name {
+        Some(name) => out.push_str(&format!(
+            "auto picks: {name}, because {}\n",
+            report.auto.reason
+        )),
+        None => out.push_str(&format!("auto picks: nothing: {}\n", report.auto.reason)),
+    }
+    let s = &report.selected;
+    let origin = match s.source {
+        "flag" => "--backend".to_owned(),
+        "env" => select::BACKEND_ENV.to_owned(),
+        "config" => crate::config::config_path()
+            .map(|p| format!("the config file {}", p.display()))
+            .unwrap_or_else(|| "the config file".to_owned()),
+        _ => "auto (nothing else chose)".to_owned(),
+    };
+    match (&s.name, &s.error) {
+        (_, Some(e)) => out.push_str(&format!("in use: none: {e}\n")),
+        (Some(name), None) => out.push_str(&format!("in use: {name}, chosen by {origin}\n")),
+        (None, None) => out.push_str("in use: none\n"),
+    }
+    out
+}

@@ -1,0 +1,95 @@
+//! Our own settings: the config file in the platform config directory, and where our data lives.
+//!
+//! `~/.config/docker-credential-keyring/config.json` on Linux (`$XDG_CONFIG_HOME` respected),
+//! `~/Library/Application Support/docker-credential-keyring/config.json` on macOS,
+//! `%APPDATA%\docker-credential-keyring\config\config.json` on Windows. Today it holds one
+//! setting, the backend: `{"backend": "pass"}`. A missing file means defaults; a file that
+//! cannot be read or parsed is an error naming it (a typo must not silently pick another
+//! keychain). Only the actions that open a keychain read it: `version` and `--help` never do.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The application's directories (config, data), from the platform conventions.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", crate::BINARY_NAME)
+}
+
+/// Where the config file is, when the platform has a home directory.
+pub fn config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.json"))
+}
+
+/// The settings in the config file.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The backend name, as for `--backend`.
+    #[serde(default)]
+    pub backend: Option<String>,
+}
+
+/// The config file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the config file {path} is not valid ({reason}): write it as {{\"backend\": \"NAME\"}} or delete it"
+    )]
+    Parse { path: PathBuf, reason: String },
+}
+
+impl Config {
+    /// The config file's settings; defaults when there is no file.
+    pub fn load() -> Result<Config, Error> {
+        match config_path() {
+            Some(path) => Config::load_from(&path),
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// The settings in the file at `path`; defaults when it does not exist.
+    pub fn load_from(path: &Path) -> Result<Config, Error> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => {
+                return Err(Error::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        serde_json::from_str(&text).map_err(|e| Error::Parse {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_backend_and_rejects_typos() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        assert_eq!(Config::load_from(&path).unwrap(), Config::default());
+        std::fs::write(&path, r#"{"backend":"pass"}"#).unwrap();
+        assert_eq!(
+            Config::load_from(&path).unwrap().backend.as_deref(),
+            Some("pass")
+        );
+        std::fs::write(&path, r#"{"backnd":"pass"}"#).unwrap();
+        let e = Config::load_from(&path).unwrap_err().to_string();
+        assert!(e.contains("config.json") && e.contains("backnd"), "{e}");
+        std::fs::write(&path, "{").unwrap();
+        assert!(Config::load_from(&path).is_err());
+    }
+}
