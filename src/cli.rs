@@ -53,6 +53,15 @@ pub enum Command {
         /// Output directory
         dir: std::path::PathBuf,
     },
+    /// Make docker use this helper: set "credsStore": "keyring" (or credHelpers with
+    /// --registry) in Docker's config.json, importing plaintext credentials first
+    Setup(SetupArgs),
+    /// Move the plaintext credentials in Docker's config.json into the keychain (verified),
+    /// then remove them from the file
+    Import(ImportArgs),
+    /// Check the backend, the keychain, the binary on PATH and Docker's config; print the fix
+    /// for each problem (exit 0 only when healthy)
+    Doctor(DoctorArgs),
     /// Show each keychain backend: available here or not and why, which one `auto` picks, and
     /// what each keeps and for how long
     Backends {
@@ -60,6 +69,65 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `setup` options.
+#[derive(Debug, clap::Args)]
+pub struct SetupArgs {
+    /// Use this helper only for REGISTRY (a credHelpers entry); repeatable. Without it,
+    /// "credsStore": "keyring" makes it the helper for every registry
+    #[arg(long = "registry", value_name = "REGISTRY")]
+    pub registries: Vec<String>,
+    /// Leave plaintext credentials in config.json (docker ignores them once a store is set)
+    #[arg(long)]
+    pub no_import: bool,
+    /// Import without asking, even on a terminal
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `import` options.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Only show what would move; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Copy from podman/skopeo's auth.json instead (left unchanged). Without PATH:
+    /// $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
+    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    pub from: Option<Option<std::path::PathBuf>>,
+}
+
+/// `doctor` options.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// Print the diagnosis as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SetupArgs {
+    /// The library's options.
+    pub fn options(&self, backend: Option<&str>) -> crate::setup::Options {
+        crate::setup::Options {
+            registries: self.registries.clone(),
+            no_import: self.no_import,
+            yes: self.yes,
+            backend: backend.map(str::to_owned),
+        }
+    }
+}
+
+impl ImportArgs {
+    /// The library's options.
+    pub fn options(&self, backend: Option<&str>) -> crate::import::Options {
+        crate::import::Options {
+            // `--from` without a path: podman's default file (an empty path means that).
+            from: self.from.as_ref().map(|p| p.clone().unwrap_or_default()),
+            dry_run: self.dry_run,
+            backend: backend.map(str::to_owned),
+        }
+    }
 }
 
 impl Command {

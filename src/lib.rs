@@ -17,13 +17,17 @@ pub mod backends;
 pub mod cli;
 pub mod completions;
 pub mod config;
+pub mod docker_config;
+pub mod doctor;
 pub mod error;
 pub mod hardening;
+pub mod import;
 pub mod lock;
 pub mod man;
 pub mod protocol;
 pub mod registry;
 pub mod secret;
+pub mod setup;
 
 pub use error::{Error, Result};
 pub use secret::Secret;

@@ -3,6 +3,7 @@
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
 use docker_credential_keyring::{Error, backend, backends, completions, hardening, man, protocol};
+use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -31,6 +32,22 @@ fn main() -> ExitCode {
                 },
                 Command::Backends { json } => {
                     backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
+                }
+                Command::Setup(a) => human(
+                    setup::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    setup::Error::hint,
+                ),
+                Command::Import(a) => human(
+                    import::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    import::Error::hint,
+                ),
+                Command::Doctor(a) => {
+                    let report = doctor::diagnose(cli.backend.as_deref());
+                    let printed = doctor::print(&report, a.json, &mut std::io::stdout());
+                    match (printed, report.healthy) {
+                        (Ok(()), true) => ExitCode::SUCCESS,
+                        _ => ExitCode::FAILURE,
+                    }
                 }
                 Command::Store
                 | Command::Get
@@ -65,6 +82,25 @@ fn report(result: Result<(), Error>) -> ExitCode {
                 let _ = writeln!(std::io::stderr(), "{hint}");
             }
             fail_line(&e.to_string())
+        }
+    }
+}
+
+/// The people-facing subcommands (setup, import): the report went to stdout; an error is one
+/// line on stderr (plus its hint), exit 1.
+fn human<T, E: std::fmt::Display>(
+    result: Result<T, E>,
+    hint: fn(&E) -> Option<String>,
+) -> ExitCode {
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut stderr = std::io::stderr();
+            let _ = writeln!(stderr, "docker-credential-keyring: {e}");
+            if let Some(hint) = hint(&e) {
+                let _ = writeln!(stderr, "{hint}");
+            }
+            ExitCode::FAILURE
         }
     }
 }

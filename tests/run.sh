@@ -19,8 +19,11 @@ PACKAGES=(
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
   python3                           # docker-py client tests
+  python3-pip                       # to install docker-py (pip package `docker`) below
   bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
 )
+# The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
+command -v docker >/dev/null || PACKAGES+=(docker.io)
 
 need_install=()
 for p in "${PACKAGES[@]}"; do
@@ -30,6 +33,12 @@ if ((${#need_install[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}"
+fi
+
+# docker-py, the Python client of the credential-helper protocol (tests/docker_py.rs, tests/setup_import.rs).
+if ! python3 -c 'import docker' 2>/dev/null; then
+  python3 -m pip install --quiet docker 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages docker
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -5,6 +5,8 @@
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
 #![allow(dead_code)]
 
+pub mod adoption;
+pub mod docker_daemon;
 pub mod file;
 
 use std::ffi::OsString;

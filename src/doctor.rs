@@ -1,0 +1,406 @@
+//! `doctor`: is this machine set up to use the helper, and if not, what fixes it.
+//!
+//! Checks, in order: the backend in use and why it was chosen; a round trip through it with a
+//! throw-away entry (store, get, erase, then make sure it is gone), which also tells reachable
+//! from locked; the binary docker would run (on PATH, and the same version as this one); and
+//! Docker's config (parseable, `credsStore`/`credHelpers` pointing here, registries that
+//! `credHelpers` sends to other helpers, plaintext secrets still in `auths` or in the backup).
+//! Each problem comes with the command that fixes it. Exit status 0 only when nothing is a
+//! problem (notes do not count); `--json` prints the same as one JSON object.
+
+use crate::backend::{self, Backend, Credential};
+use crate::docker_config::{self, DockerConfig};
+use crate::import;
+use crate::secret::Secret;
+use serde::Serialize;
+use std::io::Write;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Fine.
+    Ok,
+    /// Worth knowing, not a problem.
+    Note,
+    /// Docker will not get its credentials from the keychain as expected.
+    Problem,
+}
+
+/// One check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub detail: String,
+    /// The command (or action) that fixes it, for problems and notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// The whole diagnosis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub healthy: bool,
+    pub backend: Option<String>,
+    pub checks: Vec<Check>,
+}
+
+/// Which backend would be used, and why.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// The name asked for (`auto` when nothing forces one).
+    pub requested: String,
+    /// Why: which flag, variable, config file or `auto` rule picked it.
+    pub why: String,
+}
+
+/// Why the backend is the one it is, from [`backend::select`]: `--backend`,
+/// `DOCKER_CREDENTIAL_KEYRING_BACKEND`, the config file, or what `auto` found.
+pub fn describe_choice(flag: Option<&str>) -> Choice {
+    use backend::select;
+    match select::requested(flag) {
+        Err(e) => Choice {
+            requested: "?".into(),
+            why: format!("the choice cannot be made: {e}"),
+        },
+        Ok((name, select::Origin::Default)) => match select::auto() {
+            Ok(choice) => Choice {
+                requested: choice.name.to_owned(),
+                why: format!("picked by auto: {}", choice.reason),
+            },
+            Err(_) => Choice {
+                requested: name,
+                why: "auto found no usable backend".into(),
+            },
+        },
+        Ok((name, origin)) => Choice {
+            requested: name,
+            why: format!("chosen by {}", origin.describe()),
+        },
+    }
+}
+
+fn check(name: &'static str, status: Status, detail: String, fix: Option<String>) -> Check {
+    Check {
+        name,
+        status,
+        detail,
+        fix,
+    }
+}
+
+/// Store, read back and erase a throw-away credential; always tries to clean up. Each step
+/// goes through a fresh backend from `open`, so what is checked is what was persisted.
+fn round_trip(
+    backend: &dyn Backend,
+    open: &dyn Fn() -> Result<Box<dyn Backend>, backend::Error>,
+) -> Result<(), String> {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nonce = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let server = format!(
+        "https://doctor-{}-{nonce}.docker-credential-keyring.invalid",
+        std::process::id()
+    );
+    let credential = Credential {
+        server_url: server.clone(),
+        username: "doctor".into(),
+        secret: Secret::new(format!("throw-away-{nonce}")),
+    };
+    backend
+        .store(&credential)
+        .map_err(|e| format!("storing a test entry failed: {e}"))?;
+    let reopen =
+        |what: &str| open().map_err(|e| format!("reopening the keychain to {what} failed: {e}"));
+    let read = reopen("read the test entry back")?.get(&server);
+    let erased = reopen("erase the test entry")?.erase(&server);
+    match read {
+        Ok(Some(c)) if c == credential => {}
+        Ok(Some(_)) => return Err("the test entry read back differs from what was stored".into()),
+        Ok(None) => return Err("the test entry was stored but cannot be read back".into()),
+        Err(e) => return Err(format!("reading the test entry back failed: {e}")),
+    }
+    match erased {
+        Ok(true) => {}
+        Ok(false) => return Err("erasing the test entry deleted nothing".into()),
+        Err(e) => return Err(format!("erasing the test entry failed: {e}")),
+    }
+    match reopen("check the test entry is gone")?.get(&server) {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => Err(format!(
+            "the test entry {server} is still there after erase"
+        )),
+        Err(e) => Err(format!("checking the test entry was erased failed: {e}")),
+    }
+}
+
+fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String> {
+    let choice = describe_choice(flag);
+    let opened = backend::open(flag);
+    match opened {
+        Err(e) => {
+            checks.push(check(
+                "backend",
+                Status::Problem,
+                format!("{} backend {}: cannot open it: {e}", choice.requested, choice.why),
+                Some(e.hint().unwrap_or_else(|| {
+                    format!(
+                        "choose a working backend: docker-credential-keyring doctor --backend NAME, then set {}=NAME",
+                        backend::BACKEND_ENV
+                    )
+                })),
+            ));
+            None
+        }
+        Ok(b) => {
+            let name = b.name().to_owned();
+            checks.push(check(
+                "backend",
+                Status::Ok,
+                format!("{name} ({})", choice.why),
+                None,
+            ));
+            match round_trip(&*b, &|| backend::open(flag)) {
+                Ok(()) => checks.push(check(
+                    "keychain",
+                    Status::Ok,
+                    format!("reachable and unlocked: a test entry was stored, read back and erased in {name}"),
+                    None,
+                )),
+                Err(e) => checks.push(check(
+                    "keychain",
+                    Status::Problem,
+                    format!("{name}: {e}"),
+                    Some(format!(
+                        "unlock or start the keychain, or pick another backend with {}=NAME",
+                        backend::BACKEND_ENV
+                    )),
+                )),
+            }
+            Some(name)
+        }
+    }
+}
+
+fn path_checks(checks: &mut Vec<Check>) {
+    let found = crate::setup::find_on_path(crate::BINARY_NAME, std::env::var_os("PATH").as_deref());
+    let Some(first) = found.first() else {
+        let exe = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| crate::BINARY_NAME.into());
+        checks.push(check(
+            "binary",
+            Status::Problem,
+            format!(
+                "no {} on PATH: docker cannot run the helper",
+                crate::BINARY_NAME
+            ),
+            Some(format!("install -m755 {exe} /usr/local/bin/")),
+        ));
+        return;
+    };
+    // Ask it its version; `version` never reads stdin and needs no keychain.
+    let version = std::process::Command::new(first)
+        .arg("version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    let ours = crate::protocol::version_line();
+    match version {
+        Ok(o) if o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == ours => checks
+            .push(check(
+                "binary",
+                Status::Ok,
+                format!("docker runs {}", first.display()),
+                None,
+            )),
+        Ok(o) => checks.push(check(
+            "binary",
+            Status::Note,
+            format!(
+                "docker runs {}, which reports {:?}, not this version ({ours})",
+                first.display(),
+                String::from_utf8_lossy(&o.stdout).trim()
+            ),
+            Some(format!("replace {} with this build", first.display())),
+        )),
+        Err(e) => checks.push(check(
+            "binary",
+            Status::Problem,
+            format!("{} is on PATH but cannot be run: {e}", first.display()),
+            Some(format!(
+                "reinstall it: install -m755 <new build> {}",
+                first.display()
+            )),
+        )),
+    }
+}
+
+fn config_checks(checks: &mut Vec<Check>) {
+    let path = match docker_config::config_path() {
+        Ok(p) => p,
+        Err(e) => {
+            checks.push(check("docker-config", Status::Problem, e.to_string(), None));
+            return;
+        }
+    };
+    let config = match DockerConfig::load(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            checks.push(check(
+                "docker-config",
+                Status::Problem,
+                e.to_string(),
+                Some(format!(
+                    "fix {} by hand (a copy may be in {})",
+                    path.display(),
+                    docker_config::backup_path(&path).display()
+                )),
+            ));
+            return;
+        }
+    };
+    let suffix = crate::HELPER_SUFFIX;
+    let store = config.creds_store().filter(|s| !s.is_empty());
+    let helpers = config.cred_helpers();
+    let ours: Vec<&str> = helpers
+        .iter()
+        .filter(|(_, v)| *v == suffix)
+        .map(|(k, _)| *k)
+        .collect();
+    match store {
+        Some(s) if s == suffix => checks.push(check(
+            "credsStore",
+            Status::Ok,
+            format!("{} has \"credsStore\": \"keyring\"", path.display()),
+            None,
+        )),
+        _ if !ours.is_empty() => checks.push(check(
+            "credsStore",
+            Status::Ok,
+            format!(
+                "{} sends {} to this helper with credHelpers{}",
+                path.display(),
+                ours.join(", "),
+                store.map(|s| format!("; other registries use credsStore {s:?}")).unwrap_or_default()
+            ),
+            None,
+        )),
+        Some(other) => checks.push(check(
+            "credsStore",
+            Status::Problem,
+            format!("{} has \"credsStore\": {other:?}: docker uses docker-credential-{other}, not this helper", path.display()),
+            Some("docker-credential-keyring setup".into()),
+        )),
+        None => checks.push(check(
+            "credsStore",
+            Status::Problem,
+            format!(
+                "{} has no credsStore{}: docker does not use this helper",
+                path.display(),
+                if config.exists() { "" } else { " (the file does not exist)" }
+            ),
+            Some("docker-credential-keyring setup".into()),
+        )),
+    }
+    let elsewhere: Vec<String> = helpers
+        .iter()
+        .filter(|(_, v)| *v != suffix)
+        .map(|(k, v)| format!("{k} → docker-credential-{v}"))
+        .collect();
+    if !elsewhere.is_empty() {
+        checks.push(check(
+            "credHelpers",
+            Status::Note,
+            format!(
+                "credHelpers sends these registries to other helpers: {}",
+                elsewhere.join(", ")
+            ),
+            Some(
+                "docker-credential-keyring setup --registry REGISTRY (for each one you want here)"
+                    .into(),
+            ),
+        ));
+    }
+    if import::has_plaintext(config.auths()) {
+        let n = config
+            .auths()
+            .and_then(|a| import::plaintext_entries(&path, a, false).ok())
+            .map(|e| {
+                e.iter()
+                    .map(|p| p.server.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_else(|| "some entries".into());
+        checks.push(check(
+            "plaintext",
+            Status::Problem,
+            format!("{} still holds plaintext secrets for {n}", path.display()),
+            Some("docker-credential-keyring import".into()),
+        ));
+    } else {
+        checks.push(check(
+            "plaintext",
+            Status::Ok,
+            "no plaintext secrets in config.json".into(),
+            None,
+        ));
+    }
+    let bak = docker_config::backup_path(&config.target);
+    if let Ok(bytes) = std::fs::read(&bak)
+        && let Ok(root) = docker_config::parse(&bak, &bytes)
+        && import::has_plaintext(root.get("auths").and_then(|a| a.as_object()))
+    {
+        checks.push(check(
+            "backup",
+            Status::Note,
+            format!("the backup {} holds plaintext secrets", bak.display()),
+            Some(format!("rm {}", bak.display())),
+        ));
+    }
+}
+
+/// Run every check.
+pub fn diagnose(backend_flag: Option<&str>) -> Report {
+    let mut checks = Vec::new();
+    let backend = backend_checks(backend_flag, &mut checks);
+    path_checks(&mut checks);
+    config_checks(&mut checks);
+    Report {
+        healthy: checks.iter().all(|c| c.status != Status::Problem),
+        backend,
+        checks,
+    }
+}
+
+/// Print `report` as text (or JSON) to `out`.
+pub fn print(report: &Report, json: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    if json {
+        let text = serde_json::to_string_pretty(report).expect("a report serializes");
+        return writeln!(out, "{text}");
+    }
+    for c in &report.checks {
+        let mark = match c.status {
+            Status::Ok => "ok     ",
+            Status::Note => "note   ",
+            Status::Problem => "PROBLEM",
+        };
+        writeln!(out, "{mark} {:<13} {}", c.name, c.detail)?;
+        if let Some(fix) = &c.fix {
+            writeln!(out, "        {:<13} fix: {fix}", "")?;
+        }
+    }
+    writeln!(
+        out,
+        "{}",
+        if report.healthy {
+            "healthy: docker gets its credentials from the keychain"
+        } else {
+            "not healthy: run the fixes above, then `docker-credential-keyring doctor` again"
+        }
+    )
+}

@@ -1,0 +1,255 @@
+//! `setup`: make docker use this helper, in one step.
+//!
+//! Sets `"credsStore": "keyring"` in Docker's config, or with `--registry R` (repeatable) a
+//! `credHelpers` entry per registry, keeping every other field, through
+//! [`crate::docker_config`] (lock, atomic replace, backup, Docker's layout). A second run
+//! finds nothing to change and writes nothing.
+//!
+//! Before touching the file it checks that docker can find the helper: an executable named
+//! `docker-credential-keyring` on PATH. Plaintext credentials in `auths` would be hidden by a
+//! credential store (docker then asks the store and ignores them), so they are imported first
+//! ([`crate::import`]); if that import fails, setup changes nothing. With `--no-import` they are
+//! left and setup says how to move them. When stdin is a terminal the import is confirmed with a
+//! prompt (`--yes` skips it); otherwise setup never waits for input.
+
+use crate::docker_config::{self, DockerConfig, Json, Saved};
+use crate::import;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Why setup stopped. Nothing was changed when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "no executable named docker-credential-keyring on PATH, so docker could not run it; install it into a directory on PATH (e.g. `install -m755 {exe} /usr/local/bin/`), then run setup again (nothing was changed)"
+    )]
+    NotOnPath { exe: String },
+    #[error(transparent)]
+    Config(#[from] docker_config::Error),
+    #[error(transparent)]
+    Import(#[from] import::Error),
+    #[error("cannot write the report: {0}")]
+    Output(#[source] std::io::Error),
+    #[error("setup cancelled: nothing was changed")]
+    Cancelled,
+}
+
+impl Error {
+    /// A longer remedy for stderr, when one helps.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Import(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
+/// Options of the `setup` subcommand.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// Registries to route to this helper with `credHelpers`; empty: `credsStore`.
+    pub registries: Vec<String>,
+    /// Leave plaintext credentials where they are.
+    pub no_import: bool,
+    /// Do not ask before importing, even on a terminal.
+    pub yes: bool,
+    /// The backend override (`--backend`), for the import.
+    pub backend: Option<String>,
+}
+
+/// Every executable named `name` on `path` (a PATH value), in PATH order.
+pub fn find_on_path(name: &str, path: Option<&std::ffi::OsStr>) -> Vec<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = path else {
+        return Vec::new();
+    };
+    std::env::split_paths(path)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(|dir| dir.join(name))
+        .filter(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .collect()
+}
+
+/// The `credHelpers` keys for a registry as given by the user: its host[:port] (what the docker
+/// CLI looks up), and for Docker Hub both `index.docker.io` (docker CLI) and `docker.io`
+/// (podman, skopeo, buildah).
+pub fn helper_keys(registry: &str) -> Vec<String> {
+    let trimmed = registry
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let host = trimmed.split('/').next().unwrap_or("").to_ascii_lowercase();
+    if matches!(
+        host.as_str(),
+        "docker.io" | "index.docker.io" | "registry-1.docker.io"
+    ) {
+        vec!["index.docker.io".into(), "docker.io".into()]
+    } else {
+        vec![host]
+    }
+}
+
+/// Apply the setup edit to `config`; returns a warning when an existing credsStore is replaced.
+pub fn apply(config: &mut DockerConfig, registries: &[String]) -> Option<String> {
+    let suffix = crate::HELPER_SUFFIX;
+    if registries.is_empty() {
+        let previous = config.creds_store().map(str::to_owned);
+        config
+            .root
+            .insert("credsStore", Json::String(suffix.to_owned()));
+        return previous.filter(|p| p != suffix && !p.is_empty()).map(|p| {
+            format!(
+                "warning: credsStore was {p:?}; credentials stored by docker-credential-{p} are not moved: log in again where needed"
+            )
+        });
+    }
+    let helpers = match config.root.object_entry("credHelpers") {
+        Some(h) => h,
+        None => {
+            // null: replace it with an object.
+            config
+                .root
+                .insert("credHelpers", Json::Object(docker_config::Object::new()));
+            config.root.object_entry("credHelpers").expect("just set")
+        }
+    };
+    for registry in registries {
+        for key in helper_keys(registry) {
+            helpers.insert(key, Json::String(suffix.to_owned()));
+        }
+    }
+    None
+}
+
+fn say(out: &mut dyn Write, line: &str) -> Result<(), Error> {
+    writeln!(out, "{line}").map_err(Error::Output)
+}
+
+fn confirm(out: &mut dyn Write, question: &str) -> Result<bool, Error> {
+    write!(out, "{question} [Y/n] ")
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(Error::Output)?;
+    let a = answer.trim().to_ascii_lowercase();
+    Ok(a.is_empty() || a == "y" || a == "yes")
+}
+
+/// Run setup on Docker's config, writing a human report to `out`.
+pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Error> {
+    let path = docker_config::config_path()?;
+    run_at(options, &path, out)
+}
+
+/// Run setup on the config file at `path`.
+pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    let found = find_on_path(crate::BINARY_NAME, std::env::var_os("PATH").as_deref());
+    if found.is_empty() {
+        let exe = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| crate::BINARY_NAME.to_owned());
+        return Err(Error::NotOnPath { exe });
+    }
+
+    // Validate the file (and refuse bad input) before anything else happens.
+    let config = DockerConfig::load(path)?;
+    let plaintext = import::has_plaintext(config.auths());
+    drop(config);
+
+    if plaintext && !options.no_import {
+        let go = options.yes
+            || !std::io::stdin().is_terminal()
+            || confirm(
+                out,
+                "config.json holds plaintext credentials; move them into the keychain now?",
+            )?;
+        if !go {
+            return Err(Error::Cancelled);
+        }
+        let import_options = import::Options {
+            backend: options.backend.clone(),
+            ..Default::default()
+        };
+        import::run_docker(&import_options, path, out)?;
+    }
+
+    let (warning, saved) = docker_config::edit(path, |config| {
+        Ok::<_, Error>(apply(config, &options.registries))
+    })?;
+    if let Some(w) = warning {
+        say(out, &w)?;
+    }
+    let what = if options.registries.is_empty() {
+        "\"credsStore\": \"keyring\"".to_owned()
+    } else {
+        let keys: Vec<String> = options
+            .registries
+            .iter()
+            .flat_map(|r| helper_keys(r))
+            .collect();
+        format!("\"credHelpers\" for {}", keys.join(", "))
+    };
+    match saved {
+        Saved::Unchanged => say(
+            out,
+            &format!("{} already has {what}: nothing to change", path.display()),
+        )?,
+        Saved::Written { backup, .. } => {
+            let backup = backup
+                .map(|b| format!(" (previous file kept as {})", b.display()))
+                .unwrap_or_default();
+            say(out, &format!("{} now has {what}{backup}", path.display()))?;
+        }
+    }
+    if plaintext && options.no_import {
+        say(
+            out,
+            "plaintext credentials are still in config.json and docker will no longer use them: run `docker-credential-keyring import` to move them into the keychain",
+        )?;
+    }
+    say(
+        out,
+        &format!(
+            "docker finds the helper at {}; check everything with `docker-credential-keyring doctor`",
+            found[0].display()
+        ),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helper_keys_are_hosts() {
+        assert_eq!(
+            helper_keys("https://reg.example:5000/v2/"),
+            ["reg.example:5000"]
+        );
+        assert_eq!(helper_keys("Reg.Example"), ["reg.example"]);
+        assert_eq!(helper_keys("docker.io"), ["index.docker.io", "docker.io"]);
+        assert_eq!(
+            helper_keys("https://index.docker.io/v1/"),
+            ["index.docker.io", "docker.io"]
+        );
+    }
+
+    #[test]
+    fn find_on_path_needs_an_executable_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("tool");
+        std::fs::write(&f, "").unwrap();
+        let path = std::ffi::OsString::from(dir.path());
+        assert!(find_on_path("tool", Some(&path)).is_empty());
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(find_on_path("tool", Some(&path)), [f]);
+        assert!(find_on_path("tool", None).is_empty());
+    }
+}
