@@ -224,3 +224,6 @@ pub mod secret_service;
 #[cfg(target_os = "linux")]
 pub mod keyutils;
 pub mod pass;
+
+pub mod apiserver;
+pub mod kubeconfig;

@@ -1,0 +1,832 @@
+//! The API-server fake kept honest: the real kubectl, through real kubeconfig files, gets from
+//! it what it gets from a real kube-apiserver (its requests, its Status bodies, its messages),
+//! and the behaviours `push` relies on (server-side apply ownership, resourceVersion conflicts,
+//! validation, namespace lifecycle, RBAC, faults) hold byte for byte.
+//!
+//! kubectl does not send bearer tokens over plain HTTP, so the kubectl tests use TLS; the
+//! byte-exact checks of bodies use [`ApiServer::call`] over plain HTTP.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::apiserver::{ApiServer, DEFAULT_USER, Fault, FaultKind, unrelated_ca_pem};
+use support::kubeconfig::{Auth, Ca, ExecPlugin, Kubeconfig, kubeconfig_env};
+
+#[derive(Debug)]
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    #[track_caller]
+    fn ok(&self) -> &str {
+        assert_eq!(self.code, Some(0), "kubectl failed: {self:#?}");
+        &self.stdout
+    }
+    #[track_caller]
+    fn fails(&self) -> &str {
+        assert_ne!(self.code, Some(0), "kubectl should have failed: {self:#?}");
+        &self.stderr
+    }
+}
+
+/// A TLS fake, a kubeconfig for it (context `fake`), and a throw-away HOME for kubectl.
+struct Env {
+    server: ApiServer,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let server = ApiServer::start_tls();
+        server.create_namespace("dev");
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = Kubeconfig::new()
+            .server("fake", &server)
+            .context_ns("fake", "dev")
+            .current("fake")
+            .write(dir.path().join("kube/config"));
+        Env {
+            server,
+            dir,
+            kubeconfig,
+        }
+    }
+
+    fn kubectl(&self, args: &[&str]) -> Out {
+        kubectl_with(self.dir.path(), &[self.kubeconfig.as_path()], args, None)
+    }
+
+    fn kubectl_in(&self, args: &[&str], stdin: &str) -> Out {
+        kubectl_with(
+            self.dir.path(),
+            &[self.kubeconfig.as_path()],
+            args,
+            Some(stdin),
+        )
+    }
+}
+
+fn kubectl_with(home: &Path, kubeconfigs: &[&Path], args: &[&str], stdin: Option<&str>) -> Out {
+    use std::io::Write;
+    let (k, v) = kubeconfig_env(kubeconfigs);
+    let mut child = Command::new("kubectl")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env(k, v)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl is installed");
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+    }
+    let o = child.wait_with_output().unwrap();
+    Out {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn manager_entry<'a>(obj: &'a Value, manager: &str, operation: &str) -> Option<&'a Value> {
+    obj["metadata"]["managedFields"]
+        .as_array()?
+        .iter()
+        .find(|e| e["manager"] == manager && e["operation"] == operation)
+}
+
+fn rv(obj: &Value) -> u64 {
+    obj["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+const CREATE_ARGS: &[&str] = &[
+    "create",
+    "secret",
+    "docker-registry",
+    "regcred",
+    "--docker-server=registry.example.com",
+    "--docker-username=alice",
+    "--docker-password=s3cret",
+];
+
+#[test]
+fn kubectl_create_then_get_round_trips_the_secret() {
+    let env = Env::new();
+    let offline: Value = serde_json::from_str(
+        env.kubectl(&[CREATE_ARGS, &["--dry-run=client", "-o", "json"]].concat())
+            .ok(),
+    )
+    .unwrap();
+    assert!(env.server.requests().is_empty() || env.server.writes().is_empty());
+
+    assert_eq!(env.kubectl(CREATE_ARGS).ok(), "secret/regcred created\n");
+    let post = env.server.writes().pop().unwrap();
+    assert_eq!(post.method, "POST");
+    assert_eq!(post.path, "/api/v1/namespaces/dev/secrets");
+    assert_eq!(post.param("fieldManager"), Some("kubectl-create"));
+    assert_eq!(
+        post.content_type.as_deref(),
+        Some("application/vnd.kubernetes.protobuf"),
+        "kubectl sends protobuf: the fake must read it"
+    );
+    assert_eq!(post.status, Some(201));
+    assert_eq!(post.user.as_deref(), Some(DEFAULT_USER));
+
+    let got: Value = serde_json::from_str(
+        env.kubectl(&["get", "secret", "regcred", "-o", "json"])
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(got["data"], offline["data"]);
+    assert_eq!(got["type"], "kubernetes.io/dockerconfigjson");
+    assert_eq!(got["metadata"]["namespace"], "dev");
+    assert!(
+        got["metadata"]["uid"]
+            .as_str()
+            .is_some_and(|u| u.len() == 36)
+    );
+
+    let stored = env.server.secret("dev", "regcred").unwrap();
+    let entry = manager_entry(&stored, "kubectl-create", "Update").expect("kubectl-create owns it");
+    assert_eq!(
+        entry["fieldsV1"],
+        json!({"f:data": {"f:.dockerconfigjson": {}}, "f:type": {}})
+    );
+
+    // A second create is refused as the real server refuses it.
+    let again = env.kubectl(CREATE_ARGS);
+    assert!(
+        again
+            .fails()
+            .contains("failed to create secret secrets \"regcred\" already exists"),
+        "{again:#?}"
+    );
+}
+
+#[test]
+fn kubectl_server_side_apply_ownership_conflicts_and_force() {
+    let env = Env::new();
+    env.kubectl(CREATE_ARGS).ok();
+    let created = env.server.secret("dev", "regcred").unwrap();
+
+    // Apply a different .dockerconfigjson: the field is kubectl-create's, so kubectl reports the
+    // conflict the real server reports.
+    let manifest = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "labels": {"app.kubernetes.io/managed-by": "docker-credential-keyring"}},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}
+    })
+    .to_string();
+    let conflict = env.kubectl_in(&["apply", "--server-side", "-f", "-"], &manifest);
+    assert!(
+        conflict.fails().contains(
+            "Apply failed with 1 conflict: conflict with \"kubectl-create\" using v1: .data..dockerconfigjson"
+        ),
+        "{conflict:#?}"
+    );
+    assert_eq!(env.server.secret("dev", "regcred").unwrap(), created);
+    let patch = env.server.writes().pop().unwrap();
+    assert_eq!(patch.method, "PATCH");
+    assert_eq!(
+        patch.content_type.as_deref(),
+        Some("application/apply-patch+yaml")
+    );
+    assert_eq!(patch.param("force"), Some("false"));
+    assert_eq!(patch.param("fieldManager"), Some("kubectl"));
+    assert_eq!(patch.status, Some(409));
+
+    // --force-conflicts takes the field over.
+    let forced = env.kubectl_in(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        &manifest,
+    );
+    assert_eq!(forced.ok(), "secret/regcred serverside-applied\n");
+    let applied = env.server.secret("dev", "regcred").unwrap();
+    assert!(rv(&applied) > rv(&created));
+    assert_eq!(applied["data"][".dockerconfigjson"], "eyJhdXRocyI6e319");
+    let mine = manager_entry(&applied, "kubectl", "Apply").unwrap();
+    assert_eq!(
+        mine["fieldsV1"],
+        json!({
+            "f:data": {"f:.dockerconfigjson": {}},
+            "f:metadata": {"f:labels": {"f:app.kubernetes.io/managed-by": {}}},
+            "f:type": {}
+        })
+    );
+    // kubectl-create keeps only what it still shares: the type, which had the same value.
+    let theirs = manager_entry(&applied, "kubectl-create", "Update").unwrap();
+    assert_eq!(theirs["fieldsV1"], json!({"f:type": {}}));
+
+    // The same apply again changes nothing: no new resourceVersion.
+    env.kubectl_in(&["apply", "--server-side", "-f", "-"], &manifest)
+        .ok();
+    assert_eq!(env.server.secret("dev", "regcred").unwrap(), applied);
+
+    // Dropping the label from the applied configuration removes it (nobody else owns it).
+    let mut without_label: Value = serde_json::from_str(&manifest).unwrap();
+    without_label["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("labels");
+    env.kubectl_in(
+        &["apply", "--server-side", "-f", "-"],
+        &without_label.to_string(),
+    )
+    .ok();
+    let after = env.server.secret("dev", "regcred").unwrap();
+    assert!(after["metadata"]["labels"].is_null(), "{after:#}");
+}
+
+#[test]
+fn kubectl_sees_the_real_status_messages() {
+    let env = Env::new();
+    let missing = env.kubectl(&["get", "namespace", "nowhere"]);
+    assert!(
+        missing
+            .fails()
+            .contains("Error from server (NotFound): namespaces \"nowhere\" not found"),
+        "{missing:#?}"
+    );
+    let create_missing = env.kubectl(&[CREATE_ARGS, &["-n", "nowhere"]].concat());
+    assert!(
+        create_missing
+            .fails()
+            .contains("failed to create secret namespaces \"nowhere\" not found"),
+        "{create_missing:#?}"
+    );
+
+    env.server.create_namespace("leaving");
+    env.server.terminate_namespace("leaving");
+    let terminating = env.kubectl(&[CREATE_ARGS, &["-n", "leaving"]].concat());
+    assert!(
+        terminating.fails().contains(
+            "failed to create secret secrets \"regcred\" is forbidden: unable to create new content in namespace leaving because it is being terminated"
+        ),
+        "{terminating:#?}"
+    );
+
+    env.server
+        .deny(DEFAULT_USER, "patch", "secrets", Some("dev"));
+    let manifest = r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"regcred"},"stringData":{"a":"b"}}"#;
+    let denied = env.kubectl_in(&["apply", "--server-side", "-f", "-"], manifest);
+    assert!(
+        denied.fails().contains(
+            "Error from server (Forbidden): secrets \"regcred\" is forbidden: User \"alice\" cannot patch resource \"secrets\" in API group \"\" in the namespace \"dev\""
+        ),
+        "{denied:#?}"
+    );
+    // Elsewhere the same user may.
+    env.server.create_namespace("other");
+    env.kubectl_in(
+        &["apply", "--server-side", "-n", "other", "-f", "-"],
+        manifest,
+    )
+    .ok();
+}
+
+#[test]
+fn kubectl_sees_validation_errors() {
+    let env = Env::new();
+    env.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev"},
+        "type": "Opaque", "data": {"token": "eA=="}
+    }));
+    let manifest = json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "regcred"},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}
+    })
+    .to_string();
+    let type_change = env.kubectl_in(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        &manifest,
+    );
+    assert!(
+        type_change.fails().contains(
+            "The Secret \"regcred\" is invalid: type: Invalid value: \"kubernetes.io/dockerconfigjson\": field is immutable"
+        ),
+        "{type_change:#?}"
+    );
+
+    env.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "frozen", "namespace": "dev"},
+        "type": "kubernetes.io/dockerconfigjson", "immutable": true,
+        "data": {".dockerconfigjson": "e30="}
+    }));
+    let frozen = env.kubectl_in(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        &manifest.replace("\"regcred\"", "\"frozen\""),
+    );
+    assert!(
+        frozen.fails().contains(
+            "The Secret \"frozen\" is invalid: data: Forbidden: field is immutable when `immutable` is set"
+        ),
+        "{frozen:#?}"
+    );
+
+    let not_object = env.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "notjson",
+        "--type=kubernetes.io/dockerconfigjson",
+        "--from-literal=.dockerconfigjson=[1]",
+    ]);
+    assert!(
+        not_object.fails().contains(
+            "failed to create secret Secret \"notjson\" is invalid: data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": json: cannot unmarshal array into Go value of type map[string]interface {}"
+        ),
+        "{not_object:#?}"
+    );
+    let missing_key = env.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "nokey",
+        "--type=kubernetes.io/dockerconfigjson",
+        "--from-literal=other=x",
+    ]);
+    assert!(
+        missing_key
+            .fails()
+            .contains("failed to create secret Secret \"nokey\" is invalid: data[.dockerconfigjson]: Required value"),
+        "{missing_key:#?}"
+    );
+
+    let big = env.dir.path().join("big");
+    std::fs::write(&big, vec![b'x'; 1024 * 1024 + 1]).unwrap();
+    let too_big = env.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "big",
+        &format!("--from-file=blob={}", big.display()),
+    ]);
+    assert!(
+        too_big
+            .fails()
+            .contains("failed to create secret Secret \"big\" is invalid: data: Too long: may not be more than 1048576 bytes"),
+        "{too_big:#?}"
+    );
+    std::fs::write(&big, vec![b'x'; 1024 * 1024]).unwrap();
+    env.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "big",
+        &format!("--from-file=blob={}", big.display()),
+    ])
+    .ok();
+
+    let bad_name = env.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "Bad_Name",
+        "--from-literal=a=b",
+    ]);
+    assert!(
+        bad_name.fails().contains(
+            "failed to create secret Secret \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters"
+        ),
+        "{bad_name:#?}"
+    );
+    // Nothing of the refused writes was stored.
+    let names: Vec<String> = env
+        .server
+        .objects("secrets")
+        .iter()
+        .map(|s| s["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["big", "frozen", "regcred"]);
+}
+
+#[test]
+fn kubectl_dry_run_server_persists_nothing() {
+    let env = Env::new();
+    let before = env.server.revision();
+    let out = env.kubectl(&[CREATE_ARGS, &["--dry-run=server"]].concat());
+    assert_eq!(out.ok(), "secret/regcred created (server dry run)\n");
+    assert_eq!(env.server.secret("dev", "regcred"), None);
+    assert_eq!(env.server.revision(), before);
+    assert_eq!(env.server.writes()[0].param("dryRun"), Some("All"));
+}
+
+#[test]
+fn kubectl_delete_and_label_selection() {
+    let env = Env::new();
+    env.kubectl(CREATE_ARGS).ok();
+    env.kubectl(&[
+        "label",
+        "secret",
+        "regcred",
+        "app.kubernetes.io/managed-by=docker-credential-keyring",
+    ])
+    .ok();
+    env.kubectl(&[
+        "create",
+        "secret",
+        "generic",
+        "unrelated",
+        "--from-literal=a=b",
+    ])
+    .ok();
+    let selected = env.kubectl(&[
+        "get",
+        "secrets",
+        "-A",
+        "-l",
+        "app.kubernetes.io/managed-by=docker-credential-keyring",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(selected.ok(), "secret/regcred\n");
+    let labelled = env.server.secret("dev", "regcred").unwrap();
+    assert!(manager_entry(&labelled, "kubectl-label", "Update").is_some());
+
+    let deleted = env.kubectl(&["delete", "secret", "regcred", "--wait=false"]);
+    assert_eq!(deleted.ok(), "secret \"regcred\" deleted\n");
+    assert_eq!(env.server.secret("dev", "regcred"), None);
+    assert!(env.server.secret("dev", "unrelated").is_some());
+}
+
+#[test]
+fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
+    let env = Env::new();
+    let home = env.dir.path();
+
+    // A wrong token: 401.
+    let wrong = Kubeconfig::new()
+        .server_as("fake", &env.server, Auth::Token("wrong".into()))
+        .current("fake")
+        .write(home.join("wrong"));
+    let unauthorized = kubectl_with(home, &[&wrong], &["get", "secrets"], None);
+    assert!(
+        unauthorized
+            .fails()
+            .contains("You must be logged in to the server"),
+        "{unauthorized:#?}"
+    );
+    assert!(
+        env.server
+            .requests()
+            .iter()
+            .any(|r| r.status == Some(401) && r.user.is_none())
+    );
+
+    // A CA that did not sign the server's certificate: the client refuses the connection.
+    let bad_ca = Kubeconfig::new()
+        .cluster("fake", &env.server.url(), Ca::Data(unrelated_ca_pem()))
+        .user(
+            "fake",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
+        .context("fake", "fake", "fake", None)
+        .current("fake")
+        .write(home.join("bad-ca"));
+    let refused = kubectl_with(home, &[&bad_ca], &["get", "secrets"], None);
+    assert!(
+        refused
+            .fails()
+            .contains("x509: certificate signed by unknown authority"),
+        "{refused:#?}"
+    );
+
+    // The CA as a file and the server named localhost: accepted.
+    let ca_file = home.join("ca.crt");
+    std::fs::write(&ca_file, env.server.ca_pem()).unwrap();
+    let by_file = Kubeconfig::new()
+        .cluster("fake", &env.server.url_localhost(), Ca::File(ca_file))
+        .user(
+            "fake",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
+        .context("fake", "fake", "fake", None)
+        .current("fake")
+        .write(home.join("ca-file"));
+    kubectl_with(home, &[&by_file], &["get", "namespace", "dev"], None).ok();
+
+    // An exec credential plugin providing another user's token.
+    env.server.add_token("exec-token", "bob");
+    let plugin = ExecPlugin::new(home, "exec-token");
+    let exec = Kubeconfig::new()
+        .server_as("exec", &env.server, Auth::Exec(plugin.command.clone()))
+        .current("exec")
+        .write(home.join("exec"));
+    env.server.clear_requests();
+    kubectl_with(home, &[&exec], &["get", "namespace", "dev"], None).ok();
+    assert!(plugin.calls() >= 1);
+    assert!(plugin.log_text().contains("KUBERNETES_EXEC_INFO="));
+    let users: Vec<Option<String>> = env
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/namespaces/dev")
+        .map(|r| r.user.clone())
+        .collect();
+    assert_eq!(users, [Some("bob".to_string())]);
+
+    // Two files in KUBECONFIG, a second server: both contexts usable, the first file's
+    // current-context wins.
+    let second = ApiServer::start_tls();
+    second.create_namespace("prod");
+    let other = Kubeconfig::new()
+        .server("second", &second)
+        .current("second")
+        .write(home.join("second"));
+    let both: [&Path; 2] = [&env.kubeconfig, &other];
+    let contexts = kubectl_with(home, &both, &["config", "get-contexts", "-o", "name"], None);
+    assert_eq!(contexts.ok(), "fake\nsecond\n");
+    let current = kubectl_with(home, &both, &["config", "current-context"], None);
+    assert_eq!(current.ok(), "fake\n");
+    kubectl_with(
+        home,
+        &both,
+        &["--context", "second", "get", "namespace", "prod"],
+        None,
+    )
+    .ok();
+    assert!(
+        kubectl_with(home, &both, &["get", "namespace", "prod"], None)
+            .fails()
+            .contains("namespaces \"prod\" not found")
+    );
+}
+
+#[test]
+fn kubectl_sees_injected_faults() {
+    let env = Env::new();
+    env.kubectl(CREATE_ARGS).ok();
+    let secret_path = "/api/v1/namespaces/dev/secrets/regcred";
+
+    env.server
+        .inject(Fault::new(FaultKind::InternalError, secret_path).times(1));
+    let internal = env.kubectl(&["get", "secret", "regcred"]);
+    assert!(
+        internal
+            .fails()
+            .contains("Error from server (InternalError): Internal error occurred: injected fault"),
+        "{internal:#?}"
+    );
+
+    // kubectl retries a 404 after refreshing discovery: the fault stays until cleared.
+    env.server
+        .inject(Fault::new(FaultKind::PlainText404, secret_path));
+    let proxy = env.kubectl(&["get", "secret", "regcred"]);
+    assert!(
+        proxy
+            .fails()
+            .contains("the server could not find the requested resource"),
+        "{proxy:#?}"
+    );
+    env.server.clear_faults();
+
+    // Go retries an idempotent request once on a reused connection that was dropped.
+    env.server
+        .inject(Fault::new(FaultKind::DropConnection, secret_path));
+    let dropped = env.kubectl(&["get", "secret", "regcred"]);
+    assert!(dropped.fails().contains("EOF"), "{dropped:#?}");
+    env.server.clear_faults();
+
+    env.server.inject(
+        Fault::new(FaultKind::Slow(Duration::from_secs(3)), secret_path)
+            .method("GET")
+            .times(1),
+    );
+    let slow = env.kubectl(&["get", "secret", "regcred", "--request-timeout=1s"]);
+    assert!(
+        slow.fails().contains("Client.Timeout exceeded")
+            || slow.stderr.contains("context deadline exceeded"),
+        "{slow:#?}"
+    );
+
+    // Faults spent: the next request is answered normally.
+    env.kubectl(&["get", "secret", "regcred"]).ok();
+}
+
+// ---- byte-exact bodies and raw protocol behaviour, over plain HTTP ----
+
+#[test]
+fn status_bodies_are_byte_exact() {
+    let server = ApiServer::start();
+    let secret = r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"regcred"},"type":"kubernetes.io/dockerconfigjson","data":{".dockerconfigjson":"e30="}}"#;
+    assert_eq!(
+        server.call("POST", "/api/v1/namespaces/x/secrets", "application/json", secret),
+        (
+            404,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"namespaces \"x\" not found","reason":"NotFound","details":{"name":"x","kind":"namespaces"},"code":404}"#
+                .to_string()
+        )
+    );
+    assert_eq!(
+        server.call("GET", "/api/v1/namespaces/x", "", ""),
+        (
+            404,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"namespaces \"x\" not found","reason":"NotFound","details":{"name":"x","kind":"namespaces"},"code":404}"#
+                .to_string()
+        )
+    );
+    server.deny(DEFAULT_USER, "patch", "secrets", Some("default"));
+    assert_eq!(
+        server.call(
+            "PATCH",
+            "/api/v1/namespaces/default/secrets/regcred?&force=true&fieldManager=docker-credential-keyring",
+            "application/apply-patch+yaml",
+            secret
+        ),
+        (
+            403,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"secrets \"regcred\" is forbidden: User \"alice\" cannot patch resource \"secrets\" in API group \"\" in the namespace \"default\"","reason":"Forbidden","details":{"name":"regcred","kind":"secrets"},"code":403}"#
+                .to_string()
+        )
+    );
+    assert_eq!(
+        server.call("PUT", "/api/v1/namespaces/default/secrets/none", "application/json", &secret.replace("regcred", "none")),
+        (
+            404,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"secrets \"none\" not found","reason":"NotFound","details":{"name":"none","kind":"secrets"},"code":404}"#
+                .to_string()
+        )
+    );
+    let (code, body) = server.call(
+        "POST",
+        "/api/v1/namespaces/default/secrets",
+        "application/json",
+        &secret.replace("e30=", "W10="),
+    );
+    assert_eq!(code, 422);
+    assert_eq!(
+        body,
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Secret \"regcred\" is invalid: data[.dockerconfigjson]: Invalid value: \"\u003csecret contents redacted\u003e\": json: cannot unmarshal array into Go value of type map[string]interface {}","reason":"Invalid","details":{"name":"regcred","kind":"Secret","causes":[{"reason":"FieldValueInvalid","message":"Invalid value: \"\u003csecret contents redacted\u003e\": json: cannot unmarshal array into Go value of type map[string]interface {}","field":"data[.dockerconfigjson]"}]},"code":422}"#
+    );
+    let mut unauthenticated = server.requests();
+    unauthenticated.retain(|r| r.user.is_none());
+    assert!(unauthenticated.is_empty());
+}
+
+#[test]
+fn server_side_apply_as_push_sends_it() {
+    let server = ApiServer::start();
+    let path = "/api/v1/namespaces/default/secrets/regcred?&force=true&fieldManager=docker-credential-keyring";
+    let body = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "labels": {"app.kubernetes.io/managed-by": "docker-credential-keyring"}},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": "e30="}
+    });
+    let (code, created) = server.call(
+        "PATCH",
+        path,
+        "application/apply-patch+yaml",
+        &body.to_string(),
+    );
+    assert_eq!(code, 201);
+    let created: Value = serde_json::from_str(&created).unwrap();
+    let (code, again) = server.call(
+        "PATCH",
+        path,
+        "application/apply-patch+yaml",
+        &body.to_string(),
+    );
+    assert_eq!(code, 200);
+    let again: Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(created, again, "a no-op apply must not write");
+
+    // Another manager applies the same field with another value: conflict without force.
+    let other = "/api/v1/namespaces/default/secrets/regcred?fieldManager=helm";
+    let changed = body.to_string().replace("e30=", "eyJhdXRocyI6e319");
+    let (code, conflict) = server.call("PATCH", other, "application/apply-patch+yaml", &changed);
+    assert_eq!(code, 409);
+    assert_eq!(
+        conflict,
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Apply failed with 1 conflict: conflict with \"docker-credential-keyring\" using v1: .data..dockerconfigjson","reason":"Conflict","details":{"causes":[{"reason":"FieldManagerConflict","message":"conflict with \"docker-credential-keyring\" using v1","field":".data..dockerconfigjson"}]},"code":409}"#
+    );
+    // The same value is shared, not a conflict.
+    let (code, _) = server.call(
+        "PATCH",
+        other,
+        "application/apply-patch+yaml",
+        &body.to_string(),
+    );
+    assert_eq!(code, 200);
+
+    // Apply needs a field manager; force only goes with apply.
+    let (code, msg) = server.call(
+        "PATCH",
+        "/api/v1/namespaces/default/secrets/regcred",
+        "application/apply-patch+yaml",
+        &body.to_string(),
+    );
+    assert_eq!(code, 422, "{msg}");
+    assert!(msg.contains("fieldManager: Required value: is required for apply patch"));
+    let (code, _) = server.call(
+        "PATCH",
+        "/api/v1/namespaces/default/secrets/regcred?force=true",
+        "application/merge-patch+json",
+        "{}",
+    );
+    assert_eq!(code, 422);
+    let (code, _) = server.call(
+        "PATCH",
+        "/api/v1/namespaces/default/secrets/regcred",
+        "application/x-unknown",
+        "{}",
+    );
+    assert_eq!(code, 415);
+}
+
+#[test]
+fn service_account_put_conflicts_on_a_stale_resource_version() {
+    let server = ApiServer::start();
+    let path = "/api/v1/namespaces/default/serviceaccounts/default";
+    let (code, body) = server.call("GET", path, "", "");
+    assert_eq!(code, 200);
+    let mut sa: Value = serde_json::from_str(&body).unwrap();
+    sa["imagePullSecrets"] = json!([{"name": "regcred"}]);
+
+    // Someone else appends their entry between our GET and our PUT.
+    server.concurrent_writer("serviceaccounts", "default", "default", 1, |sa| {
+        sa["imagePullSecrets"] = json!([{"name": "theirs"}]);
+    });
+    let (code, conflict) = server.call("PUT", path, "application/json", &sa.to_string());
+    assert_eq!(code, 409);
+    assert_eq!(
+        conflict,
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Operation cannot be fulfilled on serviceaccounts \"default\": the object has been modified; please apply your changes to the latest version and try again","reason":"Conflict","details":{"name":"default","kind":"serviceaccounts"},"code":409}"#
+    );
+    assert_eq!(server.image_pull_secrets("default", "default"), ["theirs"]);
+
+    // Read again, append, PUT: accepted, both entries kept.
+    let (_, body) = server.call("GET", path, "", "");
+    let mut sa: Value = serde_json::from_str(&body).unwrap();
+    sa["imagePullSecrets"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "regcred"}));
+    let (code, _) = server.call("PUT", path, "application/json", &sa.to_string());
+    assert_eq!(code, 200);
+    assert_eq!(
+        server.image_pull_secrets("default", "default"),
+        ["theirs", "regcred"]
+    );
+    let stored = server.service_account("default", "default").unwrap();
+    assert!(manager_entry(&stored, "raw-test-client", "Update").is_some());
+    assert!(manager_entry(&stored, support::apiserver::CONCURRENT_MANAGER, "Update").is_none());
+}
+
+#[test]
+fn unauthenticated_requests_get_401_and_public_endpoints_answer() {
+    let server = ApiServer::start();
+    use std::io::{Read, Write};
+    let get = |path: &str, auth: &str| {
+        let mut s =
+            std::net::TcpStream::connect(server.url().trim_start_matches("http://")).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let denied = get(
+        "/api/v1/namespaces/default/secrets",
+        "Authorization: Bearer nope\r\n",
+    );
+    assert!(
+        denied.starts_with("HTTP/1.1 401 Unauthorized\r\n"),
+        "{denied}"
+    );
+    assert!(denied.ends_with(
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#
+    ));
+    assert!(get("/api", "").starts_with("HTTP/1.1 401"));
+    let version = get("/version", "");
+    assert!(version.starts_with("HTTP/1.1 200 OK\r\n") && version.contains("\"gitVersion\""));
+    let unknown = get(
+        "/apis/apps/v1/deployments",
+        "Authorization: Bearer fake-apiserver-token\r\n",
+    );
+    assert!(unknown.starts_with("HTTP/1.1 404"));
+}
