@@ -69,6 +69,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)
+    Push(PushArgs),
 }
 
 /// `setup` options.
@@ -142,6 +144,74 @@ impl Command {
             _ => return None,
         })
     }
+}
+
+/// `push`: one pull Secret per namespace holding the selected registries, applied server-side.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Each target prints one line: CONTEXT/NAMESPACE/NAME: created | updated | \
+                  unchanged | failed: REASON (and CONTEXT/NAMESPACE/serviceaccount/SA: … per \
+                  --service-account). Exit status 1 if any target failed. \
+                  Remove what push made with: push --delete [--service-account SA …]"
+)]
+pub struct PushArgs {
+    /// Registries to push, matched like `get` (`docker.io` finds the Docker Hub entry)
+    #[arg(value_name = "REGISTRY", required_unless_present_any = ["all", "delete"], conflicts_with = "all")]
+    pub registries: Vec<String>,
+    /// Push every credential in the keychain
+    #[arg(long)]
+    pub all: bool,
+    /// Target namespace (repeatable; default: the context's namespace)
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Kubeconfig context (repeatable; default: the current context)
+    #[arg(long = "context", value_name = "CTX")]
+    pub contexts: Vec<String>,
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// Name of the Secret
+    #[arg(long, default_value = "regcred", value_name = "NAME")]
+    pub name: String,
+    /// Add the secret to this service account's imagePullSecrets (repeatable)
+    #[arg(long = "service-account", value_name = "NAME")]
+    pub service_accounts: Vec<String>,
+    /// client: contact no cluster, print what would be applied; server: validate on the server
+    /// without persisting
+    #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1, require_equals = true,
+          default_missing_value = "client")]
+    pub dry_run: Option<DryRun>,
+    /// With --dry-run: print the manifests for `kubectl apply -f -`
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+    /// Create a missing namespace
+    #[arg(long)]
+    pub create_namespace: bool,
+    /// Delete and recreate a secret that cannot be updated (another type, or immutable)
+    #[arg(long)]
+    pub replace: bool,
+    /// Delete the secret (only if push made it) and remove it from the --service-account lists
+    #[arg(long, conflicts_with_all = ["registries", "all", "replace", "create_namespace", "output"])]
+    pub delete: bool,
+    /// Seconds to wait for each API request
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub request_timeout: u64,
+}
+
+/// `--dry-run` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRun {
+    /// No cluster contact at all
+    Client,
+    /// The API server validates and answers without persisting
+    Server,
+}
+
+/// `-o` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Json,
+    Yaml,
 }
 
 /// What an argument vector asks for.

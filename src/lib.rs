@@ -10,6 +10,8 @@
 //! - [`backends`]: the `backends` subcommand (what each backend keeps, which one `auto` picks).
 //! - [`config`]: our config file (the backend choice) and platform directories.
 //! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
+//! - [`push`]: stored credentials to Kubernetes pull secrets (`push` only: the helper path
+//!   never starts its async runtime or kube client).
 //! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
 
 pub mod backend;
@@ -25,6 +27,7 @@ pub mod import;
 pub mod lock;
 pub mod man;
 pub mod protocol;
+pub mod push;
 pub mod registry;
 pub mod secret;
 pub mod setup;

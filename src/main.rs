@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
+use docker_credential_keyring::push;
 use docker_credential_keyring::{Error, backend, backends, completions, hardening, man, protocol};
 use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
                 }
+                Command::Push(args) => report_push(push::run(&args, cli.backend.as_deref())),
                 Command::Man { dir } => match man::write_all(&dir) {
                     Ok(_) => ExitCode::SUCCESS,
                     Err(e) => {
@@ -101,6 +103,21 @@ fn human<T, E: std::fmt::Display>(
                 let _ = writeln!(stderr, "{hint}");
             }
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `push` printed its own per-target lines; a refusal before any target is one line on stdout,
+/// like every other error of the binary, with a longer remedy on stderr.
+fn report_push(result: Result<push::Outcome, push::Error>) -> ExitCode {
+    match result {
+        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
+        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
+        Err(e) => {
+            if let Some(hint) = e.hint() {
+                let _ = writeln!(std::io::stderr(), "{hint}");
+            }
+            fail_line(&e.to_string())
         }
     }
 }

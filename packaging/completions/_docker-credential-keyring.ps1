@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -76,6 +77,26 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'docker-credential-keyring;push' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Target namespace (repeatable; default: the context''s namespace)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Target namespace (repeatable; default: the context''s namespace)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context (repeatable; default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Name of the Secret')
+            [CompletionResult]::new('--service-account', '--service-account', [CompletionResultType]::ParameterName, 'Add the secret to this service account''s imagePullSecrets (repeatable)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: contact no cluster, print what would be applied; server: validate on the server without persisting')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'With --dry-run: print the manifests for `kubectl apply -f -`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'With --dry-run: print the manifests for `kubectl apply -f -`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each API request')
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Push every credential in the keychain')
+            [CompletionResult]::new('--create-namespace', '--create-namespace', [CompletionResultType]::ParameterName, 'Create a missing namespace')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Delete and recreate a secret that cannot be updated (another type, or immutable)')
+            [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Delete the secret (only if push made it) and remove it from the --service-account lists')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'docker-credential-keyring;help' {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print the credential for the server URL read from stdin, as JSON')
@@ -84,6 +105,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -106,6 +128,9 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             break
         }
         'docker-credential-keyring;help;man' {
+            break
+        }
+        'docker-credential-keyring;help;push' {
             break
         }
         'docker-credential-keyring;help;help' {

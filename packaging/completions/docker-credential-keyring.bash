@@ -34,6 +34,9 @@ _docker__credential__keyring() {
             docker__credential__keyring,man)
                 cmd="docker__credential__keyring__subcmd__man"
                 ;;
+            docker__credential__keyring,push)
+                cmd="docker__credential__keyring__subcmd__push"
+                ;;
             docker__credential__keyring,store)
                 cmd="docker__credential__keyring__subcmd__store"
                 ;;
@@ -58,6 +61,9 @@ _docker__credential__keyring() {
             docker__credential__keyring__subcmd__help,man)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__man"
                 ;;
+            docker__credential__keyring__subcmd__help,push)
+                cmd="docker__credential__keyring__subcmd__help__subcmd__push"
+                ;;
             docker__credential__keyring__subcmd__help,store)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__store"
                 ;;
@@ -71,7 +77,7 @@ _docker__credential__keyring() {
 
     case "${cmd}" in
         docker__credential__keyring)
-            opts="-h --backend --help store get erase list version completions man help"
+            opts="-h --backend --help store get erase list version completions man push help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -143,7 +149,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help)
-            opts="store get erase list version completions man help"
+            opts="store get erase list version completions man push help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -240,6 +246,20 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__push)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__store)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -293,6 +313,64 @@ _docker__credential__keyring() {
                 return 0
             fi
             case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__push)
+            opts="-n -o -h --all --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --delete --request-timeout --backend --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "client server" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backend)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

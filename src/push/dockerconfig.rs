@@ -1,0 +1,338 @@
+//! The pull secret itself, built without any I/O: the `.dockerconfigjson` bytes and the Secret
+//! manifest around them (kubernetes.md §1–§3).
+//!
+//! For one registry the bytes are exactly what `kubectl create secret docker-registry` writes:
+//! compact JSON, Go's escaping, map keys sorted, entry fields in the order `username`,
+//! `password`, `email` (omitted when empty), `auth`, no trailing newline. Several registries go
+//! into the same `auths` object.
+
+use crate::Secret;
+use crate::registry::{Address, DOCKER_HUB_KEY};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::Secret as KubeSecret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use zeroize::Zeroize;
+
+/// The Secret type the kubelet reads pull credentials from.
+pub const SECRET_TYPE: &str = "kubernetes.io/dockerconfigjson";
+/// The data key of that type.
+pub const DATA_KEY: &str = ".dockerconfigjson";
+/// The label marking what `push` made; `push --delete` removes only secrets carrying it.
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+/// The value of [`MANAGED_BY_LABEL`].
+pub const MANAGED_BY: &str = crate::BINARY_NAME;
+/// The annotation listing the registry keys the secret holds (comma-separated, never a secret).
+pub const REGISTRIES_ANNOTATION: &str = "docker-credential-keyring/registries";
+/// The most decoded data the API server accepts in one Secret.
+pub const MAX_SECRET_BYTES: usize = 1 << 20;
+/// The username docker stores for identity-token logins; the kubelet cannot use those.
+pub const IDENTITY_TOKEN_USERNAME: &str = "<token>";
+
+/// One registry's credential, keyed as the kubelet matches it.
+pub struct Entry {
+    /// The `auths` key ([`kubelet_key`]).
+    pub key: String,
+    pub username: String,
+    pub password: Secret,
+    /// Written only when non-empty (the keychain never holds one; kept for kubectl parity).
+    pub email: String,
+}
+
+/// Why an entry cannot go into a pull secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(
+        "{server}: the keychain holds an identity token (docker login with a token), which the kubelet ignores; create a registry access token or robot account, `docker login {server}` with its username and password, then push again"
+    )]
+    IdentityToken { server: String },
+    #[error(
+        "{server}: the username contains ':', which breaks the kubelet (it splits `auth` at the first ':'); log in with a username without ':'"
+    )]
+    ColonInUsername { server: String },
+    #[error(
+        "the pull secret would hold {size} bytes, more than the API server's limit of 1 MiB: push fewer registries per secret (--name)"
+    )]
+    TooLarge { size: usize },
+}
+
+/// The `auths` key the kubelet matches for a stored server string (kubernetes.md §3): Docker Hub
+/// as `https://index.docker.io/v1/`, everything else as lowercase `host[:port][/path]` without a
+/// scheme or `/v1/`/`/v2/` suffix. A server string that is no plain address is kept verbatim.
+pub fn kubelet_key(server: &str) -> String {
+    let Some(address) = Address::parse(server) else {
+        return server.to_owned();
+    };
+    if address.is_docker_hub() && address.path.is_empty() {
+        return DOCKER_HUB_KEY.to_owned();
+    }
+    let mut key = address.host_port();
+    for segment in &address.path {
+        key.push('/');
+        key.push_str(segment);
+    }
+    key
+}
+
+/// Check that `username` can be used by the kubelet for `server`.
+pub fn check_entry(server: &str, username: &str) -> Result<(), Refusal> {
+    if username == IDENTITY_TOKEN_USERNAME {
+        return Err(Refusal::IdentityToken {
+            server: server.to_owned(),
+        });
+    }
+    if username.contains(':') {
+        return Err(Refusal::ColonInUsername {
+            server: server.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The `.dockerconfigjson` bytes for `entries` (sorted by key; a later duplicate key replaces an
+/// earlier one). Refuses more than [`MAX_SECRET_BYTES`].
+pub fn dockerconfigjson(entries: &[Entry]) -> Result<Secret<Vec<u8>>, Refusal> {
+    #[derive(Serialize)]
+    struct Auth<'a> {
+        username: &'a str,
+        password: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        email: &'a str,
+        auth: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Config<'a> {
+        auths: BTreeMap<&'a str, Auth<'a>>,
+    }
+    let auth_values: Vec<Secret> = entries
+        .iter()
+        .map(|e| {
+            let mut pair = Secret::new(format!("{}:{}", e.username, e.password.expose()));
+            let encoded = Secret::new(STANDARD.encode(pair.expose().as_bytes()));
+            pair.expose_mut().zeroize();
+            encoded
+        })
+        .collect();
+    let config = Config {
+        auths: entries
+            .iter()
+            .zip(&auth_values)
+            .map(|(e, auth)| {
+                (
+                    e.key.as_str(),
+                    Auth {
+                        username: &e.username,
+                        password: e.password.expose(),
+                        email: &e.email,
+                        auth: auth.expose(),
+                    },
+                )
+            })
+            .collect(),
+    };
+    let mut json = Secret::new(crate::protocol::go_json(&config));
+    json.expose_mut().pop(); // go_json ends with the Encoder's newline; kubectl's bytes do not.
+    let bytes = Secret::new(std::mem::take(json.expose_mut()).into_bytes());
+    if bytes.expose().len() > MAX_SECRET_BYTES {
+        return Err(Refusal::TooLarge {
+            size: bytes.expose().len(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// A Secret manifest whose data is wiped from memory when dropped.
+pub struct Manifest(pub KubeSecret);
+
+impl Drop for Manifest {
+    fn drop(&mut self) {
+        if let Some(data) = self.0.data.as_mut() {
+            for value in data.values_mut() {
+                value.0.zeroize();
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Manifest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manifest")
+            .field("name", &self.0.metadata.name)
+            .field("namespace", &self.0.metadata.namespace)
+            .field("data", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The pull Secret `name` in `namespace` holding `config` (the `.dockerconfigjson` bytes) for
+/// the registry keys `keys`, labelled as ours.
+pub fn manifest(
+    name: &str,
+    namespace: Option<&str>,
+    keys: &[String],
+    config: &Secret<Vec<u8>>,
+) -> Manifest {
+    let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    Manifest(KubeSecret {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: namespace.map(str::to_owned),
+            labels: Some(BTreeMap::from([(
+                MANAGED_BY_LABEL.to_owned(),
+                MANAGED_BY.to_owned(),
+            )])),
+            annotations: Some(BTreeMap::from([(
+                REGISTRIES_ANNOTATION.to_owned(),
+                keys.join(","),
+            )])),
+            ..ObjectMeta::default()
+        },
+        type_: Some(SECRET_TYPE.to_owned()),
+        data: Some(BTreeMap::from([(
+            DATA_KEY.to_owned(),
+            ByteString(config.expose().clone()),
+        )])),
+        ..KubeSecret::default()
+    })
+}
+
+/// Whether `name` is a DNS-1123 subdomain (Secret and ServiceAccount names).
+pub fn is_dns1123_subdomain(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 253 && name.split('.').all(is_label_chars)
+}
+
+/// Whether `name` is a DNS-1123 label (namespace names).
+pub fn is_dns1123_label(name: &str) -> bool {
+    name.len() <= 63 && is_label_chars(name)
+}
+
+fn is_label_chars(label: &str) -> bool {
+    let b = label.as_bytes();
+    let ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty() && ok(&b[0]) && ok(&b[b.len() - 1]) && b.iter().all(|c| ok(c) || *c == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str, user: &str, pw: &str) -> Entry {
+        Entry {
+            key: key.into(),
+            username: user.into(),
+            password: Secret::new(pw.into()),
+            email: String::new(),
+        }
+    }
+
+    fn text(entries: &[Entry]) -> String {
+        String::from_utf8(dockerconfigjson(entries).unwrap().expose().clone()).unwrap()
+    }
+
+    #[test]
+    fn kubectl_bytes_for_one_registry() {
+        assert_eq!(
+            text(&[entry("registry.example.com", "alice", "s3cret")]),
+            r#"{"auths":{"registry.example.com":{"username":"alice","password":"s3cret","auth":"YWxpY2U6czNjcmV0"}}}"#
+        );
+        let mut e = entry("registry.example.com", "alice", "s3cret");
+        e.email = "alice@example.com".into();
+        assert_eq!(
+            text(&[e]),
+            r#"{"auths":{"registry.example.com":{"username":"alice","password":"s3cret","email":"alice@example.com","auth":"YWxpY2U6czNjcmV0"}}}"#
+        );
+    }
+
+    #[test]
+    fn go_escaping_and_unicode() {
+        let t = text(&[entry("r.io", "bob", "<a&b>\"\\ é\u{2028}")]);
+        assert!(
+            t.contains(r#""password":"\u003ca\u0026b\u003e\"\\ é\u2028""#),
+            "{t}"
+        );
+        assert!(!t.ends_with('\n'));
+    }
+
+    #[test]
+    fn several_registries_sorted() {
+        let t = text(&[
+            entry("z.io", "z", "1"),
+            entry(DOCKER_HUB_KEY, "h", "2"),
+            entry("a.io:5000", "a", "3"),
+        ]);
+        let a = t.find("a.io:5000").unwrap();
+        let h = t.find(DOCKER_HUB_KEY).unwrap();
+        let z = t.find("z.io").unwrap();
+        assert!(a < h && h < z, "{t}");
+    }
+
+    #[test]
+    fn keys_as_the_kubelet_matches() {
+        assert_eq!(kubelet_key("docker.io"), DOCKER_HUB_KEY);
+        assert_eq!(kubelet_key("https://index.docker.io/v1/"), DOCKER_HUB_KEY);
+        assert_eq!(kubelet_key("registry-1.docker.io"), DOCKER_HUB_KEY);
+        assert_eq!(kubelet_key("https://GHCR.io/"), "ghcr.io");
+        assert_eq!(kubelet_key("Reg.Example:5000/v2/"), "reg.example:5000");
+        assert_eq!(kubelet_key("https://reg.example:443"), "reg.example");
+        assert_eq!(kubelet_key("reg.example/team/app"), "reg.example/team/app");
+        assert_eq!(kubelet_key("docker.io/library"), "docker.io/library");
+        assert_eq!(kubelet_key("odd thing"), "odd thing");
+    }
+
+    #[test]
+    fn refusals() {
+        assert!(matches!(
+            check_entry("r.io", "<token>"),
+            Err(Refusal::IdentityToken { .. })
+        ));
+        assert!(matches!(
+            check_entry("r.io", "a:b"),
+            Err(Refusal::ColonInUsername { .. })
+        ));
+        assert!(check_entry("r.io", "alice").is_ok());
+        let big = "x".repeat(MAX_SECRET_BYTES);
+        assert!(matches!(
+            dockerconfigjson(&[entry("r.io", "a", &big)]),
+            Err(Refusal::TooLarge { .. })
+        ));
+        let msg = Refusal::TooLarge { size: 5 }.to_string();
+        assert!(!msg.contains("xxx"));
+    }
+
+    #[test]
+    fn names() {
+        for ok in ["regcred", "a", "a-b.c-d", "0a"] {
+            assert!(is_dns1123_subdomain(ok), "{ok}");
+        }
+        for bad in ["", "A", "-a", "a-", "a..b", "a_b", ".a", &"a".repeat(254)] {
+            assert!(!is_dns1123_subdomain(bad), "{bad}");
+        }
+        assert!(is_dns1123_label("team-a"));
+        assert!(!is_dns1123_label("team.a"));
+        assert!(!is_dns1123_label(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn manifest_shape() {
+        let config = dockerconfigjson(&[entry("r.io", "a", "b")]).unwrap();
+        let m = manifest("regcred", Some("ns"), &["r.io".into()], &config);
+        let v = serde_json::to_value(&m.0).unwrap();
+        assert_eq!(v["type"], SECRET_TYPE);
+        assert_eq!(v["kind"], "Secret");
+        assert_eq!(v["apiVersion"], "v1");
+        assert_eq!(v["metadata"]["labels"][MANAGED_BY_LABEL], MANAGED_BY);
+        assert_eq!(v["metadata"]["annotations"][REGISTRIES_ANNOTATION], "r.io");
+        assert_eq!(
+            STANDARD
+                .decode(v["data"][DATA_KEY].as_str().unwrap())
+                .unwrap(),
+            config.expose().clone()
+        );
+        assert!(!format!("{m:?}").contains("YTpi"));
+    }
+}

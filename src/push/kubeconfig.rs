@@ -1,0 +1,211 @@
+//! Which clusters and namespaces `push` talks to, found as kubectl finds them: `--kubeconfig`,
+//! else every file of the `KUBECONFIG` list (merged, first one wins, missing files skipped),
+//! else `~/.kube/config`, else the in-cluster service account.
+
+use crate::cli::PushArgs;
+use kube::config::Kubeconfig;
+use std::path::{Path, PathBuf};
+
+/// The context name reported for the in-cluster configuration.
+pub const IN_CLUSTER: &str = "in-cluster";
+const IN_CLUSTER_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+/// Why no cluster could be chosen.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read the kubeconfig {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    #[error(
+        "no kubeconfig: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config (e.g. with your cluster's `get-credentials` command)"
+    )]
+    Missing,
+    #[error("context {name:?} is not in the kubeconfig (it has: {known}): check --context")]
+    UnknownContext { name: String, known: String },
+    #[error(
+        "the kubeconfig has no current-context: pass --context (it has: {known}) or run `kubectl config use-context NAME`"
+    )]
+    NoCurrentContext { known: String },
+    #[error("--context needs a kubeconfig; none was found (running in a pod uses no contexts)")]
+    ContextWithoutKubeconfig,
+}
+
+/// Read the kubeconfig kubectl would use; `None` when there is none (in-cluster, or nothing).
+pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
+    let read = |p: &Path| {
+        Kubeconfig::read_from(p).map_err(|e| Error::Read {
+            path: p.to_owned(),
+            reason: one_line(&e.to_string()),
+        })
+    };
+    if let Some(path) = explicit {
+        return read(path).map(Some);
+    }
+    if let Some(list) = std::env::var_os("KUBECONFIG") {
+        let paths: Vec<PathBuf> = std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty() && p.exists())
+            .collect();
+        let mut merged: Option<Kubeconfig> = None;
+        for p in &paths {
+            let next = read(p)?;
+            merged = Some(match merged {
+                None => next,
+                Some(m) => m.merge(next).map_err(|e| Error::Read {
+                    path: p.clone(),
+                    reason: e.to_string(),
+                })?,
+            });
+        }
+        if merged.is_some() {
+            return Ok(merged);
+        }
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        let default = PathBuf::from(home).join(".kube").join("config");
+        if default.exists() {
+            return read(&default).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// The first line of a (possibly multi-line, snippet-rendering) parser message.
+fn one_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim().to_owned()
+}
+
+fn known_contexts(config: &Kubeconfig) -> String {
+    let names: Vec<&str> = config.contexts.iter().map(|c| c.name.as_str()).collect();
+    if names.is_empty() {
+        "no contexts".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Refuse `--context` names the kubeconfig lacks, before anything is sent.
+pub fn check_contexts(config: Option<&Kubeconfig>, contexts: &[String]) -> Result<(), Error> {
+    let Some(config) = config else {
+        return if contexts.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::ContextWithoutKubeconfig)
+        };
+    };
+    for name in contexts {
+        if !config.contexts.iter().any(|c| &c.name == name) {
+            return Err(Error::UnknownContext {
+                name: name.clone(),
+                known: known_contexts(config),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The contexts to use: `--context` names, else the current context, else in-cluster.
+pub fn contexts(config: Option<&Kubeconfig>, asked: &[String]) -> Result<Vec<String>, Error> {
+    let mut names: Vec<String> = Vec::new();
+    for a in asked {
+        if !names.contains(a) {
+            names.push(a.clone());
+        }
+    }
+    if !names.is_empty() {
+        return Ok(names);
+    }
+    match config {
+        None if in_cluster() => Ok(vec![IN_CLUSTER.to_owned()]),
+        None => Err(Error::Missing),
+        Some(c) => match c.current_context.as_deref().filter(|s| !s.is_empty()) {
+            Some(current) => Ok(vec![current.to_owned()]),
+            None => Err(Error::NoCurrentContext {
+                known: known_contexts(c),
+            }),
+        },
+    }
+}
+
+fn in_cluster() -> bool {
+    std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+}
+
+/// A context's default namespace as kubectl reads it (`default` when unset).
+pub fn default_namespace(config: Option<&Kubeconfig>, context: &str) -> String {
+    let from_file = match config {
+        Some(c) => c
+            .contexts
+            .iter()
+            .find(|n| n.name == context)
+            .and_then(|n| n.context.as_ref())
+            .and_then(|c| c.namespace.clone()),
+        None => std::fs::read_to_string(IN_CLUSTER_NAMESPACE)
+            .ok()
+            .map(|s| s.trim().to_owned()),
+    };
+    from_file
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+/// One place to put the Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub context: String,
+    pub namespace: String,
+}
+
+/// Pair every context with every namespace (`-n`, else the context's default), without
+/// duplicates, in the order given.
+pub fn pair(
+    contexts: &[String],
+    namespaces: &[String],
+    default: impl Fn(&str) -> String,
+) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for c in contexts {
+        let nss = if namespaces.is_empty() {
+            vec![default(c)]
+        } else {
+            namespaces.to_vec()
+        };
+        for ns in nss {
+            let t = Target {
+                context: c.clone(),
+                namespace: ns,
+            };
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// The targets of a client dry run: no cluster contact; `config` is read only when needed.
+pub fn offline_targets(config: Option<&Kubeconfig>, args: &PushArgs) -> Result<Vec<Target>, Error> {
+    let contexts = if config.is_none() && args.contexts.is_empty() && !in_cluster() {
+        // No kubeconfig was read (not needed with -o and -n) or none exists: kubectl's
+        // offline dry run also works without one, in namespace `default`.
+        vec!["-".to_owned()]
+    } else {
+        if config.is_some() {
+            check_contexts(config, &args.contexts)?;
+        }
+        contexts(config, &args.contexts)?
+    };
+    let targets = pair(&contexts, &args.namespaces, |c| {
+        default_namespace(config, c)
+    });
+    for t in &targets {
+        if !crate::push::dockerconfig::is_dns1123_label(&t.namespace) {
+            return Err(Error::Read {
+                path: PathBuf::from("kubeconfig"),
+                reason: format!(
+                    "context {:?} names the invalid namespace {:?}",
+                    t.context, t.namespace
+                ),
+            });
+        }
+    }
+    Ok(targets)
+}
