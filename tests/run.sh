@@ -22,6 +22,7 @@ PACKAGES=(
   python3-pip                       # to install docker-py (pip package `docker`) below
   bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
   python3-yaml                      # push -o yaml is parsed back by a YAML 1.1 reader
+  time                              # /usr/bin/time: peak memory in bench/memory.sh
 )
 # The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
 command -v docker >/dev/null || PACKAGES+=(docker.io)
