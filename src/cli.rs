@@ -42,17 +42,6 @@ pub enum Command {
     List,
     /// Print the version
     Version,
-    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
-    Completions {
-        /// The shell to complete for
-        shell: clap_complete::Shell,
-    },
-    /// Write the man pages into DIR (used to refresh man/)
-    #[command(hide = true)]
-    Man {
-        /// Output directory
-        dir: std::path::PathBuf,
-    },
     /// Make docker use this helper: set "credsStore": "keyring" (or credHelpers with
     /// --registry) in Docker's config.json, importing plaintext credentials first
     Setup(SetupArgs),
@@ -68,6 +57,17 @@ pub enum Command {
         /// Print JSON for scripts (stable field names)
         #[arg(long)]
         json: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages into DIR (used to refresh man/)
+    #[command(hide = true)]
+    Man {
+        /// Output directory
+        dir: std::path::PathBuf,
     },
     /// Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)
     Push(PushArgs),
@@ -98,6 +98,10 @@ pub struct ImportArgs {
     /// $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
     #[arg(long, value_name = "PATH", num_args = 0..=1)]
     pub from: Option<Option<std::path::PathBuf>>,
+    /// Replace a different credential the keychain already holds for the same registry
+    /// (without it, such entries are kept in the file and reported)
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// `doctor` options.
@@ -128,6 +132,7 @@ impl ImportArgs {
             from: self.from.as_ref().map(|p| p.clone().unwrap_or_default()),
             dry_run: self.dry_run,
             backend: backend.map(str::to_owned),
+            overwrite: self.overwrite,
         }
     }
 }

@@ -95,6 +95,7 @@ fn check(name: &'static str, status: Status, detail: String, fix: Option<String>
 fn round_trip(
     backend: &dyn Backend,
     open: &dyn Fn() -> Result<Box<dyn Backend>, backend::Error>,
+    hint: &std::cell::RefCell<Option<String>>,
 ) -> Result<(), String> {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nonce = SystemTime::now()
@@ -110,9 +111,10 @@ fn round_trip(
         username: "doctor".into(),
         secret: Secret::new(format!("throw-away-{nonce}")),
     };
-    backend
-        .store(&credential)
-        .map_err(|e| format!("storing a test entry failed: {e}"))?;
+    backend.store(&credential).map_err(|e| {
+        *hint.borrow_mut() = e.hint();
+        format!("storing a test entry failed: {e}")
+    })?;
     let reopen =
         |what: &str| open().map_err(|e| format!("reopening the keychain to {what} failed: {e}"));
     let read = reopen("read the test entry back")?.get(&server);
@@ -145,7 +147,11 @@ fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String>
             checks.push(check(
                 "backend",
                 Status::Problem,
-                format!("{} backend {}: cannot open it: {e}", choice.requested, choice.why),
+                if choice.requested == "auto" {
+                    e.to_string()
+                } else {
+                    format!("{} ({}) cannot be opened: {e}", choice.requested, choice.why)
+                },
                 Some(e.hint().unwrap_or_else(|| {
                     format!(
                         "choose a working backend: docker-credential-keyring doctor --backend NAME, then set {}=NAME",
@@ -163,7 +169,8 @@ fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String>
                 format!("{name} ({})", choice.why),
                 None,
             ));
-            match round_trip(&*b, &|| backend::open(flag)) {
+            let hint = std::cell::RefCell::new(None);
+            match round_trip(&*b, &|| backend::open(flag), &hint) {
                 Ok(()) => checks.push(check(
                     "keychain",
                     Status::Ok,
@@ -174,10 +181,12 @@ fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String>
                     "keychain",
                     Status::Problem,
                     format!("{name}: {e}"),
-                    Some(format!(
-                        "unlock or start the keychain, or pick another backend with {}=NAME",
-                        backend::BACKEND_ENV
-                    )),
+                    Some(hint.into_inner().unwrap_or_else(|| {
+                        format!(
+                            "unlock or start the keychain, or pick another backend with {}=NAME",
+                            backend::BACKEND_ENV
+                        )
+                    })),
                 )),
             }
             Some(name)
@@ -391,6 +400,7 @@ pub fn print(report: &Report, json: bool, out: &mut dyn Write) -> std::io::Resul
         };
         writeln!(out, "{mark} {:<13} {}", c.name, c.detail)?;
         if let Some(fix) = &c.fix {
+            let fix = fix.replace('\n', &format!("\n{:27}", ""));
             writeln!(out, "        {:<13} fix: {fix}", "")?;
         }
     }

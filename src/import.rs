@@ -9,6 +9,11 @@
 //! lock, and the strip re-reads the file and only removes a secret that is still the one that
 //! was verified.
 //!
+//! Before writing, each server is looked up in the keychain: the same credential there is just
+//! stripped from the file; a *different* one is never overwritten (the file's copy may be the
+//! stale one): that entry stays in the file and is reported, unless `--overwrite`. An import
+//! that could move nothing at all fails.
+//!
 //! `config.json.bak` (the backup of the previous file) would otherwise keep the plaintext
 //! secrets, so the same entries are stripped from it too.
 //!
@@ -59,6 +64,16 @@ pub enum Error {
     Verify { registry: String, reason: String },
     #[error("cannot write the report: {0}")]
     Output(#[source] std::io::Error),
+    #[error("reading the keychain's entry for {registry} failed: {source} (nothing was changed)")]
+    Read {
+        registry: String,
+        #[source]
+        source: backend::Error,
+    },
+    #[error(
+        "nothing was imported: the keychain already holds different credentials for {registries}; run `docker-credential-keyring import --overwrite` to replace them with the ones in the file"
+    )]
+    AllConflict { registries: String },
     #[error(
         "cannot tell where podman's auth.json is: neither REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set; pass --from PATH"
     )]
@@ -69,7 +84,9 @@ impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Open(e) | Error::Store { source: e, .. } => e.hint(),
+            Error::Open(e) | Error::Store { source: e, .. } | Error::Read { source: e, .. } => {
+                e.hint()
+            }
             _ => None,
         }
     }
@@ -85,7 +102,7 @@ pub enum Kind {
 }
 
 /// One plaintext credential found in a config file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Plain {
     /// The `auths` key, as written in the file.
     pub key: String,
@@ -124,6 +141,8 @@ pub struct Options {
     pub dry_run: bool,
     /// The backend override (`--backend`).
     pub backend: Option<String>,
+    /// Replace a different credential the keychain already holds for the same server.
+    pub overwrite: bool,
 }
 
 /// What an import did.
@@ -312,6 +331,88 @@ pub fn store_verified(
     Ok(writer.name())
 }
 
+/// The entries to store, and the ones the keychain already holds under exactly their server
+/// string: the same credential (nothing to store, safe to strip), or a different one (left
+/// alone unless `overwrite`: the file's copy might be the stale one).
+#[derive(Debug, Default)]
+pub struct Sorted {
+    pub to_store: Vec<Plain>,
+    pub already: Vec<Plain>,
+    pub conflicts: Vec<(Plain, String)>,
+}
+
+/// Sort `entries` against what the keychain holds.
+pub fn sort_against_keychain(
+    backend: &dyn Backend,
+    entries: Vec<Plain>,
+    overwrite: bool,
+) -> Result<Sorted, Error> {
+    let mut sorted = Sorted::default();
+    for p in entries {
+        match backend.get(&p.server) {
+            Ok(None) => sorted.to_store.push(p),
+            Ok(Some(c)) if c.username == p.username && c.secret == p.secret => {
+                sorted.already.push(p)
+            }
+            Ok(Some(_)) if overwrite => sorted.to_store.push(p),
+            Ok(Some(c)) => sorted.conflicts.push((p, c.username)),
+            Err(source) => {
+                return Err(Error::Read {
+                    registry: p.server.clone(),
+                    source,
+                });
+            }
+        }
+    }
+    Ok(sorted)
+}
+
+/// Store what needs storing (verified), report conflicts on stderr; the entries now safely in
+/// the keychain are returned. Fails when there were entries and none could be moved.
+fn move_entries(
+    options: &Options,
+    entries: Vec<Plain>,
+    out: &mut dyn Write,
+    verb: &str,
+) -> Result<Vec<Plain>, Error> {
+    let sorted = sort_against_keychain(&*open(options)?, entries, options.overwrite)?;
+    if sorted.to_store.is_empty() && sorted.already.is_empty() {
+        return Err(Error::AllConflict {
+            registries: sorted
+                .conflicts
+                .iter()
+                .map(|(p, _)| p.server.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let backend = if sorted.to_store.is_empty() {
+        open(options)?.name()
+    } else {
+        store_verified(&|| open(options), &sorted.to_store)?
+    };
+    list_moves(out, verb, &sorted.to_store, &format!(" ({backend})"))?;
+    for p in &sorted.already {
+        say(
+            out,
+            format_args!(
+                "{} ({}) was already in the keychain",
+                p.server,
+                p.describe()
+            ),
+        )?;
+    }
+    for (p, user) in &sorted.conflicts {
+        eprintln!(
+            "warning: kept {} in the file: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
+            p.server
+        );
+    }
+    let mut done = sorted.to_store;
+    done.extend(sorted.already);
+    Ok(done)
+}
+
 /// Run an import, writing a human report to `out`.
 pub fn run(options: &Options, out: &mut dyn Write) -> Result<Report, Error> {
     match &options.from {
@@ -349,6 +450,13 @@ fn list_moves(
 
 /// Import Docker's own config.json at `path` and strip it.
 pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result<Report, Error> {
+    if !docker_config::resolve_target(path).exists() {
+        say(
+            out,
+            format_args!("there is no {}: nothing to import", path.display()),
+        )?;
+        return Ok(Report::default());
+    }
     let _lock = docker_config::lock(path)?;
     let config = DockerConfig::load(path)?;
     let entries = match config.auths() {
@@ -383,23 +491,25 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
         return Ok(report);
     }
     drop(config);
-    let backend = store_verified(&|| open(options), &entries)?;
+    let moved = move_entries(options, entries, out, "moved")?;
     // Every entry is in the keychain and verified: now, and only now, strip the file.
     let mut config = DockerConfig::load(path)?;
-    strip(&mut config, &entries, false)?;
+    let stripped = strip(&mut config, &moved, false)?;
     let saved = config.save()?;
     if let Saved::Written {
         backup: Some(bak), ..
     } = &saved
     {
-        strip_backup(bak, &entries);
+        strip_backup(bak, &moved);
     }
-    list_moves(out, "moved", &entries, &format!(" ({backend})"))?;
+    report.moved = moved
+        .iter()
+        .map(|p| (p.server.clone(), p.describe()))
+        .collect();
     say(
         out,
         format_args!(
-            "removed {} plaintext secret(s) from {}; the entries stay as the empty stubs Docker keeps",
-            entries.len(),
+            "removed {stripped} plaintext secret(s) from {}; the entries stay as the empty stubs Docker keeps",
             path.display()
         ),
     )?;
@@ -442,7 +552,7 @@ fn run_from_auth_file(
         Some(auths) => plaintext_entries(from, auths, true)?,
         None => Vec::new(),
     };
-    let report = Report {
+    let mut report = Report {
         moved: entries
             .iter()
             .map(|p| (p.server.clone(), p.describe()))
@@ -461,8 +571,7 @@ fn run_from_auth_file(
         say(out, format_args!("dry run: nothing was changed"))?;
         return Ok(report);
     }
-    let backend = store_verified(&|| open(options), &entries)?;
-    list_moves(out, "copied", &entries, &format!(" ({backend})"))?;
+    let moved = move_entries(options, entries, out, "copied")?;
     say(
         out,
         format_args!(
@@ -470,6 +579,10 @@ fn run_from_auth_file(
             from.display()
         ),
     )?;
+    report.moved = moved
+        .iter()
+        .map(|p| (p.server.clone(), p.describe()))
+        .collect();
     Ok(report)
 }
 

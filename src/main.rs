@@ -2,8 +2,9 @@
 
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
-use docker_credential_keyring::push;
-use docker_credential_keyring::{Error, backend, backends, completions, hardening, man, protocol};
+use docker_credential_keyring::{
+    Error, backend, backends, completions, hardening, man, protocol, push,
+};
 use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,6 +22,9 @@ fn main() -> ExitCode {
                 return run_action(action, cli.backend.as_deref());
             }
             match cli.command {
+                Command::Backends { json } => {
+                    backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
+                }
                 Command::Completions { shell } => {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
@@ -32,9 +36,6 @@ fn main() -> ExitCode {
                         fail_stderr(&format!("cannot write man pages to {}: {e}", dir.display()))
                     }
                 },
-                Command::Backends { json } => {
-                    backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
-                }
                 Command::Setup(a) => human(
                     setup::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
                     setup::Error::hint,
@@ -88,25 +89,6 @@ fn report(result: Result<(), Error>) -> ExitCode {
     }
 }
 
-/// The people-facing subcommands (setup, import): the report went to stdout; an error is one
-/// line on stderr (plus its hint), exit 1.
-fn human<T, E: std::fmt::Display>(
-    result: Result<T, E>,
-    hint: fn(&E) -> Option<String>,
-) -> ExitCode {
-    match result {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            let mut stderr = std::io::stderr();
-            let _ = writeln!(stderr, "docker-credential-keyring: {e}");
-            if let Some(hint) = hint(&e) {
-                let _ = writeln!(stderr, "{hint}");
-            }
-            ExitCode::FAILURE
-        }
-    }
-}
-
 /// `push` printed its own per-target lines; a refusal before any target is one line on stdout,
 /// like every other error of the binary, with a longer remedy on stderr.
 fn report_push(result: Result<push::Outcome, push::Error>) -> ExitCode {
@@ -125,6 +107,24 @@ fn report_push(result: Result<push::Outcome, push::Error>) -> ExitCode {
 fn fail_line(line: &str) -> ExitCode {
     let _ = writeln!(std::io::stdout(), "{line}");
     ExitCode::FAILURE
+}
+
+/// The people-facing subcommands (setup, import): the report went to stdout; an error is one
+/// line on stderr (plus its hint), exit 1.
+fn human<T, E: std::fmt::Display>(
+    result: Result<T, E>,
+    hint: fn(&E) -> Option<String>,
+) -> ExitCode {
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = fail_stderr(&e.to_string());
+            if let Some(hint) = hint(&e) {
+                let _ = writeln!(std::io::stderr(), "{hint}");
+            }
+            code
+        }
+    }
 }
 
 /// Errors of the non-protocol subcommands go to stderr, exit 1.

@@ -91,7 +91,8 @@ pub fn helper_keys(registry: &str) -> Vec<String> {
     }
 }
 
-/// Apply the setup edit to `config`; returns a warning when an existing credsStore is replaced.
+/// Apply the setup edit to `config`; returns a warning when another helper is replaced (an
+/// existing credsStore, or credHelpers entries).
 pub fn apply(config: &mut DockerConfig, registries: &[String]) -> Option<String> {
     let suffix = crate::HELPER_SUFFIX;
     if registries.is_empty() {
@@ -115,12 +116,24 @@ pub fn apply(config: &mut DockerConfig, registries: &[String]) -> Option<String>
             config.root.object_entry("credHelpers").expect("just set")
         }
     };
+    let mut replaced = Vec::new();
     for registry in registries {
         for key in helper_keys(registry) {
+            if let Some(Json::String(other)) = helpers.get(&key)
+                && other != suffix
+                && !other.is_empty()
+            {
+                replaced.push(format!("{key} (was {other:?})"));
+            }
             helpers.insert(key, Json::String(suffix.to_owned()));
         }
     }
-    None
+    (!replaced.is_empty()).then(|| {
+        format!(
+            "warning: credHelpers for {} now use this helper; credentials stored by the previous helpers are not moved: log in again where needed",
+            replaced.join(", ")
+        )
+    })
 }
 
 fn say(out: &mut dyn Write, line: &str) -> Result<(), Error> {

@@ -464,7 +464,7 @@ fn kubectl_delete_and_label_selection() {
     let labelled = env.server.secret("dev", "regcred").unwrap();
     assert!(manager_entry(&labelled, "kubectl-label", "Update").is_some());
 
-    let deleted = env.kubectl(&["delete", "secret", "regcred", "--wait=false"]);
+    let deleted = env.kubectl(&["delete", "secret", "regcred"]);
     assert_eq!(deleted.ok(), "secret \"regcred\" deleted\n");
     assert_eq!(env.server.secret("dev", "regcred"), None);
     assert!(env.server.secret("dev", "unrelated").is_some());

@@ -142,8 +142,9 @@ fn rejected_login_stores_nothing(keyring: Box<dyn Keyring>) {
 /// What docker itself wrote in plaintext (no credential store on PATH) moves into the keychain
 /// with `setup`, and docker then pulls with it from there.
 fn setup_imports_what_docker_wrote_in_plaintext(keyring: Box<dyn Keyring>) {
-    let s =
-        Sandbox::without_helper_on_path().with_daemon(&[("alice", "s3cret"), ("bob", "hub-pw")]);
+    let s = Sandbox::without_helper_on_path()
+        .keyring(keyring)
+        .with_daemon(&[("alice", "s3cret"), ("bob", "hub-pw")]);
     s.docker(
         &["login", "-u", "alice", "--password-stdin", REGISTRY],
         "s3cret\n",

@@ -50,7 +50,7 @@ fn needles(username: &str, secret: &str) -> Vec<Vec<u8>> {
         let skip = (pad * 4).div_ceil(3);
         let keep = enc.len().saturating_sub(4);
         if keep > skip + 8 {
-            n.push(enc[skip..keep].as_bytes().to_vec());
+            n.push(enc.as_bytes()[skip..keep].to_vec());
         }
     }
     n

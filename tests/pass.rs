@@ -394,3 +394,96 @@ fn a_per_folder_gpg_id_is_honoured() {
         "s"
     );
 }
+
+#[test]
+fn the_users_password_store_gpg_opts_are_kept() {
+    let p = PassStore::new();
+    let mut env = p.env_vars();
+    env.push(("PASSWORD_STORE_GPG_OPTS".into(), "--armor".into()));
+    env.push(("DOCKER_CREDENTIAL_KEYRING_BACKEND".into(), "pass".into()));
+    let mut cmd = support::command(&env);
+    cmd.arg("store");
+    support::run_command(cmd, creds("https://r.io", "u", "s").as_bytes()).ok();
+    let file = p.folder().join(encoded("https://r.io")).join("u.gpg");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        bytes.starts_with(b"-----BEGIN PGP MESSAGE-----"),
+        "not armored: {:?}",
+        String::from_utf8_lossy(&bytes[..20.min(bytes.len())])
+    );
+    assert_eq!(
+        json(helper(&p, &["get"], "https://r.io").ok())["Secret"],
+        "s"
+    );
+}
+
+#[test]
+fn children_get_no_secret_in_argv_or_environment() {
+    let p = PassStore::new();
+    p.pass(&["git", "init"], "").ok();
+    let _ = p.pass(&["git", "config", "user.email", "t@example.invalid"], "");
+    let _ = p.pass(&["git", "config", "user.name", "t"], "");
+    // A git hook, run by `pass insert` under our binary, records what it inherited: its
+    // environment and its ancestors' command lines.
+    let seen = p.root().join("seen-by-hook");
+    let hook = p.store.join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nenv > '{0}'\npid=$$\nwhile [ \"$pid\" -gt 1 ]; do tr '\\0' ' ' < /proc/$pid/cmdline >> '{0}'; echo >> '{0}'; pid=$(awk '{{print $4}}' /proc/$pid/stat); done\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut env = p.env_vars();
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE".into(),
+        "PASSPHRASE-CANARY-31".into(),
+    ));
+    env.push(("DOCKER_CREDENTIAL_KEYRING_BACKEND".into(), "pass".into()));
+    let mut cmd = support::command(&env);
+    cmd.arg("store");
+    support::run_command(
+        cmd,
+        creds("https://r.io", "u", "SECRET-CANARY-77").as_bytes(),
+    )
+    .ok();
+    let seen = std::fs::read_to_string(&seen).expect("the hook ran");
+    assert!(seen.contains("PASSWORD_STORE_DIR="), "{seen}");
+    assert!(seen.contains("docker-credential-keyring"), "{seen}");
+    assert!(!seen.contains("PASSPHRASE-CANARY-31"), "{seen}");
+    assert!(!seen.contains("SECRET-CANARY-77"), "{seen}");
+}
+
+#[test]
+fn names_longer_than_a_file_name_fail_clearly_and_store_nothing() {
+    let p = PassStore::new();
+    let longest = format!("https://{}", "a".repeat(189 - 8));
+    store(&p, &longest, &"u".repeat(251), "s");
+    assert_eq!(json(helper(&p, &["get"], &longest).ok())["Secret"], "s");
+    let too_long = format!("{longest}x");
+    let line = helper(&p, &["store"], &creds(&too_long, "u", "s"))
+        .fails()
+        .to_owned();
+    assert!(line.contains("server URL is too long"), "{line}");
+    let line = helper(
+        &p,
+        &["store"],
+        &creds("https://r.io", &"u".repeat(252), "s"),
+    )
+    .fails()
+    .to_owned();
+    assert!(line.contains("username is too long"), "{line}");
+    assert_eq!(
+        json(helper(&p, &["list"], "").ok())
+            .as_object()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -506,4 +506,7 @@ macro_rules! protocol_suite {
 
 protocol_suite! {
     secret_service => support::secret_service::fixture(),
+    file => support::file::FileKeyring::new(),
+    pass => support::pass::PassStore::new(),
+    keyutils => support::keyutils::KernelKeyring::new(),
 }

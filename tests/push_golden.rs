@@ -202,6 +202,24 @@ fn all_pushes_every_usable_entry_and_skips_tokens() {
     assert_eq!(keys, ["ghcr.io"]);
     assert!(run.stderr.contains("skipped tokens.example.com"), "{run:?}");
     assert!(!run.stderr.contains("identity-token-value"));
+
+    // Nothing usable at all, and nothing at all: each says so, exit 1.
+    let only_tokens = fixture();
+    store(
+        &only_tokens,
+        "tokens.example.com",
+        "<token>",
+        "identity-token-value",
+    );
+    let run = helper(&only_tokens, &["push", "--all", "--dry-run", "-n", "x"], "");
+    assert!(run.fails().contains("none of the 1 credentials"), "{run:?}");
+    assert!(
+        !run.stdout.contains("identity-token-value")
+            && !run.stderr.contains("identity-token-value")
+    );
+    let empty = fixture();
+    let run = helper(&empty, &["push", "--all", "--dry-run", "-n", "x"], "");
+    assert!(run.fails().contains("holds no credentials"), "{run:?}");
 }
 
 #[test]
@@ -480,4 +498,70 @@ fn usage_errors_are_clap_errors() {
     // --delete takes no registries.
     let run = helper(&k, &["push", "--delete", "ghcr.io"], "");
     assert_eq!(run.code, Some(2), "{run:?}");
+}
+
+#[test]
+fn kubeconfig_list_like_kubectl() {
+    use support::{helper_command, run_command};
+    let k = fixture();
+    store(&k, "ghcr.io", "octo", "pw1");
+    let write = |path: &std::path::Path, ns: &str| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            format!("apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n    namespace: {ns}\nusers:\n- name: u\n  user:\n    token: t\n"),
+        )
+        .unwrap();
+    };
+    let home_config = k.home.path().join(".kube/config");
+    write(&home_config, "from-home");
+    let listed = k.home.path().join("listed");
+    write(&listed, "from-list");
+    let missing = k.home.path().join("missing");
+    let run = |kubeconfig: &std::ffi::OsStr| {
+        let mut cmd = helper_command(&k, &["push", "ghcr.io", "--dry-run"]);
+        cmd.env("KUBECONFIG", kubeconfig);
+        run_command(cmd, b"")
+    };
+    // Missing files in the list are skipped; the first existing one answers.
+    let list = std::env::join_paths([&missing, &listed]).unwrap();
+    assert!(
+        run(&list).ok().starts_with("c/from-list/regcred: "),
+        "{:?}",
+        run(&list)
+    );
+    // A set KUBECONFIG never falls back to ~/.kube/config.
+    let only_missing = run(missing.as_os_str());
+    assert!(
+        only_missing.ok().starts_with("-/default/regcred: "),
+        "{only_missing:?}"
+    );
+    // Unset: ~/.kube/config.
+    let run = helper(&k, &["push", "ghcr.io", "--dry-run"], "");
+    assert!(run.ok().starts_with("c/from-home/regcred: "), "{run:?}");
+}
+
+#[test]
+fn a_wrong_context_is_refused_before_the_keychain_is_asked() {
+    // No Secret Service on this bus: reading the keychain would fail with another message.
+    let k = support::secret_service::bus_without_secret_service();
+    let kc = k.home.path().join("kubeconfig");
+    std::fs::write(&kc, "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n").unwrap();
+    let run = helper(
+        &k,
+        &[
+            "push",
+            "ghcr.io",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--context",
+            "nope",
+        ],
+        "",
+    );
+    let line = run.fails();
+    assert!(
+        line.contains("context \"nope\" is not in the kubeconfig (it has: c)"),
+        "{line}"
+    );
 }

@@ -1,10 +1,12 @@
 //! Opt-in: `push` against a real cluster (kind, k3d, minikube, …). Runs only when
-//! `PUSH_TEST_KUBECONFIG` names a kubeconfig whose current context may create namespaces;
-//! otherwise it says so and passes. It works in a namespace of its own, deleted at the end:
+//! `DOCKER_CREDENTIAL_KEYRING_TEST_KUBECONFIG` (or its older name `PUSH_TEST_KUBECONFIG`) names
+//! a kubeconfig whose current context may create namespaces; otherwise it prints, uncaptured,
+//! that it was SKIPPED and tested nothing. It works in a namespace of its own, deleted at the end:
 //!
 //! ```sh
 //! kind create cluster --name dck && kind get kubeconfig --name dck > /tmp/dck.kubeconfig
-//! PUSH_TEST_KUBECONFIG=/tmp/dck.kubeconfig cargo test --test push_real_cluster -- --nocapture
+//! DOCKER_CREDENTIAL_KEYRING_TEST_KUBECONFIG=/tmp/dck.kubeconfig \
+//!     cargo test --test push_real_cluster -- --nocapture
 //! ```
 
 mod support;
@@ -36,13 +38,28 @@ impl Drop for Cleanup<'_> {
     }
 }
 
+/// The variable naming the kubeconfig of the cluster to test against.
+const VAR: &str = "DOCKER_CREDENTIAL_KEYRING_TEST_KUBECONFIG";
+
 #[test]
 fn push_to_a_real_cluster() {
-    let Some(kc) = std::env::var_os("PUSH_TEST_KUBECONFIG") else {
-        eprintln!("push_to_a_real_cluster: not run (set PUSH_TEST_KUBECONFIG to a kubeconfig)");
+    let Some(kc) = std::env::var_os(VAR).or_else(|| std::env::var_os("PUSH_TEST_KUBECONFIG"))
+    else {
+        // Written past the test harness's capture, so every run shows that nothing was tested.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED push_to_a_real_cluster: {VAR} is not set, so no real cluster was tested \
+             (set it to a kind/k3d/minikube kubeconfig to run it)"
+        );
         return;
     };
     let kc = Path::new(&kc);
+    assert!(
+        kc.is_file(),
+        "{VAR}={} is not a readable kubeconfig file",
+        kc.display()
+    );
     let kcs = kc.to_str().unwrap();
     let ns = format!("dck-test-{}", std::process::id());
     let _cleanup = Cleanup(kc, ns.clone());
@@ -90,19 +107,48 @@ fn push_to_a_real_cluster() {
         v["metadata"]["labels"]["app.kubernetes.io/managed-by"],
         "docker-credential-keyring"
     );
-
-    // The default service account (made by the cluster) gets the reference once.
-    kubectl(
+    // Server-side apply by our field manager, as the fake in tests/push.rs assumes.
+    let secret = kubectl(
         kc,
         &[
-            "wait",
-            "--for=jsonpath={.metadata.name}=default",
-            "serviceaccount/default",
+            "get",
+            "secret",
+            "regcred",
             "-n",
             &ns,
-            "--timeout=60s",
+            "-o",
+            "json",
+            "--show-managed-fields",
         ],
     );
+    let v: serde_json::Value = serde_json::from_str(&secret).unwrap();
+    let ours = v["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["manager"] == "docker-credential-keyring")
+        .expect("push is a field manager of the secret");
+    assert_eq!(ours["operation"], "Apply");
+    assert!(
+        ours["fieldsV1"]["f:data"]
+            .get("f:.dockerconfigjson")
+            .is_some()
+    );
+
+    // The default service account (made by the cluster) gets the reference once.
+    let sa_exists = || {
+        Command::new("kubectl")
+            .env("KUBECONFIG", kc)
+            .args(["get", "serviceaccount", "default", "-n", &ns])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut waited = 0;
+    while !sa_exists() {
+        waited += 1;
+        assert!(waited < 60, "no default service account in {ns} after 60 s");
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
     let run = push(&["--service-account", "default"]);
     assert!(
         run.ok().contains("serviceaccount/default: updated"),

@@ -16,16 +16,21 @@ PACKAGES=(
   libdbus-1-dev pkg-config          # libdbus for the secret-service backend
   golang-docker-credential-helpers  # docker-credential-secretservice / -pass, for interop
   libsecret-tools                   # secret-tool, to check our items as libsecret sees them
+  gcr xvfb xdotool                  # a real unlock prompt (gcr-prompter) on a virtual display
   pass gnupg                        # the pass backend and its interop
   keyutils                          # keyctl, to inspect the kernel keyring
+  git                               # pass's git integration, kept working by the pass backend
   python3                           # docker-py client tests
+  python3-yaml                      # push -o yaml is parsed back by a YAML 1.1 reader
   python3-pip                       # to install docker-py (pip package `docker`) below
   bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
-  python3-yaml                      # push -o yaml is parsed back by a YAML 1.1 reader
   time                              # /usr/bin/time: peak memory in bench/memory.sh
 )
 # The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
 command -v docker >/dev/null || PACKAGES+=(docker.io)
+# kubectl (push's golden tests compare against `kubectl create secret docker-registry`): Debian's
+# kubernetes-client when none is on PATH (its docker-registry secret bytes are the same).
+command -v kubectl >/dev/null || PACKAGES+=(kubernetes-client)
 
 need_install=()
 for p in "${PACKAGES[@]}"; do

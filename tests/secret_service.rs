@@ -205,6 +205,36 @@ fn list_of_hundreds_of_items_is_complete_and_reads_no_secret() {
 }
 
 #[test]
+fn list_asks_for_no_secret_and_opens_no_session() {
+    let k = fixture();
+    store(&k, "https://a.example", "u", "s");
+    k.go_store("https://b.example", "v", "t");
+    for locked in [false, true] {
+        if locked {
+            k.lock(); // attributes stay readable: list still needs no unlock
+        }
+        let monitor = k.monitor();
+        let listed = json(&helper(&k, &["list"], ""));
+        let seen = monitor.finish();
+        assert_eq!(
+            listed,
+            serde_json::json!({"https://a.example": "u", "https://b.example": "v"})
+        );
+        assert!(
+            seen.contains("member=SearchItems"),
+            "monitor saw nothing? {seen}"
+        );
+        for member in ["GetSecret", "GetSecrets", "OpenSession", "Unlock"] {
+            assert!(
+                !seen.contains(&format!("member={member}\n"))
+                    && !seen.contains(&format!("member={member} ")),
+                "list called {member} (locked: {locked}):\n{seen}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_bus_is_found_at_xdg_runtime_dir_without_an_address() {
     let k = fixture();
     store(&k, "https://r.example", "u", "s");
@@ -372,4 +402,86 @@ fn invalid_timeout_settings_are_refused_before_anything_happens() {
         }
     }
     assert_eq!(get(&k, "https://registry.example").fails(), NOT_FOUND);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A real unlock prompt (gcr-prompter on a virtual display)
+
+fn with_prompt_timeout(k: &SecretServiceFixture, seconds: &str) -> Vec<(OsString, OsString)> {
+    let mut env = k.env();
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT".into(),
+        seconds.into(),
+    ));
+    env
+}
+
+#[test]
+fn unanswered_prompt_gives_up_at_the_prompt_deadline_and_leaves_the_keyring_running() {
+    let mut k = fixture();
+    store(&k, "https://registry.example", "u", "s");
+    k.start_prompter();
+    k.lock();
+    let run = helper_env(
+        with_prompt_timeout(&k, "2"),
+        &["get"],
+        "https://registry.example",
+    );
+    assert_fails_with(
+        &run,
+        "nobody answered the keyring unlock prompt within 2 s",
+        "get",
+    );
+    assert!(
+        run.stdout
+            .contains("DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT"),
+        "{run:#?}"
+    );
+    assert!(
+        run.elapsed >= Duration::from_secs(2) && run.elapsed < Duration::from_secs(10),
+        "{run:#?}"
+    );
+    // We never Dismiss (it aborts gnome-keyring): the daemon is alive, the dialog still up.
+    assert!(k.keyring_alive(), "gnome-keyring-daemon crashed");
+    assert!(
+        k.prompt_windows().iter().any(|w| w.contains("Unlock")),
+        "{:?}",
+        k.prompt_windows()
+    );
+    // A second call meets the same bounded wait, not a crashed or wedged daemon.
+    let run = helper_env(
+        with_prompt_timeout(&k, "1"),
+        &["erase"],
+        "https://registry.example",
+    );
+    assert_fails_with(
+        &run,
+        "nobody answered the keyring unlock prompt within 1 s",
+        "erase",
+    );
+    assert!(k.keyring_alive(), "gnome-keyring-daemon crashed");
+}
+
+#[test]
+fn answered_prompt_unlocks_and_the_call_goes_through() {
+    let mut k = fixture();
+    store(&k, "https://registry.example", "u", "s");
+    k.start_prompter();
+    k.lock();
+    let env = with_prompt_timeout(&k, "30");
+    let call = std::thread::spawn(move || {
+        helper_env(
+            env,
+            &["store"],
+            r#"{"ServerURL":"https://registry.example","Username":"v","Secret":"t"}"#,
+        )
+    });
+    k.answer_prompt(support::secret_service::PASSWORD);
+    call.join().unwrap().ok();
+    assert!(!k.is_locked());
+    assert_eq!(
+        json(&get(&k, "https://registry.example")),
+        serde_json::json!({"ServerURL": "https://registry.example", "Username": "v", "Secret": "t"})
+    );
+    assert_eq!(k.items_for("https://registry.example").len(), 1);
 }

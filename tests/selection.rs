@@ -24,6 +24,15 @@ fn run(env: &[(OsString, OsString)], args: &[&str], stdin: &str) -> Run {
     run_command(cmd, stdin.as_bytes())
 }
 
+/// Purges the file store's cached keys of a HOME when the test ends.
+struct PurgeOnDrop(PathBuf);
+
+impl Drop for PurgeOnDrop {
+    fn drop(&mut self) {
+        support::file::purge_cached_keys(&self.0);
+    }
+}
+
 /// A throw-away HOME; the file store's passphrase is in the environment so that choosing
 /// `file` never prompts.
 fn home_env(home: &Home) -> Vec<(OsString, OsString)> {
@@ -71,6 +80,7 @@ fn backends_json(env: &[(OsString, OsString)]) -> Value {
 #[test]
 fn precedence_flag_then_env_then_config_then_auto() {
     let home = Home::new();
+    let _purge = PurgeOnDrop(file_store(&home));
     let env = home_env(&home);
     // Backends that cannot exist on Linux make each layer's choice visible in the error.
     let windows = "the Windows Credential Manager exists only on Windows";
@@ -154,6 +164,7 @@ fn unknown_backend_names_are_refused_clearly() {
 #[test]
 fn a_broken_config_file_is_an_error_but_version_never_reads_it() {
     let home = Home::new();
+    let _purge = PurgeOnDrop(file_store(&home));
     let env = home_env(&home);
     write_config(&home, r#"{"backend": "file""#);
     let r = run(&env, &["list"], "");
@@ -214,6 +225,7 @@ fn assert_nothing_usable(r: &Run, why_secret_service: &str) {
 #[test]
 fn auto_with_no_session_bus_and_nothing_else() {
     let home = Home::new();
+    let _purge = PurgeOnDrop(file_store(&home));
     let env = home_env(&home);
     for (args, stdin) in [
         (&["get"][..], "https://a.example.com"),
@@ -287,8 +299,26 @@ fn auto_picks_the_secret_service_when_it_answers() {
 }
 
 #[test]
+fn auto_fails_rather_than_switch_stores_when_the_secret_service_hangs() {
+    let ss = secret_service::fixture();
+    let _purge = PurgeOnDrop(file_store(&ss.home));
+    let mut env = home_env(&ss.home);
+    env.extend(ss.env());
+    // Another usable store exists: auto must still not silently use it.
+    run(&env, &["--backend", "file", "store"], PAYLOAD).ok();
+    ss.stop_keyring();
+    let r = run(&env, &["get"], "sel.example.com");
+    ss.continue_keyring();
+    let line = r.fails();
+    assert!(line.contains("did not answer"), "{r:#?}");
+    assert!(!line.contains("\"Secret\""));
+    assert!(r.elapsed < Duration::from_secs(10), "{r:#?}");
+}
+
+#[test]
 fn auto_picks_pass_when_initialised_before_the_file() {
     let store = PassStore::new();
+    let _purge = PurgeOnDrop(file_store(&store.home));
     let mut env = store.env_vars();
     env.extend(home_env(&store.home));
     env.push(("PATH".into(), std::env::var_os("PATH").unwrap_or_default()));

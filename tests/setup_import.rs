@@ -591,6 +591,15 @@ fn setup_replacing_another_store_warns() {
     let out = s.ours(&["setup"], "");
     assert!(out.ok().contains("credsStore was \"desktop\""), "{out:#?}");
     assert_eq!(s.config_json()["credsStore"], "keyring");
+
+    s.write_config("{\"credHelpers\": {\"gcr.io\": \"gcloud\", \"quay.io\": \"keyring\"}}");
+    let out = s.ours(
+        &["setup", "--registry", "gcr.io", "--registry", "quay.io"],
+        "",
+    );
+    assert!(out.ok().contains("gcr.io (was \"gcloud\")"), "{out:#?}");
+    assert!(!out.stdout.contains("quay.io (was"), "{out:#?}");
+    assert_eq!(s.config_json()["credHelpers"]["gcr.io"], "keyring");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,4 +791,151 @@ fn doctor_on_the_secret_service_healthy_then_locked() {
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(out.stderr.contains("was not changed"), "{out:#?}");
     assert_eq!(s.config_bytes(), plaintext_config().as_bytes());
+}
+
+/// On a terminal, setup asks before importing; "n" cancels and changes nothing, "y" imports.
+/// (`script` gives the command a pseudo-terminal.)
+#[test]
+fn setup_on_a_terminal_asks_before_importing() {
+    for (answer, imported) in [("n", false), ("y", true)] {
+        let s = Sandbox::new();
+        let text = plaintext_config();
+        s.write_config(&text);
+        let mut cmd = s.command("/usr/bin/script");
+        cmd.args([
+            "-qec",
+            &format!("{} setup", support::bin().display()),
+            "/dev/null",
+        ]);
+        let out = support::run_command(cmd, format!("{answer}\n").as_bytes());
+        assert!(
+            out.stdout
+                .contains("move them into the keychain now? [Y/n]"),
+            "{out:#?}"
+        );
+        assert_no_secret(&out.stdout);
+        if imported {
+            assert_eq!(out.code, Some(0), "{out:#?}");
+            assert_eq!(
+                s.get("reg.example:5000"),
+                Some(("bob".into(), "pa:ss:word".into()))
+            );
+            assert_eq!(s.config_json()["credsStore"], "keyring");
+        } else {
+            assert_eq!(out.code, Some(1), "{out:#?}");
+            assert!(out.stdout.contains("cancelled"), "{out:#?}");
+            assert_eq!(s.config_bytes(), text.as_bytes());
+            assert_eq!(s.list(), serde_json::json!({}));
+        }
+    }
+}
+
+/// The keychain already holds a different credential for a registry: that entry is kept in
+/// the file (the file's copy may be the stale one) and reported; the others move; an identical
+/// one is simply stripped. `--overwrite` replaces. Nothing moved at all is a failure.
+#[test]
+fn import_never_overwrites_a_different_keychain_credential_unless_asked() {
+    let s = Sandbox::new();
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"reg.example:5000","Username":"bob","Secret":"newer"}"#,
+    )
+    .ok();
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"tok.example","Username":"<token>","Secret":"id-token-XYZ"}"#,
+    )
+    .ok();
+    s.write_config(&plaintext_config());
+    let out = s.ours(&["import"], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    assert_no_secret(&out.stderr);
+    assert!(
+        out.stderr.contains("kept reg.example:5000 in the file"),
+        "{out:#?}"
+    );
+    assert!(out.stderr.contains("--overwrite"), "{out:#?}");
+    assert!(
+        out.stdout
+            .contains("tok.example (identity token) was already in the keychain"),
+        "{out:#?}"
+    );
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "newer".into()))
+    );
+    assert_eq!(
+        s.get("https://index.docker.io/v1/"),
+        Some(("alice".into(), "hub-secret".into()))
+    );
+    let c = s.config_json();
+    assert!(
+        c["auths"]["reg.example:5000"]["auth"].is_string(),
+        "kept: {c}"
+    );
+    assert_eq!(c["auths"]["tok.example"], serde_json::json!({}));
+    assert_eq!(
+        c["auths"]["https://index.docker.io/v1/"],
+        serde_json::json!({})
+    );
+
+    // Only the conflict is left: importing again moves nothing and says so, exit 1.
+    let bytes = s.config_bytes();
+    let out = s.ours(&["import"], "");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stderr.contains("nothing was imported"), "{out:#?}");
+    assert_eq!(s.config_bytes(), bytes);
+
+    // Asked to, import replaces it.
+    s.ours(&["import", "--overwrite"], "").ok();
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+#[test]
+fn import_without_a_config_file_creates_nothing() {
+    let s = Sandbox::new();
+    std::fs::remove_dir(s.config_dir()).unwrap();
+    assert!(s.ours(&["import"], "").ok().contains("nothing to import"));
+    assert!(!s.config_dir().exists());
+}
+
+/// A backup still holding plaintext secrets is pointed out; after import it holds none.
+#[test]
+fn doctor_points_out_a_backup_with_plaintext_and_import_clears_it() {
+    let s = Sandbox::new();
+    s.write_config(&plaintext_config());
+    s.ours(&["setup", "--no-import"], "").ok();
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(1));
+    assert_eq!(check(&report, "plaintext")["status"], "problem");
+    assert_eq!(check(&report, "backup")["status"], "note", "{report}");
+    assert!(
+        check(&report, "backup")["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("rm ")
+    );
+
+    s.ours(&["import"], "").ok();
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "backup"),
+        "{report}"
+    );
+    let bak = std::fs::read_to_string(s.config_dir().join("config.json.bak")).unwrap();
+    assert_no_secret(&bak);
 }

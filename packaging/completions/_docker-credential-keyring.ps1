@@ -29,6 +29,10 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Erase the credential for the server URL read from stdin')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print every stored server with its username, as JSON (never reads a secret)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, importing plaintext credentials first')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
+            [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)')
@@ -61,6 +65,39 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
         }
         'docker-credential-keyring;version' {
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;setup' {
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Use this helper only for REGISTRY (a credHelpers entry); repeatable. Without it, "credsStore": "keyring" makes it the helper for every registry')
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--no-import', '--no-import', [CompletionResultType]::ParameterName, 'Leave plaintext credentials in config.json (docker ignores them once a store is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;import' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Copy from podman/skopeo''s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json')
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only show what would move; change nothing')
+            [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;doctor' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the diagnosis as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'docker-credential-keyring;backends' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts (stable field names)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -103,6 +140,10 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Erase the credential for the server URL read from stdin')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print every stored server with its username, as JSON (never reads a secret)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, importing plaintext credentials first')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
+            [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)')
@@ -122,6 +163,18 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             break
         }
         'docker-credential-keyring;help;version' {
+            break
+        }
+        'docker-credential-keyring;help;setup' {
+            break
+        }
+        'docker-credential-keyring;help;import' {
+            break
+        }
+        'docker-credential-keyring;help;doctor' {
+            break
+        }
+        'docker-credential-keyring;help;backends' {
             break
         }
         'docker-credential-keyring;help;completions' {

@@ -16,8 +16,14 @@ _docker__credential__keyring() {
             ",$1")
                 cmd="docker__credential__keyring"
                 ;;
+            docker__credential__keyring,backends)
+                cmd="docker__credential__keyring__subcmd__backends"
+                ;;
             docker__credential__keyring,completions)
                 cmd="docker__credential__keyring__subcmd__completions"
+                ;;
+            docker__credential__keyring,doctor)
+                cmd="docker__credential__keyring__subcmd__doctor"
                 ;;
             docker__credential__keyring,erase)
                 cmd="docker__credential__keyring__subcmd__erase"
@@ -28,6 +34,9 @@ _docker__credential__keyring() {
             docker__credential__keyring,help)
                 cmd="docker__credential__keyring__subcmd__help"
                 ;;
+            docker__credential__keyring,import)
+                cmd="docker__credential__keyring__subcmd__import"
+                ;;
             docker__credential__keyring,list)
                 cmd="docker__credential__keyring__subcmd__list"
                 ;;
@@ -37,14 +46,23 @@ _docker__credential__keyring() {
             docker__credential__keyring,push)
                 cmd="docker__credential__keyring__subcmd__push"
                 ;;
+            docker__credential__keyring,setup)
+                cmd="docker__credential__keyring__subcmd__setup"
+                ;;
             docker__credential__keyring,store)
                 cmd="docker__credential__keyring__subcmd__store"
                 ;;
             docker__credential__keyring,version)
                 cmd="docker__credential__keyring__subcmd__version"
                 ;;
+            docker__credential__keyring__subcmd__help,backends)
+                cmd="docker__credential__keyring__subcmd__help__subcmd__backends"
+                ;;
             docker__credential__keyring__subcmd__help,completions)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__completions"
+                ;;
+            docker__credential__keyring__subcmd__help,doctor)
+                cmd="docker__credential__keyring__subcmd__help__subcmd__doctor"
                 ;;
             docker__credential__keyring__subcmd__help,erase)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__erase"
@@ -55,6 +73,9 @@ _docker__credential__keyring() {
             docker__credential__keyring__subcmd__help,help)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__help"
                 ;;
+            docker__credential__keyring__subcmd__help,import)
+                cmd="docker__credential__keyring__subcmd__help__subcmd__import"
+                ;;
             docker__credential__keyring__subcmd__help,list)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__list"
                 ;;
@@ -63,6 +84,9 @@ _docker__credential__keyring() {
                 ;;
             docker__credential__keyring__subcmd__help,push)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__push"
+                ;;
+            docker__credential__keyring__subcmd__help,setup)
+                cmd="docker__credential__keyring__subcmd__help__subcmd__setup"
                 ;;
             docker__credential__keyring__subcmd__help,store)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__store"
@@ -77,8 +101,26 @@ _docker__credential__keyring() {
 
     case "${cmd}" in
         docker__credential__keyring)
-            opts="-h --backend --help store get erase list version completions man push help"
+            opts="-h --backend --help store get erase list version setup import doctor backends completions man push help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__backends)
+            opts="-h --json --backend --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -96,6 +138,24 @@ _docker__credential__keyring() {
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__completions)
             opts="-h --backend --help bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__doctor)
+            opts="-h --json --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,7 +209,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help)
-            opts="store get erase list version completions man push help"
+            opts="store get erase list version setup import doctor backends completions man push help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -162,7 +222,35 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__backends)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -218,6 +306,20 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -260,6 +362,20 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__store)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -281,6 +397,28 @@ _docker__credential__keyring() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__import)
+            opts="-h --dry-run --from --overwrite --backend --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -368,6 +506,28 @@ _docker__credential__keyring() {
                     return 0
                     ;;
                 --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__setup)
+            opts="-y -h --registry --no-import --yes --backend --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --registry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,7 +36,7 @@
 //! [`key_cache`]) for 15 minutes from that moment, not extended by use, then the kernel
 //! deletes it. It never touches the disk and dies at reboot or logout of the user's last
 //! session. `0` disables the cache (every call pays the KDF, and prompts at a terminal);
-//! `keyctl purge user docker-credential-keyring:` forgets it at once. A key cached from the
+//! `keyctl purge -p user docker-credential-keyring:file:` forgets it at once. A key cached from the
 //! terminal is never used for a call that brings its own passphrase in the environment: there,
 //! the cache entry is specific to that passphrase, so a wrong one is still refused. Where the
 //! kernel keyring is unavailable (macOS, Windows, containers whose seccomp profile blocks
@@ -67,11 +67,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -144,6 +145,8 @@ pub enum Error {
     BadCacheSeconds { value: String },
     #[error("cannot get random bytes from the operating system: {0}")]
     Random(String),
+    #[error("the credential file's encryption failed: {0}")]
+    Crypto(String),
 }
 
 impl Error {
@@ -214,8 +217,10 @@ pub struct FileStore {
     path: PathBuf,
     lock_path: PathBuf,
     cache_seconds: u64,
-    /// The file as first read by this process (reads need no lock).
-    loaded: OnceCell<Option<Document>>,
+    /// The file as last read or written by this instance (reads need no lock).
+    loaded: RefCell<Option<Rc<Option<Document>>>>,
+    /// A passphrase given by the caller, ahead of the environment and the terminal.
+    passphrase: Option<Secret>,
     /// The key once derived or fetched, with the salt it belongs to.
     key: OnceCell<(String, Key)>,
 }
@@ -251,7 +256,8 @@ impl FileStore {
             path,
             lock_path,
             cache_seconds,
-            loaded: OnceCell::new(),
+            loaded: RefCell::new(None),
+            passphrase: None,
             key: OnceCell::new(),
         })
     }
@@ -309,16 +315,28 @@ impl FileStore {
         Ok(Some(doc))
     }
 
-    /// The file as this process first read it.
-    fn loaded(&self) -> Result<Option<&Document>, Error> {
-        if self.loaded.get().is_none() {
-            let doc = self.read()?;
-            let _ = self.loaded.set(doc);
+    /// The store in the file at `path`, opened with `passphrase` rather than the environment
+    /// or a prompt.
+    pub fn at_with_passphrase(path: PathBuf, passphrase: Secret) -> Result<FileStore, Error> {
+        let mut store = FileStore::at(path)?;
+        store.passphrase = Some(passphrase);
+        Ok(store)
+    }
+
+    /// The file as this instance last read or wrote it (read once, then kept until a write).
+    fn loaded(&self) -> Result<Rc<Option<Document>>, Error> {
+        if let Some(doc) = self.loaded.borrow().as_ref() {
+            return Ok(Rc::clone(doc));
         }
-        Ok(self.loaded.get().and_then(|d| d.as_ref()))
+        let doc = Rc::new(self.read()?);
+        *self.loaded.borrow_mut() = Some(Rc::clone(&doc));
+        Ok(doc)
     }
 
     fn source(&self) -> Source {
+        if let Some(p) = &self.passphrase {
+            return Source::Env(p.clone());
+        }
         match std::env::var(PASSPHRASE_ENV) {
             Ok(p) if !p.is_empty() => Source::Env(Secret::new(p)),
             _ => Source::Terminal,
@@ -374,9 +392,8 @@ impl FileStore {
 
     /// A new, empty store: a fresh salt, the passphrase (asked twice at a terminal), the key.
     fn create(&self) -> Result<(Document, Key), Error> {
-        let source = self.source();
-        let passphrase = match &source {
-            Source::Env(p) => p.clone(),
+        let passphrase = match self.source() {
+            Source::Env(p) => p,
             Source::Terminal => {
                 let first = self.prompt(&format!(
                     "New passphrase for the credential file {}: ",
@@ -407,9 +424,8 @@ impl FileStore {
             check,
             entries: BTreeMap::new(),
         };
-        if self.cache_seconds > 0 {
-            self.remember(&cache_id(&doc.kdf.salt, &source), &key);
-        }
+        // Cached only once the file is written with this salt (see `modify`): a helper that
+        // loses the race to create the file must not leave a key for a salt nobody uses.
         Ok((doc, key))
     }
 
@@ -458,9 +474,17 @@ impl FileStore {
                 (None, None, Some(fresh)) => fresh,
                 _ => continue,
             };
+            let created = current.entries.is_empty() && !self.path.exists();
             let (result, write) = change(&mut current, key.as_ref())?;
             if write {
                 self.write(&current)?;
+                self.loaded.borrow_mut().take();
+                if created
+                    && self.cache_seconds > 0
+                    && let Some(key) = &key
+                {
+                    self.remember(&cache_id(&current.kdf.salt, &self.source()), key);
+                }
             }
             return Ok(result);
         }
@@ -562,6 +586,8 @@ impl Backend for FileStore {
     fn list(&self) -> Result<Vec<Listed>, super::Error> {
         Ok(self
             .loaded()?
+            .as_ref()
+            .as_ref()
             .map(|doc| {
                 doc.entries
                     .iter()
@@ -575,7 +601,8 @@ impl Backend for FileStore {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, super::Error> {
-        let Some(doc) = self.loaded()? else {
+        let loaded = self.loaded()?;
+        let Some(doc) = loaded.as_ref() else {
             return Ok(None);
         };
         let Some(entry) = doc.entries.get(server_url) else {
@@ -671,13 +698,13 @@ fn kdf_params(kdf: &Kdf) -> Result<argon2::Params, argon2::Error> {
 }
 
 fn derive(passphrase: &Secret, kdf: &Kdf) -> Result<Key, Error> {
-    let params = kdf_params(kdf).map_err(|e| Error::Random(e.to_string()))?;
+    let params = kdf_params(kdf).map_err(|e| Error::Crypto(e.to_string()))?;
     let salt = Zeroizing::new(decode(&kdf.salt).unwrap_or_default());
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Secret::new([0u8; 32]);
     argon
         .hash_password_into(passphrase.expose().as_bytes(), &salt, key.expose_mut())
-        .map_err(|e| Error::Random(e.to_string()))?;
+        .map_err(|e| Error::Crypto(e.to_string()))?;
     Ok(key)
 }
 
@@ -702,7 +729,7 @@ fn seal(key: &Key, plain: &[u8], aad: &[u8]) -> Result<String, Error> {
     random(&mut nonce)?;
     let sealed = cipher
         .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
-        .map_err(|_| Error::Random("encryption failed".to_owned()))?;
+        .map_err(|_| Error::Crypto("sealing a secret failed".to_owned()))?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&sealed);
     Ok(BASE64.encode(out))
@@ -733,4 +760,32 @@ fn decode(text: &str) -> Option<Vec<u8>> {
 
 fn random(buf: &mut [u8]) -> Result<(), Error> {
     getrandom::fill(buf).map_err(|e| Error::Random(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_instance_sees_its_own_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store").join(FILE_NAME);
+        let store = FileStore::at_with_passphrase(path, Secret::new("pass phrase".into())).unwrap();
+        let store = FileStore {
+            cache_seconds: 0,
+            ..store
+        };
+        assert_eq!(store.list().unwrap(), vec![]);
+        let cred = Credential {
+            server_url: "registry.example.com".into(),
+            username: "alice".into(),
+            secret: Secret::new("s3cret".into()),
+        };
+        store.store(&cred).unwrap();
+        assert_eq!(store.get("registry.example.com").unwrap(), Some(cred));
+        assert_eq!(store.list().unwrap().len(), 1);
+        assert!(store.erase("registry.example.com").unwrap());
+        assert_eq!(store.get("registry.example.com").unwrap(), None);
+        assert_eq!(store.list().unwrap(), vec![]);
+    }
 }

@@ -3,7 +3,8 @@
 //! # Where and for how long
 //! Keys live in the user's **persistent keyring** (persistent-keyring(7)), inside a keyring of
 //! ours named `docker-credential-keyring` (or `$DOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING`):
-//! `keyctl show %:docker-credential-keyring` after `keyctl get_persistent @s` shows it.
+//! `keyctl session - sh -c 'keyctl get_persistent @s >/dev/null; keyctl show %:docker-credential-keyring'`
+//! shows it (descriptions only; `keyctl print <id>` in the same shell shows a payload).
 //! - Kept in kernel memory only, never on disk: **gone at reboot**.
 //! - The persistent keyring **expires after `/proc/sys/kernel/keys/persistent_keyring_expiry`
 //!   seconds unused** (default 259200 s = 3 days); every use of this backend resets the timer.
@@ -70,6 +71,10 @@ pub enum Error {
     },
     #[error("the kernel keyring cannot hold a NUL character in a server URL or username")]
     Nul,
+    #[error(
+        "the kernel key for {server_url} is not in docker-credential-keyring's format: erase it (`docker-credential-keyring erase`) and store the credential again"
+    )]
+    UnknownFormat { server_url: String },
     #[error("the kernel keyring refused {call}: {errno}")]
     Failed { call: &'static str, errno: Errno },
 }
@@ -78,19 +83,23 @@ impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::Blocked { .. } => "Docker's default seccomp profile blocks the keyctl and add_key system calls. Run the container with a profile that allows them, or use the pass or file backend inside containers.".to_owned(),
+            Error::Blocked { .. } => format!(
+                "Docker's default seccomp profile blocks the keyctl and add_key system calls. Run the container with a profile that allows them, \
+                 or use the pass or file backend inside containers. (The keyutils backend keeps credentials in {RETENTION}.)"
+            ),
             Error::QuotaExceeded { .. } => format!(
                 "A non-root user may hold {} keys and {} bytes of keys in total (root: {} and {}); every keyring user on this account shares that. \
-                 `docker-credential-keyring list` shows what we keep; `cat /proc/key-users` shows the use.",
+                 `docker-credential-keyring list` shows what we keep; `cat /proc/key-users` shows the use. \
+                 The keyutils backend keeps credentials in {RETENTION}.",
                 read_limit("maxkeys"),
                 read_limit("maxbytes"),
                 read_limit("root_maxkeys"),
-                read_limit("root_maxbytes")
+                read_limit("root_maxbytes"),
             ),
             Error::Failed { .. } | Error::NoPersistentKeyring | Error::TooLarge { .. } => {
                 format!("The keyutils backend keeps credentials in {RETENTION}.")
             }
-            Error::Nul => return None,
+            Error::Nul | Error::UnknownFormat { .. } => return None,
         })
     }
 }
@@ -458,9 +467,8 @@ impl Backend for Keyutils {
         let secret = match payload.split_first() {
             Some((&PAYLOAD_FORMAT, rest)) => String::from_utf8_lossy(rest).into_owned(),
             _ => {
-                return Err(Error::Failed {
-                    call: "KEYCTL_READ (a payload not written by docker-credential-keyring)",
-                    errno: Errno(libc::EINVAL),
+                return Err(Error::UnknownFormat {
+                    server_url: server_url.to_owned(),
                 }
                 .into());
             }
@@ -497,8 +505,7 @@ impl Backend for Keyutils {
         payload.extend_from_slice(secret);
         let ring = self.ring_or_create()?;
         // Same description: the kernel updates the key in place (atomic for readers).
-        let id = sys::add_key(&c("user"), &description, Some(&payload), ring)
-            .map_err(|e| classify("add_key", Errno(e)))?;
+        let id = add_key_waiting_for_gc(&description, &payload, ring)?;
         for (other, server, _) in self.entries(ring)? {
             if other != id && server == credential.server_url {
                 self.destroy(other, ring)?;
@@ -519,6 +526,26 @@ impl Backend for Keyutils {
             }
         }
         Ok(erased)
+    }
+}
+
+/// `add_key` of a `user` key; on a full quota, wait up to half a second for the kernel's garbage
+/// collector, which frees erased and replaced keys asynchronously (an `erase` then a `store`
+/// would otherwise fail on a quota that is only about to be freed).
+fn add_key_waiting_for_gc(
+    description: &CString,
+    payload: &[u8],
+    ring: sys::Serial,
+) -> Result<sys::Serial, Error> {
+    let mut waited = 0;
+    loop {
+        match sys::add_key(&c("user"), description, Some(payload), ring) {
+            Err(libc::EDQUOT) if waited < 10 => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                waited += 1;
+            }
+            other => return other.map_err(|e| classify("add_key", Errno(e))),
+        }
     }
 }
 

@@ -120,7 +120,7 @@ pub enum Error {
     Locked,
     /// Nobody answered the unlock prompt in time.
     #[error(
-        "nobody answered the keyring unlock prompt within {seconds} s: answer it when it appears, or raise DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT"
+        "nobody answered the keyring unlock prompt within {seconds} s: answer the dialog (it stays open) and retry, or raise DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT"
     )]
     PromptTimeout { seconds: f64 },
     /// The keychain service stopped answering.
@@ -190,24 +190,30 @@ pub const BACKEND_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_BACKEND";
 
 /// Open the backend chosen by `flag` (`--backend`), else `DOCKER_CREDENTIAL_KEYRING_BACKEND`,
 /// else the config file, else `auto` (see [`select`]).
-/// `store` and `erase` are serialized per user (see [`crate::lock`]).
 pub fn open(flag: Option<&str>) -> Result<Box<dyn Backend>, Error> {
-    let inner = select::open(flag)?;
-    Ok(Box::new(crate::lock::Serialized::new(inner)))
+    select::open(flag)
 }
 
 /// Open the backend called `name` (not `auto`).
 pub fn open_named(name: &str) -> Result<Box<dyn Backend>, Error> {
+    // Every backend's store and erase run one at a time per user ([`crate::lock`]), except
+    // `file`: it locks its own file around read-modify-write, and must not hold a lock that
+    // other helpers wait on while it prompts for a passphrase or derives its key.
+    let serialized = |inner: Box<dyn Backend>| -> Result<Box<dyn Backend>, Error> {
+        Ok(Box::new(crate::lock::Serialized::new(inner)))
+    };
     match name {
         "file" => return Ok(Box::new(file::FileStore::open()?)),
-        secret_service::NAME => return Ok(Box::new(secret_service::SecretService::open()?)),
-        "pass" => return Ok(Box::new(pass::Pass::open()?)),
+        secret_service::NAME => {
+            return serialized(Box::new(secret_service::SecretService::open()?));
+        }
+        "pass" => return serialized(Box::new(pass::Pass::open()?)),
         #[cfg(target_os = "linux")]
-        "keyutils" => return Ok(Box::new(keyutils::Keyutils::open()?)),
+        "keyutils" => return serialized(Box::new(keyutils::Keyutils::open()?)),
         #[cfg(target_os = "macos")]
-        "keychain" => return Ok(Box::new(keychain::Keychain::open()?)),
+        "keychain" => return serialized(Box::new(keychain::Keychain::open()?)),
         #[cfg(windows)]
-        "wincred" => return Ok(Box::new(wincred::Wincred::open()?)),
+        "wincred" => return serialized(Box::new(wincred::Wincred::open()?)),
         _ => {}
     }
     if let Some(reason) = select::not_on_this_platform(name) {

@@ -24,6 +24,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
+/// What it keeps and for how long, for `backends` and hints.
+pub const RETENTION: &str =
+    "files in the password store, encrypted with GnuPG for the store's .gpg-id, until erased";
+
+/// The longest server URL whose base64url (4 characters per 3 bytes) fits in a 255-byte name.
+const MAX_SERVER_LEN: usize = 189;
+/// The longest username for which `<username>.gpg` fits in a 255-byte name.
+const MAX_USERNAME_LEN: usize = 251;
+
 /// The folder inside the password store, as `docker-credential-pass` names it.
 pub const FOLDER: &str = "docker-credential-helpers";
 
@@ -34,6 +43,10 @@ pub enum Error {
         "the pass backend needs the `pass` program, which is not installed: install it (Debian/Ubuntu: `apt install pass`) or choose another backend"
     )]
     NotInstalled,
+    #[error(
+        "the pass backend needs GnuPG (`gpg`), which is not installed: install it (Debian/Ubuntu: `apt install gnupg`)"
+    )]
+    GpgNotInstalled,
     #[error("cannot run `pass`: {0}")]
     Spawn(#[source] io::Error),
     #[error("the pass backend cannot find the password store: set HOME or PASSWORD_STORE_DIR")]
@@ -65,6 +78,14 @@ pub enum Error {
         "the pass backend cannot store a username containing '/' (pass would make it a folder): use another username or backend"
     )]
     SlashInUsername,
+    #[error(
+        "the {what} is too long for the pass layout ({len} bytes, at most {max}: file names are limited to 255 bytes): choose another backend"
+    )]
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("cannot read the password store at {}: {source}", .path.display())]
     Read {
         path: PathBuf,
@@ -77,7 +98,7 @@ impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Error::NotInstalled | Error::NotInitialised { .. } => {
+            Error::NotInstalled | Error::GpgNotInstalled | Error::NotInitialised { .. } => {
                 "The pass backend keeps credentials in the password store of `pass` (passwordstore.org), encrypted with GnuPG.\n\
                  Set it up once: `gpg --quick-gen-key \"Your Name <you@example.com>\"` (or use an existing key), then `pass init <key id or email>`."
                     .to_owned()
@@ -119,10 +140,11 @@ pub fn store_dir() -> Result<PathBuf, Error> {
 /// initialised. Only looks at the file system (no process is started), so it costs well under a
 /// millisecond and never hangs.
 pub fn probe() -> Result<(), crate::backend::Error> {
-    if find_program("pass").is_none()
-        || (find_program("gpg").is_none() && find_program("gpg2").is_none())
-    {
+    if find_program("pass").is_none() {
         return Err(Error::NotInstalled.into());
+    }
+    if find_program("gpg").is_none() && find_program("gpg2").is_none() {
+        return Err(Error::GpgNotInstalled.into());
     }
     let dir = store_dir()?;
     if !initialised(&dir, &dir.join(FOLDER)) {
@@ -233,6 +255,9 @@ impl Pass {
             .arg(command)
             .args(args)
             .env("PASSWORD_STORE_DIR", &self.store_dir)
+            .env("PASSWORD_STORE_GPG_OPTS", gpg_opts())
+            // The file backend's passphrase is a secret: no child gets it.
+            .env_remove("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE")
             .stdin(if input.is_some() {
                 Stdio::piped()
             } else {
@@ -317,13 +342,21 @@ struct Failure {
 }
 
 impl Failure {
+    /// Whether gpg wrote the status line `[GNUPG:] <keyword>…` (locale-independent).
+    fn has_status(&self, keyword: &str) -> bool {
+        self.stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix(STATUS))
+            .any(|l| l.starts_with(keyword))
+    }
+
     /// The most telling line of pass's stderr: the last `gpg:` or `Error:` line, else the last.
     fn detail(&self) -> String {
         let lines: Vec<&str> = self
             .stderr
             .lines()
             .map(str::trim)
-            .filter(|l| !l.is_empty())
+            .filter(|l| !l.is_empty() && !l.starts_with(STATUS))
             .collect();
         lines
             .iter()
@@ -346,7 +379,21 @@ impl Failure {
     }
 }
 
-/// gpg's words for "the passphrase could not be asked for".
+/// The prefix of gpg's machine-readable status lines.
+const STATUS: &str = "[GNUPG:] ";
+
+/// The user's `PASSWORD_STORE_GPG_OPTS` plus `--status-fd=2`: gpg then reports what happened in
+/// status lines on stderr, which do not depend on the locale (its messages do).
+fn gpg_opts() -> std::ffi::OsString {
+    let mut opts = std::env::var_os("PASSWORD_STORE_GPG_OPTS").unwrap_or_default();
+    if !opts.is_empty() {
+        opts.push(" ");
+    }
+    opts.push("--status-fd=2");
+    opts
+}
+
+/// gpg's words for "the passphrase could not be asked for" (when no status line says so).
 const PINENTRY_SIGNS: &[&str] = &[
     "Inappropriate ioctl for device",
     "No pinentry",
@@ -408,9 +455,18 @@ impl Backend for Pass {
             Ok(output) => output,
             Err(f) if f.stderr.contains("is not in the password store") => return Ok(None),
             Err(f)
-                if f.stderr.contains("decryption failed") || f.stderr.contains("No secret key") =>
+                if f.has_status("DECRYPTION_FAILED") || f.stderr.contains("decryption failed") =>
             {
-                return Err(self.diagnose_decryption(&f, &entry).into());
+                // gpg considered a secret key of ours (then could not unlock it), or had none.
+                return Err(if f.has_status("KEY_CONSIDERED")
+                    || f.has_status("PINENTRY_LAUNCHED")
+                    || PINENTRY_SIGNS.iter().any(|s| f.stderr.contains(s))
+                {
+                    Error::Pinentry { entry }
+                } else {
+                    Error::NoSecretKey { entry }
+                }
+                .into());
             }
             Err(f) if PINENTRY_SIGNS.iter().any(|s| f.stderr.contains(s)) => {
                 return Err(Error::Pinentry { entry }.into());
@@ -436,6 +492,24 @@ impl Backend for Pass {
         if credential.username.contains('/') {
             return Err(Error::SlashInUsername.into());
         }
+        // Folder `<base64url(server)>` and file `<username>.gpg` must each fit in a file name.
+        let (server_len, user_len) = (credential.server_url.len(), credential.username.len());
+        if server_len > MAX_SERVER_LEN {
+            return Err(Error::TooLong {
+                what: "server URL",
+                len: server_len,
+                max: MAX_SERVER_LEN,
+            }
+            .into());
+        }
+        if user_len > MAX_USERNAME_LEN {
+            return Err(Error::TooLong {
+                what: "username",
+                len: user_len,
+                max: MAX_USERNAME_LEN,
+            }
+            .into());
+        }
         let dir = self.server_dir(&credential.server_url);
         if !initialised(&self.store_dir, &dir) {
             return Err(self.not_initialised().into());
@@ -453,7 +527,9 @@ impl Backend for Pass {
                 let _ = std::fs::remove_dir(&dir);
             }
             let lower = f.stderr.to_lowercase();
-            if lower.contains("encryption failed")
+            if f.has_status("INV_RECP")
+                || f.has_status("FAILURE encrypt")
+                || lower.contains("encryption failed")
                 || lower.contains("skipped")
                 || lower.contains("unusable public key")
                 || lower.contains("no public key")
@@ -483,61 +559,6 @@ impl Backend for Pass {
         self.remove(&Pass::entry(server_url, None), true)?;
         Ok(had_entries)
     }
-}
-
-impl Pass {
-    /// `pass show` said "decryption failed" (with `--quiet`, gpg says "No secret key" both when
-    /// the key is missing and when its passphrase could not be asked for). Tell the two apart:
-    /// do we hold a secret key for one of the file's recipients?
-    fn diagnose_decryption(&self, failure: &Failure, entry: &str) -> Error {
-        let entry = entry.to_owned();
-        if PINENTRY_SIGNS.iter().any(|s| failure.stderr.contains(s)) {
-            return Error::Pinentry { entry };
-        }
-        let file = self.store_dir.join(format!("{entry}.gpg"));
-        let recipients = gpg_lines(&["--list-only", "--list-packets", "--"], Some(&file))
-            .map(|out| {
-                out.lines()
-                    .filter_map(|l| {
-                        l.split_once("keyid ")
-                            .map(|(_, id)| id.trim().to_uppercase())
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        let secret_keys = gpg_lines(&["--with-colons", "--list-secret-keys"], None)
-            .map(|out| {
-                out.lines()
-                    .filter(|l| l.starts_with("sec:") || l.starts_with("ssb:"))
-                    .filter_map(|l| l.split(':').nth(4).map(str::to_uppercase))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        if recipients.iter().any(|r| secret_keys.contains(r)) {
-            Error::Pinentry { entry }
-        } else {
-            Error::NoSecretKey { entry }
-        }
-    }
-}
-
-/// Run `gpg --batch args… [file]` (never decrypting) and return stdout and stderr together.
-fn gpg_lines(args: &[&str], file: Option<&Path>) -> Option<String> {
-    let program = if find_program("gpg2").is_some() {
-        "gpg2"
-    } else {
-        "gpg"
-    };
-    let mut cmd = Command::new(program);
-    cmd.arg("--batch").args(args);
-    if let Some(f) = file {
-        cmd.arg(f);
-    }
-    let out = cmd.stdin(Stdio::null()).output().ok()?;
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push('\n');
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    Some(text)
 }
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -623,6 +644,13 @@ mod tests {
         assert_eq!(base64url_decode("a+b/"), None, "standard alphabet");
         assert_eq!(base64url_decode(".git"), None);
         assert_eq!(base64url_decode("Y==="), None);
+    }
+
+    #[test]
+    fn the_length_limits_are_the_file_name_limit() {
+        assert_eq!(base64url_encode(&[b'a'; MAX_SERVER_LEN]).len(), 252);
+        assert!(base64url_encode(&[b'a'; MAX_SERVER_LEN + 1]).len() > 255);
+        assert_eq!(MAX_USERNAME_LEN + ".gpg".len(), 255);
     }
 
     #[test]

@@ -40,7 +40,9 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
     if let Some(path) = explicit {
         return read(path).map(Some);
     }
-    if let Some(list) = std::env::var_os("KUBECONFIG") {
+    if let Some(list) = std::env::var_os("KUBECONFIG").filter(|l| !l.is_empty()) {
+        // As kubectl: files of the list that do not exist are skipped, and a set KUBECONFIG
+        // never falls back to ~/.kube/config.
         let paths: Vec<PathBuf> = std::env::split_paths(&list)
             .filter(|p| !p.as_os_str().is_empty() && p.exists())
             .collect();
@@ -55,9 +57,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
                 })?,
             });
         }
-        if merged.is_some() {
-            return Ok(merged);
-        }
+        return Ok(merged);
     }
     if let Some(home) = std::env::var_os("HOME") {
         let default = PathBuf::from(home).join(".kube").join("config");

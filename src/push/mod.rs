@@ -46,6 +46,10 @@ pub enum Error {
     #[error("the keychain holds no credentials: run `docker login REGISTRY` first")]
     NothingStored,
     #[error(
+        "none of the {skipped} credentials in the keychain can be used by the kubelet (see the lines above): log in with a username and password"
+    )]
+    NothingUsable { skipped: usize },
+    #[error(
         "{first} and {second} are both stored for registry {key} with different credentials: push one of them by name"
     )]
     Ambiguous {
@@ -99,16 +103,25 @@ pub fn run(args: &PushArgs, backend: Option<&str>) -> Result<Outcome, Error> {
     if args.output.is_some() && args.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
     }
+    // The kubeconfig and --context names are checked before the keychain is read (which can
+    // mean an unlock prompt), so a typo costs nothing.
+    let client_dry_run = args.dry_run == Some(DryRun::Client);
+    let kubeconfig = if client_dry_run {
+        None
+    } else {
+        let kubeconfig = kubeconfig::load(args.kubeconfig.as_deref())?;
+        kubeconfig::check_contexts(kubeconfig.as_ref(), &args.contexts)?;
+        kubeconfig::contexts(kubeconfig.as_ref(), &args.contexts)?;
+        kubeconfig
+    };
     let payload = if args.delete {
         None
     } else {
         Some(Payload::from_keychain(args, backend)?)
     };
-    if args.dry_run == Some(DryRun::Client) {
+    if client_dry_run {
         return dry_run_client(args, payload.as_ref());
     }
-    let kubeconfig = kubeconfig::load(args.kubeconfig.as_deref())?;
-    kubeconfig::check_contexts(kubeconfig.as_ref(), &args.contexts)?;
     // The runtime exists only from here on: the helper actions never build it.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -156,6 +169,7 @@ impl Payload {
         let mut found: Vec<Credential> = Vec::new();
         if args.all {
             let listed = keychain.list().map_err(crate::Error::from)?;
+            let mut skipped = 0;
             for l in listed {
                 let Some(c) = keychain.get(&l.server_url).map_err(crate::Error::from)? else {
                     continue; // erased meanwhile
@@ -163,12 +177,17 @@ impl Payload {
                 if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
                     // With --all an unusable entry is skipped, not fatal: say so.
                     eprintln!("{}: push: skipped {refusal}", crate::BINARY_NAME);
+                    skipped += 1;
                     continue;
                 }
                 found.push(c);
             }
             if found.is_empty() {
-                return Err(Error::NothingStored);
+                return Err(if skipped > 0 {
+                    Error::NothingUsable { skipped }
+                } else {
+                    Error::NothingStored
+                });
             }
         } else {
             for query in &args.registries {

@@ -132,6 +132,9 @@ pub enum FaultKind {
     PlainText404,
     /// Read the request, then close the connection without answering.
     DropConnection,
+    /// 502 text/plain quoting the request body, as some proxies and firewalls do: a client
+    /// that prints server messages must scrub what it sent.
+    EchoBody,
 }
 
 /// A fault injected on requests whose path starts with `path` (and method, if set).
@@ -241,6 +244,17 @@ struct State {
     writers: Vec<Writer>,
     requests: Vec<Request>,
     port: u16,
+    in_flight: usize,
+    max_in_flight: usize,
+}
+
+/// Counts a request as in flight until dropped.
+struct InFlight<'a>(&'a Mutex<State>);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).in_flight -= 1;
+    }
 }
 
 /// The running fake. Stops listening when dropped.
@@ -544,6 +558,11 @@ impl ApiServer {
         self.lock().requests.clear();
     }
 
+    /// The most requests ever being handled at the same time (a client's concurrency).
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
+    }
+
     /// One request over plain HTTP with the default token, as a bare client would send it:
     /// the status and the body, byte for byte. (Plain-HTTP servers only.)
     pub fn call(&self, method: &str, path: &str, content_type: &str, body: &str) -> (u16, String) {
@@ -744,6 +763,8 @@ fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http::Reply {
             status: None,
         });
         let index = st.requests.len() - 1;
+        st.in_flight += 1;
+        st.max_in_flight = st.max_in_flight.max(st.in_flight);
         let fault = st
             .faults
             .iter_mut()
@@ -760,6 +781,7 @@ fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http::Reply {
             });
         (index, fault, user)
     };
+    let _in_flight = InFlight(shared);
     let record = |status: u16| {
         let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = st.requests.get_mut(index) {
@@ -776,6 +798,12 @@ fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http::Reply {
             record(500);
             let e = status::internal("injected fault");
             return http::Reply::Respond(http::Response::json(500, status::go_escape(&e.body)));
+        }
+        Some(FaultKind::EchoBody) => {
+            record(502);
+            let mut body = b"502 Bad Gateway: upstream rejected the request: ".to_vec();
+            body.extend_from_slice(&raw.body);
+            return http::Reply::Respond(http::Response::text(502, body));
         }
         Some(FaultKind::Slow(d)) => std::thread::sleep(d),
         None => {}

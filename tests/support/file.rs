@@ -3,7 +3,8 @@
 //!
 //! Every fixture has a fresh store, hence a fresh salt, hence its own entries in the kernel
 //! key cache: fixtures never see each other's cached keys. The cache lifetime is kept short
-//! (60 s) so test runs do not leave keys in the user keyring for long.
+//! (60 s), and dropping the fixture purges its store's cached keys, so test runs leave nothing
+//! in the user keyring (whose quota, 200 keys for a non-root user, other tests share).
 
 use super::{Home, Keyring};
 use std::ffi::OsString;
@@ -52,6 +53,40 @@ impl FileKeyring {
         }
         env
     }
+}
+
+impl Drop for FileKeyring {
+    fn drop(&mut self) {
+        purge_cached_keys(&self.file());
+    }
+}
+
+/// Remove the keys the store at `file` cached in the user keyring (`keyctl purge`).
+pub fn purge_cached_keys(file: &std::path::Path) {
+    use base64::Engine as _;
+    let Ok(bytes) = std::fs::read(file) else {
+        return;
+    };
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return;
+    };
+    let Some(salt) = doc["kdf"]["salt"]
+        .as_str()
+        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+    else {
+        return;
+    };
+    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    let _ = std::process::Command::new("keyctl")
+        .args([
+            "purge",
+            "-p",
+            "user",
+            &format!("docker-credential-keyring:file:{hex}:"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
 }
 
 impl Default for FileKeyring {

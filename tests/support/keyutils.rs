@@ -124,9 +124,10 @@ impl Keyring for KernelKeyring {
 
 impl Drop for KernelKeyring {
     fn drop(&mut self) {
-        // Destroy our keyring (its keys go with it when nothing else links them).
+        // Destroy our keys and keyring (invalidate: gone from every keyring at once; the ring
+        // first unlinked would no longer be ours to invalidate).
         let _ = self.keyctl_script(
-            "[ -z \"$R\" ] || { for k in $(keyctl rlist \"$R\"); do keyctl invalidate \"$k\"; done; keyctl unlink \"$R\" \"$P\"; keyctl invalidate \"$R\"; } >/dev/null 2>&1; exit 0",
+            "[ -z \"$R\" ] || { for k in $(keyctl rlist \"$R\"); do keyctl invalidate \"$k\"; done; keyctl invalidate \"$R\"; } >/dev/null 2>&1; exit 0",
         );
     }
 }

@@ -219,11 +219,11 @@ pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) 
     let payload = serde_json::json!({"ServerURL": server, "Username": username, "Secret": secret});
     helper(keyring, &["store"], &payload.to_string()).ok();
 }
-pub mod secret_service;
 
 #[cfg(target_os = "linux")]
 pub mod keyutils;
 pub mod pass;
+pub mod secret_service;
 
 pub mod apiserver;
 pub mod kubeconfig;

@@ -26,6 +26,15 @@ pub struct SecretServiceFixture {
     address: String,
     dbus: Child,
     keyring: Option<Child>,
+    prompter: Option<Prompter>,
+}
+
+/// A virtual X display (Xvfb) with gcr-prompter on the fixture's bus: gnome-keyring's unlock
+/// dialogs appear there, and [`SecretServiceFixture::answer_prompt`] types into them.
+struct Prompter {
+    xvfb: Child,
+    gcr: Child,
+    display: String,
 }
 
 /// A private bus with an unlocked gnome-keyring: `pub fn fixture() -> impl Keyring` for the
@@ -113,6 +122,7 @@ impl SecretServiceFixture {
             address,
             dbus,
             keyring: None,
+            prompter: None,
         }
     }
 
@@ -237,25 +247,7 @@ impl SecretServiceFixture {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            let out = Command::new("dbus-send")
-                .args([
-                    &format!("--bus={}", self.address),
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.secrets",
-                ])
-                .output()
-                .expect("run dbus-send");
-            if String::from_utf8_lossy(&out.stdout).contains("boolean false") {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("org.freedesktop.secrets still owned after killing gnome-keyring");
+        self.wait_for_name("org.freedesktop.secrets", false);
     }
 
     /// Stop the bus itself with SIGSTOP: it accepts connections but answers nothing.
@@ -265,6 +257,174 @@ impl SecretServiceFixture {
 
     pub fn continue_bus(&self) {
         signal("CONT", self.dbus.id());
+    }
+
+    /// Whether gnome-keyring-daemon is still running (it has not crashed).
+    pub fn keyring_alive(&mut self) -> bool {
+        self.keyring
+            .as_mut()
+            .is_some_and(|c| c.try_wait().expect("poll gnome-keyring").is_none())
+    }
+
+    /// Start Xvfb and gcr-prompter (Debian packages xvfb, gcr) so that unlock prompts are shown
+    /// on a display nobody looks at, unless the test answers them.
+    pub fn start_prompter(&mut self) {
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-nolisten",
+                "tcp",
+                "-screen",
+                "0",
+                "800x600x24",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start Xvfb (Debian package xvfb)");
+        let mut line = String::new();
+        BufReader::new(xvfb.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("Xvfb prints its display number");
+        let display = format!(":{}", line.trim());
+        let gcr = Command::new("/usr/libexec/gcr-prompter")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.tool_env())
+            .env("DISPLAY", &display)
+            .env("GDK_BACKEND", "x11")
+            .env("NO_AT_BRIDGE", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gcr-prompter (Debian package gcr)");
+        self.prompter = Some(Prompter { xvfb, gcr, display });
+        self.wait_for_name("org.gnome.keyring.SystemPrompter", true);
+    }
+
+    /// The titles of the windows on the prompter's display.
+    pub fn prompt_windows(&self) -> Vec<String> {
+        let display = &self.prompter.as_ref().expect("prompter started").display;
+        let ids = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "."])
+            .env("DISPLAY", display)
+            .output()
+            .expect("run xdotool (Debian package xdotool)");
+        String::from_utf8_lossy(&ids.stdout)
+            .split_whitespace()
+            .map(|id| {
+                let name = Command::new("xdotool")
+                    .args(["getwindowname", id])
+                    .env("DISPLAY", display)
+                    .output()
+                    .expect("run xdotool");
+                String::from_utf8_lossy(&name.stdout).trim().to_owned()
+            })
+            .collect()
+    }
+
+    /// Wait for the unlock dialog, type `password` into it and press Return.
+    pub fn answer_prompt(&self, password: &str) {
+        let display = &self.prompter.as_ref().expect("prompter started").display;
+        let start = Instant::now();
+        let window = loop {
+            let out = Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", "Unlock"])
+                .env("DISPLAY", display)
+                .output()
+                .expect("run xdotool (Debian package xdotool)");
+            if let Some(id) = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .last()
+            {
+                break id.to_owned();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no unlock dialog appeared"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let xdotool = |args: &[&str]| {
+            let status = Command::new("xdotool")
+                .args(args)
+                .env("DISPLAY", display)
+                .status()
+                .expect("run xdotool");
+            assert!(status.success(), "xdotool {args:?}");
+        };
+        xdotool(&["windowfocus", "--sync", &window]);
+        xdotool(&["type", "--delay", "10", password]);
+        xdotool(&["key", "Return"]);
+    }
+
+    /// Whether the login collection is locked.
+    pub fn is_locked(&self) -> bool {
+        let out = self.dbus_send(&[
+            LOGIN,
+            "org.freedesktop.DBus.Properties.Get",
+            "string:org.freedesktop.Secret.Collection",
+            "string:Locked",
+        ]);
+        String::from_utf8_lossy(&out.stdout).contains("boolean true")
+    }
+
+    /// Wait until `name` is (or is no longer) owned on the bus.
+    fn wait_for_name(&self, name: &str, owned: bool) {
+        let start = Instant::now();
+        let want = if owned {
+            "boolean true"
+        } else {
+            "boolean false"
+        };
+        while start.elapsed() < Duration::from_secs(20) {
+            let out = Command::new("dbus-send")
+                .args([
+                    &format!("--bus={}", self.address),
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    &format!("string:{name}"),
+                ])
+                .output()
+                .expect("run dbus-send");
+            if String::from_utf8_lossy(&out.stdout).contains(want) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("{name}: owned should be {owned}");
+    }
+
+    /// Start `dbus-monitor` on the bus; [`Monitor::finish`] returns what it saw.
+    pub fn monitor(&self) -> Monitor {
+        let mut child = Command::new("dbus-monitor")
+            .args(["--address", &self.address, "--monitor"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run dbus-monitor (Debian package dbus)");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        // It is monitoring once it has told us it lost its own name.
+        let mut seen = String::new();
+        while !seen.contains("NameLost") {
+            let mut line = String::new();
+            if out.read_line(&mut line).expect("read dbus-monitor") == 0 {
+                panic!("dbus-monitor exited: {seen}");
+            }
+            seen.push_str(&line);
+        }
+        let reader = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut out, &mut rest);
+            rest
+        });
+        Monitor { child, reader }
     }
 
     /// Run Debian's `docker-credential-secretservice` on this keyring.
@@ -335,6 +495,23 @@ pub fn parse_secret_tool(out: &Output) -> Vec<std::collections::BTreeMap<String,
     items
 }
 
+/// A running `dbus-monitor`.
+pub struct Monitor {
+    child: Child,
+    reader: std::thread::JoinHandle<String>,
+}
+
+impl Monitor {
+    /// Stop monitoring; everything seen on the bus since [`SecretServiceFixture::monitor`].
+    pub fn finish(mut self) -> String {
+        // Let the last messages through the monitor before stopping it.
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.reader.join().unwrap()
+    }
+}
+
 /// Debian's Go helper (package golang-docker-credential-helpers).
 pub const GO_HELPER: &str = "/usr/bin/docker-credential-secretservice";
 
@@ -353,6 +530,12 @@ fn set_mode(path: &Path, mode: u32) {
 
 impl Drop for SecretServiceFixture {
     fn drop(&mut self) {
+        if let Some(mut p) = self.prompter.take() {
+            for child in [&mut p.gcr, &mut p.xvfb] {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
         // SIGKILL works on stopped processes too.
         if let Some(mut child) = self.keyring.take() {
             let _ = child.kill();

@@ -4,8 +4,8 @@
 //! with a kernel timeout: the kernel deletes it when the time is up, and at reboot. It is
 //! created in this process's own keyring, given its timeout, and only then linked into `@u`,
 //! so a crash can never leave a key without a timeout behind. Default permissions: only
-//! processes of the same user that possess `@u` read it. `keyctl purge user
-//! docker-credential-keyring:` forgets every cached key at once.
+//! processes of the same user that possess `@u` read it. `keyctl purge -p user
+//! docker-credential-keyring:file:` forgets every cached key at once.
 //!
 //! Elsewhere (macOS, Windows) or where keyctl is blocked (containers' seccomp), there is no
 //! cache: [`get`] finds nothing and [`put`] says why.

@@ -210,13 +210,6 @@ impl Bus {
         }
     }
 
-    /// Send a message without waiting for any reply.
-    pub(super) fn send_no_reply(&self, mut msg: Message) {
-        msg.set_no_reply(true);
-        let _ = self.channel.send(msg);
-        self.channel.flush();
-    }
-
     fn stash(&self, msg: Message) {
         if msg.msg_type() == MessageType::Signal {
             let mut s = self.stash.take();
@@ -247,6 +240,14 @@ impl Bus {
         match e.name.as_str() {
             "org.freedesktop.DBus.Error.ServiceUnknown"
             | "org.freedesktop.DBus.Error.NameHasNoOwner" => Some(Error::NoSecretService),
+            // The bus answers for a service that exits while it owes us a reply.
+            "org.freedesktop.DBus.Error.NoReply" if e.message.contains("disconnected") => {
+                Some(Error::Failed {
+                    service: WHO,
+                    what: what.to_owned(),
+                    message: "the keyring daemon exited without answering; retry, and check that it stays up".into(),
+                })
+            }
             "org.freedesktop.DBus.Error.NoReply"
             | "org.freedesktop.DBus.Error.Timeout"
             | "org.freedesktop.DBus.Error.TimedOut" => Some(Error::Timeout {
@@ -298,4 +299,26 @@ pub(super) fn call(path: &str, interface: &str, member: &str) -> Message {
 /// Service-supplied text, made safe to put in a one-line message.
 pub(super) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_dir_paths_are_escaped_as_dbus_address_values() {
+        assert_eq!(
+            escape_address_value(std::path::Path::new("/run/user/1000/bus")),
+            "/run/user/1000/bus"
+        );
+        assert_eq!(
+            escape_address_value(std::path::Path::new("/tmp/a b,c=d;e/bus")),
+            "/tmp/a%20b%2cc%3dd%3be/bus"
+        );
+    }
+
+    #[test]
+    fn service_text_becomes_one_line() {
+        assert_eq!(one_line("a\nb\r\n  c\t"), "a b c");
+    }
 }

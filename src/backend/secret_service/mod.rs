@@ -14,8 +14,9 @@
 //!
 //! # Round trips
 //! Calls that do not depend on each other are pipelined: all sent, then all replies collected.
-//! `get` is the `Hello` handshake plus two round trips (session + search, then attributes +
-//! secret); `list` reads the attributes of every item in one pipelined batch and never asks for a
+//! `get` is the `Hello` handshake, a search (a miss ends there, without a transfer session), then
+//! the session's opening with the item's attributes, then the secret; `list` is a search plus the
+//! `Attributes` of every item in one pipelined batch, and never opens a session or asks for a
 //! secret.
 //!
 //! # Failures
@@ -24,6 +25,11 @@
 //! the prompt is dismissed. No session bus, an address that does not answer, no Secret Service
 //! on the bus, a locked keyring that cannot be unlocked, and a silent service are each their own
 //! [`Error`] variant: never a "not found".
+//!
+//! # Secrets in memory
+//! Secrets we hold live in [`Secret`] / `Zeroizing` buffers, and the DH private exponent, shared
+//! secret and AES key are zeroized on drop. What libdbus copies into its own message buffers
+//! (the encrypted secret, or the plain one with a `plain` session) is freed, not wiped.
 //!
 //! # Why we speak D-Bus ourselves
 //! The keyring-core Secret Service stores (zbus- and dbus-based) were measured and read
@@ -53,7 +59,7 @@ use dbus::Message;
 use dbus::Path;
 use dbus::arg::{RefArg, Variant};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// The backend's name.
@@ -166,11 +172,13 @@ pub struct SecretService {
     session: RefCell<Option<Session>>,
 }
 
+/// An item and its attributes.
+type Attributed = (Path<'static>, HashMap<String, String>);
+
 /// What we read of one item.
 struct ItemInfo {
     path: Path<'static>,
     attributes: HashMap<String, String>,
-    locked: bool,
     created: u64,
     modified: u64,
 }
@@ -284,6 +292,30 @@ impl SecretService {
             }
         }
         Ok(infos)
+    }
+
+    /// The `Attributes` of `paths`, pipelined (one property, the cheapest read for the
+    /// service). Items that vanished in the meantime are left out.
+    fn item_attributes(&self, paths: &[Path<'static>]) -> Result<Vec<Attributed>, Error> {
+        const WHAT: &str = "read item attributes";
+        let msgs = paths
+            .iter()
+            .map(|p| bus::call(p, IFACE_PROPERTIES, "Get").append2(IFACE_ITEM, "Attributes"))
+            .collect();
+        let replies = self.bus.call_all(msgs, WHAT)?;
+        let mut out = Vec::with_capacity(paths.len());
+        for (path, reply) in paths.iter().zip(replies) {
+            match reply {
+                Ok(m) => {
+                    let Variant(attrs): Variant<HashMap<String, String>> =
+                        m.read1().map_err(|e| prompt::bad_reply(WHAT, e))?;
+                    out.push((path.clone(), attrs));
+                }
+                Err(e) if vanished(&e) => {}
+                Err(e) => return Err(e.into_error(WHAT)),
+            }
+        }
+        Ok(out)
     }
 
     /// Unlock `items` if any are locked.
@@ -454,23 +486,37 @@ impl Backend for SecretService {
             .bus
             .call(Self::search_msg(None), "search the keyring")?;
         let (unlocked, locked) = Self::read_search(search)?;
+        let locked: HashSet<Path<'static>> = locked.into_iter().collect();
         let mut paths = unlocked;
-        paths.extend(locked);
-        let mut infos = self.item_infos(&paths)?;
+        paths.extend(locked.iter().cloned());
+        let mut items = self.item_attributes(&paths)?;
         // A keyring locked since it was loaded shows only hashed attributes: unlock those
         // items (prompting if possible), then read them again.
-        let unreadable: Vec<Path<'static>> = infos
+        let unreadable: Vec<Path<'static>> = items
             .iter()
-            .filter(|i| i.locked && !i.attributes.contains_key("server"))
-            .map(|i| i.path.clone())
+            .filter(|(path, attrs)| locked.contains(path) && !attrs.contains_key("server"))
+            .map(|(path, _)| path.clone())
             .collect();
         if !unreadable.is_empty() {
             self.unlock(unreadable.clone())?;
-            infos.retain(|i| !unreadable.contains(&i.path));
-            infos.extend(self.item_infos(&unreadable)?);
+            let again: HashSet<&Path<'static>> = unreadable.iter().collect();
+            items.retain(|(path, _)| !again.contains(path));
+            items.extend(self.item_attributes(&unreadable)?);
         }
+        let mut by_server: HashMap<String, Vec<Attributed>> = HashMap::new();
+        for (path, attrs) in items {
+            if let Some(server) = attrs.get("server").cloned() {
+                by_server.entry(server).or_default().push((path, attrs));
+            }
+        }
+        // Servers with several items (left by Docker's helper): the newest answers, as in get.
+        let duplicates: Vec<Path<'static>> = by_server
+            .values()
+            .filter(|v| v.len() > 1)
+            .flat_map(|v| v.iter().map(|(p, _)| p.clone()))
+            .collect();
         let mut newest: HashMap<String, ItemInfo> = HashMap::new();
-        for info in infos {
+        for info in self.item_infos(&duplicates)? {
             let Some(server) = info.attributes.get("server").cloned() else {
                 continue;
             };
@@ -481,11 +527,18 @@ impl Backend for SecretService {
                 }
             }
         }
-        let mut listed: Vec<Listed> = newest
+        let mut listed: Vec<Listed> = by_server
             .into_iter()
-            .map(|(server_url, mut info)| Listed {
-                server_url,
-                username: info.attributes.remove("username").unwrap_or_default(),
+            .filter_map(|(server_url, mut candidates)| {
+                let pick = match newest.get(&server_url) {
+                    Some(info) => candidates.iter().position(|(p, _)| *p == info.path)?,
+                    None => 0,
+                };
+                let (_, mut attrs) = candidates.swap_remove(pick);
+                Some(Listed {
+                    server_url,
+                    username: attrs.remove("username").unwrap_or_default(),
+                })
             })
             .collect();
         listed.sort();
@@ -493,48 +546,67 @@ impl Backend for SecretService {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, Error> {
-        let mut replies = self.call_with_session(
-            vec![Self::search_msg(Some(server_url))],
-            "search the keyring",
-        )?;
-        let (unlocked, locked) = Self::read_search(replies.remove(0))?;
+        // Search first: docker asks for registries we hold nothing for (every anonymous pull),
+        // and those answers need no transfer session (the service's Diffie-Hellman costs more
+        // than a round trip).
+        let search = self
+            .bus
+            .call(Self::search_msg(Some(server_url)), "search the keyring")?;
+        let (unlocked, locked) = Self::read_search(search)?;
         if unlocked.is_empty() && locked.is_empty() {
             return Ok(None);
         }
         self.unlock(locked.clone())?;
         let mut paths = unlocked;
         paths.extend(locked);
-        let session = self.session_path();
-        let get_secret =
-            |p: &Path<'static>| bus::call(p, IFACE_ITEM, "GetSecret").append1(session.clone());
-        let (info, secret) = if paths.len() == 1 {
-            let msgs = vec![
-                bus::call(&paths[0], IFACE_PROPERTIES, "GetAll").append1(IFACE_ITEM),
-                get_secret(&paths[0]),
-            ];
-            let mut replies = self.bus.call_all(msgs, "read the credential")?;
-            let secret = replies.pop().expect("two replies");
-            let info = match replies.pop().expect("two replies") {
-                Ok(m) => item_info(paths[0].clone(), &m)?,
+        const WHAT: &str = "read the credential";
+        // The item's attributes travel with the session's opening; several items (left by
+        // Docker's helper): the newest answers.
+        let (path, attributes) = if paths.len() == 1 {
+            let get =
+                bus::call(&paths[0], IFACE_PROPERTIES, "Get").append2(IFACE_ITEM, "Attributes");
+            let reply = self.call_with_session(vec![get], WHAT)?.remove(0);
+            let attributes: HashMap<String, String> = match reply {
+                Ok(m) => {
+                    m.read1::<Variant<HashMap<String, String>>>()
+                        .map_err(|e| prompt::bad_reply(WHAT, e))?
+                        .0
+                }
                 Err(e) if vanished(&e) => return Ok(None),
-                Err(e) => return Err(e.into_error("read the credential")),
+                Err(e) => return Err(e.into_error(WHAT)),
             };
-            (info, secret)
+            (paths.remove(0), attributes)
         } else {
+            let msgs = paths
+                .iter()
+                .map(|p| bus::call(p, IFACE_PROPERTIES, "GetAll").append1(IFACE_ITEM))
+                .collect();
+            let replies = self.call_with_session(msgs, WHAT)?;
+            let mut infos = Vec::new();
+            for (path, reply) in paths.iter().zip(replies) {
+                match reply {
+                    Ok(m) => infos.push(item_info(path.clone(), &m)?),
+                    Err(e) if vanished(&e) => continue,
+                    Err(e) => return Err(e.into_error(WHAT)),
+                }
+            }
             // Newest first; an item with an empty secret yields to an older one with a secret:
             // gnome-keyring killed inside CreateItem leaves the new item on disk without its
             // secret, next to the previous credential (tests/faults.rs).
-            let mut infos = self.item_infos(&paths)?;
             infos.sort_by(|a, b| b.recency().cmp(&a.recency()));
-            let msgs = infos.iter().map(|i| get_secret(&i.path)).collect();
-            let replies = self.bus.call_all(msgs, "read the credential")?;
-            let mut chosen = None;
+            let session = self.session_path();
+            let msgs = infos
+                .iter()
+                .map(|i| bus::call(&i.path, IFACE_ITEM, "GetSecret").append1(session.clone()))
+                .collect();
+            let replies = self.bus.call_all(msgs, WHAT)?;
+            let mut chosen: Option<(ItemInfo, Secret)> = None;
             for (info, reply) in infos.into_iter().zip(replies) {
                 let Some(secret) = self.read_secret(reply)? else {
                     continue;
                 };
                 let empty = secret.expose().is_empty();
-                if chosen.is_none() || (!empty && chosen_empty(&chosen)) {
+                if chosen.as_ref().is_none_or(|(_, s)| s.expose().is_empty() && !empty) {
                     chosen = Some((info, secret));
                 }
                 if !empty {
@@ -553,10 +625,12 @@ impl Backend for SecretService {
                 secret,
             }));
         };
+        let get_secret = bus::call(&path, IFACE_ITEM, "GetSecret").append1(self.session_path());
+        let secret = self.bus.call(get_secret, WHAT)?;
         let Some(secret) = self.read_secret(secret)? else {
             return Ok(None);
         };
-        let mut attributes = info.attributes;
+        let mut attributes = attributes;
         Ok(Some(Credential {
             server_url: attributes
                 .remove("server")
@@ -620,10 +694,6 @@ impl Backend for SecretService {
 }
 
 /// An item that is gone (deleted by someone else between our search and our call).
-fn chosen_empty(chosen: &Option<(ItemInfo, Secret)>) -> bool {
-    chosen.as_ref().is_some_and(|(_, s)| s.expose().is_empty())
-}
-
 fn vanished(e: &bus::ReplyError) -> bool {
     e.is(ERR_NO_SUCH_OBJECT) || e.is(ERR_UNKNOWN_OBJECT)
 }
@@ -655,10 +725,6 @@ fn item_info(path: Path<'static>, reply: &Message) -> Result<ItemInfo, Error> {
     Ok(ItemInfo {
         path,
         attributes,
-        locked: props
-            .get("Locked")
-            .and_then(|v| v.0.as_u64())
-            .is_some_and(|b| b != 0),
         created: number("Created"),
         modified: number("Modified"),
     })
@@ -689,7 +755,6 @@ mod tests {
         let info = |path: &str, modified, created| ItemInfo {
             path: Path::new(path.to_owned()).unwrap(),
             attributes: HashMap::new(),
-            locked: false,
             created,
             modified,
         };

@@ -2,9 +2,15 @@
 //!
 //! A prompt is an object the service hands back when it needs the user (to type the keyring
 //! password). We call its `Prompt` method and wait for its `Completed` signal, at most
-//! `DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT` seconds, then `Dismiss` it. Where no prompt can be
-//! shown (no display, no prompter on the bus), gnome-keyring completes it as dismissed at once,
-//! and we report the keyring as locked.
+//! `DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT` seconds. Where no prompt can be shown (no display,
+//! no prompter on the bus), gnome-keyring completes it as dismissed at once, and we report the
+//! keyring as locked.
+//!
+//! When the deadline passes we do **not** call the prompt's `Dismiss`: gnome-keyring (42.1 here,
+//! reported up to 50) aborts on it while its unlock dialog is up (`gkd-secret-unlock.c`
+//! `perform_next_unlock`: assertion `!self->current`), which would take the keyring down and
+//! re-lock it for every application of the session. The dialog stays on screen instead;
+//! answering it later unlocks the keyring for the next call.
 
 use super::bus::{self, Bus};
 use super::{IFACE_PROMPT, IFACE_SERVICE, SERVICE_PATH, Settings};
@@ -77,13 +83,10 @@ pub(super) fn run(
                 signal.read2().map_err(|e| bad_reply(WHAT, e))?;
             Ok(if dismissed { None } else { Some(result) })
         }
-        None => {
-            // Take the dialog off the user's screen; we are not waiting any more.
-            bus.send_no_reply(bus::call(prompt, IFACE_PROMPT, "Dismiss"));
-            Err(Error::PromptTimeout {
-                seconds: settings.prompt_timeout.as_secs_f64(),
-            })
-        }
+        // No `Dismiss`: see the module docs (it aborts gnome-keyring).
+        None => Err(Error::PromptTimeout {
+            seconds: settings.prompt_timeout.as_secs_f64(),
+        }),
     }
 }
 

@@ -1,0 +1,389 @@
+//! The `keyutils` backend against the real kernel keyring: across separate processes without a
+//! session keyring, `list` without reading payloads, quota, blocked syscalls, bad inputs. The
+//! generic protocol suite runs over this fixture in tests/protocol.rs.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use serde_json::{Value, json};
+
+use std::process::Command;
+use support::keyutils::KernelKeyring;
+use support::{Keyring, Run, bin, helper, run_command, store};
+
+const NOT_FOUND: &str = "credentials not found in native keychain";
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s:?}"))
+}
+
+fn creds(server: &str, user: &str, secret: &str) -> String {
+    json!({"ServerURL": server, "Username": user, "Secret": secret}).to_string()
+}
+
+/// Run the binary as `prefix… <binary> args…` (e.g. under `setsid` or `keyctl session -`),
+/// with the fixture's environment.
+fn wrapped(k: &KernelKeyring, prefix: &[&str], args: &[&str], stdin: &str) -> Run {
+    let mut env = k.env();
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+        "keyutils".into(),
+    ));
+    let plain = support::command(&env);
+    let mut cmd = Command::new(prefix[0]);
+    cmd.args(&prefix[1..]).arg(bin()).args(args);
+    copy_env(&plain, &mut cmd);
+    run_command(cmd, stdin.as_bytes())
+}
+
+fn copy_env(from: &Command, to: &mut Command) {
+    for (k, v) in from.get_envs() {
+        match v {
+            Some(v) => to.env(k, v),
+            None => to.env_remove(k),
+        };
+    }
+}
+
+/// Run the binary as the fixture's user (`setpriv` to nobody when we are root).
+fn as_user(k: &KernelKeyring, args: &[&str], stdin: &str) -> Run {
+    let mut env = k.env();
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+        "keyutils".into(),
+    ));
+    let plain = support::command(&env);
+    let mut cmd = k.wrap(&bin(), args);
+    copy_env(&plain, &mut cmd);
+    run_command(cmd, stdin.as_bytes())
+}
+
+#[test]
+fn a_key_stored_by_one_process_is_read_by_another_without_a_session_keyring() {
+    let k = KernelKeyring::new();
+
+    // The failure mode of a session-keyring design, shown with keyctl itself: a key added to
+    // the session keyring of one process tree is not there for the next one.
+    let probe = format!("{}-session-probe", k.name);
+    let add = run_command(
+        {
+            let mut c = Command::new("keyctl");
+            c.args(["session", "-", "keyctl", "add", "user", &probe, "v", "@s"]);
+            c
+        },
+        b"",
+    );
+    assert_eq!(add.code, Some(0), "{add:#?}");
+    let search = run_command(
+        {
+            let mut c = Command::new("keyctl");
+            c.args(["session", "-", "keyctl", "search", "@s", "user", &probe]);
+            c
+        },
+        b"",
+    );
+    assert_ne!(
+        search.code,
+        Some(0),
+        "the session keyring leaked across: {search:#?}"
+    );
+
+    // Ours: stored in one short-lived session, read from several other process trees.
+    wrapped(
+        &k,
+        &["keyctl", "session", "-"],
+        &["store"],
+        &creds("https://r.example", "bob", "tok"),
+    )
+    .ok();
+    let expected = json!({"ServerURL": "https://r.example", "Username": "bob", "Secret": "tok"});
+    let other_session = wrapped(
+        &k,
+        &["keyctl", "session", "-"],
+        &["get"],
+        "https://r.example",
+    );
+    assert_eq!(json(other_session.ok()), expected);
+    let new_sid = wrapped(&k, &["setsid", "-w"], &["get"], "https://r.example");
+    assert_eq!(json(new_sid.ok()), expected);
+    let plain = helper(&k, &["get"], "https://r.example");
+    assert_eq!(json(plain.ok()), expected);
+}
+
+#[test]
+fn keys_live_in_our_keyring_inside_the_persistent_keyring() {
+    let k = KernelKeyring::new();
+    store(&k, "https://r.example", "bob", "tok");
+    store(&k, "localhost:5000", "a b;c%", "x");
+    assert_eq!(
+        k.descriptions(),
+        ["https://r.example bob", "localhost:5000 a%20b%3Bc%25"]
+    );
+    // Reached from the persistent keyring, by name.
+    let run = k.keyctl_script("keyctl rdescribe \"$R\"");
+    assert!(
+        run.ok().starts_with("keyring;") && run.stdout.trim_end().ends_with(&k.name),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn list_reads_no_payload() {
+    let k = KernelKeyring::new();
+    store(&k, "https://a.example", "alice", "1");
+    store(&k, "https://b.example", "bob", "2");
+    // Take read and search away from every key (possessor: view, write, link, setattr): the
+    // kernel lets a possessor read a key it may search, so both must go.
+    k.keyctl_script(
+        "for id in $(keyctl rlist \"$R\"); do keyctl setperm \"$id\" 0x35010000 || exit 1; done",
+    )
+    .ok();
+    assert_eq!(
+        json(helper(&k, &["list"], "").ok()),
+        json!({"https://a.example": "alice", "https://b.example": "bob"})
+    );
+    // Reading a payload is what fails now, with a clear error rather than "not found".
+    let run = helper(&k, &["get"], "https://a.example");
+    let line = run.fails();
+    assert_ne!(line, NOT_FOUND);
+    assert!(line.contains("EACCES"), "{line}");
+}
+
+#[test]
+fn store_keeps_one_username_per_server_and_erase_removes_it() {
+    let k = KernelKeyring::new();
+    store(&k, "https://r.example", "bob", "1");
+    store(&k, "https://r.example", "alice", "2");
+    assert_eq!(k.descriptions(), ["https://r.example alice"]);
+    assert_eq!(
+        json(helper(&k, &["get"], "https://r.example").ok()),
+        json!({"ServerURL": "https://r.example", "Username": "alice", "Secret": "2"})
+    );
+    helper(&k, &["erase"], "https://r.example").ok();
+    assert!(k.descriptions().is_empty());
+    assert_eq!(
+        helper(&k, &["erase"], "https://r.example").fails(),
+        NOT_FOUND
+    );
+}
+
+#[test]
+fn empty_and_unusual_values_round_trip() {
+    let k = KernelKeyring::new();
+    let cases = [
+        ("https://empty.example", "u", ""),
+        (
+            "srv with space;semi%pct",
+            "user\twith\ttabs",
+            "sécret\nline2",
+        ),
+        ("ünïcode.example", "名前", "🔑"),
+    ];
+    for (s, u, p) in cases {
+        store(&k, s, u, p);
+    }
+    for (s, u, p) in cases {
+        assert_eq!(
+            json(helper(&k, &["get"], s).ok()),
+            json!({"ServerURL": s, "Username": u, "Secret": p})
+        );
+    }
+    let listed = json(helper(&k, &["list"], "").ok());
+    assert_eq!(listed.as_object().unwrap().len(), 3, "{listed}");
+    for (s, u, _) in cases {
+        assert_eq!(listed[s], u);
+    }
+}
+
+#[test]
+fn keyrings_with_different_names_do_not_see_each_other() {
+    let a = KernelKeyring::new();
+    let b = KernelKeyring::new();
+    store(&a, "https://r.example", "a", "1");
+    assert_eq!(helper(&b, &["get"], "https://r.example").fails(), NOT_FOUND);
+    assert_eq!(helper(&b, &["list"], "").ok(), "{}\n");
+}
+
+#[test]
+fn bad_inputs_fail_clearly_and_lose_nothing() {
+    let k = KernelKeyring::new();
+    store(&k, "https://keep.example", "u", "kept");
+
+    // A NUL cannot be in a key description: it is escaped like other control characters.
+    store(&k, "https://nul.example\u{0}x", "u\u{0}v", "s");
+    assert_eq!(
+        json(helper(&k, &["get"], "https://nul.example\u{0}x").ok())["Username"],
+        "u\u{0}v"
+    );
+    helper(&k, &["erase"], "https://nul.example\u{0}x").ok();
+
+    let huge = "x".repeat(40_000);
+    let run = helper(&k, &["store"], &creds("https://big.example", "u", &huge));
+    let line = run.fails();
+    assert!(
+        line.contains("too large") && line.contains("secret"),
+        "{line}"
+    );
+    assert!(!line.contains(&huge[..100]));
+
+    let long_server = format!("https://{}.example", "a".repeat(5000));
+    let line = helper(&k, &["store"], &creds(&long_server, "u", "s"))
+        .fails()
+        .to_owned();
+    assert!(line.contains("too large"), "{line}");
+
+    assert_eq!(k.descriptions(), ["https://keep.example u"]);
+    assert_eq!(
+        json(helper(&k, &["get"], "https://keep.example").ok())["Secret"],
+        "kept"
+    );
+}
+
+/// The tests that fill the unprivileged user's quota run one at a time (they share it).
+static QUOTA: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Drop the fixture, then wait (up to 5 s) until the kernel's garbage collector has given the
+/// unprivileged user's quota back, so the next quota test starts from nothing.
+fn settle(k: KernelKeyring) {
+    let uid = k.as_user;
+    drop(k);
+    let Some(uid) = uid else { return };
+    let prefix = format!("{uid}:");
+    for _ in 0..100 {
+        let users = std::fs::read_to_string("/proc/key-users").unwrap_or_default();
+        let busy = users
+            .lines()
+            .any(|l| l.trim_start().starts_with(&prefix) && !l.trim_end().ends_with(" 0/20000"));
+        if !busy {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_full_quota_is_a_clear_error_and_loses_nothing() {
+    let _one_at_a_time = QUOTA.lock().unwrap_or_else(|e| e.into_inner());
+    // The non-root quota (default 200 keys / 20,000 bytes per user): as nobody when we are root.
+    let k = KernelKeyring::unprivileged();
+    let token = "t".repeat(3000);
+    let mut stored = 0;
+    let mut failure = None;
+    for i in 0..40 {
+        let run = as_user(
+            &k,
+            &["store"],
+            &creds(&format!("https://r{i}.example"), "u", &token),
+        );
+        if run.code == Some(0) {
+            stored += 1;
+        } else {
+            failure = Some(run);
+            break;
+        }
+    }
+    let run = failure.expect("the quota never ran out");
+    let line = run.fails();
+    assert!(line.contains("quota"), "{line}");
+    assert!(
+        run.stderr.contains("maxbytes") || run.stderr.contains("bytes"),
+        "{run:#?}"
+    );
+    assert!(
+        (1..=7).contains(&stored),
+        "stored {stored} tokens of 3000 bytes"
+    );
+    // Everything stored before is still there, and erasing one makes room again.
+    for i in 0..stored {
+        let got = as_user(&k, &["get"], &format!("https://r{i}.example"));
+        assert_eq!(json(got.ok())["Secret"], token.as_str());
+    }
+    as_user(&k, &["erase"], "https://r0.example").ok();
+    as_user(&k, &["store"], &creds("https://again.example", "u", &token)).ok();
+    settle(k);
+}
+
+#[test]
+fn at_the_key_count_limit_list_and_erase_still_work() {
+    let _one_at_a_time = QUOTA.lock().unwrap_or_else(|e| e.into_inner());
+    let k = KernelKeyring::unprivileged();
+    let mut stored = 0;
+    let line = loop {
+        let run = as_user(&k, &["store"], &creds(&format!("s{stored}"), "u", "x"));
+        if run.code != Some(0) {
+            break run.fails().to_owned();
+        }
+        stored += 1;
+        assert!(stored < 1000, "no key-count limit was reached");
+    };
+    assert!(line.contains("quota"), "{line}");
+    let listed = json(as_user(&k, &["list"], "").ok());
+    assert_eq!(listed.as_object().unwrap().len(), stored);
+    as_user(&k, &["erase"], "s0").ok();
+    assert_eq!(as_user(&k, &["get"], "s0").fails(), NOT_FOUND);
+    assert_eq!(json(as_user(&k, &["get"], "s1").ok())["Secret"], "x");
+    settle(k);
+}
+
+/// Run the binary with a seccomp filter that makes add_key and keyctl fail with EPERM, as
+/// Docker's default profile does (python3 installs the filter, then execs the binary).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn blocked_keyctl_is_named_with_the_fix() {
+    const FILTER: &str = r#"
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+def ins(code, jt, jf, k): return struct.pack("HBBI", code, jt, jf, k)
+prog = b"".join([
+    ins(0x20, 0, 0, 0),          # ld  [nr]
+    ins(0x15, 2, 0, 248),        # jeq add_key -> deny
+    ins(0x15, 1, 0, 250),        # jeq keyctl  -> deny
+    ins(0x06, 0, 0, 0x7fff0000), # ret ALLOW
+    ins(0x06, 0, 0, 0x00050001), # ret ERRNO(EPERM)
+])
+buf = ctypes.create_string_buffer(prog)
+fprog = struct.pack("HxxxxxxQ", len(prog) // 8, ctypes.addressof(buf))
+fbuf = ctypes.create_string_buffer(fprog)
+assert libc.prctl(38, 1, 0, 0, 0) == 0
+assert libc.prctl(22, 2, ctypes.addressof(fbuf), 0, 0) == 0, ctypes.get_errno()
+os.execv(sys.argv[1], sys.argv[1:])
+"#;
+    let k = KernelKeyring::new();
+    for args in [&["store"][..], &["get"], &["list"]] {
+        let stdin = if args[0] == "store" {
+            creds("https://r.example", "u", "s")
+        } else {
+            "https://r.example".to_owned()
+        };
+        let run = wrapped(&k, &["python3", "-c", FILTER], args, &stdin);
+        let line = run.fails();
+        assert!(
+            line.contains("blocked") && line.contains("seccomp"),
+            "{args:?}: {line}"
+        );
+        assert!(run.stderr.contains("seccomp"), "{run:#?}");
+    }
+}
+
+#[test]
+fn a_key_not_written_by_us_is_an_error_not_a_wrong_secret() {
+    let k = KernelKeyring::new();
+    store(&k, "https://r.example", "bob", "tok");
+    // Someone rewrites the payload with keyctl (no format byte).
+    k.keyctl_script(
+        "id=$(keyctl search \"$R\" user 'https://r.example bob') && keyctl update \"$id\" plain",
+    )
+    .ok();
+    let line = helper(&k, &["get"], "https://r.example").fails().to_owned();
+    assert!(
+        line.contains("not in docker-credential-keyring's format"),
+        "{line}"
+    );
+    helper(&k, &["erase"], "https://r.example").ok();
+    store(&k, "https://r.example", "bob", "tok2");
+    assert_eq!(
+        json(helper(&k, &["get"], "https://r.example").ok())["Secret"],
+        "tok2"
+    );
+}

@@ -1,0 +1,1021 @@
+//! `push` end to end: the built binary reads a real keychain (gnome-keyring on a private bus)
+//! and talks, through real kubeconfig files, to the project's loopback API-server fake
+//! (tests/support/apiserver.rs), whose request log shows exactly what was sent.
+
+mod support;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use support::apiserver::{
+    ApiServer, CONCURRENT_MANAGER, DEFAULT_USER, Fault, FaultKind, Request, unrelated_ca_pem,
+};
+use support::kubeconfig::{Auth, Ca, ExecPlugin, Kubeconfig, kubeconfig_env};
+use support::secret_service::{SecretServiceFixture, fixture};
+use support::{Keyring, Run, command, run_command, store};
+
+/// The registry password: must never show up anywhere but inside the Secret's data.
+const CANARY: &str = "canary-Pw-4f1e9b2c7d";
+const REGISTRY: &str = "registry.example.com";
+const FIELD_MANAGER: &str = "docker-credential-keyring";
+const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+
+/// A keychain holding the canary credential, a fake API server with namespace `dev`, and a
+/// kubeconfig whose context `fake` points at it with namespace `dev`.
+struct World {
+    keyring: SecretServiceFixture,
+    server: ApiServer,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl World {
+    fn new() -> World {
+        World::with(ApiServer::start_tls())
+    }
+
+    fn with(server: ApiServer) -> World {
+        let keyring = fixture();
+        store(&keyring, REGISTRY, "alice", CANARY);
+        server.create_namespace("dev");
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = Kubeconfig::new()
+            .server("fake", &server)
+            .context_ns("fake", "dev")
+            .current("fake")
+            .write(dir.path().join("kube/config"));
+        World {
+            keyring,
+            server,
+            dir,
+            kubeconfig,
+        }
+    }
+
+    fn push(&self, args: &[&str]) -> Run {
+        push_with(&self.keyring, &[&self.kubeconfig], args)
+    }
+
+    /// The decoded `.dockerconfigjson` of a Secret in the fake.
+    fn config(&self, ns: &str, name: &str) -> Value {
+        let data = self
+            .server
+            .secret_data(ns, name)
+            .expect("the secret exists");
+        serde_json::from_slice(&data[".dockerconfigjson"]).unwrap()
+    }
+}
+
+/// Run `docker-credential-keyring push ARGS` against `keyring`, with `KUBECONFIG` listing
+/// `kubeconfigs`.
+fn push_with(keyring: &dyn Keyring, kubeconfigs: &[&Path], args: &[&str]) -> Run {
+    let run = push_raw(keyring, kubeconfigs, args);
+    assert_no_canary_in_output(&run);
+    run
+}
+
+/// Like [`push_with`], for the runs whose output is meant to hold the secret (`-o`).
+fn push_raw(keyring: &dyn Keyring, kubeconfigs: &[&Path], args: &[&str]) -> Run {
+    let mut env = keyring.env();
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+        keyring.backend().into(),
+    ));
+    env.push(kubeconfig_env(kubeconfigs));
+    let mut cmd = command(&env);
+    cmd.arg("push").args(args);
+    run_command(cmd, b"")
+}
+
+#[track_caller]
+fn assert_no_canary_in_output(run: &Run) {
+    for text in [&run.stdout, &run.stderr] {
+        assert_no_canary_in(text, &format!("{run:#?}"));
+    }
+}
+
+/// No form of the canary in `text`, including inside any base64 run (a truncated
+/// `.dockerconfigjson` would still reveal the password).
+#[track_caller]
+fn assert_no_canary_in(text: &str, context: &str) {
+    for form in secret_forms() {
+        assert!(
+            !text.contains(&form),
+            "a secret form {form:?} leaked: {context}"
+        );
+    }
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/';
+    for token in text.split(|c: char| !is_b64(c)) {
+        for start in 0..4.min(token.len()) {
+            let t = &token[start..];
+            let t = &t[..t.len() / 4 * 4];
+            if t.len() >= 12
+                && let Ok(bytes) = B64.decode(t)
+            {
+                let decoded = String::from_utf8_lossy(&bytes);
+                assert!(
+                    !decoded.contains(&CANARY[..10]),
+                    "the password is readable in base64 {t:?}: {context}"
+                );
+            }
+        }
+    }
+}
+
+/// The canary as it could leak: raw, base64, and base64 of `user:password` (the `auth` field).
+fn secret_forms() -> Vec<String> {
+    vec![
+        CANARY.to_string(),
+        B64.encode(CANARY),
+        B64.encode(format!("alice:{CANARY}")),
+    ]
+}
+
+/// Every request's text with `data` of Secret bodies removed contains no form of the canary.
+#[track_caller]
+fn assert_no_canary_in_requests(requests: &[Request]) {
+    for r in requests {
+        let mut r = r.clone();
+        if let Some(mut body) = r.json() {
+            if let Some(d) = body.get_mut("data") {
+                *d = json!("<data>");
+            }
+            r.body = body.to_string().into_bytes();
+        }
+        let text = r.to_text();
+        assert_no_canary_in(&text, &format!("sent outside the Secret's data: {text}"));
+    }
+}
+
+#[track_caller]
+fn lines(run: &Run) -> Vec<&str> {
+    run.stdout.lines().collect()
+}
+
+/// Succeeded: exit 0 and exactly these lines.
+#[track_caller]
+fn assert_lines(run: &Run, expected: &[&str]) {
+    assert_eq!(lines(run), expected, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
+}
+
+/// The one stdout line starting with `prefix`.
+#[track_caller]
+fn line<'a>(run: &'a Run, prefix: &str) -> &'a str {
+    let found: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(prefix))
+        .collect();
+    assert_eq!(found.len(), 1, "one line for {prefix}: {run:#?}");
+    found[0]
+}
+
+fn rv(obj: &Value) -> u64 {
+    obj["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn owner<'a>(obj: &'a Value, manager: &str) -> Option<&'a Value> {
+    obj["metadata"]["managedFields"]
+        .as_array()?
+        .iter()
+        .find(|e| e["manager"] == manager)
+}
+
+fn patches(requests: &[Request]) -> Vec<&Request> {
+    requests.iter().filter(|r| r.method == "PATCH").collect()
+}
+
+#[test]
+fn created_then_unchanged_then_updated() {
+    let w = World::new();
+    let run = w.push(&[REGISTRY]);
+    assert_lines(&run, &["fake/dev/regcred: created"]);
+
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
+    assert_eq!(secret["metadata"]["labels"][MANAGED_BY], FIELD_MANAGER);
+    assert_eq!(
+        w.config("dev", "regcred"),
+        json!({"auths": {REGISTRY: {
+            "username": "alice", "password": CANARY,
+            "auth": B64.encode(format!("alice:{CANARY}"))
+        }}})
+    );
+    let annotations = secret["metadata"]["annotations"].to_string();
+    assert!(annotations.contains(REGISTRY) && !annotations.contains(CANARY));
+
+    // Server-side apply exactly as the spec says: the query, the content type, force.
+    let requests = w.server.requests();
+    let apply = patches(&requests);
+    assert_eq!(apply.len(), 1, "{requests:#?}");
+    let apply = apply[0];
+    assert_eq!(apply.path, "/api/v1/namespaces/dev/secrets/regcred");
+    assert_eq!(
+        apply.content_type.as_deref(),
+        Some("application/apply-patch+yaml")
+    );
+    assert_eq!(apply.param("fieldManager"), Some(FIELD_MANAGER));
+    assert_eq!(apply.param("force"), Some("true"));
+    assert_eq!(apply.param("dryRun"), None);
+    assert_eq!(apply.status, Some(201));
+    assert!(apply.tls);
+    assert_eq!(
+        apply.user.as_deref(),
+        Some(DEFAULT_USER),
+        "bearer token sent"
+    );
+    let sent = apply.json().unwrap();
+    assert_eq!(sent["kind"], "Secret");
+    assert_eq!(sent["apiVersion"], "v1");
+    assert_eq!(sent["metadata"]["name"], "regcred");
+    let ours = owner(&secret, FIELD_MANAGER).expect("push owns its fields");
+    assert_eq!(ours["operation"], "Apply");
+    assert_eq!(
+        ours["fieldsV1"]["f:data"],
+        json!({"f:.dockerconfigjson": {}})
+    );
+    assert_no_canary_in_requests(&requests);
+
+    // Again: nothing to change, nothing written.
+    let before = w.server.revision();
+    assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: unchanged"]);
+    assert_eq!(w.server.revision(), before);
+    assert_eq!(w.server.secret("dev", "regcred").unwrap(), secret);
+
+    // A new password in the keychain: updated, new resourceVersion, new bytes.
+    store(&w.keyring, REGISTRY, "alice", "rotated-Pw-0000");
+    assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: updated"]);
+    let updated = w.server.secret("dev", "regcred").unwrap();
+    assert!(rv(&updated) > rv(&secret));
+    assert_eq!(
+        w.config("dev", "regcred")["auths"][REGISTRY]["password"],
+        "rotated-Pw-0000"
+    );
+    assert_no_canary_in_requests(&w.server.requests());
+}
+
+#[test]
+fn several_namespaces_and_contexts_from_two_kubeconfig_files() {
+    let w = World::new();
+    for ns in ["a", "b"] {
+        w.server.create_namespace(ns);
+    }
+    // A second cluster over plain HTTP, in a second file of KUBECONFIG.
+    let second = ApiServer::start();
+    for ns in ["a", "b"] {
+        second.create_namespace(ns);
+    }
+    let other = Kubeconfig::new()
+        .server("second", &second)
+        .current("second")
+        .write(w.dir.path().join("second"));
+    let run = push_with(
+        &w.keyring,
+        &[&w.kubeconfig, &other],
+        &[
+            REGISTRY,
+            "--context",
+            "fake",
+            "--context",
+            "second",
+            "-n",
+            "a",
+            "-n",
+            "b",
+        ],
+    );
+    let mut got = lines(&run);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "fake/a/regcred: created",
+            "fake/b/regcred: created",
+            "second/a/regcred: created",
+            "second/b/regcred: created",
+        ],
+        "{run:#?}"
+    );
+    assert_eq!(run.code, Some(0));
+    for server in [&w.server, &second] {
+        for ns in ["a", "b"] {
+            let s = server
+                .secret(ns, "regcred")
+                .expect("secret in every target");
+            assert_eq!(s["metadata"]["labels"][MANAGED_BY], FIELD_MANAGER);
+        }
+        assert_eq!(server.secret("dev", "regcred"), None);
+        assert_no_canary_in_requests(&server.requests());
+    }
+    assert!(second.requests().iter().all(|r| !r.tls));
+
+    // Without --context: the first file's current context, and its namespace.
+    let run = push_with(&w.keyring, &[&w.kubeconfig, &other], &[REGISTRY]);
+    assert_lines(&run, &["fake/dev/regcred: created"]);
+}
+
+#[test]
+fn targets_run_concurrently_and_bounded() {
+    let w = World::new();
+    let namespaces: Vec<String> = (0..20).map(|i| format!("ns-{i:02}")).collect();
+    for ns in &namespaces {
+        w.server.create_namespace(ns);
+        // Every request of a target takes a while, so targets overlap if they can.
+        w.server.inject(Fault::new(
+            FaultKind::Slow(Duration::from_millis(300)),
+            &format!("/api/v1/namespaces/{ns}/"),
+        ));
+    }
+    let mut args = vec![REGISTRY];
+    for ns in &namespaces {
+        args.extend(["-n", ns.as_str()]);
+    }
+    let run = w.push(&args);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(lines(&run).len(), 20);
+    assert!(
+        lines(&run).iter().all(|l| l.ends_with(": created")),
+        "{run:#?}"
+    );
+    // One line per target, in the order the targets were given.
+    let order: Vec<&str> = lines(&run)
+        .iter()
+        .map(|l| l.split('/').nth(1).unwrap())
+        .collect();
+    assert_eq!(order, namespaces);
+    let max = w.server.max_in_flight();
+    assert!(max >= 2, "targets run one at a time (max in flight {max})");
+    assert!(
+        max <= docker_credential_keyring::push::cluster::CONCURRENCY,
+        "more than CONCURRENCY requests at once: {max}"
+    );
+}
+
+#[test]
+fn exec_plugin_credentials() {
+    let w = World::new();
+    w.server.add_token("exec-issued-token", "bob");
+    let plugin = ExecPlugin::new(w.dir.path(), "exec-issued-token");
+    let kc = Kubeconfig::new()
+        .server_as("exec", &w.server, Auth::Exec(plugin.command.clone()))
+        .context_ns("exec", "dev")
+        .current("exec")
+        .write(w.dir.path().join("exec-config"));
+    w.server.create_namespace("second");
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY, "-n", "dev", "-n", "second"]);
+    assert_lines(
+        &run,
+        &["exec/dev/regcred: created", "exec/second/regcred: created"],
+    );
+    // The plugin runs per context, not per target. (kube 5 runs it 3 times while building
+    // one TLS client: twice looking for a client certificate, once for the token.)
+    let per_context = plugin.calls();
+    assert!((1..=3).contains(&per_context), "{per_context} plugin runs");
+    let many: Vec<String> = (0..10).map(|i| format!("many-{i}")).collect();
+    let mut args = vec![REGISTRY];
+    for ns in &many {
+        w.server.create_namespace(ns);
+        args.extend(["-n", ns.as_str()]);
+    }
+    assert_eq!(push_with(&w.keyring, &[&kc], &args).code, Some(0));
+    assert_eq!(
+        plugin.calls(),
+        2 * per_context,
+        "plugin runs grew with the targets"
+    );
+    let log = plugin.log_text();
+    assert!(log.contains("KUBERNETES_EXEC_INFO="), "{log}");
+    for form in secret_forms() {
+        assert!(!log.contains(&form), "a secret reached the plugin: {log}");
+    }
+    let users: Vec<_> = w.server.requests().iter().map(|r| r.user.clone()).collect();
+    assert!(
+        users.iter().all(|u| u.as_deref() == Some("bob")),
+        "{users:?}"
+    );
+
+    // A plugin that fails: the target fails naming the credentials.
+    let broken = w.dir.path().join("broken-plugin");
+    std::fs::write(&broken, "#!/bin/sh\necho 'token expired' >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&broken, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kc = Kubeconfig::new()
+        .server_as("broken", &w.server, Auth::Exec(broken))
+        .context_ns("broken", "dev")
+        .current("broken")
+        .write(w.dir.path().join("broken-config"));
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY]);
+    let l = line(&run, "broken/dev/regcred: failed: ");
+    assert!(l.contains("credentials"), "{l}");
+    assert_ne!(run.code, Some(0));
+}
+
+#[test]
+fn tls_ca_bearer_token_and_their_failures() {
+    let w = World::new();
+    let home = w.dir.path();
+    let bad_ca = Kubeconfig::new()
+        .cluster("badca", &w.server.url(), Ca::Data(unrelated_ca_pem()))
+        .user(
+            "badca",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
+        .context("badca", "badca", "badca", Some("dev"))
+        .current("badca")
+        .write(home.join("bad-ca"));
+    let run = push_with(&w.keyring, &[&bad_ca], &[REGISTRY]);
+    let l = line(&run, "badca/dev/regcred: failed: ");
+    assert!(l.contains(&w.server.url()), "names the server: {l}");
+    assert!(l.to_lowercase().contains("certificate"), "says why: {l}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        w.server.requests().is_empty(),
+        "nothing is sent to an unverified server"
+    );
+
+    let wrong_token = Kubeconfig::new()
+        .server_as("wrong", &w.server, Auth::Token("not-the-token".into()))
+        .context_ns("wrong", "dev")
+        .current("wrong")
+        .write(home.join("wrong"));
+    let run = push_with(&w.keyring, &[&wrong_token], &[REGISTRY]);
+    let l = line(&run, "wrong/dev/regcred: failed: ");
+    assert!(l.contains("401") && l.contains("credentials"), "{l}");
+    assert_eq!(run.code, Some(1));
+    assert!(
+        w.server
+            .requests()
+            .iter()
+            .all(|r| r.status == Some(401) && r.user.is_none())
+    );
+    assert!(
+        w.server
+            .requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some("Bearer not-the-token"))
+    );
+
+    // The CA as a file, the server under its DNS name: accepted.
+    let ca_file = home.join("ca.crt");
+    std::fs::write(&ca_file, w.server.ca_pem()).unwrap();
+    let by_name = Kubeconfig::new()
+        .cluster("byname", &w.server.url_localhost(), Ca::File(ca_file))
+        .user(
+            "byname",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
+        .context("byname", "byname", "byname", Some("dev"))
+        .current("byname")
+        .write(home.join("by-name"));
+    assert_lines(
+        &push_with(&w.keyring, &[&by_name], &[REGISTRY]),
+        &["byname/dev/regcred: created"],
+    );
+
+    // Nobody listening: the line names the context and the server.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let nobody = Kubeconfig::new()
+        .cluster("down", &format!("http://{closed}"), Ca::None)
+        .user("down", Auth::Token("t".into()))
+        .context("down", "down", "down", Some("dev"))
+        .current("down")
+        .write(home.join("down"));
+    let run = push_with(&w.keyring, &[&nobody], &[REGISTRY]);
+    let l = line(&run, "down/dev/regcred: failed: ");
+    assert!(
+        l.contains(&closed.to_string()) && l.contains("\"down\""),
+        "{l}"
+    );
+    assert_eq!(run.code, Some(1));
+}
+
+#[test]
+fn missing_namespace_and_create_namespace() {
+    let w = World::new();
+    let run = w.push(&[REGISTRY, "-n", "nowhere", "-n", "dev"]);
+    let l = line(&run, "fake/nowhere/regcred: failed: ");
+    assert!(
+        l.contains("nowhere") && l.contains("--create-namespace"),
+        "{l}"
+    );
+    assert_eq!(line(&run, "fake/dev/"), "fake/dev/regcred: created");
+    assert_eq!(run.code, Some(1));
+    assert_eq!(w.server.namespace("nowhere"), None);
+
+    let run = w.push(&[REGISTRY, "-n", "nowhere", "--create-namespace"]);
+    assert_lines(&run, &["fake/nowhere/regcred: created"]);
+    assert!(w.server.namespace("nowhere").is_some());
+    assert!(w.server.secret("nowhere", "regcred").is_some());
+    let created_ns = w
+        .server
+        .writes()
+        .into_iter()
+        .find(|r| r.path == "/api/v1/namespaces")
+        .expect("a namespace create");
+    assert_eq!(created_ns.method, "POST");
+    assert_eq!(created_ns.param("fieldManager"), Some(FIELD_MANAGER));
+}
+
+#[test]
+fn terminating_namespace() {
+    let w = World::new();
+    w.server.create_namespace("leaving");
+    w.server.terminate_namespace("leaving");
+    let run = w.push(&[REGISTRY, "-n", "leaving"]);
+    let l = line(&run, "fake/leaving/regcred: failed: ");
+    assert!(l.contains("leaving") && l.contains("terminating"), "{l}");
+    assert_eq!(run.code, Some(1));
+    assert_eq!(w.server.secret("leaving", "regcred"), None);
+}
+
+#[test]
+fn rbac_denial_names_user_verb_resource_and_namespace() {
+    let w = World::new();
+    w.server.create_namespace("locked");
+    w.server
+        .deny(DEFAULT_USER, "patch", "secrets", Some("locked"));
+    let run = w.push(&[REGISTRY, "-n", "locked", "-n", "dev"]);
+    let l = line(&run, "fake/locked/regcred: failed: ");
+    assert!(
+        l.contains(
+            "secrets \"regcred\" is forbidden: User \"alice\" cannot patch resource \"secrets\" in API group \"\" in the namespace \"locked\""
+        ),
+        "the server's message is kept: {l}"
+    );
+    assert!(l.contains("RBAC"), "{l}");
+    assert_eq!(line(&run, "fake/dev/"), "fake/dev/regcred: created");
+    assert_eq!(run.code, Some(1));
+
+    // Creating through apply also needs `create`.
+    w.server.create_namespace("nocreate");
+    w.server
+        .deny(DEFAULT_USER, "create", "secrets", Some("nocreate"));
+    let run = w.push(&[REGISTRY, "-n", "nocreate"]);
+    let l = line(&run, "fake/nocreate/regcred: failed: ");
+    assert!(l.contains("cannot create resource \"secrets\""), "{l}");
+}
+
+#[test]
+fn another_type_or_immutable_needs_replace() {
+    let w = World::new();
+    w.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev"},
+        "type": "Opaque", "data": {"token": "eA=="}
+    }));
+    let run = w.push(&[REGISTRY]);
+    let l = line(&run, "fake/dev/regcred: failed: ");
+    assert!(l.contains("Opaque") && l.contains("--replace"), "{l}");
+    assert_eq!(run.code, Some(1));
+    assert_eq!(w.server.secret("dev", "regcred").unwrap()["type"], "Opaque");
+
+    let old_uid = w.server.secret("dev", "regcred").unwrap()["metadata"]["uid"].clone();
+    w.server.clear_requests();
+    let run = w.push(&[REGISTRY, "--replace"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        line(&run, "fake/dev/regcred: ").contains("updated"),
+        "{run:#?}"
+    );
+    let replaced = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(replaced["type"], "kubernetes.io/dockerconfigjson");
+    assert_ne!(replaced["metadata"]["uid"], old_uid);
+    let delete = w
+        .server
+        .writes()
+        .into_iter()
+        .find(|r| r.method == "DELETE")
+        .expect("a DELETE");
+    let options = delete.json().unwrap();
+    assert_eq!(
+        options["preconditions"]["uid"], old_uid,
+        "deletes exactly what it looked at"
+    );
+
+    // Immutable with other data.
+    w.server.create_namespace("frozen");
+    w.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "frozen"},
+        "type": "kubernetes.io/dockerconfigjson", "immutable": true,
+        "data": {".dockerconfigjson": "e30="}
+    }));
+    let run = w.push(&[REGISTRY, "-n", "frozen"]);
+    let l = line(&run, "fake/frozen/regcred: failed: ");
+    assert!(l.contains("immutable") && l.contains("--replace"), "{l}");
+    let run = w.push(&[REGISTRY, "-n", "frozen", "--replace"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(
+        w.config("frozen", "regcred")["auths"][REGISTRY]["username"],
+        "alice"
+    );
+}
+
+#[test]
+fn the_servers_422_when_the_secret_cannot_be_read_first() {
+    // A role that may apply but not get: push cannot look before it applies, so the server's
+    // own 422 must come through as a clear line.
+    let w = World::new();
+    w.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev"},
+        "type": "Opaque", "data": {"token": "eA=="}
+    }));
+    w.server.deny(DEFAULT_USER, "get", "secrets", None);
+    let run = w.push(&[REGISTRY]);
+    let l = line(&run, "fake/dev/regcred: failed: ");
+    assert!(
+        l.contains("type: Invalid value: \"kubernetes.io/dockerconfigjson\": field is immutable"),
+        "{l}"
+    );
+    assert!(l.contains("--replace"), "{l}");
+    let apply = w.server.requests();
+    assert_eq!(patches(&apply)[0].status, Some(422));
+}
+
+#[test]
+fn field_ownership_is_taken_with_force_and_others_fields_stay() {
+    let w = World::new();
+    // Someone made the secret with kubectl create and labelled it.
+    w.server.seed_as(
+        json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "regcred", "namespace": "dev", "labels": {"team": "payments"}},
+            "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": B64.encode(r#"{"auths":{}}"#)}
+        }),
+        "kubectl-create",
+    );
+    let run = w.push(&[REGISTRY]);
+    assert_lines(&run, &["fake/dev/regcred: updated"]);
+    let s = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(s["metadata"]["labels"]["team"], "payments");
+    assert_eq!(s["metadata"]["labels"][MANAGED_BY], FIELD_MANAGER);
+    let theirs = owner(&s, "kubectl-create").unwrap();
+    assert!(
+        theirs["fieldsV1"]["f:data"].is_null(),
+        "the data moved to push: {s:#}"
+    );
+    assert_eq!(
+        theirs["fieldsV1"]["f:metadata"]["f:labels"],
+        json!({"f:team": {}})
+    );
+    assert_eq!(
+        owner(&s, FIELD_MANAGER).unwrap()["fieldsV1"]["f:data"],
+        json!({"f:.dockerconfigjson": {}})
+    );
+    // Without force the fake would have refused: the apply must carry force=true.
+    assert!(
+        patches(&w.server.requests())
+            .iter()
+            .all(|p| p.param("force") == Some("true"))
+    );
+}
+
+#[test]
+fn service_account_image_pull_secrets_are_appended_atomically() {
+    let w = World::new();
+    w.server.seed_apply(
+        json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": "builder", "namespace": "dev"},
+            "imagePullSecrets": [{"name": "theirs"}]
+        }),
+        "helm",
+    );
+    let run = w.push(&[REGISTRY, "--service-account", "builder"]);
+    assert_eq!(
+        lines(&run),
+        [
+            "fake/dev/regcred: created",
+            "fake/dev/serviceaccount/builder: updated"
+        ],
+        "{run:#?}"
+    );
+    assert_eq!(run.code, Some(0));
+    assert!(
+        run.stderr.contains("only pods created from now on"),
+        "{run:#?}"
+    );
+    assert_eq!(
+        w.server.image_pull_secrets("dev", "builder"),
+        ["theirs", "regcred"]
+    );
+    let put = w
+        .server
+        .writes()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .expect("a PUT of the account");
+    assert_eq!(put.path, "/api/v1/namespaces/dev/serviceaccounts/builder");
+    let sent = put.json().unwrap();
+    assert!(
+        sent["metadata"]["resourceVersion"].is_string(),
+        "the PUT carries the resourceVersion it read: {sent:#}"
+    );
+
+    // Again: nothing to add, no PUT.
+    w.server.clear_requests();
+    let run = w.push(&[REGISTRY, "--service-account", "builder"]);
+    assert_eq!(
+        lines(&run),
+        [
+            "fake/dev/regcred: unchanged",
+            "fake/dev/serviceaccount/builder: unchanged"
+        ]
+    );
+    assert!(w.server.writes().iter().all(|r| r.method != "PUT"));
+    assert_eq!(
+        w.server.image_pull_secrets("dev", "builder"),
+        ["theirs", "regcred"]
+    );
+
+    // Two other writers get in between GET and PUT: push reads again and keeps their entries.
+    w.server.create_namespace("busy");
+    w.server
+        .concurrent_writer("serviceaccounts", "busy", "default", 2, |sa| {
+            let list = sa["imagePullSecrets"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let mut list = list;
+            list.push(json!({"name": format!("other-{}", list.len())}));
+            sa["imagePullSecrets"] = Value::Array(list);
+        });
+    let run = w.push(&[REGISTRY, "-n", "busy", "--service-account", "default"]);
+    assert_eq!(
+        line(&run, "fake/busy/serviceaccount/default: "),
+        "fake/busy/serviceaccount/default: updated",
+        "{run:#?}"
+    );
+    assert_eq!(
+        w.server.image_pull_secrets("busy", "default"),
+        ["other-0", "other-1", "regcred"]
+    );
+    let puts: Vec<Option<u16>> = w
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.contains("/busy/"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(puts, [Some(409), Some(409), Some(200)]);
+    // The list is atomic: whoever wrote it last owns all of it (as on a real server).
+    let sa = w.server.service_account("busy", "default").unwrap();
+    assert_eq!(
+        owner(&sa, FIELD_MANAGER).unwrap()["fieldsV1"],
+        json!({"f:imagePullSecrets": {}})
+    );
+    assert!(owner(&sa, CONCURRENT_MANAGER).is_none());
+
+    // A writer that never stops: push gives up with a clear line and a failure status.
+    w.server.create_namespace("storm");
+    w.server
+        .concurrent_writer("serviceaccounts", "storm", "default", 100, |sa| {
+            sa["metadata"]["labels"] = json!({"touched": "again"});
+        });
+    let run = w.push(&[REGISTRY, "-n", "storm", "--service-account", "default"]);
+    let l = line(&run, "fake/storm/serviceaccount/default: failed: ");
+    assert!(l.contains("409") && l.contains("try again"), "{l}");
+    assert_eq!(run.code, Some(1));
+    assert!(w.server.image_pull_secrets("storm", "default").is_empty());
+
+    // A service account that does not exist.
+    let run = w.push(&[REGISTRY, "--service-account", "ghost"]);
+    let l = line(&run, "fake/dev/serviceaccount/ghost: failed: ");
+    assert!(l.contains("ghost") && l.contains("does not exist"), "{l}");
+    assert_eq!(run.code, Some(1));
+}
+
+#[test]
+fn faults_end_in_clear_failed_lines_and_other_targets_still_done() {
+    let w = World::new();
+    for ns in ["internal", "slow", "proxy", "dropped", "fine"] {
+        w.server.create_namespace(ns);
+    }
+    let path = |ns: &str| format!("/api/v1/namespaces/{ns}/secrets/regcred");
+    w.server
+        .inject(Fault::new(FaultKind::InternalError, &path("internal")).method("PATCH"));
+    w.server.inject(Fault::new(
+        FaultKind::Slow(Duration::from_secs(6)),
+        &path("slow"),
+    ));
+    w.server
+        .inject(Fault::new(FaultKind::PlainText404, &path("proxy")));
+    w.server
+        .inject(Fault::new(FaultKind::DropConnection, &path("dropped")).method("PATCH"));
+    let run = w.push(&[
+        REGISTRY,
+        "--request-timeout",
+        "2",
+        "-n",
+        "internal",
+        "-n",
+        "slow",
+        "-n",
+        "proxy",
+        "-n",
+        "dropped",
+        "-n",
+        "fine",
+    ]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert_eq!(lines(&run).len(), 5, "{run:#?}");
+    assert_eq!(line(&run, "fake/fine/"), "fake/fine/regcred: created");
+
+    let internal = line(&run, "fake/internal/regcred: failed: ");
+    assert!(
+        internal.contains("500") && internal.contains("Internal error occurred: injected fault"),
+        "{internal}"
+    );
+    let slow = line(&run, "fake/slow/regcred: failed: ");
+    assert!(
+        slow.contains("no answer") && slow.contains("2s") && slow.contains(&w.server.url()),
+        "{slow}"
+    );
+    let proxy = line(&run, "fake/proxy/regcred: failed: ");
+    assert!(
+        proxy.contains("404") && proxy.contains("without a Kubernetes status"),
+        "{proxy}"
+    );
+    let dropped = line(&run, "fake/dropped/regcred: failed: ");
+    assert!(
+        dropped.contains(&w.server.url()) && dropped.contains("\"fake\""),
+        "{dropped}"
+    );
+    for l in lines(&run) {
+        assert!(!l.contains('\n') && l.len() < 600, "one readable line: {l}");
+    }
+    assert!(
+        run.elapsed < Duration::from_secs(20),
+        "targets run side by side"
+    );
+    assert_no_canary_in_requests(&w.server.requests());
+}
+
+#[test]
+fn a_proxy_quoting_the_request_never_makes_push_print_the_secret() {
+    let w = World::new();
+    w.server.inject(
+        Fault::new(
+            FaultKind::EchoBody,
+            "/api/v1/namespaces/dev/secrets/regcred",
+        )
+        .method("PATCH"),
+    );
+    let run = w.push(&[REGISTRY]);
+    // push_with already asserted that no form of the canary is in stdout or stderr; the
+    // whole .dockerconfigjson in base64 must not be there either.
+    let data = w
+        .server
+        .requests()
+        .iter()
+        .find(|r| r.method == "PATCH")
+        .and_then(|r| r.json())
+        .unwrap()["data"][".dockerconfigjson"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !run.stdout.contains(&data[..40]) && !run.stderr.contains(&data[..40]),
+        "{run:#?}"
+    );
+    let l = line(&run, "fake/dev/regcred: failed: ");
+    assert!(l.contains("502"), "{l}");
+}
+
+#[test]
+fn server_dry_run_persists_nothing() {
+    let w = World::new();
+    let before = w.server.revision();
+    let run = w.push(&[REGISTRY, "--dry-run=server", "--service-account", "default"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        line(&run, "fake/dev/regcred: ").contains("created"),
+        "{run:#?}"
+    );
+    assert_eq!(w.server.secret("dev", "regcred"), None);
+    assert_eq!(w.server.revision(), before);
+    assert!(w.server.image_pull_secrets("dev", "default").is_empty());
+    let writes = w.server.writes();
+    assert!(!writes.is_empty());
+    assert!(
+        writes.iter().all(|r| r.param("dryRun") == Some("All")),
+        "{writes:#?}"
+    );
+}
+
+#[test]
+fn client_dry_run_contacts_no_server() {
+    let w = World::new();
+    let run = push_raw(
+        &w.keyring,
+        &[&w.kubeconfig],
+        &[REGISTRY, "--dry-run", "-o", "json"],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(w.server.requests().is_empty());
+    let manifest: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(manifest["metadata"]["namespace"], "dev");
+    // What it prints is what kubectl can apply, here against the fake.
+    let out = std::process::Command::new("kubectl")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", w.dir.path())
+        .env("KUBECONFIG", &w.kubeconfig)
+        .args([
+            "apply",
+            "--server-side",
+            "--field-manager",
+            FIELD_MANAGER,
+            "-f",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(run.stdout.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        w.config("dev", "regcred")["auths"][REGISTRY]["password"],
+        CANARY
+    );
+    // And push then finds nothing to change.
+    assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: unchanged"]);
+}
+
+#[test]
+fn removal_deletes_only_what_push_made() {
+    let w = World::new();
+    w.server.seed_apply(
+        json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": "default", "namespace": "dev"},
+            "imagePullSecrets": [{"name": "theirs"}]
+        }),
+        "helm",
+    );
+    assert_eq!(
+        w.push(&[REGISTRY, "--service-account", "default"]).code,
+        Some(0)
+    );
+    assert_eq!(
+        w.server.image_pull_secrets("dev", "default"),
+        ["theirs", "regcred"]
+    );
+
+    let run = w.push(&["--delete", "--service-account", "default"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        line(&run, "fake/dev/regcred: ").contains("deleted"),
+        "{run:#?}"
+    );
+    assert!(
+        line(&run, "fake/dev/serviceaccount/default: ").contains("updated"),
+        "{run:#?}"
+    );
+    assert_eq!(w.server.secret("dev", "regcred"), None);
+    assert_eq!(w.server.image_pull_secrets("dev", "default"), ["theirs"]);
+
+    // A secret of the same name that push did not make is left alone, and so is the account.
+    w.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev"},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": "e30="}
+    }));
+    let run = w.push(&["--delete", "--service-account", "default"]);
+    let l = line(&run, "fake/dev/regcred: failed: ");
+    assert!(l.contains("left alone"), "{l}");
+    assert_eq!(run.code, Some(1));
+    assert!(w.server.secret("dev", "regcred").is_some());
+    assert!(w.server.writes().iter().all(|r| r.method != "DELETE"
+        || r.path != "/api/v1/namespaces/dev/secrets/regcred"
+        || r.status == Some(200)));
+    assert_eq!(w.server.image_pull_secrets("dev", "default"), ["theirs"]);
+}
+
+#[test]
+fn the_keychain_is_read_once_and_nothing_is_sent_for_an_unknown_registry() {
+    let w = World::new();
+    let run = w.push(&["unknown.example.org"]);
+    assert_ne!(run.code, Some(0));
+    assert!(run.stdout.contains("unknown.example.org"), "{run:#?}");
+    assert!(w.server.requests().is_empty());
+}
