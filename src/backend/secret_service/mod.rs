@@ -606,7 +606,10 @@ impl Backend for SecretService {
                     continue;
                 };
                 let empty = secret.expose().is_empty();
-                if chosen.as_ref().is_none_or(|(_, s)| s.expose().is_empty() && !empty) {
+                if chosen
+                    .as_ref()
+                    .is_none_or(|(_, s)| s.expose().is_empty() && !empty)
+                {
                     chosen = Some((info, secret));
                 }
                 if !empty {
