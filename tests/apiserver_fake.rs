@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::apiserver::{ApiServer, DEFAULT_USER, Fault, FaultKind, unrelated_ca_pem};
-use support::kubeconfig::{Auth, Ca, ExecPlugin, Kubeconfig, kubeconfig_env};
+use support::kubeconfig::{Auth, Ca, ExecPlugin, Kubeconfig, kubeconfig_env, require_kubectl};
 
 #[derive(Debug)]
 struct Out {
@@ -44,6 +44,7 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
+        require_kubectl();
         let server = ApiServer::start_tls();
         server.create_namespace("dev");
         let dir = tempfile::tempdir().unwrap();
@@ -526,6 +527,23 @@ fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
         .write(home.join("ca-file"));
     kubectl_with(home, &[&by_file], &["get", "namespace", "dev"], None).ok();
 
+    // A token file, ending in a newline as `echo TOKEN > file` writes it: client-go trims it.
+    env.server.add_token("file-token", "carol");
+    let token_file = home.join("token");
+    std::fs::write(&token_file, "file-token\n").unwrap();
+    let by_token_file = Kubeconfig::new()
+        .server_as("tf", &env.server, Auth::TokenFile(token_file))
+        .current("tf")
+        .write(home.join("token-file"));
+    env.server.clear_requests();
+    kubectl_with(home, &[&by_token_file], &["get", "namespace", "dev"], None).ok();
+    assert!(
+        env.server
+            .requests()
+            .iter()
+            .any(|r| r.user.as_deref() == Some("carol"))
+    );
+
     // An exec credential plugin providing another user's token.
     env.server.add_token("exec-token", "bob");
     let plugin = ExecPlugin::new(home, "exec-token");
@@ -829,4 +847,249 @@ fn unauthenticated_requests_get_401_and_public_endpoints_answer() {
         "Authorization: Bearer fake-apiserver-token\r\n",
     );
     assert!(unknown.starts_with("HTTP/1.1 404"));
+}
+
+#[test]
+fn patches_selectors_dry_run_and_limits() {
+    let server = ApiServer::start();
+    let base = "/api/v1/namespaces/default/secrets";
+    let secret = |name: &str, labels: Value| {
+        json!({"apiVersion": "v1", "kind": "Secret",
+               "metadata": {"name": name, "labels": labels},
+               "stringData": {"k": "v"}})
+        .to_string()
+    };
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                base,
+                "application/json",
+                &secret("a", json!({"team": "x"}))
+            )
+            .0,
+        201
+    );
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                base,
+                "application/json",
+                &secret("b", json!({"team": "y"}))
+            )
+            .0,
+        201
+    );
+    // stringData became base64 data, type defaulted.
+    let a = server.secret("default", "a").unwrap();
+    assert_eq!(a["data"], json!({"k": "dg=="}));
+    assert_eq!(a["type"], "Opaque");
+    assert!(a.get("stringData").is_none());
+
+    // Label and field selectors.
+    let (_, list) = server.call("GET", &format!("{base}?labelSelector=team%3Dx"), "", "");
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["kind"], "SecretList");
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list["items"][0]["metadata"]["name"], "a");
+    let (_, list) = server.call(
+        "GET",
+        &format!("{base}?fieldSelector=metadata.name!%3Da"),
+        "",
+        "",
+    );
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(list["items"][0]["metadata"]["name"], "b");
+
+    // Merge patch (null deletes), JSON patch with a failing test, strategic merge.
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/merge-patch+json",
+        r#"{"metadata":{"labels":{"team":null,"tier":"gold"}}}"#,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(
+        server.secret("default", "a").unwrap()["metadata"]["labels"],
+        json!({"tier": "gold"})
+    );
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/json-patch+json",
+        r#"[{"op":"test","path":"/metadata/labels/tier","value":"silver"},{"op":"remove","path":"/metadata/labels"}]"#,
+    );
+    assert_eq!(code, 422);
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/json-patch+json",
+        r#"[{"op":"test","path":"/metadata/labels/tier","value":"gold"},{"op":"add","path":"/metadata/labels/zone","value":"eu"}]"#,
+    );
+    assert_eq!(code, 200);
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/strategic-merge-patch+json",
+        r#"{"metadata":{"annotations":{"note":"hi"}}}"#,
+    );
+    assert_eq!(code, 200);
+    let a = server.secret("default", "a").unwrap();
+    assert_eq!(
+        a["metadata"]["labels"],
+        json!({"tier": "gold", "zone": "eu"})
+    );
+    assert_eq!(a["metadata"]["annotations"], json!({"note": "hi"}));
+    assert_eq!(
+        a["metadata"]["managedFields"][0]["manager"], "raw-test-client",
+        "the User-Agent names the manager when fieldManager is absent"
+    );
+
+    // A stale resourceVersion in a patch, in an apply: 409.
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/a"),
+        "application/merge-patch+json",
+        r#"{"metadata":{"resourceVersion":"1"}}"#,
+    );
+    assert_eq!(code, 409);
+
+    // Dry runs validate and persist nothing; a bad dryRun value is refused.
+    let before = server.revision();
+    let (code, body) = server.call(
+        "PATCH",
+        "/api/v1/namespaces/default/secrets/new?fieldManager=m&dryRun=All",
+        "application/apply-patch+yaml",
+        &secret("new", json!({})),
+    );
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(server.secret("default", "new"), None);
+    let (code, _) = server.call("DELETE", &format!("{base}/a?dryRun=All"), "", "");
+    assert_eq!(code, 200);
+    assert!(server.secret("default", "a").is_some());
+    assert_eq!(server.revision(), before);
+    let (code, body) = server.call(
+        "POST",
+        &format!("{base}?dryRun=Some"),
+        "application/json",
+        &secret("c", json!({})),
+    );
+    assert_eq!(code, 422);
+    assert!(
+        body.contains(r#"dryRun: Unsupported value: \"Some\": supported values: \"All\""#),
+        "{body}"
+    );
+
+    // Names, labels and namespaces are validated.
+    let (code, body) = server.call(
+        "POST",
+        base,
+        "application/json",
+        &secret("ok", json!({"bad key!": "v"})),
+    );
+    assert_eq!(code, 422);
+    assert!(
+        body.contains("metadata.labels: Invalid value: \\\"bad key!\\\""),
+        "{body}"
+    );
+    let ns = r#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"has.dot"}}"#;
+    let (code, body) = server.call("POST", "/api/v1/namespaces", "application/json", ns);
+    assert_eq!(code, 422);
+    assert!(
+        body.contains("a lowercase RFC 1123 label must consist of"),
+        "{body}"
+    );
+    let (code, _) = server.call(
+        "POST",
+        base,
+        "application/json",
+        r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"},"bogus":1}"#,
+    );
+    assert_eq!(code, 201, "unknown fields are dropped by default");
+    let (code, body) = server.call(
+        "POST",
+        &format!("{base}?fieldValidation=Strict"),
+        "application/json",
+        r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"y"},"bogus":1}"#,
+    );
+    assert_eq!(code, 400);
+    assert!(
+        body.contains(r#"strict decoding error: unknown field \"bogus\""#),
+        "{body}"
+    );
+
+    // A body over the server's 3 MiB request limit: 413.
+    let huge = "x".repeat(3 * 1024 * 1024 + 1);
+    let (code, _) = server.call("POST", base, "application/json", &huge);
+    assert_eq!(code, 413);
+
+    // In a terminating namespace existing objects may still change; nothing new is created.
+    server.terminate_namespace("default");
+    let (code, _) = server.call(
+        "PATCH",
+        &format!("{base}/b"),
+        "application/merge-patch+json",
+        r#"{"metadata":{"labels":{"team":"z"}}}"#,
+    );
+    assert_eq!(code, 200);
+    let (code, _) = server.call("POST", base, "application/json", &secret("late", json!({})));
+    assert_eq!(code, 403);
+    // DELETE of a namespace marks it terminating and answers the object.
+    server.create_namespace("gone");
+    let (code, body) = server.call("DELETE", "/api/v1/namespaces/gone", "", "");
+    assert_eq!(code, 200);
+    let ns: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ns["status"]["phase"], "Terminating");
+}
+
+#[test]
+fn kubectl_creates_namespaces_and_service_accounts_from_protobuf() {
+    let env = Env::new();
+    assert_eq!(
+        env.kubectl(&["create", "namespace", "extra"]).ok(),
+        "namespace/extra created\n"
+    );
+    let ns = env.server.namespace("extra").unwrap();
+    assert_eq!(ns["status"]["phase"], "Active");
+    assert_eq!(ns["spec"]["finalizers"], json!(["kubernetes"]));
+    // The service-account controller's work: every namespace has `default`.
+    assert!(env.server.service_account("extra", "default").is_some());
+    assert_eq!(
+        env.kubectl(&["create", "serviceaccount", "builder", "-n", "extra"])
+            .ok(),
+        "serviceaccount/builder created\n"
+    );
+    let post = env.server.writes().pop().unwrap();
+    assert_eq!(
+        post.content_type.as_deref(),
+        Some("application/vnd.kubernetes.protobuf")
+    );
+    // kubectl patch (strategic merge) replaces the atomic imagePullSecrets list whole.
+    env.kubectl(&[
+        "patch",
+        "serviceaccount",
+        "builder",
+        "-n",
+        "extra",
+        "-p",
+        r#"{"imagePullSecrets":[{"name":"a"},{"name":"b"}]}"#,
+    ])
+    .ok();
+    env.kubectl(&[
+        "patch",
+        "serviceaccount",
+        "builder",
+        "-n",
+        "extra",
+        "-p",
+        r#"{"imagePullSecrets":[{"name":"c"}]}"#,
+    ])
+    .ok();
+    assert_eq!(env.server.image_pull_secrets("extra", "builder"), ["c"]);
+    let listed = env.kubectl(&["get", "serviceaccounts", "-n", "extra", "-o", "name"]);
+    assert_eq!(
+        listed.ok(),
+        "serviceaccount/builder\nserviceaccount/default\n"
+    );
 }

@@ -223,6 +223,13 @@ fn created_then_unchanged_then_updated() {
     );
     assert_eq!(apply.param("fieldManager"), Some(FIELD_MANAGER));
     assert_eq!(apply.param("force"), Some("true"));
+    assert!(
+        apply
+            .query
+            .ends_with("&force=true&fieldManager=docker-credential-keyring"),
+        "{}",
+        apply.query
+    );
     assert_eq!(apply.param("dryRun"), None);
     assert_eq!(apply.status, Some(201));
     assert!(apply.tls);
@@ -359,6 +366,67 @@ fn targets_run_concurrently_and_bounded() {
 }
 
 #[test]
+fn every_registry_in_one_secret_and_kubeconfig_selection() {
+    let w = World::new();
+    store(
+        &w.keyring,
+        "https://index.docker.io/v1/",
+        "hubuser",
+        "hub-Pw-1",
+    );
+    store(&w.keyring, "GHCR.io", "octo", "gh-Pw-2");
+    // --kubeconfig wins over KUBECONFIG, whose files here do not even exist.
+    let missing = w.dir.path().join("missing");
+    let run = push_with(
+        &w.keyring,
+        &[&missing],
+        &["--all", "--kubeconfig", w.kubeconfig.to_str().unwrap()],
+    );
+    assert_lines(&run, &["fake/dev/regcred: created"]);
+    let auths = w.config("dev", "regcred")["auths"].clone();
+    let keys: Vec<&String> = auths.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["ghcr.io", "https://index.docker.io/v1/", REGISTRY],
+        "kubelet keys, lowercase, Docker Hub as index.docker.io/v1/"
+    );
+    assert_eq!(auths["ghcr.io"]["username"], "octo");
+    let annotations = w.server.secret("dev", "regcred").unwrap()["metadata"]["annotations"].clone();
+    let listed = annotations
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_str()
+        .unwrap();
+    for key in ["ghcr.io", "https://index.docker.io/v1/", REGISTRY] {
+        assert!(listed.contains(key), "{listed}");
+    }
+    for pw in ["hub-Pw-1", "gh-Pw-2"] {
+        assert!(!run.stdout.contains(pw) && !run.stderr.contains(pw));
+        assert!(!annotations.to_string().contains(pw));
+    }
+
+    // A missing file in a KUBECONFIG list is skipped, as kubectl skips it.
+    let run = push_with(&w.keyring, &[&missing, &w.kubeconfig], &["docker.io"]);
+    assert_lines(&run, &["fake/dev/regcred: updated"]);
+    let auths = w.config("dev", "regcred")["auths"].clone();
+    assert_eq!(
+        auths.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["https://index.docker.io/v1/"],
+        "one registry named: the secret holds just that one"
+    );
+
+    // An unknown --context: refused before anything is sent.
+    w.server.clear_requests();
+    let run = w.push(&[REGISTRY, "--context", "nope"]);
+    assert_ne!(run.code, Some(0));
+    assert!(run.stdout.contains("nope"), "{run:#?}");
+    assert!(w.server.requests().is_empty());
+}
+
+#[test]
 fn exec_plugin_credentials() {
     let w = World::new();
     w.server.add_token("exec-issued-token", "bob");
@@ -479,6 +547,58 @@ fn tls_ca_bearer_token_and_their_failures() {
         &["byname/dev/regcred: created"],
     );
 
+    // insecure-skip-tls-verify, and a CA path relative to the kubeconfig's directory (kubectl
+    // resolves it there, whatever the working directory).
+    let insecure = Kubeconfig::new()
+        .cluster("insecure", &w.server.url(), Ca::Insecure)
+        .user(
+            "insecure",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
+        .context("insecure", "insecure", "insecure", Some("dev"))
+        .current("insecure")
+        .write(home.join("insecure"));
+    assert_lines(
+        &push_with(&w.keyring, &[&insecure], &[REGISTRY]),
+        &["insecure/dev/regcred: unchanged"],
+    );
+    std::fs::create_dir_all(home.join("rel")).unwrap();
+    std::fs::write(home.join("rel/ca.crt"), w.server.ca_pem()).unwrap();
+    let relative = Kubeconfig::new()
+        .cluster("relative", &w.server.url(), Ca::File("ca.crt".into()))
+        .user(
+            "relative",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
+        .context("relative", "relative", "relative", Some("dev"))
+        .current("relative")
+        .write(home.join("rel/config"));
+    assert_lines(
+        &push_with(&w.keyring, &[&relative], &[REGISTRY]),
+        &["relative/dev/regcred: unchanged"],
+    );
+
+    // A token file instead of an inline token (no final newline: see below).
+    w.server.add_token("file-token", "carol");
+    let token_file = home.join("token");
+    std::fs::write(&token_file, "file-token").unwrap();
+    let by_file = Kubeconfig::new()
+        .server_as("tokenfile", &w.server, Auth::TokenFile(token_file))
+        .context_ns("tokenfile", "dev")
+        .current("tokenfile")
+        .write(home.join("token-file"));
+    w.server.clear_requests();
+    assert_lines(
+        &push_with(&w.keyring, &[&by_file], &[REGISTRY]),
+        &["tokenfile/dev/regcred: unchanged"],
+    );
+    assert!(
+        w.server
+            .requests()
+            .iter()
+            .all(|r| r.user.as_deref() == Some("carol"))
+    );
+
     // Nobody listening: the line names the context and the server.
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -497,6 +617,26 @@ fn tls_ca_bearer_token_and_their_failures() {
         "{l}"
     );
     assert_eq!(run.code, Some(1));
+}
+
+/// kubectl (client-go) trims the token file it reads, so `echo TOKEN > file` works there (see
+/// tests/apiserver_fake.rs); kube 5 sends the newline and fails to build the header.
+#[test]
+#[ignore = "push (kube 5) does not trim a token file's final newline as kubectl does"]
+fn token_file_with_a_final_newline_works_as_with_kubectl() {
+    let w = World::new();
+    w.server.add_token("file-token", "carol");
+    let token_file = w.dir.path().join("token");
+    std::fs::write(&token_file, "file-token\n").unwrap();
+    let kc = Kubeconfig::new()
+        .server_as("tokenfile", &w.server, Auth::TokenFile(token_file))
+        .context_ns("tokenfile", "dev")
+        .current("tokenfile")
+        .write(w.dir.path().join("token-file"));
+    assert_lines(
+        &push_with(&w.keyring, &[&kc], &[REGISTRY]),
+        &["tokenfile/dev/regcred: created"],
+    );
 }
 
 #[test]
@@ -555,6 +695,23 @@ fn rbac_denial_names_user_verb_resource_and_namespace() {
     assert!(l.contains("RBAC"), "{l}");
     assert_eq!(line(&run, "fake/dev/"), "fake/dev/regcred: created");
     assert_eq!(run.code, Some(1));
+
+    // The secret is made, the service account may not be changed: that line fails, saying
+    // which permission is missing.
+    w.server
+        .deny(DEFAULT_USER, "update", "serviceaccounts", Some("dev"));
+    let run = w.push(&[REGISTRY, "--service-account", "default"]);
+    assert_eq!(
+        line(&run, "fake/dev/regcred: "),
+        "fake/dev/regcred: unchanged"
+    );
+    let l = line(&run, "fake/dev/serviceaccount/default: failed: ");
+    assert!(
+        l.contains("cannot update resource \"serviceaccounts\"") && l.contains("RBAC"),
+        "{l}"
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(w.server.image_pull_secrets("dev", "default").is_empty());
 
     // Creating through apply also needs `create`.
     w.server.create_namespace("nocreate");
@@ -856,10 +1013,6 @@ fn faults_end_in_clear_failed_lines_and_other_targets_still_done() {
     for l in lines(&run) {
         assert!(!l.contains('\n') && l.len() < 600, "one readable line: {l}");
     }
-    assert!(
-        run.elapsed < Duration::from_secs(20),
-        "targets run side by side"
-    );
     assert_no_canary_in_requests(&w.server.requests());
 }
 
@@ -928,6 +1081,7 @@ fn client_dry_run_contacts_no_server() {
     let manifest: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(manifest["metadata"]["namespace"], "dev");
     // What it prints is what kubectl can apply, here against the fake.
+    support::kubeconfig::require_kubectl();
     let out = std::process::Command::new("kubectl")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -1012,7 +1166,7 @@ fn removal_deletes_only_what_push_made() {
 }
 
 #[test]
-fn the_keychain_is_read_once_and_nothing_is_sent_for_an_unknown_registry() {
+fn an_unknown_registry_is_refused_before_anything_is_sent() {
     let w = World::new();
     let run = w.push(&["unknown.example.org"]);
     assert_ne!(run.code, Some(0));

@@ -23,6 +23,17 @@
 //!
 //! Every response body that is a `Status` is byte-identical to the real server's. Every request
 //! is recorded (method, path, query, content type, headers, body, user, status).
+//! `tests/apiserver_fake.rs` keeps it honest against the real kubectl (`get -o json`,
+//! `create secret` with its protobuf body, `apply --server-side`, `delete`, `label`, dry runs).
+//!
+//! Not emulated: watch (refused with 400), pagination (`limit`/`continue` ignored: one page),
+//! responses other than JSON (protobuf is read, never written; no Table, no CBOR), YAML bodies
+//! that are not JSON, aggregated discovery and OpenAPI v2, API groups other than core `v1` and
+//! resources other than the three above, subresources, `generateName`, garbage collection and
+//! finalizers (a deleted namespace stays Terminating), admission webhooks, client-certificate
+//! and basic auth, impersonation, 429 and priority-and-fairness, HTTP/2, list merge keys in
+//! server-side apply and strategic merge (every list is atomic: right for `imagePullSecrets`,
+//! not for a ServiceAccount's `secrets`), the `Warning` header for dropped unknown fields.
 
 mod fields;
 mod http;

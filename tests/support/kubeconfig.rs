@@ -36,6 +36,8 @@ pub enum Auth {
     Anonymous,
     /// `token:`.
     Token(String),
+    /// `tokenFile:` (re-read by clients from time to time).
+    TokenFile(PathBuf),
     /// `exec:` with the `client.authentication.k8s.io/v1` API.
     Exec(PathBuf),
 }
@@ -176,6 +178,10 @@ impl Kubeconfig {
             match &u.auth {
                 Auth::Anonymous => y.push_str(" {}\n"),
                 Auth::Token(t) => y.push_str(&format!("\n    token: {}\n", q(t))),
+                Auth::TokenFile(p) => y.push_str(&format!(
+                    "\n    tokenFile: {}\n",
+                    q(&p.to_string_lossy())
+                )),
                 Auth::Exec(cmd) => y.push_str(&format!(
                     "\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      args: [\"get-token\"]\n      interactiveMode: Never\n      provideClusterInfo: false\n",
                     q(&cmd.to_string_lossy())
@@ -259,4 +265,31 @@ impl ExecPlugin {
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+}
+
+/// The oldest kubectl whose requests the fake is checked against (what the project's machines
+/// carry is newer): older ones validate with the protobuf OpenAPI v2 document, which the fake
+/// does not serve, and print other messages.
+pub const KUBECTL_MIN_MINOR: u32 = 27;
+
+/// Fail clearly (never pass silently) when the kubectl on PATH is too old for the tests that
+/// check the fake against it.
+#[track_caller]
+pub fn require_kubectl() {
+    let out = std::process::Command::new("kubectl")
+        .args(["version", "--client", "-o", "json"])
+        .output()
+        .expect("kubectl is installed (tests/run.sh installs it)");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let minor: u32 = v["clientVersion"]["minor"]
+        .as_str()
+        .unwrap_or("0")
+        .trim_end_matches('+')
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        minor >= KUBECTL_MIN_MINOR,
+        "kubectl {} is too old for the API-server fake's kubectl tests: install kubectl 1.{KUBECTL_MIN_MINOR} or newer",
+        v["clientVersion"]["gitVersion"]
+    );
 }

@@ -294,6 +294,13 @@ fn read_request(
     } else if let Some(len) = request.header("content-length") {
         let len: usize = len.parse().map_err(|_| ReadError::Malformed)?;
         if len > MAX_BODY {
+            // Read it away first: closing with unread data would reset the connection before
+            // the client sees the 413.
+            let drained = std::io::copy(&mut r.take(len as u64), &mut std::io::sink())
+                .map_err(|_| ReadError::Io)?;
+            if drained < len as u64 {
+                return Err(ReadError::Io);
+            }
             return Err(ReadError::TooLarge);
         }
         request.body.resize(len, 0);
