@@ -516,10 +516,11 @@ impl Monitor {
 pub const GO_HELPER: &str = "/usr/bin/docker-credential-secretservice";
 
 fn signal(sig: &str, pid: u32) {
-    let status = Command::new("kill")
-        .args([&format!("-{sig}"), &pid.to_string()])
+    // The shell's builtin kill: /usr/bin/kill (procps) is not on every minimal image.
+    let status = Command::new("sh")
+        .args(["-c", "kill -s \"$1\" \"$2\"", "sh", sig, &pid.to_string()])
         .status()
-        .expect("run kill");
+        .expect("run sh");
     assert!(status.success(), "kill -{sig} {pid}");
 }
 

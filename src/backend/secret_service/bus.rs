@@ -189,9 +189,10 @@ impl Bus {
         matches: impl Fn(&Message) -> bool,
     ) -> Result<Option<Message>, Error> {
         let mut stash = self.stash.take();
-        if let Some(pos) = stash.iter().position(&matches) {
-            let m = stash.remove(pos);
-            return Ok(Some(m));
+        let found = stash.iter().position(&matches).map(|pos| stash.remove(pos));
+        self.stash.set(stash);
+        if found.is_some() {
+            return Ok(found);
         }
         loop {
             let now = Instant::now();

@@ -274,7 +274,7 @@ impl SecretService {
             .map_err(|e| prompt::bad_reply(WHAT, e))
     }
 
-    /// The attributes, lock state and times of `paths`, pipelined. Items that vanished in the
+    /// The attributes and times of `paths` (`GetAll`), pipelined. Items that vanished in the
     /// meantime are left out.
     fn item_infos(&self, paths: &[Path<'static>]) -> Result<Vec<ItemInfo>, Error> {
         const WHAT: &str = "read item attributes";
