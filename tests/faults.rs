@@ -174,6 +174,15 @@ fn nothing_lost_with(
     );
 }
 
+/// SIGKILL `pid` with the shell's builtin kill (procps' /usr/bin/kill is not on every image).
+fn kill9(pid: u32) {
+    let status = Command::new("sh")
+        .args(["-c", "kill -s KILL \"$1\"", "sh", &pid.to_string()])
+        .status()
+        .expect("run sh");
+    assert!(status.success(), "kill -KILL {pid}");
+}
+
 fn seed(k: &dyn Keyring) {
     for i in 0..HELPERS {
         let (u, s) = old(i);
@@ -192,10 +201,7 @@ fn keyring_daemon_killed_while_16_helpers_run() {
             &[("DOCKER_CREDENTIAL_KEYRING_TIMEOUT", "5")],
             Duration::from_millis(delay_ms),
             || {
-                Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status()
-                    .unwrap();
+                kill9(pid);
             },
         );
         // A fresh daemon on the same keyring files.
@@ -251,10 +257,7 @@ fn bus_killed_while_16_helpers_run() {
         &[("DOCKER_CREDENTIAL_KEYRING_TIMEOUT", "5")],
         Duration::from_millis(30),
         || {
-            Command::new("kill")
-                .args(["-KILL", &bus.to_string()])
-                .status()
-                .unwrap();
+            kill9(bus);
         },
     );
     k.restart_bus_and_keyring();
