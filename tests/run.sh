@@ -24,6 +24,7 @@ PACKAGES=(
   python3-yaml                      # push -o yaml is parsed back by a YAML 1.1 reader
   python3-pip                       # to install docker-py (pip package `docker`) below
   bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
+  time                              # /usr/bin/time: peak memory in bench/memory.sh
 )
 # The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
 command -v docker >/dev/null || PACKAGES+=(docker.io)

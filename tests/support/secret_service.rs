@@ -546,3 +546,66 @@ impl Drop for SecretServiceFixture {
         let _ = self.dbus.wait();
     }
 }
+
+impl SecretServiceFixture {
+    /// Start gnome-keyring again (unlocked, on the same keyring files) after
+    /// [`SecretServiceFixture::kill_keyring`].
+    pub fn restart_keyring(&mut self) {
+        self.kill_keyring();
+        self.start_keyring(true);
+    }
+
+    /// Kill the bus daemon (SIGKILL): every connection to it breaks.
+    pub fn kill_bus(&mut self) {
+        let _ = self.dbus.kill();
+        let _ = self.dbus.wait();
+    }
+
+    /// Kill what runs, start a new bus at the same address and gnome-keyring (unlocked) on the
+    /// same keyring files.
+    pub fn restart_bus_and_keyring(&mut self) {
+        if let Some(mut child) = self.keyring.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.kill_bus();
+        let _ = std::fs::remove_file(self.runtime_dir.join("bus"));
+        let fresh = SecretServiceFixture::bus_only_at(&self.home);
+        let path = |a: &str| a.split(',').next().unwrap_or_default().to_owned();
+        assert_eq!(
+            path(&fresh.1),
+            path(&self.address),
+            "the new bus listens at the same path"
+        );
+        self.dbus = fresh.0;
+        self.address = fresh.1;
+        self.start_keyring(true);
+    }
+
+    /// A dbus-daemon on `home`'s existing `bus.conf`: (process, address).
+    fn bus_only_at(home: &Home) -> (Child, String) {
+        let config = home.path().join("bus.conf");
+        let mut dbus = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--nopidfile", "--print-address"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon (Debian package dbus)");
+        let mut line = String::new();
+        BufReader::new(dbus.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("dbus-daemon prints its address");
+        (dbus, line.trim().to_owned())
+    }
+}
+
+impl SecretServiceFixture {
+    /// The dbus-daemon process id.
+    pub fn bus_pid(&self) -> u32 {
+        self.dbus.id()
+    }
+}

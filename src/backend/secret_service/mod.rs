@@ -582,21 +582,51 @@ impl Backend for SecretService {
                 .map(|p| bus::call(p, IFACE_PROPERTIES, "GetAll").append1(IFACE_ITEM))
                 .collect();
             let replies = self.call_with_session(msgs, WHAT)?;
-            let mut newest: Option<ItemInfo> = None;
+            let mut infos = Vec::new();
             for (path, reply) in paths.iter().zip(replies) {
-                let info = match reply {
-                    Ok(m) => item_info(path.clone(), &m)?,
+                match reply {
+                    Ok(m) => infos.push(item_info(path.clone(), &m)?),
                     Err(e) if vanished(&e) => continue,
                     Err(e) => return Err(e.into_error(WHAT)),
-                };
-                if newest.as_ref().is_none_or(|n| info.recency() > n.recency()) {
-                    newest = Some(info);
                 }
             }
-            let Some(info) = newest else {
+            // Newest first; an item with an empty secret yields to an older one with a secret:
+            // gnome-keyring killed inside CreateItem leaves the new item on disk without its
+            // secret, next to the previous credential (tests/faults.rs).
+            infos.sort_by(|a, b| b.recency().cmp(&a.recency()));
+            let session = self.session_path();
+            let msgs = infos
+                .iter()
+                .map(|i| bus::call(&i.path, IFACE_ITEM, "GetSecret").append1(session.clone()))
+                .collect();
+            let replies = self.bus.call_all(msgs, WHAT)?;
+            let mut chosen: Option<(ItemInfo, Secret)> = None;
+            for (info, reply) in infos.into_iter().zip(replies) {
+                let Some(secret) = self.read_secret(reply)? else {
+                    continue;
+                };
+                let empty = secret.expose().is_empty();
+                if chosen
+                    .as_ref()
+                    .is_none_or(|(_, s)| s.expose().is_empty() && !empty)
+                {
+                    chosen = Some((info, secret));
+                }
+                if !empty {
+                    break;
+                }
+            }
+            let Some((info, secret)) = chosen else {
                 return Ok(None);
             };
-            (info.path, info.attributes)
+            let mut attributes = info.attributes;
+            return Ok(Some(Credential {
+                server_url: attributes
+                    .remove("server")
+                    .unwrap_or_else(|| server_url.to_owned()),
+                username: attributes.remove("username").unwrap_or_default(),
+                secret,
+            }));
         };
         let get_secret = bus::call(&path, IFACE_ITEM, "GetSecret").append1(self.session_path());
         let secret = self.bus.call(get_secret, WHAT)?;
