@@ -68,6 +68,9 @@ seconds to wait for an unlock prompt to be answered (default 60).
 \fBDOCKER_CREDENTIAL_KEYRING_PASSPHRASE\fR
 the passphrase of the file backend (otherwise asked on the terminal, never on stdin).
 .TP
+\fBDOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS\fR
+how long the file backend keeps its derived key in the kernel keyring (default 900, 0 never).
+.TP
 \fBDOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING\fR
 the name of the kernel keyring the keyutils backend keeps its keys in.
 .TP
