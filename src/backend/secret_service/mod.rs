@@ -81,6 +81,8 @@ const IFACE_PROPERTIES: &str = "org.freedesktop.DBus.Properties";
 const ERR_IS_LOCKED: &str = "org.freedesktop.Secret.Error.IsLocked";
 const ERR_NO_SUCH_OBJECT: &str = "org.freedesktop.Secret.Error.NoSuchObject";
 const ERR_UNKNOWN_OBJECT: &str = "org.freedesktop.DBus.Error.UnknownObject";
+const ERR_UNKNOWN_METHOD: &str = "org.freedesktop.DBus.Error.UnknownMethod";
+const ERR_UNKNOWN_INTERFACE: &str = "org.freedesktop.DBus.Error.UnknownInterface";
 const ERR_NOT_SUPPORTED: &str = "org.freedesktop.DBus.Error.NotSupported";
 
 /// Docker's schema (docker-credential-helpers, secretservice_linux.c).
@@ -697,8 +699,15 @@ impl Backend for SecretService {
 }
 
 /// An item that is gone (deleted by someone else between our search and our call).
+///
+/// gnome-keyring answers a call on a just-deleted item with `UnknownMethod` ("No such
+/// interface org.freedesktop.DBus.Properties on object at path …"): the object exports nothing
+/// any more. We only call items that a search returned, so that answer means "gone".
 fn vanished(e: &bus::ReplyError) -> bool {
-    e.is(ERR_NO_SUCH_OBJECT) || e.is(ERR_UNKNOWN_OBJECT)
+    e.is(ERR_NO_SUCH_OBJECT)
+        || e.is(ERR_UNKNOWN_OBJECT)
+        || e.is(ERR_UNKNOWN_METHOD)
+        || e.is(ERR_UNKNOWN_INTERFACE)
 }
 
 fn failed(what: &str, e: dh::DhError) -> Error {
