@@ -30,6 +30,6 @@ dbus-run-session -- bash -euo pipefail -c '
   printf smoke.example.com | $b erase
   out=$(printf smoke.example.com | $b get || true)
   [ "$out" = "credentials not found in native keychain" ] || { echo "smoke: erase: $out" >&2; exit 1; }
-  pkill -u "$(id -u)" -f "gnome-keyring-daemon --unlock --components=secrets" || true
+  pkill -u "$(id -u)" -f "^gnome-keyring-daemon --unlock --components=secrets" || true
 '
 echo "smoke test of the installed package: 1 passed, 0 failed"
