@@ -620,9 +620,8 @@ fn tls_ca_bearer_token_and_their_failures() {
 }
 
 /// kubectl (client-go) trims the token file it reads, so `echo TOKEN > file` works there (see
-/// tests/apiserver_fake.rs); kube 5 sends the newline and fails to build the header.
+/// tests/apiserver_fake.rs); kube 5 alone would send the newline, so push trims it itself.
 #[test]
-#[ignore = "push (kube 5) does not trim a token file's final newline as kubectl does"]
 fn token_file_with_a_final_newline_works_as_with_kubectl() {
     let w = World::new();
     w.server.add_token("file-token", "carol");

@@ -31,6 +31,37 @@ pub enum Error {
 
 /// Read the kubeconfig kubectl would use; `None` when there is none (in-cluster, or nothing).
 pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
+    let mut config = load_files(explicit)?;
+    if let Some(config) = &mut config {
+        inline_token_files(config);
+    }
+    Ok(config)
+}
+
+/// kubectl (client-go) trims the whitespace around a `tokenFile`'s token, so `echo TOKEN > file`
+/// works; kube sends the file verbatim and fails on the final newline. Read such files once, as
+/// kubectl would, and hand kube the trimmed token. An unreadable file is left to kube, whose
+/// error names it.
+fn inline_token_files(config: &mut Kubeconfig) {
+    for named in &mut config.auth_infos {
+        let Some(auth) = named.auth_info.as_mut() else {
+            continue;
+        };
+        if auth.token.is_some() {
+            continue; // `token` wins over `tokenFile`, as in kubectl
+        }
+        let Some(path) = auth.token_file.as_deref() else {
+            continue;
+        };
+        if let Ok(raw) = std::fs::read_to_string(path) {
+            let raw = zeroize::Zeroizing::new(raw);
+            auth.token = Some(secrecy::SecretString::from(raw.trim().to_owned()));
+            auth.token_file = None;
+        }
+    }
+}
+
+fn load_files(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
     let read = |p: &Path| {
         Kubeconfig::read_from(p).map_err(|e| Error::Read {
             path: p.to_owned(),
