@@ -176,6 +176,22 @@ fn is_hub_alias(key: &str) -> bool {
 }
 
 /// The plaintext credentials in an `auths` object, in file order. Stub entries are skipped.
+/// The plaintext entries of `config` (read from `path`) and the report that lists them.
+fn plan(path: &Path, config: &DockerConfig, podman: bool) -> Result<(Vec<Plain>, Report), Error> {
+    let entries = match config.auths() {
+        Some(auths) => plaintext_entries(path, auths, podman)?,
+        None => Vec::new(),
+    };
+    let report = Report {
+        moved: entries
+            .iter()
+            .map(|p| (p.server.clone(), p.describe()))
+            .collect(),
+        saved: None,
+    };
+    Ok((entries, report))
+}
+
 pub fn plaintext_entries(path: &Path, auths: &Object, podman: bool) -> Result<Vec<Plain>, Error> {
     let mut found = Vec::new();
     for (key, entry) in auths.iter() {
@@ -459,17 +475,7 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
     }
     let _lock = docker_config::lock(path)?;
     let config = DockerConfig::load(path)?;
-    let entries = match config.auths() {
-        Some(auths) => plaintext_entries(path, auths, false)?,
-        None => Vec::new(),
-    };
-    let mut report = Report {
-        moved: entries
-            .iter()
-            .map(|p| (p.server.clone(), p.describe()))
-            .collect(),
-        saved: None,
-    };
+    let (entries, mut report) = plan(path, &config, false)?;
     if entries.is_empty() {
         say(
             out,
@@ -548,17 +554,7 @@ fn run_from_auth_file(
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         }));
     }
-    let entries = match file.auths() {
-        Some(auths) => plaintext_entries(from, auths, true)?,
-        None => Vec::new(),
-    };
-    let mut report = Report {
-        moved: entries
-            .iter()
-            .map(|p| (p.server.clone(), p.describe()))
-            .collect(),
-        saved: None,
-    };
+    let (entries, mut report) = plan(from, &file, true)?;
     if entries.is_empty() {
         say(
             out,
