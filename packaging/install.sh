@@ -10,7 +10,7 @@ setup=1
 [ "${1:-}" = "--no-setup" ] && setup=0
 
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-build_packages=(build-essential pkg-config libdbus-1-dev dpkg-dev ca-certificates curl)
+build_packages=(build-essential dpkg-dev ca-certificates curl)
 missing=()
 for p in "${build_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

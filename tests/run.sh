@@ -13,7 +13,7 @@ with_package=0
 PACKAGES=(
   dbus                              # a private session bus per test
   gnome-keyring                     # the real Secret Service
-  libdbus-1-dev pkg-config          # libdbus for the secret-service backend
+  build-essential                   # a C compiler: libdbus is compiled into the binary
   golang-docker-credential-helpers  # docker-credential-secretservice / -pass, for interop
   libsecret-tools                   # secret-tool, to check our items as libsecret sees them
   gcr xvfb xdotool                  # a real unlock prompt (gcr-prompter) on a virtual display
