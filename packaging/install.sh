@@ -31,5 +31,8 @@ deb=$(ls -t target/debian/docker-credential-keyring_*.deb | head -n1)
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "./$deb"
 echo "installed $(docker-credential-keyring version)"
 if ((setup)); then
-  docker-credential-keyring setup
+  docker-credential-keyring setup || {
+    echo "installed, but docker was not switched over: set up a keychain as shown above, then run \`docker-credential-keyring setup\`" >&2
+    exit 1
+  }
 fi

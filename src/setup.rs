@@ -24,6 +24,10 @@ pub enum Error {
         "no executable named docker-credential-keyring on PATH, so docker could not run it; install it into a directory on PATH (e.g. `install -m755 {exe} /usr/local/bin/`), then run setup again (nothing was changed)"
     )]
     NotOnPath { exe: String },
+    #[error(
+        "no usable keychain here, so docker would fail every pull through this helper ({0}); set one up first (nothing was changed)"
+    )]
+    NoKeychain(#[source] crate::backend::Error),
     #[error(transparent)]
     Config(#[from] docker_config::Error),
     #[error(transparent)]
@@ -39,6 +43,7 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Import(e) => e.hint(),
+            Error::NoKeychain(e) => e.hint(),
             _ => None,
         }
     }
@@ -168,6 +173,10 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
             .unwrap_or_else(|_| crate::BINARY_NAME.to_owned());
         return Err(Error::NotOnPath { exe });
     }
+
+    // With no usable keychain every `get` would be an error, and docker fails a pull on any
+    // error but "not found": never switch docker over to a helper that cannot answer.
+    crate::backend::open(options.backend.as_deref()).map_err(Error::NoKeychain)?;
 
     // Validate the file (and refuse bad input) before anything else happens.
     let config = DockerConfig::load(path)?;

@@ -246,6 +246,27 @@ fn setup_refuses_when_docker_cannot_find_the_helper() {
     assert_eq!(s.config_bytes(), b"{}");
 }
 
+/// With no usable keychain every `get` would fail and docker fails a pull on any error but "not
+/// found": setup must not switch docker over.
+#[test]
+fn setup_refuses_when_no_keychain_is_usable() {
+    let s = Sandbox::new();
+    s.write_config(USER_CONFIG);
+    // A fresh HOME, no session bus, no pass store, no file store: `auto` finds nothing.
+    let out = s.ours(&["--backend", "auto", "setup"], "");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr.contains("no usable keychain here")
+            && out.stderr.contains("nothing was changed"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stderr.contains("pass init"),
+        "the set-up commands are shown: {out:#?}"
+    );
+    assert_eq!(s.config_bytes(), USER_CONFIG.as_bytes());
+}
+
 /// Many setups (each adding its own registry) and helpers at once: every setup's change
 /// survives (the lock serialises read-modify-write), the file is always valid, no temp file is
 /// left behind, every helper call works.
