@@ -97,24 +97,10 @@ impl SecretServiceFixture {
             ),
         )
         .unwrap();
-        let mut dbus = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", config.display()))
-            .args(["--nofork", "--nopidfile", "--print-address"])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dbus-daemon (Debian package dbus)");
-        let mut line = String::new();
-        BufReader::new(dbus.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("dbus-daemon prints its address");
-        let address = line.trim().to_owned();
+        let (dbus, address) = Self::bus_only_at(&home);
         assert!(
             address.starts_with("unix:"),
-            "dbus-daemon address: {line:?}"
+            "dbus-daemon address: {address:?}"
         );
         SecretServiceFixture {
             home,
