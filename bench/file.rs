@@ -8,18 +8,8 @@
 mod support;
 
 use std::ffi::OsString;
-use std::time::Duration;
 use support::file::FileKeyring;
-use support::{Home, Keyring, Run, command, helper, run_command, store};
-
-fn median(mut runs: Vec<Duration>) -> Duration {
-    runs.sort();
-    runs[runs.len() / 2]
-}
-
-fn timed(n: usize, mut f: impl FnMut() -> Run) -> Duration {
-    median((0..n).map(|_| f().elapsed).collect())
-}
+use support::{Home, Keyring, command, helper, run_command, store, timed};
 
 struct NoCache<'a>(&'a FileKeyring);
 

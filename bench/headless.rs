@@ -9,16 +9,7 @@ mod support;
 use std::time::Duration;
 use support::keyutils::KernelKeyring;
 use support::pass::PassStore;
-use support::{Keyring, Run, helper, store};
-
-fn median(mut runs: Vec<Duration>) -> Duration {
-    runs.sort();
-    runs[runs.len() / 2]
-}
-
-fn timed(n: usize, mut f: impl FnMut() -> Run) -> Duration {
-    median((0..n).map(|_| f().elapsed).collect())
-}
+use support::{Keyring, helper, store, timed};
 
 /// get / store / list10 / list100 / get among 100 for one backend fixture.
 fn measure(k: &dyn Keyring, n: usize) -> [Duration; 5] {

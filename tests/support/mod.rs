@@ -213,6 +213,13 @@ pub fn helper_stdin_open(keyring: &dyn Keyring, args: &[&str]) -> Run {
     run_command_stdin_open(helper_command(keyring, args))
 }
 
+/// The median wall time of `n` runs of `f` (for the benches in `bench/`).
+pub fn timed(n: usize, mut f: impl FnMut() -> Run) -> Duration {
+    let mut runs: Vec<Duration> = (0..n).map(|_| f().elapsed).collect();
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
 /// `store` a credential through the binary and assert it worked.
 #[track_caller]
 pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) {
