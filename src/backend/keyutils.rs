@@ -159,8 +159,9 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// The raw system calls (linux/keyctl.h numbers: a stable kernel ABI).
-mod sys {
+/// The raw system calls (linux/keyctl.h numbers: a stable kernel ABI), also used by the file
+/// backend's key cache.
+pub(crate) mod sys {
     use std::ffi::CStr;
 
     pub type Serial = i32;
@@ -168,9 +169,11 @@ mod sys {
     pub const KEY_SPEC_USER_KEYRING: Serial = -4;
     const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
     const KEYCTL_DESCRIBE: libc::c_long = 6;
+    const KEYCTL_LINK: libc::c_long = 8;
     const KEYCTL_UNLINK: libc::c_long = 9;
     const KEYCTL_SEARCH: libc::c_long = 10;
     const KEYCTL_READ: libc::c_long = 11;
+    const KEYCTL_SET_TIMEOUT: libc::c_long = 15;
     const KEYCTL_INVALIDATE: libc::c_long = 21;
     const KEYCTL_GET_PERSISTENT: libc::c_long = 22;
 
@@ -246,7 +249,7 @@ mod sys {
 
     /// `KEYCTL_READ` into `buf`; returns the full size, which may exceed `buf` (then nothing
     /// is guaranteed about `buf`'s contents).
-    fn read_into(id: Serial, buf: &mut [u8]) -> Result<usize, i32> {
+    pub fn read_into(id: Serial, buf: &mut [u8]) -> Result<usize, i32> {
         // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
         let ret = unsafe {
             libc::syscall(
@@ -310,6 +313,19 @@ mod sys {
     pub fn unlink(id: Serial, ring: Serial) -> Result<(), i32> {
         // SAFETY: integer arguments only.
         result(unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_UNLINK, id, ring) }).map(|_| ())
+    }
+
+    /// `KEYCTL_LINK` `id` into `ring`.
+    pub fn link(id: Serial, ring: Serial) -> Result<(), i32> {
+        // SAFETY: integer arguments only.
+        result(unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_LINK, id, ring) }).map(|_| ())
+    }
+
+    /// `KEYCTL_SET_TIMEOUT`: the kernel destroys `id` after `seconds` (0: never).
+    pub fn set_timeout(id: Serial, seconds: u32) -> Result<(), i32> {
+        // SAFETY: integer arguments only.
+        result(unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_SET_TIMEOUT, id, seconds) })
+            .map(|_| ())
     }
 }
 

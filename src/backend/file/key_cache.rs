@@ -14,59 +14,22 @@ use super::Key;
 
 #[cfg(target_os = "linux")]
 mod imp {
-    //! Five keyctl operations through libc (the same dependency as the keyutils backend).
+    //! On the keyutils backend's system calls.
     use super::Key;
+    use crate::backend::keyutils::sys;
     use crate::secret::Secret;
     use std::ffi::CString;
 
-    const KEY_SPEC_PROCESS_KEYRING: libc::c_long = -2;
-    const KEY_SPEC_USER_KEYRING: libc::c_long = -4;
-    const KEYCTL_LINK: libc::c_long = 8;
-    const KEYCTL_UNLINK: libc::c_long = 9;
-    const KEYCTL_SEARCH: libc::c_long = 10;
-    const KEYCTL_READ: libc::c_long = 11;
-    const KEYCTL_SET_TIMEOUT: libc::c_long = 15;
-    const KEYCTL_INVALIDATE: libc::c_long = 21;
-
-    fn check(ret: libc::c_long) -> Result<libc::c_long, String> {
-        if ret < 0 {
-            Err(std::io::Error::last_os_error().to_string())
-        } else {
-            Ok(ret)
-        }
-    }
-
-    fn keyctl(op: libc::c_long, a: libc::c_long, b: libc::c_long) -> Result<libc::c_long, String> {
-        // SAFETY: keyctl with integer arguments only.
-        check(unsafe { libc::syscall(libc::SYS_keyctl, op, a, b, 0 as libc::c_long) })
+    fn os_error(errno: i32) -> String {
+        std::io::Error::from_raw_os_error(errno).to_string()
     }
 
     pub fn get(id: &str) -> Option<Key> {
         let desc = CString::new(id).ok()?;
-        // SAFETY: the type and description are NUL-terminated strings that outlive the call.
-        let serial = check(unsafe {
-            libc::syscall(
-                libc::SYS_keyctl,
-                KEYCTL_SEARCH,
-                KEY_SPEC_USER_KEYRING,
-                c"user".as_ptr(),
-                desc.as_ptr(),
-                0 as libc::c_long,
-            )
-        })
-        .ok()?;
+        let serial = sys::search(sys::KEY_SPEC_USER_KEYRING, c"user", &desc).ok()?;
+        // One byte more than a key: a longer payload is not ours.
         let mut buf = Secret::new([0u8; 33]);
-        // SAFETY: the buffer is valid for its length; the kernel writes at most that much.
-        let n = check(unsafe {
-            libc::syscall(
-                libc::SYS_keyctl,
-                KEYCTL_READ,
-                serial,
-                buf.expose_mut().as_mut_ptr(),
-                buf.expose().len(),
-            )
-        })
-        .ok()?;
+        let n = sys::read_into(serial, buf.expose_mut()).ok()?;
         if n != 32 {
             return None;
         }
@@ -77,24 +40,20 @@ mod imp {
 
     pub fn put(id: &str, key: &Key, seconds: u64) -> Result<(), String> {
         let desc = CString::new(id).map_err(|e| e.to_string())?;
-        let seconds = libc::c_long::try_from(seconds.min(u32::MAX.into())).unwrap_or(0);
-        // SAFETY: NUL-terminated type and description, a payload valid for its length.
-        let serial = check(unsafe {
-            libc::syscall(
-                libc::SYS_add_key,
-                c"user".as_ptr(),
-                desc.as_ptr(),
-                key.expose().as_ptr(),
-                key.expose().len(),
-                KEY_SPEC_PROCESS_KEYRING,
-            )
-        })?;
-        let linked = keyctl(KEYCTL_SET_TIMEOUT, serial, seconds)
-            .and_then(|_| keyctl(KEYCTL_LINK, serial, KEY_SPEC_USER_KEYRING));
-        let _ = keyctl(KEYCTL_UNLINK, serial, KEY_SPEC_PROCESS_KEYRING);
+        let seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
+        let serial = sys::add_key(
+            c"user",
+            &desc,
+            Some(&key.expose()[..]),
+            sys::KEY_SPEC_PROCESS_KEYRING,
+        )
+        .map_err(os_error)?;
+        let linked = sys::set_timeout(serial, seconds)
+            .and_then(|()| sys::link(serial, sys::KEY_SPEC_USER_KEYRING));
+        let _ = sys::unlink(serial, sys::KEY_SPEC_PROCESS_KEYRING);
         if let Err(e) = linked {
-            let _ = keyctl(KEYCTL_INVALIDATE, serial, 0);
-            return Err(format!("kernel keyring: {e}"));
+            let _ = sys::invalidate(serial);
+            return Err(format!("kernel keyring: {}", os_error(e)));
         }
         Ok(())
     }
