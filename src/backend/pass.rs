@@ -19,6 +19,8 @@
 
 use crate::backend::{Backend, Credential, Listed};
 use crate::secret::Secret;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -561,53 +563,19 @@ impl Backend for Pass {
     }
 }
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /// Base64 with the URL-safe alphabet and `=` padding (Go's `base64.URLEncoding`).
 pub fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    URL_SAFE.encode(bytes)
 }
 
 /// The inverse of [`base64url_encode`], strict: `None` unless `text` is exactly what encoding
 /// some bytes gives (canonical padding and bits, as Go's strict decoding demands).
 pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    if text.is_empty() || !text.len().is_multiple_of(4) {
+    if text.is_empty() {
         return None;
     }
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let mut bits = 0u32;
-    let mut count = 0;
-    let data = text.trim_end_matches('=');
-    if text.len() - data.len() > 2 {
-        return None;
-    }
-    for c in data.bytes() {
-        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
-        bits = (bits << 6) | v;
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    (base64url_encode(&out) == text).then_some(out)
+    let out = URL_SAFE.decode(text).ok()?;
+    (URL_SAFE.encode(&out) == text).then_some(out)
 }
 
 #[cfg(test)]
