@@ -6,7 +6,7 @@
 
 use crate::backend;
 
-/// The three messages clients parse byte for byte (protocol.md §2).
+/// The three messages clients parse byte for byte (docs/protocol.md §2).
 pub mod messages {
     /// Docker treats this as "no credentials": an anonymous pull, or a login prompt.
     pub const NOT_FOUND: &str = "credentials not found in native keychain";

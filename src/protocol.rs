@@ -1,4 +1,4 @@
-//! The Docker credential-helper protocol (protocol.md §1–§5 and §7), byte for byte.
+//! The Docker credential-helper protocol (docs/protocol.md §1–§5 and §7), byte for byte.
 //!
 //! - Input: stdin lines are joined with no separator, a `\r` before each line end dropped;
 //!   `get`/`erase` trim Unicode whitespace; `store` reads the first JSON value with keys matched

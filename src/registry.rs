@@ -1,7 +1,7 @@
 //! Registry address matching: which stored server address answers a query.
 //!
 //! Clients ask for the same registry in different spellings: the docker CLI sends `host:port`,
-//! podman sends `docker.io`, crane sends `host/org/repo` first. The rules (protocol.md §7):
+//! podman sends `docker.io`, crane sends `host/org/repo` first. The rules (docs/protocol.md §7):
 //!
 //! 1. The exact string always wins.
 //! 2. Then an *equivalent form*: host compared case-insensitively, a trailing `/` ignored,

@@ -1,4 +1,4 @@
-//! The command line as clients see it, before any keychain is involved (protocol.md §1).
+//! The command line as clients see it, before any keychain is involved (docs/protocol.md §1).
 
 mod support;
 

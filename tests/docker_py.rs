@@ -64,7 +64,7 @@ fn docker_py_store_get_list_erase_not_found(keyring: Box<dyn support::Keyring>) 
     );
     assert_eq!(out["after_erase"], "CredentialsNotFound");
     assert_eq!(out["missing"], "CredentialsNotFound");
-    // Erasing what is not stored is an error (protocol.md §7), which docker-py raises.
+    // Erasing what is not stored is an error (docs/protocol.md §7), which docker-py raises.
     assert_eq!(out["erase_missing"], "CredentialsNotFound");
     assert_eq!(
         out["list_after"],

@@ -1,5 +1,5 @@
 //! The credential-helper protocol, binary-level, run against every Linux backend: each rule of
-//! protocol.md §1–§5 and each row of §8 (adjusted where §7 decides differently).
+//! docs/protocol.md §1–§5 and each row of §8 (adjusted where §7 decides differently).
 //!
 //! One suite, parameterized: `protocol_suite!` below instantiates every case for each backend
 //! fixture, so a backend is covered by adding one line.

@@ -1,6 +1,6 @@
 //! `push --dry-run -o json` against kubectl: the decoded `.dockerconfigjson` of our Secret must
 //! be byte-identical to what `kubectl create secret docker-registry … --dry-run=client -o json`
-//! writes for the same credential (kubernetes.md §1), and several registries in one secret must
+//! writes for the same credential (docs/kubernetes.md §1), and several registries in one secret must
 //! be exactly kubectl's entries side by side. Also: every refusal `push` makes before it sends
 //! anything, each with a clear message, the right exit status and no secret in any output.
 

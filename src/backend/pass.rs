@@ -1,7 +1,7 @@
 //! The `pass` backend: credentials in the standard unix password manager, laid out exactly as
 //! Docker's `docker-credential-pass` lays them out, so either helper reads the other's entries.
 //!
-//! Layout (protocol.md §6): `$PASSWORD_STORE_DIR` (default `~/.password-store`)
+//! Layout (docs/protocol.md §6): `$PASSWORD_STORE_DIR` (default `~/.password-store`)
 //! `/docker-credential-helpers/<base64url(ServerURL), padded>/<username>.gpg`, the file holding
 //! the secret encrypted by `pass` for the store's `.gpg-id`.
 //!

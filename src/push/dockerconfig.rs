@@ -1,5 +1,5 @@
 //! The pull secret itself, built without any I/O: the `.dockerconfigjson` bytes and the Secret
-//! manifest around them (kubernetes.md §1–§3).
+//! manifest around them (docs/kubernetes.md §1–§3).
 //!
 //! For one registry the bytes are exactly what `kubectl create secret docker-registry` writes:
 //! compact JSON, Go's escaping, map keys sorted, entry fields in the order `username`,
@@ -59,7 +59,7 @@ pub enum Refusal {
     TooLarge { size: usize },
 }
 
-/// The `auths` key the kubelet matches for a stored server string (kubernetes.md §3): Docker Hub
+/// The `auths` key the kubelet matches for a stored server string (docs/kubernetes.md §3): Docker Hub
 /// as `https://index.docker.io/v1/`, everything else as lowercase `host[:port][/path]` without a
 /// scheme or `/v1/`/`/v2/` suffix. A server string that is no plain address is kept verbatim.
 pub fn kubelet_key(server: &str) -> String {

@@ -1,6 +1,6 @@
 //! An in-process Kubernetes API-server fake on loopback, for the tests of `push`.
 //!
-//! No kube-apiserver, envtest, kind or k3s can run on the project's machines (kubernetes.md §6),
+//! No kube-apiserver, envtest, kind or k3s can run on the project's machines (docs/kubernetes.md §6),
 //! so this module behaves like the real server for exactly what `push` (through kube-rs) and
 //! kubectl use, over plain HTTP or TLS with a CA made per run, reached through real kubeconfig
 //! files (see `kubeconfig.rs`). It emulates:
