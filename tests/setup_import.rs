@@ -960,3 +960,158 @@ fn doctor_points_out_a_backup_with_plaintext_and_import_clears_it() {
     let bak = std::fs::read_to_string(s.config_dir().join("config.json.bak")).unwrap();
     assert_no_secret(&bak);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A store that forgets at reboot (keyutils): never made the only copy without --allow-volatile.
+
+/// A sandbox on a real kernel keyring of its own, holding the plaintext config and a backup
+/// (whose bytes must survive a refusal too).
+#[cfg(target_os = "linux")]
+fn volatile_sandbox() -> (Sandbox, String, Vec<u8>) {
+    let s = Sandbox::new().keyring(Box::new(support::keyutils::KernelKeyring::new()));
+    let text = plaintext_config();
+    s.write_config(&text);
+    let bak = format!(
+        "{{\"auths\": {{\"old.example\": {{\"auth\": \"{}\"}}}}}}",
+        auth("dan", "old")
+    );
+    std::fs::write(s.config_dir().join("config.json.bak"), &bak).unwrap();
+    (s, text, bak.into_bytes())
+}
+
+/// The refusal: exit 1, one line naming the store, what it keeps, for how long and the fix;
+/// config.json and its backup byte for byte as they were; nothing in the keychain.
+#[cfg(target_os = "linux")]
+fn assert_refused_volatile(s: &Sandbox, out: &support::Run, text: &str, bak: &[u8]) {
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+    for part in [
+        "keyutils",
+        "kernel memory only",
+        "until reboot, or 3 days without use",
+        "--allow-volatile",
+        "durable backend",
+        "was not changed",
+    ] {
+        assert!(out.stderr.contains(part), "{part:?} missing: {out:#?}");
+    }
+    assert_no_secret(&out.stdout);
+    assert_no_secret(&out.stderr);
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    assert_eq!(
+        std::fs::read(s.config_dir().join("config.json.bak")).unwrap(),
+        bak
+    );
+    assert_eq!(names(&s.config_dir()), ["config.json", "config.json.bak"]);
+    assert_eq!(s.list(), serde_json::json!({}), "nothing stored either");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_into_keyutils_refuses_and_changes_no_byte() {
+    let (s, text, bak) = volatile_sandbox();
+    let out = s.ours(&["import"], "");
+    assert_refused_volatile(&s, &out, &text, &bak);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_into_keyutils_with_allow_volatile_moves_and_says_so() {
+    let (s, _, _) = volatile_sandbox();
+    let out = s.ours(&["import", "--allow-volatile"], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    assert!(
+        out.stdout
+            .contains("moved reg.example:5000 (user bob) into the keychain (keyutils)"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout.contains(
+            "the only copy of these credentials is now in keyutils, which keeps them until reboot"
+        ),
+        "{out:#?}"
+    );
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_dry_run_into_keyutils_says_import_would_refuse() {
+    let (s, text, bak) = volatile_sandbox();
+    let out = s.ours(&["import", "--dry-run"], "");
+    out.ok();
+    assert!(
+        out.stdout.contains("note: import would stop here")
+            && out.stdout.contains("import --allow-volatile"),
+        "{out:#?}"
+    );
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    assert_eq!(
+        std::fs::read(s.config_dir().join("config.json.bak")).unwrap(),
+        bak
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn setup_into_keyutils_refuses_to_import_and_changes_no_byte() {
+    let (s, text, bak) = volatile_sandbox();
+    let out = s.ours(&["setup"], "");
+    assert_refused_volatile(&s, &out, &text, &bak);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn setup_into_keyutils_with_allow_volatile_imports_and_says_so() {
+    let (s, _, _) = volatile_sandbox();
+    let out = s.ours(&["setup", "--allow-volatile"], "");
+    out.ok();
+    assert!(
+        out.stdout
+            .contains("is now in keyutils, which keeps them until reboot"),
+        "{out:#?}"
+    );
+    assert_eq!(s.config_json()["credsStore"], "keyring");
+    assert_eq!(
+        s.get("https://index.docker.io/v1/"),
+        Some(("alice".into(), "hub-secret".into()))
+    );
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+/// `--from` never modifies its source: copying into a store that forgets loses nothing, so it
+/// proceeds without the flag, with a warning.
+#[cfg(target_os = "linux")]
+#[test]
+fn import_from_into_keyutils_copies_with_a_warning() {
+    let s = Sandbox::new().keyring(Box::new(support::keyutils::KernelKeyring::new()));
+    let auth_json = s.home.path().join("auth.json");
+    let text = format!(
+        "{{\"auths\": {{\"quay.io\": {{\"auth\": \"{}\"}}}}}}",
+        auth("bob", "pa:ss:word")
+    );
+    std::fs::write(&auth_json, &text).unwrap();
+    let out = s.ours(&["import", "--from", auth_json.to_str().unwrap()], "");
+    out.ok();
+    assert!(
+        out.stderr
+            .contains("warning: keyutils keeps the copies until reboot")
+            && out.stderr.contains("still holds them"),
+        "{out:#?}"
+    );
+    assert_eq!(std::fs::read_to_string(&auth_json).unwrap(), text);
+    assert_eq!(s.get("quay.io"), Some(("bob".into(), "pa:ss:word".into())));
+}
