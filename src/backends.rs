@@ -4,7 +4,7 @@
 //! `--json` prints one object with stable field names for scripts:
 //! `{"selected": {"name", "source", "error"}, "auto": {"name", "reason"},
 //!   "backends": [{"name", "supported", "available", "reason", "auto_candidate", "keeps",
-//!   "lasts", "setup"}]}` (`name` is `null` where nothing is usable; `error` is `null` unless
+//!   "lasts", "durable", "setup"}]}` (`name` is `null` where nothing is usable; `error` is `null` unless
 //! the flag, variable or config file names something unusable).
 
 use crate::backend::select::{self, NAMES};
@@ -54,6 +54,8 @@ pub struct BackendRow {
     pub keeps: &'static str,
     /// How long they last.
     pub lasts: &'static str,
+    /// Whether what it keeps survives a reboot.
+    pub durable: bool,
     /// The command that sets it up.
     pub setup: String,
 }
@@ -116,6 +118,7 @@ pub fn report(flag: Option<&str>) -> Report {
                 auto_candidate: candidates.contains(&name),
                 keeps: info.keeps,
                 lasts: info.lasts,
+                durable: info.durable,
                 setup: select::setup_command(name),
             }
         })

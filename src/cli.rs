@@ -86,6 +86,10 @@ pub struct SetupArgs {
     /// Import without asking, even on a terminal
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Import even when the backend forgets at reboot (keyutils): the credentials' only copy
+    /// is then lost at the next reboot. Without it, setup refuses and changes nothing
+    #[arg(long)]
+    pub allow_volatile: bool,
 }
 
 /// `import` options.
@@ -102,6 +106,11 @@ pub struct ImportArgs {
     /// (without it, such entries are kept in the file and reported)
     #[arg(long)]
     pub overwrite: bool,
+    /// Strip config.json even when the backend forgets at reboot (keyutils): the credentials'
+    /// only copy is then lost at the next reboot. Without it, import refuses and changes
+    /// nothing. Not needed with --from, whose file is never modified (a warning only)
+    #[arg(long)]
+    pub allow_volatile: bool,
 }
 
 /// `doctor` options.
@@ -120,6 +129,7 @@ impl SetupArgs {
             no_import: self.no_import,
             yes: self.yes,
             backend: backend.map(str::to_owned),
+            allow_volatile: self.allow_volatile,
         }
     }
 }
@@ -133,6 +143,7 @@ impl ImportArgs {
             dry_run: self.dry_run,
             backend: backend.map(str::to_owned),
             overwrite: self.overwrite,
+            allow_volatile: self.allow_volatile,
         }
     }
 }

@@ -12,6 +12,10 @@
 //!   target, directory fsynced; the previous bytes are kept in `config.json.bak` (0600). The new
 //!   file keeps the old file's permissions (0600 for a new file). A symlinked config is written
 //!   through to its target, the link is kept.
+//! - **The owner is kept.** Run as root on a user's file (`sudo … setup`), the new file and the
+//!   backup get the old file's uid/gid before the rename, as the docker CLI does. Like the
+//!   docker CLI, a file that did not exist belongs to whoever creates it. When the owner
+//!   cannot be given back (not root, another user's file), nothing is written.
 //! - **Locked.** Every read-modify-write holds an exclusive `flock` on the directory that holds
 //!   the file, so two of our processes never interleave (the docker CLI itself only renames, so
 //!   it can never leave a torn file either).
@@ -85,6 +89,16 @@ pub enum Error {
     #[error("cannot write {path}: {source} (the previous file is unchanged)")]
     Write {
         path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "cannot give the rewritten {path} its owner {uid}:{gid} back ({source}); run this as that user or as root (the previous file is unchanged)"
+    )]
+    Owner {
+        path: PathBuf,
+        uid: u32,
+        gid: u32,
         #[source]
         source: io::Error,
     },
@@ -500,8 +514,8 @@ impl DockerConfig {
             return Ok(Saved::Unchanged);
         }
         let dir = parent_dir(&self.target);
-        let old_mode = match fs::metadata(&self.target) {
-            Ok(m) => Some(m.permissions().mode() & 0o7777),
+        let old = match fs::metadata(&self.target) {
+            Ok(m) => Some(m),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(source) => {
                 return Err(Error::Read {
@@ -510,6 +524,8 @@ impl DockerConfig {
                 });
             }
         };
+        let old_mode = old.as_ref().map(|m| m.permissions().mode() & 0o7777);
+        let owner = old.as_ref().map(Owner::of);
         check_writable(&self.target, &dir, old_mode)?;
         if !dir.exists() {
             fs::DirBuilder::new()
@@ -521,12 +537,24 @@ impl DockerConfig {
         let backup = match &self.original {
             Some(old) if keep_backup => {
                 let backup = backup_path(&self.target);
-                replace_file(&backup, old, 0o600)?;
+                // Refused for the backup (written first), the owner would be refused for the
+                // file too: name the file the user asked about.
+                replace_file(&backup, old, 0o600, owner).map_err(|e| match e {
+                    Error::Owner {
+                        uid, gid, source, ..
+                    } => Error::Owner {
+                        path: self.path.clone(),
+                        uid,
+                        gid,
+                        source,
+                    },
+                    e => e,
+                })?;
                 Some(backup)
             }
             _ => None,
         };
-        replace_file(&self.target, &new, old_mode.unwrap_or(0o600))?;
+        replace_file(&self.target, &new, old_mode.unwrap_or(0o600), owner)?;
         Ok(Saved::Written {
             target: self.target.clone(),
             backup,
@@ -661,9 +689,51 @@ fn check_writable(target: &Path, dir: &Path, old_mode: Option<u32>) -> Result<()
     Ok(())
 }
 
-/// Atomically replace `path` with `bytes` at `mode`: temp file in the same directory, fsync,
-/// rename, fsync the directory.
-fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+/// A file's owner, to give back to the file that replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Owner {
+    uid: u32,
+    gid: u32,
+}
+
+// Unix only, like this whole module (it needs file modes and flock).
+impl Owner {
+    fn of(m: &fs::Metadata) -> Owner {
+        use std::os::unix::fs::MetadataExt;
+        Owner {
+            uid: m.uid(),
+            gid: m.gid(),
+        }
+    }
+
+    /// Give `file` (the temp file about to replace `path`) this owner. Only a different user
+    /// is fatal: a group we may not set (ours to write, in a group we are not in) is left as
+    /// it was before, since the user keeps the file either way.
+    fn give(self, file: &File, path: &Path) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let m = file.metadata().map_err(|source| Error::Write {
+            path: path.to_owned(),
+            source,
+        })?;
+        if (m.uid(), m.gid()) == (self.uid, self.gid) {
+            return Ok(());
+        }
+        match std::os::unix::fs::fchown(file, Some(self.uid), Some(self.gid)) {
+            Ok(()) => Ok(()),
+            Err(_) if m.uid() == self.uid => Ok(()),
+            Err(source) => Err(Error::Owner {
+                path: path.to_owned(),
+                uid: self.uid,
+                gid: self.gid,
+                source,
+            }),
+        }
+    }
+}
+
+/// Atomically replace `path` with `bytes` at `mode` (and `owner`, when given): temp file in the
+/// same directory, fsync, rename, fsync the directory.
+fn replace_file(path: &Path, bytes: &[u8], mode: u32, owner: Option<Owner>) -> Result<()> {
     let dir = parent_dir(path);
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let mut attempt = 0u32;
@@ -680,6 +750,13 @@ fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
             Err(e) => return Err(dir_error(&dir, e)),
         }
     };
+    // The owner before the mode: chown clears set-id bits, the mode then sets them as they were.
+    if let Some(owner) = owner
+        && let Err(e) = owner.give(&file, path)
+    {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
     let written = file
         .write_all(bytes)
         .and_then(|()| file.set_permissions(fs::Permissions::from_mode(mode)))

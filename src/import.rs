@@ -22,9 +22,16 @@
 //! so stripping it would log them out. Its Docker Hub keys (`docker.io`, …) are stored as
 //! `https://index.docker.io/v1/`, the server string the docker CLI uses.
 //!
+//! **Never into a store that forgets.** A backend that does not survive a reboot (`keyutils`:
+//! see [`crate::backend::select::Info::durable`]) would become the only copy once the file is
+//! stripped, so import refuses it before anything happens (config.json and its backup keep
+//! every byte) and says what that store keeps and for how long; `--allow-volatile` moves them
+//! anyway and says where they now live. `--from` needs no flag: its source is never modified,
+//! so copying into such a store loses nothing; it only warns.
+//!
 //! No secret is ever printed: the report names registries and usernames only.
 
-use crate::backend::{self, Backend, Credential};
+use crate::backend::{self, Backend, Credential, select};
 use crate::docker_config::{self, DockerConfig, Json, Object, Saved};
 use crate::secret::Secret;
 use base64::Engine;
@@ -74,6 +81,15 @@ pub enum Error {
         "nothing was imported: the keychain already holds different credentials for {registries}; run `docker-credential-keyring import --overwrite` to replace them with the ones in the file"
     )]
     AllConflict { registries: String },
+    #[error(
+        "{path} was not changed: the {backend} backend keeps {keeps}, {lasts}, so the credentials would be lost once removed from the file; pass --allow-volatile to move them anyway, or choose a durable backend with --backend (see `docker-credential-keyring backends`)"
+    )]
+    Volatile {
+        path: PathBuf,
+        backend: &'static str,
+        keeps: &'static str,
+        lasts: &'static str,
+    },
     #[error(
         "cannot tell where podman's auth.json is: neither REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set; pass --from PATH"
     )]
@@ -143,6 +159,22 @@ pub struct Options {
     pub backend: Option<String>,
     /// Replace a different credential the keychain already holds for the same server.
     pub overwrite: bool,
+    /// Strip the file even when the backend forgets at reboot (`--allow-volatile`).
+    pub allow_volatile: bool,
+}
+
+/// Refuse to strip `path` into a backend that does not survive a reboot, unless
+/// `--allow-volatile`: then the credentials' only copy would vanish with it.
+pub fn refuse_volatile(options: &Options, path: &Path) -> Result<(), Error> {
+    match select::requested_volatile(options.backend.as_deref()) {
+        Some(info) if !options.allow_volatile => Err(Error::Volatile {
+            path: path.to_owned(),
+            backend: info.name,
+            keeps: info.keeps,
+            lasts: info.lasts,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// What an import did.
@@ -488,14 +520,20 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
     }
     if options.dry_run {
         list_moves(out, "would move", &entries, "")?;
+        let command = match refuse_volatile(options, path) {
+            Ok(()) => "`docker-credential-keyring import`",
+            Err(e) => {
+                say(out, format_args!("note: import would stop here: {e}"))?;
+                "`docker-credential-keyring import --allow-volatile` (or choose a durable backend)"
+            }
+        };
         say(
             out,
-            format_args!(
-                "dry run: nothing was changed; run `docker-credential-keyring import` to move them"
-            ),
+            format_args!("dry run: nothing was changed; run {command} to move them"),
         )?;
         return Ok(report);
     }
+    refuse_volatile(options, path)?;
     drop(config);
     let moved = move_entries(options, entries, out, "moved")?;
     // Every entry is in the keychain and verified: now, and only now, strip the file.
@@ -519,6 +557,17 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
             path.display()
         ),
     )?;
+    if options.allow_volatile
+        && let Some(info) = select::requested_volatile(options.backend.as_deref())
+    {
+        say(
+            out,
+            format_args!(
+                "warning (--allow-volatile): the only copy of these credentials is now in {}, which keeps them {}; after that, `docker login` again",
+                info.name, info.lasts
+            ),
+        )?;
+    }
     report.saved = Some(saved);
     Ok(report)
 }
@@ -575,6 +624,16 @@ fn run_from_auth_file(
             from.display()
         ),
     )?;
+    // Nothing is removed from the source, so a store that forgets loses nothing: a warning,
+    // not a refusal.
+    if let Some(info) = select::requested_volatile(options.backend.as_deref()) {
+        eprintln!(
+            "warning: {} keeps the copies {}; {} still holds them",
+            info.name,
+            info.lasts,
+            from.display()
+        );
+    }
     report.moved = moved
         .iter()
         .map(|p| (p.server.clone(), p.describe()))

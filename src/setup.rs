@@ -10,7 +10,9 @@
 //! credential store (docker then asks the store and ignores them), so they are imported first
 //! ([`crate::import`]); if that import fails, setup changes nothing. With `--no-import` they are
 //! left and setup says how to move them. When stdin is a terminal the import is confirmed with a
-//! prompt (`--yes` skips it); otherwise setup never waits for input.
+//! prompt (`--yes` skips it); otherwise setup never waits for input. Like `import`, it refuses to
+//! move them into a backend that forgets at reboot unless `--allow-volatile` (checked before the
+//! prompt, so nothing is asked and nothing changes).
 
 use crate::docker_config::{self, DockerConfig, Json, Saved};
 use crate::import;
@@ -60,6 +62,8 @@ pub struct Options {
     pub yes: bool,
     /// The backend override (`--backend`), for the import.
     pub backend: Option<String>,
+    /// Import even into a backend that forgets at reboot (`--allow-volatile`).
+    pub allow_volatile: bool,
 }
 
 /// Every executable named `name` on `path` (a PATH value), in PATH order.
@@ -184,6 +188,12 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
     drop(config);
 
     if plaintext && !options.no_import {
+        let import_options = import::Options {
+            backend: options.backend.clone(),
+            allow_volatile: options.allow_volatile,
+            ..Default::default()
+        };
+        import::refuse_volatile(&import_options, path)?;
         let go = options.yes
             || !std::io::stdin().is_terminal()
             || confirm(
@@ -193,10 +203,6 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
         if !go {
             return Err(Error::Cancelled);
         }
-        let import_options = import::Options {
-            backend: options.backend.clone(),
-            ..Default::default()
-        };
         import::run_docker(&import_options, path, out)?;
     }
 

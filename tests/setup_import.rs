@@ -960,3 +960,253 @@ fn doctor_points_out_a_backup_with_plaintext_and_import_clears_it() {
     let bak = std::fs::read_to_string(s.config_dir().join("config.json.bak")).unwrap();
     assert_no_secret(&bak);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A store that forgets at reboot (keyutils): never made the only copy without --allow-volatile.
+
+/// A sandbox on a real kernel keyring of its own, holding the plaintext config and a backup
+/// (whose bytes must survive a refusal too).
+#[cfg(target_os = "linux")]
+fn volatile_sandbox() -> (Sandbox, String, Vec<u8>) {
+    let s = Sandbox::new().keyring(Box::new(support::keyutils::KernelKeyring::new()));
+    let text = plaintext_config();
+    s.write_config(&text);
+    let bak = format!(
+        "{{\"auths\": {{\"old.example\": {{\"auth\": \"{}\"}}}}}}",
+        auth("dan", "old")
+    );
+    std::fs::write(s.config_dir().join("config.json.bak"), &bak).unwrap();
+    (s, text, bak.into_bytes())
+}
+
+/// The refusal: exit 1, one line naming the store, what it keeps, for how long and the fix;
+/// config.json and its backup byte for byte as they were; nothing in the keychain.
+#[cfg(target_os = "linux")]
+fn assert_refused_volatile(s: &Sandbox, out: &support::Run, text: &str, bak: &[u8]) {
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+    for part in [
+        "keyutils",
+        "kernel memory only",
+        "until reboot, or 3 days without use",
+        "--allow-volatile",
+        "durable backend",
+        "was not changed",
+    ] {
+        assert!(out.stderr.contains(part), "{part:?} missing: {out:#?}");
+    }
+    assert_no_secret(&out.stdout);
+    assert_no_secret(&out.stderr);
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    assert_eq!(
+        std::fs::read(s.config_dir().join("config.json.bak")).unwrap(),
+        bak
+    );
+    assert_eq!(names(&s.config_dir()), ["config.json", "config.json.bak"]);
+    assert_eq!(s.list(), serde_json::json!({}), "nothing stored either");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_into_keyutils_refuses_and_changes_no_byte() {
+    let (s, text, bak) = volatile_sandbox();
+    let out = s.ours(&["import"], "");
+    assert_refused_volatile(&s, &out, &text, &bak);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_into_keyutils_with_allow_volatile_moves_and_says_so() {
+    let (s, _, _) = volatile_sandbox();
+    let out = s.ours(&["import", "--allow-volatile"], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    assert!(
+        out.stdout
+            .contains("moved reg.example:5000 (user bob) into the keychain (keyutils)"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout.contains(
+            "the only copy of these credentials is now in keyutils, which keeps them until reboot"
+        ),
+        "{out:#?}"
+    );
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_dry_run_into_keyutils_says_import_would_refuse() {
+    let (s, text, bak) = volatile_sandbox();
+    let out = s.ours(&["import", "--dry-run"], "");
+    out.ok();
+    assert!(
+        out.stdout.contains("note: import would stop here")
+            && out.stdout.contains("import --allow-volatile"),
+        "{out:#?}"
+    );
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    assert_eq!(
+        std::fs::read(s.config_dir().join("config.json.bak")).unwrap(),
+        bak
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn setup_into_keyutils_refuses_to_import_and_changes_no_byte() {
+    let (s, text, bak) = volatile_sandbox();
+    let out = s.ours(&["setup"], "");
+    assert_refused_volatile(&s, &out, &text, &bak);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn setup_into_keyutils_with_allow_volatile_imports_and_says_so() {
+    let (s, _, _) = volatile_sandbox();
+    let out = s.ours(&["setup", "--allow-volatile"], "");
+    out.ok();
+    assert!(
+        out.stdout
+            .contains("is now in keyutils, which keeps them until reboot"),
+        "{out:#?}"
+    );
+    assert_eq!(s.config_json()["credsStore"], "keyring");
+    assert_eq!(
+        s.get("https://index.docker.io/v1/"),
+        Some(("alice".into(), "hub-secret".into()))
+    );
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+/// `--from` never modifies its source: copying into a store that forgets loses nothing, so it
+/// proceeds without the flag, with a warning.
+#[cfg(target_os = "linux")]
+#[test]
+fn import_from_into_keyutils_copies_with_a_warning() {
+    let s = Sandbox::new().keyring(Box::new(support::keyutils::KernelKeyring::new()));
+    let auth_json = s.home.path().join("auth.json");
+    let text = format!(
+        "{{\"auths\": {{\"quay.io\": {{\"auth\": \"{}\"}}}}}}",
+        auth("bob", "pa:ss:word")
+    );
+    std::fs::write(&auth_json, &text).unwrap();
+    let out = s.ours(&["import", "--from", auth_json.to_str().unwrap()], "");
+    out.ok();
+    assert!(
+        out.stderr
+            .contains("warning: keyutils keeps the copies until reboot")
+            && out.stderr.contains("still holds them"),
+        "{out:#?}"
+    );
+    assert_eq!(std::fs::read_to_string(&auth_json).unwrap(), text);
+    assert_eq!(s.get("quay.io"), Some(("bob".into(), "pa:ss:word".into())));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run as root on a user's file: the owner is kept.
+
+fn owner(path: &std::path::Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap();
+    (m.uid(), m.gid())
+}
+
+/// A sandbox whose config.json and backup belong to uid/gid 12345 (we are root: the tests run
+/// as root here, which is what `sudo docker-credential-keyring setup` is).
+fn users_files(text: &str) -> Sandbox {
+    assert!(
+        support::keyutils::is_root(),
+        "this test needs root (tests/run.sh runs the suite as root)"
+    );
+    let s = Sandbox::new();
+    s.write_config(text);
+    let bak = s.config_dir().join("config.json.bak");
+    std::fs::write(&bak, "{}").unwrap();
+    for p in [s.config(), bak] {
+        std::os::unix::fs::chown(&p, Some(12345), Some(12345)).unwrap();
+    }
+    s
+}
+
+#[test]
+fn setup_as_root_keeps_the_owner_of_config_and_backup() {
+    let s = users_files(USER_CONFIG);
+    s.ours(&["setup"], "").ok();
+    assert_eq!(s.config_json()["credsStore"], "keyring");
+    assert_eq!(owner(&s.config()), (12345, 12345));
+    let bak = s.config_dir().join("config.json.bak");
+    assert_eq!(std::fs::read_to_string(&bak).unwrap(), USER_CONFIG);
+    assert_eq!(owner(&bak), (12345, 12345));
+}
+
+#[test]
+fn import_as_root_keeps_the_owner_of_config_and_backup() {
+    let s = users_files(&plaintext_config());
+    s.ours(&["import"], "").ok();
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+    assert_eq!(owner(&s.config()), (12345, 12345));
+    // The backup was written, then stripped of the imported secrets: still the user's.
+    let bak = s.config_dir().join("config.json.bak");
+    assert_no_secret(&std::fs::read_to_string(&bak).unwrap());
+    assert_eq!(owner(&bak), (12345, 12345));
+}
+
+/// Not root, on a file another user owns (writable to us): the owner cannot be given back, so
+/// nothing is written, rather than handing the user's file to us.
+#[cfg(target_os = "linux")]
+#[test]
+fn setup_by_another_user_that_cannot_keep_the_owner_writes_nothing() {
+    let s = users_files("{\"auths\": {}}");
+    let keyring = support::keyutils::KernelKeyring::unprivileged();
+    let s = s.keyring(Box::new(keyring));
+    for (p, mode) in [
+        (s.home.path().to_path_buf(), 0o755),
+        (s.bin_dir(), 0o755),
+        (s.config_dir(), 0o777),
+        (s.config(), 0o666),
+    ] {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    // setpriv from the inherited PATH (the sandbox's PATH holds only docker and us).
+    let setpriv = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("setpriv"))
+        .find(|p| p.is_file())
+        .expect("setpriv (util-linux) is installed");
+    let mut cmd = s.command(setpriv);
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(support::bin())
+        .arg("setup");
+    let out = support::run_command(cmd, b"");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("config.json its owner 12345:12345 back")
+            && out.stderr.contains("run this as that user or as root"),
+        "{out:#?}"
+    );
+    assert_eq!(s.config_bytes(), b"{\"auths\": {}}");
+    assert_eq!(owner(&s.config()), (12345, 12345));
+    let bak = s.config_dir().join("config.json.bak");
+    assert_eq!(std::fs::read(&bak).unwrap(), b"{}");
+    assert_eq!(owner(&bak), (12345, 12345));
+    assert_eq!(names(&s.config_dir()), ["config.json", "config.json.bak"]);
+}

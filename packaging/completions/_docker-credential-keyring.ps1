@@ -75,6 +75,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--no-import', '--no-import', [CompletionResultType]::ParameterName, 'Leave plaintext credentials in config.json (docker ignores them once a store is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
+            [CompletionResult]::new('--allow-volatile', '--allow-volatile', [CompletionResultType]::ParameterName, 'Import even when the backend forgets at reboot (keyutils): the credentials'' only copy is then lost at the next reboot. Without it, setup refuses and changes nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -84,6 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only show what would move; change nothing')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)')
+            [CompletionResult]::new('--allow-volatile', '--allow-volatile', [CompletionResultType]::ParameterName, 'Strip config.json even when the backend forgets at reboot (keyutils): the credentials'' only copy is then lost at the next reboot. Without it, import refuses and changes nothing. Not needed with --from, whose file is never modified (a warning only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -405,7 +405,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__import)
-            opts="-h --dry-run --from --overwrite --backend --help"
+            opts="-h --dry-run --from --overwrite --allow-volatile --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,7 +521,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__setup)
-            opts="-y -h --registry --no-import --yes --backend --help"
+            opts="-y -h --registry --no-import --yes --allow-volatile --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -376,6 +376,9 @@ pub struct Info {
     pub name: &'static str,
     pub keeps: &'static str,
     pub lasts: &'static str,
+    /// Whether what it keeps survives a reboot. Commands that remove the only other copy of a
+    /// credential (`import`, `setup`) refuse a backend that does not, unless told otherwise.
+    pub durable: bool,
     pub setup: &'static str,
 }
 
@@ -385,36 +388,42 @@ pub const INFOS: &[Info] = &[
         name: "secret-service",
         keeps: "items in the desktop keyring (gnome-keyring, KeePassXC) over D-Bus, encrypted on disk with the login password; shared with docker-credential-secretservice",
         lasts: "until erased",
+        durable: true,
         setup: "log in to a desktop session running gnome-keyring, KWallet or KeePassXC (Secret Service enabled); over SSH: `dbus-run-session -- bash`, then `gnome-keyring-daemon --unlock --components=secrets` and type the keyring password",
     },
     Info {
         name: "keychain",
         keeps: "generic passwords in the login keychain, encrypted on disk (not shared with docker-credential-osxkeychain, which writes internet passwords; untested: built for macOS, never run here)",
         lasts: "until erased",
+        durable: true,
         setup: "nothing: the login keychain is always there on macOS",
     },
     Info {
         name: "wincred",
         keeps: "generic credentials in the Windows Credential Manager, DPAPI-protected on disk (secrets at most 2560 bytes; same target names as docker-credential-wincred; untested: built for Windows, never run here)",
         lasts: "until erased",
+        durable: true,
         setup: "nothing: the Credential Manager is always there on Windows",
     },
     Info {
         name: "pass",
         keeps: "gpg-encrypted files under ~/.password-store/docker-credential-helpers/ (server names in clear); shared with docker-credential-pass",
         lasts: "until erased",
+        durable: true,
         setup: "gpg --quick-generate-key 'Your Name <you@example.com>' && pass init you@example.com",
     },
     Info {
         name: "keyutils",
         keeps: "keys in the user's persistent kernel keyring, in kernel memory only (quota: 200 keys / 20,000 bytes for a non-root user)",
         lasts: "until reboot, or 3 days without use (the persistent keyring's expiry, reset on each use)",
+        durable: false,
         setup: "export DOCKER_CREDENTIAL_KEYRING_BACKEND=keyutils   (or {\"backend\": \"keyutils\"} in the config file)",
     },
     Info {
         name: "file",
         keeps: "one file, credentials.enc.json in the data directory, mode 0600; secrets sealed with XChaCha20-Poly1305 under an Argon2id key from your passphrase (server names and usernames in clear); the key is cached in the kernel keyring for DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS (default 900)",
         lasts: "until erased",
+        durable: true,
         setup: "mkdir -p ~/.config/docker-credential-keyring && echo '{\"backend\": \"file\"}' > ~/.config/docker-credential-keyring/config.json",
     },
 ];
@@ -436,4 +445,34 @@ pub fn setup_command(name: &str) -> String {
 /// The facts about `name`.
 pub fn info(name: &str) -> Option<&'static Info> {
     INFOS.iter().find(|i| i.name == name)
+}
+
+/// The facts about `name` when it does not survive a reboot; `None` for a durable backend.
+pub fn volatile(name: &str) -> Option<&'static Info> {
+    info(name).filter(|i| !i.durable)
+}
+
+/// The backend a call would use (`--backend`, the variable, the config file), when it is one
+/// that does not survive a reboot. Nothing is probed or opened: `auto` never picks such a
+/// backend, and an unreadable config file is left for opening the backend to report.
+pub fn requested_volatile(flag: Option<&str>) -> Option<&'static Info> {
+    requested(flag).ok().and_then(|(name, _)| volatile(&name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_backend_has_facts_and_auto_only_picks_durable_ones() {
+        for name in NAMES {
+            assert!(info(name).is_some(), "{name}");
+        }
+        // `requested_volatile` relies on this: `auto` itself never answers a volatile backend.
+        for name in auto_candidates() {
+            assert!(volatile(name).is_none(), "{name}");
+        }
+        assert_eq!(volatile("keyutils").map(|i| i.name), Some("keyutils"));
+        assert!(volatile("auto").is_none() && volatile("file").is_none());
+    }
 }
