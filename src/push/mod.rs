@@ -260,6 +260,19 @@ impl Payload {
         dockerconfig::manifest(name, namespace, &self.keys, &self.config)
     }
 
+    /// The Secret manifest for `namespace` holding our registries merged into `theirs` (an
+    /// existing secret's `.dockerconfigjson`), and the registry keys of theirs that were kept.
+    pub fn merged_manifest(
+        &self,
+        name: &str,
+        namespace: &str,
+        theirs: &[u8],
+    ) -> Result<(dockerconfig::Manifest, Vec<String>), dockerconfig::MergeError> {
+        let merged = dockerconfig::merge(theirs, &self.config)?;
+        let manifest = dockerconfig::manifest(name, Some(namespace), &merged.keys, &merged.config);
+        Ok((manifest, merged.kept))
+    }
+
     /// `text` with every secret we send replaced by `<redacted>` (server messages can quote
     /// what they were sent).
     pub fn scrub(&self, text: &str) -> String {
