@@ -157,6 +157,8 @@ impl Command {
     after_help = "Each target prints one line: CONTEXT/NAMESPACE/NAME: created | updated | \
                   unchanged | failed: REASON (and CONTEXT/NAMESPACE/serviceaccount/SA: … per \
                   --service-account). Exit status 1 if any target failed. \
+                  push changes only secrets it made (labelled \
+                  app.kubernetes.io/managed-by=docker-credential-keyring); see --adopt. \
                   Remove what push made with: push --delete [--service-account SA …]"
 )]
 pub struct PushArgs {

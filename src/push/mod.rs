@@ -8,6 +8,10 @@
 //!    [`cluster`] applies the Secret to every context × namespace concurrently, printing one
 //!    line per target as `context/namespace/name: created | updated | unchanged | failed: why`.
 //!
+//! A Secret of the same name that push did not make (no managed-by label) is never changed
+//! unless `--adopt` says to merge into it; a cluster reached where the passwords can be read
+//! (plain HTTP off loopback, `insecure-skip-tls-verify`) gets nothing unless `--insecure`.
+//!
 //! `push --delete` removes what push made: the Secret (only when it carries our managed-by
 //! label) and the reference to it in the named service accounts.
 
