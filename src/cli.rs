@@ -168,6 +168,8 @@ impl Command {
     after_help = "Each target prints one line: CONTEXT/NAMESPACE/NAME: created | updated | \
                   unchanged | failed: REASON (and CONTEXT/NAMESPACE/serviceaccount/SA: … per \
                   --service-account). Exit status 1 if any target failed. \
+                  push changes only secrets it made (labelled \
+                  app.kubernetes.io/managed-by=docker-credential-keyring); see --adopt. \
                   Remove what push made with: push --delete [--service-account SA …]"
 )]
 pub struct PushArgs {
@@ -203,11 +205,22 @@ pub struct PushArgs {
     /// Create a missing namespace
     #[arg(long)]
     pub create_namespace: bool,
-    /// Delete and recreate a secret that cannot be updated (another type, or immutable)
+    /// Delete and recreate a secret push made that cannot be updated (another type, or
+    /// immutable); a secret push did not make also needs --adopt
     #[arg(long)]
     pub replace: bool,
+    /// Take over a secret of this name that push did not make (without the
+    /// app.kubernetes.io/managed-by label): merge into its .dockerconfigjson, keeping the
+    /// registries this push does not write, then label it as push's. On a secret push made,
+    /// keep its other registries too
+    #[arg(long)]
+    pub adopt: bool,
+    /// Send the credentials even to a cluster reached over plain http:// (other than loopback)
+    /// or with insecure-skip-tls-verify, where others can read them (a warning per target)
+    #[arg(long)]
+    pub insecure: bool,
     /// Delete the secret (only if push made it) and remove it from the --service-account lists
-    #[arg(long, conflicts_with_all = ["registries", "all", "replace", "create_namespace", "output"])]
+    #[arg(long, conflicts_with_all = ["registries", "all", "replace", "adopt", "create_namespace", "output"])]
     pub delete: bool,
     /// Seconds to wait for each API request
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]

@@ -558,10 +558,9 @@ fn tls_ca_bearer_token_and_their_failures() {
         .context("insecure", "insecure", "insecure", Some("dev"))
         .current("insecure")
         .write(home.join("insecure"));
-    assert_lines(
-        &push_with(&w.keyring, &[&insecure], &[REGISTRY]),
-        &["insecure/dev/regcred: unchanged"],
-    );
+    let run = push_with(&w.keyring, &[&insecure], &[REGISTRY, "--insecure"]);
+    assert_lines(&run, &["insecure/dev/regcred: unchanged"]);
+    assert!(run.stderr.contains("insecure-skip-tls-verify"), "{run:#?}");
     std::fs::create_dir_all(home.join("rel")).unwrap();
     std::fs::write(home.join("rel/ca.crt"), w.server.ca_pem()).unwrap();
     let relative = Kubeconfig::new()
@@ -731,16 +730,20 @@ fn another_type_or_immutable_needs_replace() {
     }));
     let run = w.push(&[REGISTRY]);
     let l = line(&run, "fake/dev/regcred: failed: ");
-    assert!(l.contains("Opaque") && l.contains("--replace"), "{l}");
+    assert!(
+        l.contains("Opaque") && l.contains("--adopt --replace"),
+        "{l}"
+    );
     assert_eq!(run.code, Some(1));
     assert_eq!(w.server.secret("dev", "regcred").unwrap()["type"], "Opaque");
 
     let old_uid = w.server.secret("dev", "regcred").unwrap()["metadata"]["uid"].clone();
     w.server.clear_requests();
-    let run = w.push(&[REGISTRY, "--replace"]);
+    let run = w.push(&[REGISTRY, "--adopt", "--replace"]);
     assert_eq!(run.code, Some(0), "{run:#?}");
-    assert!(
-        line(&run, "fake/dev/regcred: ").contains("updated"),
+    assert_eq!(
+        line(&run, "fake/dev/regcred: "),
+        "fake/dev/regcred: adopted (deleted and recreated)",
         "{run:#?}"
     );
     let replaced = w.server.secret("dev", "regcred").unwrap();
@@ -758,11 +761,11 @@ fn another_type_or_immutable_needs_replace() {
         "deletes exactly what it looked at"
     );
 
-    // Immutable with other data.
+    // Immutable with other data (made by push, then frozen by someone).
     w.server.create_namespace("frozen");
     w.server.seed(json!({
         "apiVersion": "v1", "kind": "Secret",
-        "metadata": {"name": "regcred", "namespace": "frozen"},
+        "metadata": {"name": "regcred", "namespace": "frozen", "labels": {MANAGED_BY: FIELD_MANAGER}},
         "type": "kubernetes.io/dockerconfigjson", "immutable": true,
         "data": {".dockerconfigjson": "e30="}
     }));
@@ -778,25 +781,26 @@ fn another_type_or_immutable_needs_replace() {
 }
 
 #[test]
-fn the_servers_422_when_the_secret_cannot_be_read_first() {
-    // A role that may apply but not get: push cannot look before it applies, so the server's
-    // own 422 must come through as a clear line.
+fn a_secret_push_may_not_read_is_not_written() {
+    // Without RBAC get, push cannot tell whether the secret is its own: it writes nothing
+    // (a blind apply would take over whatever secret has that name).
     let w = World::new();
-    w.server.seed(json!({
+    let seeded = w.server.seed(json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "regcred", "namespace": "dev"},
-        "type": "Opaque", "data": {"token": "eA=="}
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": B64.encode(r#"{"auths":{"other.io":{"auth":"eDp5"}}}"#)}
     }));
     w.server.deny(DEFAULT_USER, "get", "secrets", None);
     let run = w.push(&[REGISTRY]);
     let l = line(&run, "fake/dev/regcred: failed: ");
     assert!(
-        l.contains("type: Invalid value: \"kubernetes.io/dockerconfigjson\": field is immutable"),
+        l.contains("cannot get resource \"secrets\"") && l.contains("RBAC get"),
         "{l}"
     );
-    assert!(l.contains("--replace"), "{l}");
-    let apply = w.server.requests();
-    assert_eq!(patches(&apply)[0].status, Some(422));
+    assert_eq!(run.code, Some(1));
+    assert!(patches(&w.server.requests()).is_empty(), "{run:#?}");
+    assert_eq!(w.server.secret("dev", "regcred").unwrap(), seeded);
 }
 
 #[test]
@@ -812,8 +816,8 @@ fn field_ownership_is_taken_with_force_and_others_fields_stay() {
         }),
         "kubectl-create",
     );
-    let run = w.push(&[REGISTRY]);
-    assert_lines(&run, &["fake/dev/regcred: updated"]);
+    let run = w.push(&[REGISTRY, "--adopt"]);
+    assert_lines(&run, &["fake/dev/regcred: adopted"]);
     let s = w.server.secret("dev", "regcred").unwrap();
     assert_eq!(s["metadata"]["labels"]["team"], "payments");
     assert_eq!(s["metadata"]["labels"][MANAGED_BY], FIELD_MANAGER);
@@ -1171,4 +1175,305 @@ fn an_unknown_registry_is_refused_before_anything_is_sent() {
     assert_ne!(run.code, Some(0));
     assert!(run.stdout.contains("unknown.example.org"), "{run:#?}");
     assert!(w.server.requests().is_empty());
+}
+
+/// A `regcred` someone made by hand (kubectl create), holding two registries.
+fn hand_made_regcred(server: &ApiServer, ns: &str) -> Value {
+    let config = json!({"auths": {
+        "other.io": {"username": "bob", "password": "their-Pw-1", "auth": B64.encode("bob:their-Pw-1")},
+        REGISTRY: {"username": "old", "password": "their-Pw-2", "auth": B64.encode("old:their-Pw-2")},
+    }});
+    server.seed_as(
+        json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "regcred", "namespace": ns, "labels": {"team": "payments"}},
+            "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": B64.encode(config.to_string())}
+        }),
+        "kubectl-create",
+    )
+}
+
+#[test]
+fn a_hand_made_regcred_survives_push_and_push_delete() {
+    let w = World::new();
+    w.server.create_namespace("fresh");
+    let before = hand_made_regcred(&w.server, "dev");
+    let run = w.push(&[REGISTRY, "-n", "dev", "-n", "fresh"]);
+    assert_eq!(
+        line(&run, "fake/dev/regcred: "),
+        "fake/dev/regcred: failed: secret regcred exists and was not made by docker-credential-keyring: choose another --name, or --adopt to take it over (its other registries are kept)"
+    );
+    assert_eq!(
+        line(&run, "fake/fresh/"),
+        "fake/fresh/regcred: created",
+        "other targets proceed"
+    );
+    assert_eq!(run.code, Some(1));
+    assert_eq!(w.server.secret("dev", "regcred").unwrap(), before);
+    assert!(
+        w.server
+            .writes()
+            .iter()
+            .all(|r| !r.path.starts_with("/api/v1/namespaces/dev/")),
+        "nothing sent to change it: {:#?}",
+        w.server.writes()
+    );
+
+    let run = w.push(&["--delete", "-n", "dev"]);
+    let l = line(&run, "fake/dev/regcred: failed: ");
+    assert!(l.contains("not made by"), "{l}");
+    assert_eq!(run.code, Some(1));
+    assert_eq!(w.server.secret("dev", "regcred").unwrap(), before);
+}
+
+#[test]
+fn adopt_keeps_the_other_registries_and_adds_ours_and_the_label() {
+    let w = World::new();
+    let before = hand_made_regcred(&w.server, "dev");
+    let theirs: Value = serde_json::from_slice(
+        &w.server.secret_data("dev", "regcred").unwrap()[".dockerconfigjson"],
+    )
+    .unwrap();
+    let run = w.push(&[REGISTRY, "--adopt"]);
+    assert_lines(
+        &run,
+        &["fake/dev/regcred: adopted (kept its other registries: other.io)"],
+    );
+    let after = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(after["metadata"]["uid"], before["metadata"]["uid"]);
+    assert_eq!(after["metadata"]["labels"][MANAGED_BY], FIELD_MANAGER);
+    assert_eq!(after["metadata"]["labels"]["team"], "payments");
+    let config = w.config("dev", "regcred");
+    assert_eq!(config["auths"]["other.io"], theirs["auths"]["other.io"]);
+    assert_eq!(config["auths"][REGISTRY]["username"], "alice");
+    assert_eq!(config["auths"][REGISTRY]["password"], CANARY);
+    assert_eq!(config["auths"].as_object().unwrap().len(), 2);
+    // One apply, carrying the resourceVersion read (a change made meanwhile is not lost).
+    let requests = w.server.requests();
+    let applies = patches(&requests);
+    assert_eq!(applies.len(), 1, "{requests:#?}");
+    assert_eq!(
+        applies[0].json().unwrap()["metadata"]["resourceVersion"],
+        before["metadata"]["resourceVersion"]
+    );
+    // From now on it is push's: --delete removes it.
+    let run = w.push(&["--delete"]);
+    assert_lines(&run, &["fake/dev/regcred: deleted"]);
+}
+
+#[test]
+fn replace_does_not_touch_a_foreign_secret_of_another_type() {
+    let w = World::new();
+    let before = w.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev"},
+        "type": "Opaque", "data": {"token": "eA=="}
+    }));
+    let run = w.push(&[REGISTRY, "--replace"]);
+    let l = line(&run, "fake/dev/regcred: failed: ");
+    assert!(
+        l.contains("not made by docker-credential-keyring") && l.contains("--adopt --replace"),
+        "{l}"
+    );
+    assert_eq!(run.code, Some(1));
+    assert_eq!(w.server.secret("dev", "regcred").unwrap(), before);
+    assert!(w.server.writes().is_empty(), "{:#?}", w.server.writes());
+}
+
+#[test]
+fn adopt_refuses_a_dockerconfigjson_it_cannot_merge_into() {
+    let w = World::new();
+    // Valid for the API server (a JSON object), but no registries push could keep.
+    let before = w.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev"},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": B64.encode(r#"{"auths":["other.io"]}"#)}
+    }));
+    let run = w.push(&[REGISTRY, "--adopt"]);
+    let l = line(&run, "fake/dev/regcred: failed: ");
+    assert!(
+        l.contains(".dockerconfigjson") && l.contains("cannot keep its registries"),
+        "{l}"
+    );
+    assert_eq!(run.code, Some(1));
+    assert_eq!(w.server.secret("dev", "regcred").unwrap(), before);
+    assert!(w.server.writes().is_empty());
+}
+
+/// A kubeconfig whose context `name` uses `cluster` (URL and CA) with the fake's token.
+fn kubeconfig_for(w: &World, name: &str, url: &str, ca: Ca) -> PathBuf {
+    Kubeconfig::new()
+        .cluster(name, url, ca)
+        .user(name, Auth::Token(support::apiserver::DEFAULT_TOKEN.into()))
+        .context(name, name, name, Some("dev"))
+        .current(name)
+        .write(w.dir.path().join(name))
+}
+
+#[test]
+fn plain_http_to_a_remote_cluster_is_refused_without_insecure() {
+    let w = World::new();
+    let kc = kubeconfig_for(&w, "remote", "http://registry.invalid:1", Ca::None);
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY]);
+    let l = line(&run, "remote/dev/regcred: failed: ");
+    assert!(
+        l.contains("http://registry.invalid:1") && l.contains("--insecure"),
+        "{l}"
+    );
+    assert!(
+        !l.contains("dns") && !l.contains("resolve"),
+        "no connection tried: {l}"
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(!run.stderr.contains("warning"), "{run:#?}");
+}
+
+#[test]
+fn plain_http_to_a_remote_cluster_with_insecure_warns_and_connects() {
+    let w = World::new();
+    let kc = kubeconfig_for(&w, "remote", "http://registry.invalid:1", Ca::None);
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY, "--insecure"]);
+    let l = line(&run, "remote/dev/regcred: failed: ");
+    assert!(
+        l.contains("cannot reach the API server") && !l.contains("--insecure"),
+        "{l}"
+    );
+    assert_eq!(run.code, Some(1));
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{run:#?}");
+    assert!(
+        warnings[0].contains("remote/dev/regcred") && warnings[0].contains("http://"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn skip_tls_verify_cluster_is_refused_without_insecure() {
+    let w = World::new();
+    let kc = kubeconfig_for(&w, "skipverify", &w.server.url(), Ca::Insecure);
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY]);
+    let l = line(&run, "skipverify/dev/regcred: failed: ");
+    assert!(
+        l.contains("insecure-skip-tls-verify") && l.contains("--insecure"),
+        "{l}"
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(w.server.requests().is_empty(), "nothing sent");
+}
+
+#[test]
+fn server_dry_run_to_a_skip_verify_cluster_is_refused_too() {
+    // A server dry run sends the secret's body all the same.
+    let w = World::new();
+    let kc = kubeconfig_for(&w, "skipverify", &w.server.url(), Ca::Insecure);
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY, "--dry-run=server"]);
+    let l = line(&run, "skipverify/dev/regcred: failed: ");
+    assert!(l.contains("--insecure"), "{l}");
+    assert_eq!(run.code, Some(1));
+    assert!(w.server.requests().is_empty(), "nothing sent");
+}
+
+#[test]
+fn skip_tls_verify_cluster_with_insecure_works_and_warns_per_target() {
+    let w = World::new();
+    w.server.create_namespace("second");
+    let kc = kubeconfig_for(&w, "skipverify", &w.server.url(), Ca::Insecure);
+    let run = push_with(
+        &w.keyring,
+        &[&kc],
+        &[REGISTRY, "--insecure", "-n", "dev", "-n", "second"],
+    );
+    assert_lines(
+        &run,
+        &[
+            "skipverify/dev/regcred: created",
+            "skipverify/second/regcred: created",
+        ],
+    );
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{run:#?}");
+    assert!(
+        warnings
+            .iter()
+            .all(|l| l.contains("insecure-skip-tls-verify"))
+    );
+}
+
+/// An exec plugin script in `w`'s directory.
+fn plugin_script(w: &World, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = w.dir.path().join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+const PLUGIN_SECRET: &str = "plugin-stdout-Token-9c3e1a";
+
+#[test]
+fn a_failing_exec_plugins_stdout_is_never_printed() {
+    let w = World::new();
+    let plugin = plugin_script(
+        &w,
+        "leaky-plugin",
+        &format!(
+            "echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{PLUGIN_SECRET}\"}}}}'\necho 'token expired, log in again' >&2\nexit 3\n"
+        ),
+    );
+    let kc = Kubeconfig::new()
+        .server_as("leaky", &w.server, Auth::Exec(plugin.clone()))
+        .context_ns("leaky", "dev")
+        .current("leaky")
+        .write(w.dir.path().join("leaky-config"));
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY]);
+    let l = line(&run, "leaky/dev/regcred: failed: ");
+    assert!(
+        l.contains(plugin.to_str().unwrap())
+            && l.contains("exit status: 3")
+            && l.contains("token expired, log in again"),
+        "{l}"
+    );
+    assert!(
+        !run.stdout.contains(PLUGIN_SECRET) && !run.stderr.contains(PLUGIN_SECRET),
+        "{run:#?}"
+    );
+    assert_eq!(run.code, Some(1));
+}
+
+#[test]
+fn an_exec_plugins_unparseable_stdout_is_never_printed() {
+    let w = World::new();
+    let plugin = plugin_script(
+        &w,
+        "garbled-plugin",
+        &format!(
+            "echo '{{\"apiVersion\": \"client.authentication.k8s.io/v1\", \"status\": {{\"token\": \"{PLUGIN_SECRET}\" ]]'\n"
+        ),
+    );
+    let kc = Kubeconfig::new()
+        .server_as("garbled", &w.server, Auth::Exec(plugin.clone()))
+        .context_ns("garbled", "dev")
+        .current("garbled")
+        .write(w.dir.path().join("garbled-config"));
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY]);
+    let l = line(&run, "garbled/dev/regcred: failed: ");
+    assert!(
+        l.contains(plugin.to_str().unwrap()) && l.contains("not an ExecCredential"),
+        "{l}"
+    );
+    assert!(
+        !run.stdout.contains(PLUGIN_SECRET) && !run.stderr.contains(PLUGIN_SECRET),
+        "{run:#?}"
+    );
+    assert_eq!(run.code, Some(1));
 }

@@ -463,7 +463,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__push)
-            opts="-n -o -h --all --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --delete --request-timeout --backend --help"
+            opts="-n -o -h --all --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

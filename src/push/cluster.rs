@@ -2,7 +2,7 @@
 //! every target concurrently (bounded), service accounts updated with optimistic concurrency,
 //! and every API error turned into a line a person can act on.
 
-use super::dockerconfig::{MANAGED_BY, MANAGED_BY_LABEL, SECRET_TYPE};
+use super::dockerconfig::{DATA_KEY, MANAGED_BY, MANAGED_BY_LABEL, MergeError, SECRET_TYPE};
 use super::kubeconfig::{self, IN_CLUSTER, Target};
 use super::{Error, FIELD_MANAGER, Outcome, Payload};
 use crate::cli::{DryRun, PushArgs};
@@ -27,6 +27,11 @@ struct Context {
     server: String,
     client: Result<Client, String>,
     default_namespace: String,
+    /// The command of the context's exec credential plugin, named when it fails.
+    exec_command: Option<String>,
+    /// Why the registry passwords could be read on the way to this cluster, when the user
+    /// sends them anyway (`--insecure`): warned about per target.
+    exposure: Option<String>,
 }
 
 /// Everything a target needs.
@@ -54,7 +59,7 @@ pub async fn run(
     let timeout = Duration::from_secs(args.request_timeout.max(1));
     let mut contexts = Vec::new();
     for name in names {
-        contexts.push(connect(config.as_ref(), &name, timeout).await);
+        contexts.push(connect(config.as_ref(), &name, timeout, args).await);
     }
     let targets = kubeconfig::pair(&names_of(&contexts), &args.namespaces, |c| {
         contexts
@@ -107,8 +112,16 @@ fn names_of(contexts: &[Context]) -> Vec<String> {
     contexts.iter().map(|c| c.name.clone()).collect()
 }
 
-/// Build the client of one context. Exec plugins run on the first request, not here.
-async fn connect(config: Option<&Kubeconfig>, name: &str, timeout: Duration) -> Context {
+/// Build the client of one context (kube runs its exec plugin here). A context where the
+/// passwords could be read on the way gets no client unless `--insecure` says so; `--delete`
+/// sends no password and is not checked.
+async fn connect(
+    config: Option<&Kubeconfig>,
+    name: &str,
+    timeout: Duration,
+    args: &PushArgs,
+) -> Context {
+    let exec_command = kubeconfig::exec_command(config, name);
     let loaded = match config {
         None => Config::incluster().map_err(|e| format!("in-cluster configuration: {e}")),
         Some(kc) => Config::from_custom_kubeconfig(
@@ -119,7 +132,12 @@ async fn connect(config: Option<&Kubeconfig>, name: &str, timeout: Duration) -> 
             },
         )
         .await
-        .map_err(|e| format!("context {name:?} in the kubeconfig: {}", chain(&e))),
+        .map_err(|e| {
+            format!(
+                "context {name:?} in the kubeconfig: {}",
+                describe(&e, exec_command.as_deref())
+            )
+        }),
     };
     match loaded {
         Ok(mut cfg) => {
@@ -130,21 +148,38 @@ async fn connect(config: Option<&Kubeconfig>, name: &str, timeout: Duration) -> 
             } else {
                 kubeconfig::default_namespace(config, name)
             };
-            let client = Client::try_from(cfg).map_err(|e| match e {
-                kube::Error::Auth(_) => format!(
-                    "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
-                    chain(&e)
-                ),
-                _ => format!(
-                    "cannot set up a client for context {name:?} ({server}): {}",
-                    chain(&e)
-                ),
-            });
+            let exposure = kubeconfig::exposure(
+                &server,
+                cfg.cluster_url.scheme_str(),
+                cfg.cluster_url.host().unwrap_or_default(),
+                cfg.accept_invalid_certs,
+            )
+            .filter(|_| !args.delete);
+            let client = match &exposure {
+                Some(why) if !args.insecure => Err(format!(
+                    "refused to send the registry passwords to context {name:?}: {why}: give the cluster an https:// server and its certificate-authority, or pass --insecure to send them anyway"
+                )),
+                _ => Client::try_from(cfg).map_err(|e| {
+                    if auth_error(&e).is_some() {
+                        format!(
+                            "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
+                            describe(&e, exec_command.as_deref())
+                        )
+                    } else {
+                        format!(
+                            "cannot set up a client for context {name:?} ({server}): {}",
+                            chain(&e)
+                        )
+                    }
+                }),
+            };
             Context {
                 name: name.to_owned(),
                 server,
                 client,
                 default_namespace,
+                exec_command,
+                exposure,
             }
         }
         Err(reason) => Context {
@@ -152,6 +187,8 @@ async fn connect(config: Option<&Kubeconfig>, name: &str, timeout: Duration) -> 
             server: String::new(),
             client: Err(reason),
             default_namespace: kubeconfig::default_namespace(config, name),
+            exec_command,
+            exposure: None,
         },
     }
 }
@@ -232,6 +269,62 @@ fn chain(e: &dyn std::error::Error) -> String {
         })
 }
 
+/// The credential error somewhere in `e`'s source chain (at connect time kube wraps it in
+/// `Error::Auth`, at request time in a service error).
+fn auth_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a kube::client::AuthError> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(auth) = err.downcast_ref::<kube::client::AuthError>() {
+            return Some(auth);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// `e` as one line; a credential error said without what the exec plugin printed on stdout,
+/// which is a credential (kube's own text quotes it).
+fn describe(e: &(dyn std::error::Error + 'static), exec: Option<&str>) -> String {
+    use kube::client::AuthError;
+    let Some(auth) = auth_error(e) else {
+        return chain(e);
+    };
+    let plugin = match exec {
+        Some(c) => format!("the exec plugin {c:?}"),
+        None => "the kubeconfig's credential command".to_owned(),
+    };
+    match auth {
+        AuthError::AuthExecRun { out, .. } => {
+            let stderr = shorten_to(&String::from_utf8_lossy(&out.stderr), 300);
+            if stderr.is_empty() {
+                format!(
+                    "{plugin} failed ({}) and printed nothing on stderr",
+                    out.status
+                )
+            } else {
+                format!("{plugin} failed ({}): {stderr}", out.status)
+            }
+        }
+        AuthError::AuthExecParse(_) => format!(
+            "{plugin} printed something that is not an ExecCredential (not shown: it may hold a credential)"
+        ),
+        AuthError::ExecPluginFailed => {
+            format!("{plugin} printed an ExecCredential without a status")
+        }
+        AuthError::AuthExecStart(io) => format!("cannot run {plugin}: {io}"),
+        other => chain(other),
+    }
+}
+
+fn is_ours(secret: &KubeSecret) -> bool {
+    secret
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(MANAGED_BY_LABEL))
+        .is_some_and(|v| v == MANAGED_BY)
+}
+
 impl Job<'_> {
     async fn call<T>(
         &self,
@@ -300,9 +393,9 @@ impl Job<'_> {
                     ),
                 }
             }
-            Failure::Kube(kube::Error::Auth(e)) => format!(
+            Failure::Kube(e) if auth_error(e).is_some() => format!(
                 "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
-                chain(e)
+                describe(e, ctx.exec_command.as_deref())
             ),
             Failure::Kube(e) => format!(
                 "cannot reach the API server {server} of context {name:?} while {what}: {}",
@@ -331,6 +424,13 @@ impl Job<'_> {
                 };
             }
         };
+        if let Some(why) = &ctx.exposure {
+            // Said before anything is sent.
+            eprintln!(
+                "{}: push: warning: {label}: sending the registry passwords anyway (--insecure): {why}",
+                crate::BINARY_NAME
+            );
+        }
         let secrets: Api<KubeSecret> = Api::namespaced(client.clone(), &t.namespace);
         let result = if self.args.delete {
             self.delete_secret(ctx, &t.namespace, &secrets).await
@@ -382,7 +482,8 @@ impl Job<'_> {
     }
 
     /// Server-side apply of the Secret; the word for the report line, and whether the service
-    /// accounts may now reference it.
+    /// accounts may now reference it. A secret of this name that push did not make is changed
+    /// only with `--adopt`, and then merged into, never overwritten.
     async fn apply_secret(
         &self,
         ctx: &Context,
@@ -392,27 +493,56 @@ impl Job<'_> {
     ) -> Result<(String, bool), String> {
         let payload = self.payload.expect("apply has a payload");
         let name = &self.args.name;
-        let manifest = payload.manifest(name, Some(ns));
+        let mut manifest = payload.manifest(name, Some(ns));
         let explain = |what: &str, f: &Failure| self.explain(ctx, ns, what, f);
-        // Reading first tells created from updated; a role that may apply but not read still
-        // gets its secret, reported without that distinction.
-        let (mut before, readable) = match self.call(secrets.get_opt(name)).await {
-            Ok(b) => (b, true),
-            Err(f) if f.code() == Some(403) && f.is_status() && !f.is_terminating() => {
-                (None, false)
-            }
-            Err(f) => return Err(explain("reading the secret", &f)),
-        };
+        // Whose the secret is decides what may happen to it: a role that may not read it
+        // gets nothing written (a blind apply could take over someone else's secret).
+        let mut before = self
+            .call(secrets.get_opt(name))
+            .await
+            .map_err(|f| explain("reading the secret to check that push made it", &f))?;
         let mut recreated = false;
+        let mut adopted = false;
+        let mut kept: Vec<String> = Vec::new();
         if let Some(existing) = &before {
-            let other_type = existing.type_.as_deref().unwrap_or("Opaque") != SECRET_TYPE;
+            let ours = is_ours(existing);
+            let type_ = existing.type_.as_deref().unwrap_or("Opaque");
+            let other_type = type_ != SECRET_TYPE;
+            if !ours && !self.args.adopt {
+                return Err(if other_type {
+                    format!(
+                        "secret {name} exists with type {type_} and was not made by {MANAGED_BY}: choose another --name, or --adopt --replace to delete it and recreate it as push's"
+                    )
+                } else {
+                    format!(
+                        "secret {name} exists and was not made by {MANAGED_BY}: choose another --name, or --adopt to take it over (its other registries are kept)"
+                    )
+                });
+            }
+            if self.args.adopt {
+                let theirs = existing
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.get(DATA_KEY))
+                    .map_or(&b"{}"[..], |b| b.0.as_slice());
+                let (merged, others) = payload
+                    .merged_manifest(name, ns, theirs)
+                    .map_err(|e| match e {
+                        MergeError::NotDockerConfig => format!(
+                            "the {DATA_KEY} of secret {name} is not a JSON object with an \"auths\" object, so --adopt cannot keep its registries: fix or delete the secret yourself, or choose another --name"
+                        ),
+                        MergeError::Refused(r) => r.to_string(),
+                    })?;
+                manifest = merged;
+                kept = others;
+                adopted = !ours;
+                // Apply only onto what was read: a change made meanwhile is not lost (409).
+                manifest.0.metadata.resource_version = existing.metadata.resource_version.clone();
+            }
             let immutable = existing.immutable == Some(true) && existing.data != manifest.0.data;
             if other_type || immutable {
                 let why = if other_type {
-                    format!(
-                        "secret {name} exists with type {} (a type cannot change)",
-                        existing.type_.as_deref().unwrap_or("Opaque")
-                    )
+                    format!("secret {name} exists with type {type_} (a type cannot change)")
                 } else {
                     format!("secret {name} exists and is immutable")
                 };
@@ -431,9 +561,10 @@ impl Job<'_> {
                     .await
                     .map_err(|f| explain("deleting the secret to recreate it", &f))?;
                 recreated = true;
+                manifest.0.metadata.resource_version = None;
                 if self.server_dry_run {
                     // The server kept it: applying now would meet the same 422.
-                    return Ok(("updated (deleted and recreated)".into(), false));
+                    return Ok((with_kept("updated (deleted and recreated)", &kept), false));
                 }
                 before = None;
             }
@@ -472,13 +603,17 @@ impl Job<'_> {
                     .await
                     .map_err(|f| explain("applying the secret", &f))?
             }
+            Err(f) if f.is_conflict() && manifest.0.metadata.resource_version.is_some() => {
+                return Err(format!(
+                    "secret {name} changed while push was merging into it (409 Conflict): push again"
+                ));
+            }
             Err(f) => return Err(explain("applying the secret", &f)),
         };
         let word = match &before {
+            _ if recreated && adopted => "adopted (deleted and recreated)",
             _ if recreated => "updated (deleted and recreated)",
-            None if !readable => {
-                "applied (created or updated: RBAC allows no get on secrets to tell which)"
-            }
+            _ if adopted => "adopted",
             None => "created",
             Some(b) if self.server_dry_run => {
                 if same_content(b, &after) {
@@ -497,7 +632,7 @@ impl Job<'_> {
                 }
             }
         };
-        Ok((word.to_owned(), true))
+        Ok((with_kept(word, &kept), true))
     }
 
     /// `--delete`: remove the Secret only if it carries our label.
@@ -515,13 +650,7 @@ impl Job<'_> {
         let Some(existing) = existing else {
             return Ok(("absent".into(), true));
         };
-        let ours = existing
-            .metadata
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(MANAGED_BY_LABEL))
-            .is_some_and(|v| v == MANAGED_BY);
-        if !ours {
+        if !is_ours(&existing) {
             return Err(format!(
                 "secret {name} was not made by {MANAGED_BY} (no {MANAGED_BY_LABEL}={MANAGED_BY} label): left alone, and so are the service accounts"
             ));
@@ -595,6 +724,15 @@ impl Job<'_> {
     }
 }
 
+/// The report word, naming the registries of the existing secret that were kept.
+fn with_kept(word: &str, kept: &[String]) -> String {
+    if kept.is_empty() {
+        word.to_owned()
+    } else {
+        format!("{word} (kept its other registries: {})", kept.join(", "))
+    }
+}
+
 fn same_content(a: &KubeSecret, b: &KubeSecret) -> bool {
     a.data == b.data
         && a.type_ == b.type_
@@ -603,8 +741,12 @@ fn same_content(a: &KubeSecret, b: &KubeSecret) -> bool {
 }
 
 fn shorten(text: &str) -> String {
+    shorten_to(text, 120)
+}
+
+fn shorten_to(text: &str, chars: usize) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one_line.char_indices().nth(120) {
+    match one_line.char_indices().nth(chars) {
         Some((i, _)) => format!("{}…", &one_line[..i]),
         None => one_line,
     }
@@ -645,6 +787,8 @@ mod tests {
             server: "https://k.example:6443/".into(),
             client: Err("unused".into()),
             default_namespace: "default".into(),
+            exec_command: None,
+            exposure: None,
         };
         job.explain(&ctx, "team", "applying the secret", f)
     }

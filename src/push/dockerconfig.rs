@@ -201,6 +201,88 @@ pub fn manifest(
     })
 }
 
+/// Why another tool's `.dockerconfigjson` cannot take our registries.
+#[derive(Debug)]
+pub enum MergeError {
+    /// Not a JSON object whose `auths` (if any) is an object: its registries cannot be kept.
+    NotDockerConfig,
+    /// The merged secret would be too large.
+    Refused(Refusal),
+}
+
+/// The result of [`merge`].
+pub struct Merged {
+    /// The merged `.dockerconfigjson` bytes.
+    pub config: Secret<Vec<u8>>,
+    /// Every registry key the merged secret holds, sorted.
+    pub keys: Vec<String>,
+    /// The keys of `theirs` kept because this push does not write them, sorted.
+    pub kept: Vec<String>,
+}
+
+/// A parsed `.dockerconfigjson` whose strings (passwords, `auth`) are wiped when dropped.
+struct Wiped(serde_json::Value);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        fn wipe(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::String(s) => s.zeroize(),
+                serde_json::Value::Array(a) => a.iter_mut().for_each(wipe),
+                serde_json::Value::Object(o) => o.values_mut().for_each(wipe),
+                _ => {}
+            }
+        }
+        wipe(&mut self.0);
+    }
+}
+
+/// `ours` (bytes from [`dockerconfigjson`]) merged into `theirs` (an existing secret's
+/// `.dockerconfigjson`): their registries that this push does not write are kept, as are their
+/// other top-level fields; ours replace theirs of the same kubelet key ([`kubelet_key`], so
+/// `https://r.io` gives way to `r.io`).
+pub fn merge(theirs: &[u8], ours: &Secret<Vec<u8>>) -> Result<Merged, MergeError> {
+    let mut theirs =
+        Wiped(serde_json::from_slice(theirs).map_err(|_| MergeError::NotDockerConfig)?);
+    let mut ours = Wiped(serde_json::from_slice(ours.expose()).expect("we wrote valid JSON"));
+    let top = theirs
+        .0
+        .as_object_mut()
+        .ok_or(MergeError::NotDockerConfig)?;
+    let auths = top
+        .entry("auths")
+        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
+        .as_object_mut()
+        .ok_or(MergeError::NotDockerConfig)?;
+    let our_auths = ours.0["auths"]
+        .as_object_mut()
+        .expect("our bytes have an auths object");
+    let replaced: Vec<String> = auths
+        .keys()
+        .filter(|k| our_auths.contains_key(k.as_str()) || our_auths.contains_key(&kubelet_key(k)))
+        .cloned()
+        .collect();
+    for key in replaced {
+        if let Some(old) = auths.remove(&key) {
+            drop(Wiped(old));
+        }
+    }
+    let kept: Vec<String> = auths.keys().cloned().collect();
+    for (key, value) in std::mem::take(our_auths) {
+        auths.insert(key, value);
+    }
+    let keys: Vec<String> = auths.keys().cloned().collect();
+    let mut json = Secret::new(crate::protocol::go_json(&theirs.0));
+    json.expose_mut().pop(); // the Encoder's newline, as in [`dockerconfigjson`]
+    let config = Secret::new(std::mem::take(json.expose_mut()).into_bytes());
+    if config.expose().len() > MAX_SECRET_BYTES {
+        return Err(MergeError::Refused(Refusal::TooLarge {
+            size: config.expose().len(),
+        }));
+    }
+    Ok(Merged { config, keys, kept })
+}
+
 /// Whether `name` is a DNS-1123 subdomain (Secret and ServiceAccount names).
 pub fn is_dns1123_subdomain(name: &str) -> bool {
     !name.is_empty() && name.len() <= 253 && name.split('.').all(is_label_chars)
@@ -315,6 +397,27 @@ mod tests {
         assert!(is_dns1123_label("team-a"));
         assert!(!is_dns1123_label("team.a"));
         assert!(!is_dns1123_label(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn merge_keeps_theirs_and_replaces_ours() {
+        let ours = dockerconfigjson(&[entry("r.io", "a", "new")]).unwrap();
+        let theirs = br#"{"auths":{"https://r.io":{"auth":"b2xkOm9sZA=="},"z.io":{"auth":"eDp5"}},"credsStore":"x"}"#;
+        let m = merge(theirs, &ours).unwrap();
+        assert_eq!(m.kept, ["z.io"]);
+        assert_eq!(m.keys, ["r.io", "z.io"]);
+        assert_eq!(
+            String::from_utf8(m.config.expose().clone()).unwrap(),
+            r#"{"auths":{"r.io":{"auth":"YTpuZXc=","password":"new","username":"a"},"z.io":{"auth":"eDp5"}},"credsStore":"x"}"#
+        );
+        let m = merge(b"{}", &ours).unwrap();
+        assert!(m.kept.is_empty());
+        for bad in [&b"not json"[..], b"[]", br#"{"auths":[]}"#, br#""x""#] {
+            assert!(matches!(
+                merge(bad, &ours),
+                Err(MergeError::NotDockerConfig)
+            ));
+        }
     }
 
     #[test]

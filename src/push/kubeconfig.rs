@@ -240,3 +240,101 @@ pub fn offline_targets(config: Option<&Kubeconfig>, args: &PushArgs) -> Result<V
     }
     Ok(targets)
 }
+
+/// The command of the exec credential plugin of `context`'s user, if it has one: named when
+/// the plugin fails (its arguments and environment are not shown: they may hold secrets).
+pub fn exec_command(config: Option<&Kubeconfig>, context: &str) -> Option<String> {
+    let config = config?;
+    let user = config
+        .contexts
+        .iter()
+        .find(|c| c.name == context)?
+        .context
+        .as_ref()?
+        .user
+        .clone()?;
+    config
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)?
+        .auth_info
+        .as_ref()?
+        .exec
+        .as_ref()?
+        .command
+        .clone()
+}
+
+/// Why credentials sent to `server` could be read on the way, if they could: plain `http://`
+/// to a host that is not loopback, or TLS without checking the server's certificate
+/// (`insecure-skip-tls-verify`). Loopback is decided on the URL's text (`localhost`,
+/// 127.0.0.0/8, `::1`), never by resolving a name: `kubectl proxy` stays usable.
+pub fn exposure(
+    server: &str,
+    scheme: Option<&str>,
+    host: &str,
+    skip_tls_verify: bool,
+) -> Option<String> {
+    if scheme == Some("http") && !is_loopback(host) {
+        return Some(format!(
+            "its API server {server} is plain http:// on a host that is not loopback, so anyone on the way can read the registry passwords"
+        ));
+    }
+    if skip_tls_verify && scheme != Some("http") {
+        return Some(format!(
+            "its cluster has insecure-skip-tls-verify: true, so whoever answers for {server} gets the registry passwords"
+        ));
+    }
+    None
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") || host.eq_ignore_ascii_case("localhost.") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exposed(url: &str, skip: bool) -> bool {
+        let (scheme, rest) = url.split_once("://").unwrap();
+        let authority = rest.split('/').next().unwrap();
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => &authority[..v6.find(']').unwrap() + 2],
+            None => authority.split(':').next().unwrap(),
+        };
+        exposure(url, Some(scheme), host, skip).is_some()
+    }
+
+    #[test]
+    fn loopback_http_is_fine_elsewhere_not() {
+        for ok in [
+            "http://127.0.0.1:8001",
+            "http://127.9.8.7",
+            "http://localhost:8001",
+            "http://LOCALHOST",
+            "http://[::1]:8001",
+            "https://k.example:6443",
+        ] {
+            assert!(!exposed(ok, false), "{ok}");
+        }
+        for bad in [
+            "http://k.example:8080",
+            "http://10.0.0.1",
+            "http://localhost.evil.example",
+            "http://[::2]",
+            "http://128.0.0.1",
+        ] {
+            assert!(exposed(bad, false), "{bad}");
+        }
+        assert!(exposed("https://127.0.0.1:6443", true));
+        assert!(exposed("https://k.example", true));
+    }
+}

@@ -8,6 +8,10 @@
 //!    [`cluster`] applies the Secret to every context × namespace concurrently, printing one
 //!    line per target as `context/namespace/name: created | updated | unchanged | failed: why`.
 //!
+//! A Secret of the same name that push did not make (no managed-by label) is never changed
+//! unless `--adopt` says to merge into it; a cluster reached where the passwords can be read
+//! (plain HTTP off loopback, `insecure-skip-tls-verify`) gets nothing unless `--insecure`.
+//!
 //! `push --delete` removes what push made: the Secret (only when it carries our managed-by
 //! label) and the reference to it in the named service accounts.
 
@@ -258,6 +262,19 @@ impl Payload {
     /// The Secret manifest for `namespace`.
     pub fn manifest(&self, name: &str, namespace: Option<&str>) -> dockerconfig::Manifest {
         dockerconfig::manifest(name, namespace, &self.keys, &self.config)
+    }
+
+    /// The Secret manifest for `namespace` holding our registries merged into `theirs` (an
+    /// existing secret's `.dockerconfigjson`), and the registry keys of theirs that were kept.
+    pub fn merged_manifest(
+        &self,
+        name: &str,
+        namespace: &str,
+        theirs: &[u8],
+    ) -> Result<(dockerconfig::Manifest, Vec<String>), dockerconfig::MergeError> {
+        let merged = dockerconfig::merge(theirs, &self.config)?;
+        let manifest = dockerconfig::manifest(name, Some(namespace), &merged.keys, &merged.config);
+        Ok((manifest, merged.kept))
     }
 
     /// `text` with every secret we send replaced by `<redacted>` (server messages can quote
