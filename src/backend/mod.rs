@@ -80,6 +80,9 @@ pub enum Error {
         path: std::path::PathBuf,
         seconds: u64,
     },
+    /// The store lock cannot be used safely: nothing was done.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::Error),
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {name} backend is not available here: {reason}")]
     Unavailable { name: &'static str, reason: String },
