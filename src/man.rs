@@ -66,7 +66,8 @@ seconds to wait for the keyring daemon before failing (default 5).
 seconds to wait for an unlock prompt to be answered (default 60).
 .TP
 \fBDOCKER_CREDENTIAL_KEYRING_PASSPHRASE\fR
-the passphrase of the file backend (otherwise asked on the terminal, never on stdin).
+the passphrase of the file backend (otherwise asked on the terminal, never on stdin). Read once
+at start and removed from the environment, so no child process (pass, gpg, exec plugins) inherits it.
 .TP
 \fBDOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS\fR
 how long the file backend keeps its derived key in the kernel keyring (default 900, 0 never).

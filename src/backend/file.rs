@@ -14,7 +14,9 @@
 //!
 //! # The passphrase
 //! From `DOCKER_CREDENTIAL_KEYRING_PASSPHRASE`, else a prompt on `/dev/tty` (never stdin: stdin
-//! carries the protocol). Without either (no terminal, as under CI), the action fails with a
+//! carries the protocol). The binary reads the variable once at start and removes it from its
+//! environment before anything runs, so no child (pass, gpg, kubeconfig exec plugins, other
+//! helpers) inherits it ([`set_environment_passphrase`]). Without either (no terminal, as under CI), the action fails with a
 //! line saying how to give one. The first `store` creates the file; at a terminal it asks twice.
 //! The passphrase is only asked for when a secret has to be sealed or opened: a `get` for a
 //! server that is not stored (docker asks for Docker Hub on every public pull) answers "not
@@ -82,6 +84,24 @@ pub const PASSPHRASE_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE";
 pub const CACHE_SECONDS_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS";
 /// The default cache lifetime: sudo's 15 minutes.
 pub const DEFAULT_CACHE_SECONDS: u64 = 900;
+/// [`PASSPHRASE_ENV`] as the binary found it at start, before taking it out of the
+/// environment (so that no child process inherits it).
+static ENVIRONMENT_PASSPHRASE: std::sync::OnceLock<Option<Secret>> = std::sync::OnceLock::new();
+
+/// Hand over [`PASSPHRASE_ENV`], read (and removed from the environment) by the binary at
+/// start. Only the first call counts.
+pub fn set_environment_passphrase(passphrase: Option<Secret>) {
+    let _ = ENVIRONMENT_PASSPHRASE.set(passphrase);
+}
+
+/// The passphrase from the environment: as handed over at start, else (a library user that
+/// never did) read from the environment now.
+fn environment_passphrase() -> Option<&'static Secret> {
+    ENVIRONMENT_PASSPHRASE
+        .get_or_init(|| std::env::var(PASSPHRASE_ENV).ok().map(Secret::new))
+        .as_ref()
+}
+
 /// The store's file name inside the data directory.
 pub const FILE_NAME: &str = "credentials.enc.json";
 const LOCK_NAME: &str = "credentials.lock";
@@ -337,8 +357,8 @@ impl FileStore {
         if let Some(p) = &self.passphrase {
             return Source::Env(p.clone());
         }
-        match std::env::var(PASSPHRASE_ENV) {
-            Ok(p) if !p.is_empty() => Source::Env(Secret::new(p)),
+        match environment_passphrase() {
+            Some(p) if !p.expose().is_empty() => Source::Env(p.clone()),
             _ => Source::Terminal,
         }
     }
