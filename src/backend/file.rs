@@ -51,8 +51,8 @@
 //! Server addresses and usernames are kept in clear, like `pass` keeps them in its directory
 //! names and docker itself writes every server name into `~/.docker/config.json`. In exchange,
 //! `list` (which clients run before fetching everything, and docker runs on `docker build`) is
-//! one file read, never prompts, never stalls a script; the protocol's rule is that `list` never
-//! unlocks anything. What is secret — passwords and tokens — is sealed.
+//! one file read, never asks for the passphrase, never derives the key, never stalls a script.
+//! What is secret — passwords and tokens — is sealed.
 //!
 //! # Concurrency and crashes
 //! docker runs helpers in parallel. Readers need no lock: the file is only ever replaced whole
@@ -673,9 +673,14 @@ impl Backend for FileStore {
                     server: server_url.to_owned(),
                 }
             })?;
-        let secret = String::from_utf8(plain.to_vec()).map_err(|_| Error::CorruptEntry {
-            path: self.path.clone(),
-            server: server_url.to_owned(),
+        // `plain` is wiped on drop; a copy that is not UTF-8 comes back inside the error, and is
+        // wiped there too.
+        let secret = String::from_utf8(plain.to_vec()).map_err(|e| {
+            drop(Zeroizing::new(e.into_bytes()));
+            Error::CorruptEntry {
+                path: self.path.clone(),
+                server: server_url.to_owned(),
+            }
         })?;
         Ok(Some(Credential {
             server_url: server_url.to_owned(),
