@@ -333,11 +333,10 @@ mod imp {
     }
 
     pub fn open_in(dir: &Path, path: &Path) -> Result<File, Error> {
-        let io = |source| Error::Io {
-            path: path.to_owned(),
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_owned(),
             source,
-        };
-        std::fs::create_dir_all(dir).map_err(io)?;
+        })?;
         OpenOptions::new()
             .read(true)
             .write(true)
