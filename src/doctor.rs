@@ -2,7 +2,8 @@
 //!
 //! Checks, in order: the backend in use and why it was chosen; a round trip through it with a
 //! throw-away entry (store, get, erase, then make sure it is gone), which also tells reachable
-//! from locked; the binary docker would run (on PATH, and the same version as this one); and
+//! from locked; where `store` and `erase` take their per-user lock and whether that place is
+//! safe (created by nothing here); the binary docker would run (on PATH, and the same version as this one); and
 //! Docker's config (parseable, `credsStore`/`credHelpers` pointing here, registries that
 //! `credHelpers` sends to other helpers, plaintext secrets still in `auths` or in the backup).
 //! Each problem comes with the command that fixes it. Exit status 0 only when nothing is a
@@ -43,6 +44,8 @@ pub struct Check {
 pub struct Report {
     pub healthy: bool,
     pub backend: Option<String>,
+    /// The store/erase lock every process of this user shares (see [`crate::lock`]).
+    pub store_lock: Option<std::path::PathBuf>,
     pub checks: Vec<Check>,
 }
 
@@ -377,12 +380,44 @@ fn config_checks(checks: &mut Vec<Check>) {
 pub fn diagnose(backend_flag: Option<&str>) -> Report {
     let mut checks = Vec::new();
     let backend = backend_checks(backend_flag, &mut checks);
+    let store_lock = lock_check(&mut checks);
     path_checks(&mut checks);
     config_checks(&mut checks);
     Report {
         healthy: checks.iter().all(|c| c.status != Status::Problem),
         backend,
+        store_lock,
         checks,
+    }
+}
+
+/// Where `store` and `erase` lock, and whether that place is safe (nothing is created).
+fn lock_check(checks: &mut Vec<Check>) -> Option<std::path::PathBuf> {
+    match crate::lock::check_store_lock() {
+        Ok(path) => {
+            checks.push(check(
+                "store lock",
+                Status::Ok,
+                format!(
+                    "{} (the same for every process of this user)",
+                    path.display()
+                ),
+                None,
+            ));
+            Some(path)
+        }
+        Err(e) => {
+            checks.push(check(
+                "store lock",
+                Status::Problem,
+                e.to_string(),
+                Some(format!(
+                    "make that directory yours and private (chmod 700), or set {}",
+                    crate::lock::LOCK_DIR_ENV
+                )),
+            ));
+            crate::lock::store_lock_path().ok()
+        }
     }
 }
 

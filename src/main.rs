@@ -3,7 +3,7 @@
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
 use docker_credential_keyring::{
-    Error, backend, backends, completions, hardening, man, protocol, push,
+    Error, Secret, backend, backends, completions, hardening, man, protocol, push,
 };
 use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     hardening::protect_process();
+    take_passphrase_from_environment();
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     match classify(&args) {
         Invocation::Usage => fail_line(&protocol::usage_line()),
@@ -62,6 +63,19 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The `file` backend's passphrase leaves the environment before anything can be spawned
+/// (pass, gpg, kubeconfig exec plugins, other helpers): every child would inherit it.
+fn take_passphrase_from_environment() {
+    use backend::file::PASSPHRASE_ENV;
+    let passphrase = std::env::var(PASSPHRASE_ENV).ok().map(Secret::new);
+    if std::env::var_os(PASSPHRASE_ENV).is_some() {
+        // SAFETY: called first thing in main, before any thread is started (nothing has run
+        // but hardening's prctl/setrlimit), so nothing can read the environment concurrently.
+        unsafe { std::env::remove_var(PASSPHRASE_ENV) };
+    }
+    backend::file::set_environment_passphrase(passphrase);
 }
 
 fn run_action(action: protocol::Action, backend_name: Option<&str>) -> ExitCode {

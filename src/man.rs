@@ -66,13 +66,21 @@ seconds to wait for the keyring daemon before failing (default 5).
 seconds to wait for an unlock prompt to be answered (default 60).
 .TP
 \fBDOCKER_CREDENTIAL_KEYRING_PASSPHRASE\fR
-the passphrase of the file backend (otherwise asked on the terminal, never on stdin).
+the passphrase of the file backend (otherwise asked on the terminal, never on stdin). Read once
+at start and removed from the environment, so no child process (pass, gpg, exec plugins) inherits it.
 .TP
 \fBDOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS\fR
 how long the file backend keeps its derived key in the kernel keyring (default 900, 0 never).
 .TP
 \fBDOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING\fR
 the name of the kernel keyring the keyutils backend keeps its keys in.
+.TP
+\fBDOCKER_CREDENTIAL_KEYRING_LOCK_DIR\fR
+the directory of the per\-user lock that serializes store and erase, instead of
+\fI/run/user/<uid>/docker\-credential\-keyring\fR (or \fI~/.cache/docker\-credential\-keyring\fR,
+the home directory taken from the password database, not from \fBHOME\fR). It must be yours and
+writable only by you; every process must see the same value. When the lock cannot be taken,
+store and erase fail instead of running unlocked.
 .TP
 \fBDBUS_SESSION_BUS_ADDRESS\fR, \fBPASSWORD_STORE_DIR\fR, \fBGNUPGHOME\fR
 as for D\-Bus, pass and gpg.

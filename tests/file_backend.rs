@@ -476,3 +476,68 @@ fn a_passphrase_typed_at_the_terminal_is_cached() {
             .starts_with("wrong passphrase")
     );
 }
+
+/// The descriptions of the kernel keys caching `k`'s key, as every process that may view them
+/// sees them in `/proc/keys`.
+fn cached_key_descriptions(k: &FileKeyring) -> (String, Vec<String>) {
+    use base64::Engine as _;
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(k.file()).unwrap()).unwrap();
+    let salt = base64::engine::general_purpose::STANDARD
+        .decode(doc["kdf"]["salt"].as_str().unwrap())
+        .unwrap();
+    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    let prefix = format!("docker-credential-keyring:file:{hex}");
+    let keys = std::fs::read_to_string("/proc/keys").unwrap();
+    let found = keys
+        .lines()
+        .filter_map(|l| l.find(&prefix).map(|at| &l[at..]))
+        .map(|d| d.split(": ").next().unwrap_or(d).to_owned())
+        .collect();
+    (prefix, found)
+}
+
+#[test]
+fn the_cached_keys_name_holds_the_salt_and_nothing_derived_from_the_passphrase() {
+    let k = FileKeyring::new();
+    store(&k, "https://a.example.com", "alice", "s1");
+    let (prefix, found) = cached_key_descriptions(&k);
+    assert_eq!(found, [format!("{prefix}:env")]);
+}
+
+#[test]
+fn a_wrong_passphrase_is_refused_while_the_right_ones_key_is_cached() {
+    let k = FileKeyring::new();
+    store(&k, "https://a.example.com", "alice", "s1");
+    assert_eq!(cached_key_descriptions(&k).1.len(), 1, "the key is cached");
+    let wrong = k.with_passphrase(Some("not the passphrase"));
+    let line = helper(&wrong, &["get"], "https://a.example.com")
+        .fails()
+        .to_owned();
+    assert!(line.starts_with("wrong passphrase"), "{line}");
+    assert_eq!(get_json(&k, "https://a.example.com")["Secret"], "s1");
+}
+
+/// The store's file with its Argon2 parameters set to `memory_kib` and `iterations`.
+fn with_kdf(k: &FileKeyring, memory_kib: u64, iterations: u64) -> Vec<u8> {
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(k.file()).unwrap()).unwrap();
+    doc["kdf"]["memory_kib"] = memory_kib.into();
+    doc["kdf"]["iterations"] = iterations.into();
+    serde_json::to_vec_pretty(&doc).unwrap()
+}
+
+#[test]
+fn a_file_asking_for_4_gib_of_kdf_memory_is_refused() {
+    let k = FileKeyring::new();
+    store(&k, "https://a.example.com", "alice", "s1");
+    let hostile = with_kdf(&k, 4 * 1024 * 1024, 3);
+    assert_refused_untouched(&k, &hostile, "asks for a key derivation beyond the limits");
+}
+
+#[test]
+fn a_file_asking_for_a_million_kdf_passes_is_refused() {
+    let k = FileKeyring::new();
+    store(&k, "https://a.example.com", "alice", "s1");
+    let hostile = with_kdf(&k, 64 * 1024, 1_000_000);
+    assert_refused_untouched(&k, &hostile, "asks for a key derivation beyond the limits");
+}

@@ -569,3 +569,54 @@ fn list_into_a_pipe_whose_reader_exits_ends_without_a_panic() {
         );
     }
 }
+
+/// The `file` backend's passphrase, given in the environment, opens the store for `push` but
+/// is taken out of the environment first: the kubeconfig exec plugin push runs (a child that
+/// logs its environment) never sees it.
+#[test]
+fn the_file_passphrase_never_reaches_an_exec_plugin() {
+    use support::apiserver::ApiServer;
+    use support::file::{FileKeyring, PASSPHRASE};
+    use support::kubeconfig::{Auth, ExecPlugin, Kubeconfig};
+    let k = FileKeyring::new();
+    // No cached key: the passphrase itself must open the store.
+    const NO_CACHE: (&str, &str) = ("DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS", "0");
+    let mut cmd = helper_command(&k, &["store"]);
+    cmd.env(NO_CACHE.0, NO_CACHE.1);
+    run_command(
+        cmd,
+        serde_json::json!({"ServerURL": "registry.file.example", "Username": "gina", "Secret": "s"})
+            .to_string()
+            .as_bytes(),
+    )
+    .ok();
+    let server = ApiServer::start();
+    let plugin = ExecPlugin::new(k.home.path(), support::apiserver::DEFAULT_TOKEN);
+    let kc = Kubeconfig::new()
+        .server_as("dev", &server, Auth::Exec(plugin.command.clone()))
+        .context_ns("dev", "default")
+        .current("dev")
+        .write(k.home.path().join("kubeconfig"));
+    let mut cmd = helper_command(
+        &k,
+        &[
+            "push",
+            "registry.file.example",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+        ],
+    );
+    cmd.env(NO_CACHE.0, NO_CACHE.1);
+    run_command(cmd, b"").ok();
+    let log = plugin.log_text();
+    assert!(plugin.calls() > 0, "the exec plugin ran");
+    assert!(
+        log.contains("HOME="),
+        "the plugin logged its environment: {log}"
+    );
+    assert!(
+        !log.contains(PASSPHRASE) && !log.contains("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE"),
+        "the passphrase reached the exec plugin: {log}"
+    );
+    assert!(server.secret_data("default", "regcred").is_some(), "pushed");
+}

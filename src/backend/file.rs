@@ -6,7 +6,8 @@
 //! 0600 in a 0700 directory. Each secret is sealed on its own with XChaCha20-Poly1305 (random
 //! 192-bit nonce) under a 256-bit key derived from the passphrase with Argon2id (64 MiB, 3 passes,
 //! 1 lane; the parameters and the 16-byte salt are written in the file, so they can be raised
-//! later without breaking old files). The server string and username are bound to their secret as
+//! later without breaking old files; a file asking for more than 1 GiB, 16 passes or 16 lanes
+//! is refused before anything is derived). The server string and username are bound to their secret as
 //! associated data: moving or relabelling a sealed secret in the file makes it fail to open. A
 //! `check` value (a fixed text sealed under the key) tells a wrong passphrase apart from a
 //! damaged entry, and is verified before anything is written, so a wrong passphrase can never
@@ -14,7 +15,9 @@
 //!
 //! # The passphrase
 //! From `DOCKER_CREDENTIAL_KEYRING_PASSPHRASE`, else a prompt on `/dev/tty` (never stdin: stdin
-//! carries the protocol). Without either (no terminal, as under CI), the action fails with a
+//! carries the protocol). The binary reads the variable once at start and removes it from its
+//! environment before anything runs, so no child (pass, gpg, kubeconfig exec plugins, other
+//! helpers) inherits it ([`set_environment_passphrase`]). Without either (no terminal, as under CI), the action fails with a
 //! line saying how to give one. The first `store` creates the file; at a terminal it asks twice.
 //! The passphrase is only asked for when a secret has to be sealed or opened: a `get` for a
 //! server that is not stored (docker asks for Docker Hub on every public pull) answers "not
@@ -36,9 +39,11 @@
 //! [`key_cache`]) for 15 minutes from that moment, not extended by use, then the kernel
 //! deletes it. It never touches the disk and dies at reboot or logout of the user's last
 //! session. `0` disables the cache (every call pays the KDF, and prompts at a terminal);
-//! `keyctl purge -p user docker-credential-keyring:file:` forgets it at once. A key cached from the
-//! terminal is never used for a call that brings its own passphrase in the environment: there,
-//! the cache entry is specific to that passphrase, so a wrong one is still refused. Where the
+//! `keyctl purge -p user docker-credential-keyring:file:` forgets it at once. The cache entry's
+//! name (which `/proc/keys` shows) holds the file's salt and nothing derived from the passphrase.
+//! A key cached from the terminal is never used for a call that brings its own passphrase in the
+//! environment: that call's entry also holds a check of its passphrase, keyed with the derived
+//! key, so a wrong passphrase misses the cache, is derived, and is refused. Where the
 //! kernel keyring is unavailable (macOS, Windows, containers whose seccomp profile blocks
 //! keyctl) there is no cache and a warning says so once per call.
 //!
@@ -46,8 +51,8 @@
 //! Server addresses and usernames are kept in clear, like `pass` keeps them in its directory
 //! names and docker itself writes every server name into `~/.docker/config.json`. In exchange,
 //! `list` (which clients run before fetching everything, and docker runs on `docker build`) is
-//! one file read, never prompts, never stalls a script; the protocol's rule is that `list` never
-//! unlocks anything. What is secret — passwords and tokens — is sealed.
+//! one file read, never asks for the passphrase, never derives the key, never stalls a script.
+//! What is secret — passwords and tokens — is sealed.
 //!
 //! # Concurrency and crashes
 //! docker runs helpers in parallel. Readers need no lock: the file is only ever replaced whole
@@ -82,6 +87,24 @@ pub const PASSPHRASE_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE";
 pub const CACHE_SECONDS_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS";
 /// The default cache lifetime: sudo's 15 minutes.
 pub const DEFAULT_CACHE_SECONDS: u64 = 900;
+/// [`PASSPHRASE_ENV`] as the binary found it at start, before taking it out of the
+/// environment (so that no child process inherits it).
+static ENVIRONMENT_PASSPHRASE: std::sync::OnceLock<Option<Secret>> = std::sync::OnceLock::new();
+
+/// Hand over [`PASSPHRASE_ENV`], read (and removed from the environment) by the binary at
+/// start. Only the first call counts.
+pub fn set_environment_passphrase(passphrase: Option<Secret>) {
+    let _ = ENVIRONMENT_PASSPHRASE.set(passphrase);
+}
+
+/// The passphrase from the environment: as handed over at start, else (a library user that
+/// never did) read from the environment now.
+fn environment_passphrase() -> Option<&'static Secret> {
+    ENVIRONMENT_PASSPHRASE
+        .get_or_init(|| std::env::var(PASSPHRASE_ENV).ok().map(Secret::new))
+        .as_ref()
+}
+
 /// The store's file name inside the data directory.
 pub const FILE_NAME: &str = "credentials.enc.json";
 const LOCK_NAME: &str = "credentials.lock";
@@ -93,6 +116,13 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 const KDF_MEMORY_KIB: u32 = 64 * 1024;
 const KDF_ITERATIONS: u32 = 3;
 const KDF_PARALLELISM: u32 = 1;
+/// The most a file may ask of the KDF: a file is input, and Argon2 parameters are a request for
+/// memory and time (an edited one could ask for 4 TiB or a million passes). Room above today's
+/// values for stronger ones later: 1 GiB and 16 passes take about 12 s here. (Lanes are
+/// computed one after another: they add no work, but are bounded too.)
+const MAX_KDF_MEMORY_KIB: u32 = 1024 * 1024;
+const MAX_KDF_ITERATIONS: u32 = 16;
+const MAX_KDF_PARALLELISM: u32 = 16;
 
 /// The derived key.
 type Key = Secret<[u8; 32]>;
@@ -122,6 +152,15 @@ pub enum Error {
         "the entry for {server} in the credential file {path} is damaged and cannot be decrypted: store it again"
     )]
     CorruptEntry { path: PathBuf, server: String },
+    #[error(
+        "the credential file {path} asks for a key derivation beyond the limits ({memory_kib} KiB of memory, {iterations} passes, {parallelism} lanes; at most {MAX_KDF_MEMORY_KIB} KiB, {MAX_KDF_ITERATIONS} passes, {MAX_KDF_PARALLELISM} lanes): nothing was derived or changed; restore the file from a backup, or move it away to start a new store"
+    )]
+    KdfTooCostly {
+        path: PathBuf,
+        memory_kib: u32,
+        iterations: u32,
+        parallelism: u32,
+    },
     #[error(
         "the credential file {path} was written by a newer docker-credential-keyring (format version {version}): upgrade this one"
     )]
@@ -297,6 +336,18 @@ impl FileStore {
         if doc.format != FORMAT || doc.version != VERSION {
             return Err(corrupt("not a docker-credential-keyring store".to_owned()));
         }
+        let kdf = &doc.kdf;
+        if kdf.memory_kib > MAX_KDF_MEMORY_KIB
+            || kdf.iterations > MAX_KDF_ITERATIONS
+            || kdf.parallelism > MAX_KDF_PARALLELISM
+        {
+            return Err(Error::KdfTooCostly {
+                path: self.path.clone(),
+                memory_kib: kdf.memory_kib,
+                iterations: kdf.iterations,
+                parallelism: kdf.parallelism,
+            });
+        }
         if doc.kdf.algorithm != "argon2id" || kdf_params(&doc.kdf).is_err() {
             return Err(corrupt("unknown key-derivation parameters".to_owned()));
         }
@@ -337,8 +388,8 @@ impl FileStore {
         if let Some(p) = &self.passphrase {
             return Source::Env(p.clone());
         }
-        match std::env::var(PASSPHRASE_ENV) {
-            Ok(p) if !p.is_empty() => Source::Env(Secret::new(p)),
+        match environment_passphrase() {
+            Some(p) if !p.expose().is_empty() => Source::Env(p.clone()),
             _ => Source::Terminal,
         }
     }
@@ -354,14 +405,15 @@ impl FileStore {
         let cache_id = cache_id(&doc.kdf.salt, &source);
         let cache = (self.cache_seconds > 0).then_some(());
         if cache.is_some()
-            && let Some(key) = key_cache::get(&cache_id)
+            && let Some(payload) = key_cache::get(&cache_id)
+            && let Some(key) = cached_key(payload.expose(), &source)
             && check_key(doc, &key)
         {
             let _ = self.key.set((doc.kdf.salt.clone(), key.clone()));
             return Ok(key);
         }
-        let passphrase = match source {
-            Source::Env(p) => p,
+        let passphrase = match &source {
+            Source::Env(p) => p.clone(),
             Source::Terminal => self.prompt(&format!(
                 "Passphrase for the credential file {}: ",
                 self.path.display()
@@ -374,14 +426,19 @@ impl FileStore {
             });
         }
         if cache.is_some() {
-            self.remember(&cache_id, &key);
+            self.remember(&doc.kdf.salt, &source, &key);
         }
         let _ = self.key.set((doc.kdf.salt.clone(), key.clone()));
         Ok(key)
     }
 
-    fn remember(&self, cache_id: &str, key: &Key) {
-        if let Err(why) = key_cache::put(cache_id, key, self.cache_seconds) {
+    fn remember(&self, salt: &str, source: &Source, key: &Key) {
+        let payload = cache_payload(key, source);
+        if let Err(why) = key_cache::put(
+            &cache_id(salt, source),
+            payload.expose(),
+            self.cache_seconds,
+        ) {
             let _ = writeln!(
                 io::stderr(),
                 "docker-credential-keyring: warning: the file store's key cannot be cached ({why}): \
@@ -483,7 +540,7 @@ impl FileStore {
                     && self.cache_seconds > 0
                     && let Some(key) = &key
                 {
-                    self.remember(&cache_id(&current.kdf.salt, &self.source()), key);
+                    self.remember(&current.kdf.salt, &self.source(), key);
                 }
             }
             return Ok(result);
@@ -616,9 +673,14 @@ impl Backend for FileStore {
                     server: server_url.to_owned(),
                 }
             })?;
-        let secret = String::from_utf8(plain.to_vec()).map_err(|_| Error::CorruptEntry {
-            path: self.path.clone(),
-            server: server_url.to_owned(),
+        // `plain` is wiped on drop; a copy that is not UTF-8 comes back inside the error, and is
+        // wiped there too.
+        let secret = String::from_utf8(plain.to_vec()).map_err(|e| {
+            drop(Zeroizing::new(e.into_bytes()));
+            Error::CorruptEntry {
+                path: self.path.clone(),
+                server: server_url.to_owned(),
+            }
         })?;
         Ok(Some(Credential {
             server_url: server_url.to_owned(),
@@ -669,28 +731,65 @@ impl From<Error> for super::Error {
     }
 }
 
-/// The cache entry's name: the file's salt, and for a passphrase from the environment a hash
-/// of it, so that a wrong passphrase there misses the cache and is refused. (The hash is
-/// visible only to the same user, who can read the environment of the docker process anyway.)
+/// The cache entry's name: the file's salt (public: it is in the file) and where the
+/// passphrase came from. Nothing derived from the passphrase: the name is in `/proc/keys`.
 fn cache_id(salt: &str, source: &Source) -> String {
-    use blake2::Digest;
     let salt_hex: String = decode(salt)
         .unwrap_or_default()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    match source {
-        Source::Terminal => format!("docker-credential-keyring:file:{salt_hex}:tty"),
-        Source::Env(p) => {
-            let mut h = blake2::Blake2b::<blake2::digest::consts::U16>::new();
-            h.update(b"docker-credential-keyring passphrase from env\0");
-            h.update(salt.as_bytes());
-            h.update(b"\0");
-            h.update(p.expose().as_bytes());
-            let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-            format!("docker-credential-keyring:file:{salt_hex}:env:{digest}")
-        }
+    let from = match source {
+        Source::Terminal => "tty",
+        Source::Env(_) => "env",
+    };
+    format!("docker-credential-keyring:file:{salt_hex}:{from}")
+}
+
+/// A check of a passphrase from the environment, kept in the cached payload after the key:
+/// BLAKE2b keyed with the derived key itself, so it proves nothing to whoever lacks the key
+/// (and whoever can read the payload has the key already). A call whose passphrase does not
+/// match misses the cache, derives, and is refused.
+fn passphrase_check(
+    key: &Key,
+    passphrase: &Secret,
+) -> blake2::Blake2bMac<blake2::digest::consts::U32> {
+    use blake2::digest::Mac;
+    let mut mac =
+        <blake2::Blake2bMac<blake2::digest::consts::U32> as Mac>::new_from_slice(key.expose())
+            .expect("a 32-byte BLAKE2b key");
+    mac.update(b"docker-credential-keyring file cache: passphrase from env\0");
+    mac.update(passphrase.expose().as_bytes());
+    mac
+}
+
+/// What the cache keeps: the key, then for [`Source::Env`] the passphrase's check.
+fn cache_payload(key: &Key, source: &Source) -> Secret<Vec<u8>> {
+    use blake2::digest::Mac;
+    let mut payload = Secret::new(Vec::with_capacity(key_cache::MAX_PAYLOAD));
+    payload.expose_mut().extend_from_slice(key.expose());
+    if let Source::Env(p) = source {
+        let tag = passphrase_check(key, p).finalize().into_bytes();
+        payload.expose_mut().extend_from_slice(&tag);
     }
+    payload
+}
+
+/// The key in a cached payload, when the payload has the shape `source` writes and, for
+/// [`Source::Env`], its check matches this passphrase (compared in constant time).
+fn cached_key(payload: &[u8], source: &Source) -> Option<Key> {
+    use blake2::digest::Mac;
+    let (key_bytes, tag) = match (source, payload.len()) {
+        (Source::Terminal, 32) => (payload, None),
+        (Source::Env(p), 64) => (&payload[..32], Some((p, &payload[32..]))),
+        _ => return None,
+    };
+    let mut key = Secret::new([0u8; 32]);
+    key.expose_mut().copy_from_slice(key_bytes);
+    if let Some((p, tag)) = tag {
+        passphrase_check(&key, p).verify_slice(tag).ok()?;
+    }
+    Some(key)
 }
 
 fn kdf_params(kdf: &Kdf) -> Result<argon2::Params, argon2::Error> {
@@ -765,6 +864,32 @@ fn random(buf: &mut [u8]) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key() -> Key {
+        Secret::new([7u8; 32])
+    }
+
+    #[test]
+    fn a_cached_env_key_opens_only_for_its_passphrase() {
+        let right = Source::Env(Secret::new("right".into()));
+        let payload = cache_payload(&key(), &right);
+        assert_eq!(payload.expose().len(), 64);
+        let got = cached_key(payload.expose(), &right).expect("the right passphrase");
+        assert_eq!(got.expose(), key().expose());
+        let wrong = Source::Env(Secret::new("wrong".into()));
+        assert!(cached_key(payload.expose(), &wrong).is_none());
+    }
+
+    #[test]
+    fn a_cached_env_key_is_not_a_terminal_key_and_back() {
+        let env = Source::Env(Secret::new("right".into()));
+        let from_env = cache_payload(&key(), &env);
+        assert!(cached_key(from_env.expose(), &Source::Terminal).is_none());
+        let from_tty = cache_payload(&key(), &Source::Terminal);
+        assert_eq!(from_tty.expose().len(), 32);
+        assert!(cached_key(from_tty.expose(), &env).is_none());
+        assert!(cached_key(from_tty.expose(), &Source::Terminal).is_some());
+    }
 
     #[test]
     fn one_instance_sees_its_own_writes() {

@@ -49,7 +49,10 @@ pub trait Backend {
     /// The backend's name as used by `--backend` and `DOCKER_CREDENTIAL_KEYRING_BACKEND`.
     fn name(&self) -> &'static str;
 
-    /// Every stored entry, without unlocking or decrypting any secret.
+    /// Every stored entry (server and username); no secret is read or decrypted. Only
+    /// `secret-service` may unlock: items of a keyring still locked since the service loaded it
+    /// show only hashed attributes, so they are unlocked first (the unlock prompt where one can
+    /// be shown, else [`Error::Locked`]). The other backends never unlock or prompt in `list`.
     fn list(&self) -> Result<Vec<Listed>, Error>;
 
     /// The credential stored under exactly `server_url`, if any.
@@ -80,6 +83,9 @@ pub enum Error {
         path: std::path::PathBuf,
         seconds: u64,
     },
+    /// The store lock cannot be used safely: nothing was done.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::Error),
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {name} backend is not available here: {reason}")]
     Unavailable { name: &'static str, reason: String },

@@ -28,6 +28,9 @@ pub trait Keyring {
     fn env(&self) -> Vec<(OsString, OsString)>;
 }
 
+/// The variable naming the store lock's directory.
+pub const LOCK_DIR_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_LOCK_DIR";
+
 /// Variables a test must not inherit from the developer's session.
 const SCRUBBED: &[&str] = &[
     "DBUS_SESSION_BUS_ADDRESS",
@@ -59,7 +62,8 @@ impl Home {
         self.dir.path()
     }
 
-    /// HOME, XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME under this directory.
+    /// HOME, XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME under this directory, and the
+    /// store lock there too ([`Home::lock_dir`]).
     pub fn env(&self) -> Vec<(OsString, OsString)> {
         let p = self.path();
         vec![
@@ -67,7 +71,15 @@ impl Home {
             ("XDG_CONFIG_HOME".into(), p.join(".config").into()),
             ("XDG_DATA_HOME".into(), p.join(".local/share").into()),
             ("XDG_CACHE_HOME".into(), p.join(".cache").into()),
+            (LOCK_DIR_ENV.into(), self.lock_dir().into()),
         ]
+    }
+
+    /// The store lock's directory for this home. The binary's default is per user, from the
+    /// password database, whatever HOME says: tests that ran on it would share one lock with
+    /// each other and with the developer's own helpers.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.path().join(".cache/docker-credential-keyring")
     }
 }
 

@@ -1,21 +1,26 @@
 //! The `file` store's derived key, cached in the Linux kernel's user keyring (`@u`).
 //!
-//! A `user` key named `docker-credential-keyring:file:<salt>:<source>` holding the 32-byte key,
-//! with a kernel timeout: the kernel deletes it when the time is up, and at reboot. It is
-//! created in this process's own keyring, given its timeout, and only then linked into `@u`,
-//! so a crash can never leave a key without a timeout behind. Default permissions: only
-//! processes of the same user that possess `@u` read it. `keyctl purge -p user
-//! docker-credential-keyring:file:` forgets every cached key at once.
+//! A `user` key named `docker-credential-keyring:file:<salt>:<source>` (the file's salt in hex,
+//! `tty` or `env`: nothing derived from the passphrase is in the name, which `/proc/keys` shows)
+//! holding the 32-byte key, followed for `env` by a check of the passphrase (see
+//! `super::cache_payload`), with a kernel timeout: the kernel deletes it when the time is up,
+//! and at reboot. It is created in this process's own keyring, given its timeout, and only then
+//! linked into `@u`, so a crash can never leave a key without a timeout behind. Default
+//! permissions: only processes of the same user that possess `@u` (and root) read the payload.
+//! `keyctl purge -p user docker-credential-keyring:file:` forgets every cached key at once.
 //!
 //! Elsewhere (macOS, Windows) or where keyctl is blocked (containers' seccomp), there is no
 //! cache: [`get`] finds nothing and [`put`] says why.
 
-use super::Key;
+use crate::secret::Secret;
+
+/// The largest payload we cache (a key and a 32-byte check).
+pub const MAX_PAYLOAD: usize = 64;
 
 #[cfg(target_os = "linux")]
 mod imp {
     //! On the keyutils backend's system calls.
-    use super::Key;
+    use super::MAX_PAYLOAD;
     use crate::backend::keyutils::sys;
     use crate::secret::Secret;
     use std::ffi::CString;
@@ -24,30 +29,24 @@ mod imp {
         std::io::Error::from_raw_os_error(errno).to_string()
     }
 
-    pub fn get(id: &str) -> Option<Key> {
+    pub fn get(id: &str) -> Option<Secret<Vec<u8>>> {
         let desc = CString::new(id).ok()?;
         let serial = sys::search(sys::KEY_SPEC_USER_KEYRING, c"user", &desc).ok()?;
-        // One byte more than a key: a longer payload is not ours.
-        let mut buf = Secret::new([0u8; 33]);
+        // One byte more than we ever cache: a longer payload is not ours.
+        let mut buf = Secret::new(vec![0u8; MAX_PAYLOAD + 1]);
         let n = sys::read_into(serial, buf.expose_mut()).ok()?;
-        if n != 32 {
+        if n > MAX_PAYLOAD {
             return None;
         }
-        let mut out = Secret::new([0u8; 32]);
-        out.expose_mut().copy_from_slice(&buf.expose()[..32]);
-        Some(out)
+        buf.expose_mut().truncate(n);
+        Some(buf)
     }
 
-    pub fn put(id: &str, key: &Key, seconds: u64) -> Result<(), String> {
+    pub fn put(id: &str, payload: &[u8], seconds: u64) -> Result<(), String> {
         let desc = CString::new(id).map_err(|e| e.to_string())?;
         let seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
-        let serial = sys::add_key(
-            c"user",
-            &desc,
-            Some(&key.expose()[..]),
-            sys::KEY_SPEC_PROCESS_KEYRING,
-        )
-        .map_err(os_error)?;
+        let serial = sys::add_key(c"user", &desc, Some(payload), sys::KEY_SPEC_PROCESS_KEYRING)
+            .map_err(os_error)?;
         let linked = sys::set_timeout(serial, seconds)
             .and_then(|()| sys::link(serial, sys::KEY_SPEC_USER_KEYRING));
         let _ = sys::unlink(serial, sys::KEY_SPEC_PROCESS_KEYRING);
@@ -61,23 +60,23 @@ mod imp {
 
 #[cfg(not(target_os = "linux"))]
 mod imp {
-    use super::Key;
+    use crate::secret::Secret;
 
-    pub fn get(_id: &str) -> Option<Key> {
+    pub fn get(_id: &str) -> Option<Secret<Vec<u8>>> {
         None
     }
 
-    pub fn put(_id: &str, _key: &Key, _seconds: u64) -> Result<(), String> {
+    pub fn put(_id: &str, _payload: &[u8], _seconds: u64) -> Result<(), String> {
         Err("there is no kernel keyring on this platform".to_owned())
     }
 }
 
-/// The cached key named `id`, if it is there and not expired.
-pub fn get(id: &str) -> Option<Key> {
+/// The payload cached as `id` (at most [`MAX_PAYLOAD`] bytes), if it is there and not expired.
+pub fn get(id: &str) -> Option<Secret<Vec<u8>>> {
     imp::get(id)
 }
 
-/// Cache `key` as `id` for `seconds`.
-pub fn put(id: &str, key: &Key, seconds: u64) -> Result<(), String> {
-    imp::put(id, key, seconds)
+/// Cache `payload` as `id` for `seconds`.
+pub fn put(id: &str, payload: &[u8], seconds: u64) -> Result<(), String> {
+    imp::put(id, payload, seconds)
 }

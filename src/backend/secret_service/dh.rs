@@ -10,7 +10,8 @@
 //! - Key: HKDF-SHA256 without salt and with empty info over the shared secret written big-endian
 //!   and left-padded to 128 bytes; the first 16 bytes of output are the AES-128 key.
 //! - Cipher: AES-128-CBC with PKCS#7 padding; a fresh random IV per secret, sent as the secret's
-//!   `parameters`.
+//!   `parameters`. The ciphers' expanded keys and chaining state are wiped on drop (the `zeroize`
+//!   features of `aes` and `cbc`), and a decryption that fails wipes what it had decrypted.
 
 use crate::secret::Secret;
 use aes::cipher::block_padding::Pkcs7;
@@ -132,6 +133,8 @@ impl AesKey {
             return Err(DhError::Decrypt);
         }
         let dec = Dec::new(self.0.as_ref().into(), iv.into());
+        // Decrypted in place inside a Secret: when the padding check fails, every block is
+        // already plaintext, and returning the error drops (wipes) the buffer.
         let mut buf = Secret::new(cipher.to_vec());
         let len = dec
             .decrypt_padded_mut::<Pkcs7>(buf.expose_mut())
@@ -201,6 +204,14 @@ mod tests {
 
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn the_ciphers_wipe_their_keys_on_drop() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<aes::Aes128>();
+        wiped_on_drop::<Enc>();
+        wiped_on_drop::<Dec>();
     }
 
     #[test]

@@ -17,7 +17,9 @@
 //! `get` is the `Hello` handshake, a search (a miss ends there, without a transfer session), then
 //! the session's opening with the item's attributes, then the secret; `list` is a search plus the
 //! `Attributes` of every item in one pipelined batch, and never opens a session or asks for a
-//! secret.
+//! secret. It may unlock, though: a keyring locked since the service loaded it shows only
+//! hashed attributes (no server, no username), so `list` asks to unlock those items, which shows
+//! the unlock prompt where one can be shown and fails with [`Error::Locked`] where not.
 //!
 //! # Failures
 //! Every call has a deadline (`DOCKER_CREDENTIAL_KEYRING_TIMEOUT` seconds, default 5); unlock
@@ -27,9 +29,11 @@
 //! [`Error`] variant: never a "not found".
 //!
 //! # Secrets in memory
-//! Secrets we hold live in [`Secret`] / `Zeroizing` buffers, and the DH private exponent, shared
-//! secret and AES key are zeroized on drop. What libdbus copies into its own message buffers
-//! (the encrypted secret, or the plain one with a `plain` session) is freed, not wiped.
+//! Secrets we hold live in [`Secret`] / `Zeroizing` buffers, wiped on drop, on error paths too
+//! (a failed decryption, a secret that is not UTF-8); so are the DH private exponent, the shared
+//! secret, the AES key and the ciphers' expanded keys ([`dh`]). What libdbus copies into its own
+//! message buffers (the encrypted secret, or the plain one with a `plain` session) is freed, not
+//! wiped.
 //!
 //! # Why we speak D-Bus ourselves
 //! The keyring-core Secret Service stores (zbus- and dbus-based) were measured and read
