@@ -265,16 +265,19 @@ impl Payload {
     }
 
     /// The Secret manifest for `namespace` holding our registries merged into `theirs` (an
-    /// existing secret's `.dockerconfigjson`), and the registry keys of theirs that were kept.
+    /// existing secret's `.dockerconfigjson`; those of its registries `pushed_before` says push
+    /// wrote are dropped), and what happened to its registries ([`dockerconfig::merge`]). The
+    /// annotation lists only ours.
     pub fn merged_manifest(
         &self,
         name: &str,
         namespace: &str,
         theirs: &[u8],
-    ) -> Result<(dockerconfig::Manifest, Vec<String>), dockerconfig::MergeError> {
-        let merged = dockerconfig::merge(theirs, &self.config)?;
-        let manifest = dockerconfig::manifest(name, Some(namespace), &merged.keys, &merged.config);
-        Ok((manifest, merged.kept))
+        pushed_before: impl Fn(&str) -> bool,
+    ) -> Result<(dockerconfig::Manifest, dockerconfig::Merged), dockerconfig::MergeError> {
+        let merged = dockerconfig::merge(theirs, &self.config, pushed_before)?;
+        let manifest = dockerconfig::manifest(name, Some(namespace), &self.keys, &merged.config);
+        Ok((manifest, merged))
     }
 
     /// `text` with every secret we send replaced by `<redacted>` (server messages can quote
