@@ -12,8 +12,12 @@
 //! unless `--adopt` says to merge into it; a cluster reached where the passwords can be read
 //! (plain HTTP off loopback, `insecure-skip-tls-verify`) gets nothing unless `--insecure`.
 //!
+//! In a Secret of ours, the registries annotation lists the registry keys push wrote: entries
+//! it does not list are someone else's (adopted, or added by hand) and survive every push.
+//!
 //! `push --delete` removes what push made: the Secret (only when it carries our managed-by
-//! label) and the reference to it in the named service accounts.
+//! label) and the reference to it in the named service accounts; a Secret that also holds
+//! registries push did not write loses only ours and our label, and stays referenced.
 
 pub mod cluster;
 pub mod dockerconfig;
