@@ -1645,3 +1645,47 @@ fn an_exec_plugins_unparseable_stdout_is_never_printed() {
     );
     assert_eq!(run.code, Some(1));
 }
+
+#[test]
+fn a_secret_made_with_our_content_while_push_creates_one_is_not_taken_over() {
+    let w = World::new();
+    // The racing secret holds exactly the bytes push writes: nothing conflicts with our apply.
+    let config = format!(
+        r#"{{"auths":{{"{REGISTRY}":{{"username":"alice","password":"{CANARY}","auth":"{}"}}}}}}"#,
+        B64.encode(format!("alice:{CANARY}"))
+    );
+    let racing = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev", "labels": {"team": "payments"}},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": B64.encode(&config)}
+    });
+    w.server.inject(
+        Fault::new(
+            FaultKind::CreateFirst {
+                object: racing,
+                manager: "kubectl-create".into(),
+            },
+            "/api/v1/namespaces/dev/secrets/regcred",
+        )
+        .method("PATCH")
+        .times(1),
+    );
+    let run = w.push(&[REGISTRY]);
+    assert_eq!(
+        lines(&run),
+        [
+            "fake/dev/regcred: failed: secret regcred appeared while push was creating it (someone else made it meanwhile, with the same content): push's label was taken back off; push again to check whose it is"
+        ],
+        "{run:#?}"
+    );
+    assert_eq!(run.code, Some(1));
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(secret["metadata"]["labels"], json!({"team": "payments"}));
+    assert!(secret["metadata"]["annotations"].is_null(), "{secret:#}");
+    assert_eq!(config_text(&w, "dev", "regcred"), config);
+    assert!(
+        line(&w.push(&[REGISTRY]), "fake/dev/regcred: failed: ").contains("not made by"),
+        "no longer taken for push's"
+    );
+}

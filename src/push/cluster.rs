@@ -322,6 +322,14 @@ fn describe(e: &(dyn std::error::Error + 'static), exec: Option<&str>) -> String
     }
 }
 
+/// Whether another field manager owns part of `secret`: one push just created has only ours.
+fn made_by_others(secret: &KubeSecret) -> bool {
+    secret.metadata.managed_fields.as_ref().is_some_and(|m| {
+        m.iter()
+            .any(|e| e.manager.as_deref() != Some(FIELD_MANAGER))
+    })
+}
+
 fn is_ours(secret: &KubeSecret) -> bool {
     secret
         .metadata
@@ -650,6 +658,35 @@ impl Job<'_> {
             }
             Err(f) => return Err(failed(f)),
         };
+        if creating && !self.server_dry_run && made_by_others(&after) {
+            // It existed after all: someone made it meanwhile with nothing that conflicts with
+            // ours (the same content). Take back what this apply added (our label and
+            // annotation; what they own too stays) by applying nothing as our manager.
+            let nothing = KubeSecret {
+                metadata: kube::api::ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(ns.to_owned()),
+                    ..Default::default()
+                },
+                ..KubeSecret::default()
+            };
+            let undo = PatchParams::apply(FIELD_MANAGER);
+            let undone = self
+                .call(secrets.patch(name, &undo, &Patch::Apply(&nothing)))
+                .await;
+            let what = format!(
+                "secret {name} appeared while push was creating it (someone else made it meanwhile, with the same content)"
+            );
+            return Err(match undone {
+                Ok(_) => format!(
+                    "{what}: push's label was taken back off; push again to check whose it is"
+                ),
+                Err(f) => format!(
+                    "{what}, and taking push's label back off failed: {}",
+                    explain("removing push's label", &f)
+                ),
+            });
+        }
         let word = match &before {
             _ if recreated && adopted => "adopted (deleted and recreated)",
             _ if recreated => "updated (deleted and recreated)",
