@@ -211,15 +211,18 @@ pub struct PushArgs {
     pub replace: bool,
     /// Take over a secret of this name that push did not make (without the
     /// app.kubernetes.io/managed-by label): merge into its .dockerconfigjson, keeping the
-    /// registries this push does not write, then label it as push's. On a secret push made,
-    /// keep its other registries too
+    /// registries this push does not write, then label it as push's. Registries push did not
+    /// write stay on every later push; on a secret push made, --adopt also keeps those push
+    /// wrote before and no longer writes
     #[arg(long)]
     pub adopt: bool,
     /// Send the credentials even to a cluster reached over plain http:// (other than loopback)
     /// or with insecure-skip-tls-verify, where others can read them (a warning per target)
     #[arg(long)]
     pub insecure: bool,
-    /// Delete the secret (only if push made it) and remove it from the --service-account lists
+    /// Delete the secret (only if push made it) and remove it from the --service-account lists;
+    /// a secret also holding registries push did not write keeps them, loses push's registries
+    /// and label, and stays in the lists
     #[arg(long, conflicts_with_all = ["registries", "all", "replace", "adopt", "create_namespace", "output"])]
     pub delete: bool,
     /// Seconds to wait for each API request

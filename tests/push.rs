@@ -222,11 +222,13 @@ fn created_then_unchanged_then_updated() {
         Some("application/apply-patch+yaml")
     );
     assert_eq!(apply.param("fieldManager"), Some(FIELD_MANAGER));
-    assert_eq!(apply.param("force"), Some("true"));
+    // Read as absent, so created without force: a secret someone else makes meanwhile is not
+    // taken over (see a_secret_made_while_push_creates_one_is_not_taken_over).
+    assert_eq!(apply.param("force"), None, "{}", apply.query);
     assert!(
         apply
             .query
-            .ends_with("&force=true&fieldManager=docker-credential-keyring"),
+            .ends_with("fieldManager=docker-credential-keyring"),
         "{}",
         apply.query
     );
@@ -256,9 +258,21 @@ fn created_then_unchanged_then_updated() {
     assert_eq!(w.server.revision(), before);
     assert_eq!(w.server.secret("dev", "regcred").unwrap(), secret);
 
-    // A new password in the keychain: updated, new resourceVersion, new bytes.
+    // A new password in the keychain: updated, new resourceVersion, new bytes; our existing
+    // secret is applied with force.
     store(&w.keyring, REGISTRY, "alice", "rotated-Pw-0000");
+    w.server.clear_requests();
     assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: updated"]);
+    let requests = w.server.requests();
+    let apply = patches(&requests);
+    assert_eq!(apply.len(), 1, "{requests:#?}");
+    assert!(
+        apply[0]
+            .query
+            .ends_with("&force=true&fieldManager=docker-credential-keyring"),
+        "{}",
+        apply[0].query
+    );
     let updated = w.server.secret("dev", "regcred").unwrap();
     assert!(rv(&updated) > rv(&secret));
     assert_eq!(
@@ -410,7 +424,10 @@ fn every_registry_in_one_secret_and_kubeconfig_selection() {
 
     // A missing file in a KUBECONFIG list is skipped, as kubectl skips it.
     let run = push_with(&w.keyring, &[&missing, &w.kubeconfig], &["docker.io"]);
-    assert_lines(&run, &["fake/dev/regcred: updated"]);
+    assert_lines(
+        &run,
+        &["fake/dev/regcred: updated (removed ghcr.io, registry.example.com, no longer pushed)"],
+    );
     let auths = w.config("dev", "regcred")["auths"].clone();
     assert_eq!(
         auths.as_object().unwrap().keys().collect::<Vec<_>>(),
@@ -1177,21 +1194,23 @@ fn an_unknown_registry_is_refused_before_anything_is_sent() {
     assert!(w.server.requests().is_empty());
 }
 
-/// A `regcred` someone made by hand (kubectl create), holding two registries.
-fn hand_made_regcred(server: &ApiServer, ns: &str) -> Value {
+/// A `regcred` as someone makes it by hand (kubectl create), holding two registries.
+fn hand_made_object(ns: &str) -> Value {
     let config = json!({"auths": {
         "other.io": {"username": "bob", "password": "their-Pw-1", "auth": B64.encode("bob:their-Pw-1")},
         REGISTRY: {"username": "old", "password": "their-Pw-2", "auth": B64.encode("old:their-Pw-2")},
     }});
-    server.seed_as(
-        json!({
-            "apiVersion": "v1", "kind": "Secret",
-            "metadata": {"name": "regcred", "namespace": ns, "labels": {"team": "payments"}},
-            "type": "kubernetes.io/dockerconfigjson",
-            "data": {".dockerconfigjson": B64.encode(config.to_string())}
-        }),
-        "kubectl-create",
-    )
+    json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": ns, "labels": {"team": "payments"}},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": B64.encode(config.to_string())}
+    })
+}
+
+/// [`hand_made_object`] in the fake.
+fn hand_made_regcred(server: &ApiServer, ns: &str) -> Value {
+    server.seed_as(hand_made_object(ns), "kubectl-create")
 }
 
 #[test]
@@ -1257,9 +1276,158 @@ fn adopt_keeps_the_other_registries_and_adds_ours_and_the_label() {
         applies[0].json().unwrap()["metadata"]["resourceVersion"],
         before["metadata"]["resourceVersion"]
     );
-    // From now on it is push's: --delete removes it.
-    let run = w.push(&["--delete"]);
-    assert_lines(&run, &["fake/dev/regcred: deleted"]);
+    // From now on it is push's, and push's annotation lists only the registry push wrote.
+    assert_eq!(
+        after["metadata"]["annotations"]["docker-credential-keyring/registries"],
+        REGISTRY
+    );
+}
+
+/// The `.dockerconfigjson` of a Secret as stored, as text.
+fn config_text(w: &World, ns: &str, name: &str) -> String {
+    String::from_utf8(w.server.secret_data(ns, name).unwrap()[".dockerconfigjson"].clone()).unwrap()
+}
+
+#[test]
+fn a_plain_push_after_adopt_keeps_the_adopted_registries() {
+    let w = World::new();
+    hand_made_regcred(&w.server, "dev");
+    let theirs = w.config("dev", "regcred")["auths"]["other.io"].clone();
+    let run = w.push(&[REGISTRY, "--adopt"]);
+    assert_lines(
+        &run,
+        &["fake/dev/regcred: adopted (kept its other registries: other.io)"],
+    );
+    let adopted = w.server.secret("dev", "regcred").unwrap();
+    // Our entry as kubectl writes it, even next to someone else's.
+    let ours = format!(
+        r#""{REGISTRY}":{{"username":"alice","password":"{CANARY}","auth":"{}"}}"#,
+        B64.encode(format!("alice:{CANARY}"))
+    );
+    assert!(config_text(&w, "dev", "regcred").contains(&ours));
+
+    // No --adopt now: other.io is not push's, so it stays; nothing else changed either.
+    let run = w.push(&[REGISTRY]);
+    assert_lines(
+        &run,
+        &["fake/dev/regcred: unchanged (kept its other registries: other.io)"],
+    );
+    assert_eq!(w.config("dev", "regcred")["auths"]["other.io"], theirs);
+    assert_eq!(w.server.secret("dev", "regcred").unwrap(), adopted);
+}
+
+#[test]
+fn a_later_push_drops_only_the_registries_push_wrote() {
+    let w = World::new();
+    store(&w.keyring, "second.example.com", "carol", "second-Pw-55");
+    hand_made_regcred(&w.server, "dev");
+    let theirs = w.config("dev", "regcred")["auths"]["other.io"].clone();
+    let run = w.push(&[REGISTRY, "second.example.com", "--adopt"]);
+    assert_lines(
+        &run,
+        &["fake/dev/regcred: adopted (kept its other registries: other.io)"],
+    );
+
+    // second.example.com was push's: a push without it removes it; other.io stays.
+    let run = w.push(&[REGISTRY]);
+    assert_lines(
+        &run,
+        &[
+            "fake/dev/regcred: updated (removed second.example.com, no longer pushed; kept its other registries: other.io)",
+        ],
+    );
+    let config = w.config("dev", "regcred");
+    let keys: Vec<&String> = config["auths"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["other.io", REGISTRY]);
+    assert_eq!(config["auths"]["other.io"], theirs);
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(
+        secret["metadata"]["annotations"]["docker-credential-keyring/registries"],
+        REGISTRY
+    );
+}
+
+#[test]
+fn push_delete_leaves_the_adopted_registries_in_a_secret_without_our_label() {
+    let w = World::new();
+    let made = hand_made_regcred(&w.server, "dev");
+    let theirs = w.config("dev", "regcred")["auths"]["other.io"].clone();
+    w.server.seed_apply(
+        json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": "default", "namespace": "dev"},
+            "imagePullSecrets": [{"name": "regcred"}]
+        }),
+        "helm",
+    );
+    assert_eq!(w.push(&[REGISTRY, "--adopt"]).code, Some(0));
+
+    let run = w.push(&["--delete", "--service-account", "default"]);
+    assert_lines(
+        &run,
+        &[
+            "fake/dev/regcred: kept for its other registries (other.io): removed push's registries (registry.example.com) and its label; service accounts still refer to it",
+        ],
+    );
+    let left = w.server.secret("dev", "regcred").expect("the secret stays");
+    assert_eq!(left["metadata"]["uid"], made["metadata"]["uid"]);
+    assert_eq!(left["metadata"]["labels"], json!({"team": "payments"}));
+    assert!(
+        left["metadata"]["annotations"]["docker-credential-keyring/registries"].is_null(),
+        "{left:#}"
+    );
+    assert_eq!(
+        w.config("dev", "regcred"),
+        json!({"auths": {"other.io": theirs}})
+    );
+    // The reference serves other.io still.
+    assert_eq!(w.server.image_pull_secrets("dev", "default"), ["regcred"]);
+    // No longer push's: a plain push leaves it alone.
+    let run = w.push(&[REGISTRY]);
+    assert!(
+        line(&run, "fake/dev/regcred: failed: ").contains("not made by"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_secret_made_while_push_creates_one_is_not_taken_over() {
+    let w = World::new();
+    // push reads "absent"; someone else creates regcred just before push's apply.
+    let path = "/api/v1/namespaces/dev/secrets/regcred";
+    w.server.inject(
+        Fault::new(
+            FaultKind::CreateFirst {
+                object: hand_made_object("dev"),
+                manager: "kubectl-create".into(),
+            },
+            path,
+        )
+        .method("PATCH")
+        .times(1),
+    );
+    let run = w.push(&[REGISTRY]);
+    assert_eq!(
+        lines(&run),
+        [
+            "fake/dev/regcred: failed: secret regcred appeared while push was creating it (409 Conflict: someone else made it meanwhile): nothing was changed; push again to check whose it is"
+        ],
+        "{run:#?}"
+    );
+    assert_eq!(run.code, Some(1));
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(secret["metadata"]["labels"], json!({"team": "payments"}));
+    assert!(owner(&secret, FIELD_MANAGER).is_none(), "{secret:#}");
+    assert_eq!(
+        w.config("dev", "regcred")["auths"][REGISTRY]["username"],
+        "old"
+    );
+    // Pushing again finds it and refuses it as someone else's.
+    let run = w.push(&[REGISTRY]);
+    assert!(
+        line(&run, "fake/dev/regcred: failed: ").contains("not made by"),
+        "{run:#?}"
+    );
 }
 
 #[test]
@@ -1476,4 +1644,48 @@ fn an_exec_plugins_unparseable_stdout_is_never_printed() {
         "{run:#?}"
     );
     assert_eq!(run.code, Some(1));
+}
+
+#[test]
+fn a_secret_made_with_our_content_while_push_creates_one_is_not_taken_over() {
+    let w = World::new();
+    // The racing secret holds exactly the bytes push writes: nothing conflicts with our apply.
+    let config = format!(
+        r#"{{"auths":{{"{REGISTRY}":{{"username":"alice","password":"{CANARY}","auth":"{}"}}}}}}"#,
+        B64.encode(format!("alice:{CANARY}"))
+    );
+    let racing = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev", "labels": {"team": "payments"}},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": B64.encode(&config)}
+    });
+    w.server.inject(
+        Fault::new(
+            FaultKind::CreateFirst {
+                object: racing,
+                manager: "kubectl-create".into(),
+            },
+            "/api/v1/namespaces/dev/secrets/regcred",
+        )
+        .method("PATCH")
+        .times(1),
+    );
+    let run = w.push(&[REGISTRY]);
+    assert_eq!(
+        lines(&run),
+        [
+            "fake/dev/regcred: failed: secret regcred appeared while push was creating it (someone else made it meanwhile, with the same content): push's label was taken back off; push again to check whose it is"
+        ],
+        "{run:#?}"
+    );
+    assert_eq!(run.code, Some(1));
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(secret["metadata"]["labels"], json!({"team": "payments"}));
+    assert!(secret["metadata"]["annotations"].is_null(), "{secret:#}");
+    assert_eq!(config_text(&w, "dev", "regcred"), config);
+    assert!(
+        line(&w.push(&[REGISTRY]), "fake/dev/regcred: failed: ").contains("not made by"),
+        "no longer taken for push's"
+    );
 }

@@ -2,11 +2,16 @@
 //! every target concurrently (bounded), service accounts updated with optimistic concurrency,
 //! and every API error turned into a line a person can act on.
 
-use super::dockerconfig::{DATA_KEY, MANAGED_BY, MANAGED_BY_LABEL, MergeError, SECRET_TYPE};
+use super::dockerconfig;
+use super::dockerconfig::{
+    DATA_KEY, MANAGED_BY, MANAGED_BY_LABEL, MergeError, REGISTRIES_ANNOTATION, SECRET_TYPE,
+    annotated_registries,
+};
 use super::kubeconfig::{self, IN_CLUSTER, Target};
 use super::{Error, FIELD_MANAGER, Outcome, Payload};
 use crate::cli::{DryRun, PushArgs};
 use futures::StreamExt;
+use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
     LocalObjectReference, Namespace, Secret as KubeSecret, ServiceAccount,
 };
@@ -15,6 +20,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use std::io::Write;
 use std::time::Duration;
+use zeroize::Zeroize;
 
 /// Targets worked on at once.
 pub const CONCURRENCY: usize = 8;
@@ -316,6 +322,14 @@ fn describe(e: &(dyn std::error::Error + 'static), exec: Option<&str>) -> String
     }
 }
 
+/// Whether another field manager owns part of `secret`: one push just created has only ours.
+fn made_by_others(secret: &KubeSecret) -> bool {
+    secret.metadata.managed_fields.as_ref().is_some_and(|m| {
+        m.iter()
+            .any(|e| e.manager.as_deref() != Some(FIELD_MANAGER))
+    })
+}
+
 fn is_ours(secret: &KubeSecret) -> bool {
     secret
         .metadata
@@ -504,6 +518,7 @@ impl Job<'_> {
         let mut recreated = false;
         let mut adopted = false;
         let mut kept: Vec<String> = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
         if let Some(existing) = &before {
             let ours = is_ours(existing);
             let type_ = existing.type_.as_deref().unwrap_or("Opaque");
@@ -519,26 +534,40 @@ impl Job<'_> {
                     )
                 });
             }
-            if self.args.adopt {
+            // Which of its registries push wrote (and may drop): those our annotation lists;
+            // all of them in a secret of ours without it (made before it existed); none with
+            // --adopt, which keeps everything this push does not write.
+            let listed = annotated_registries(existing);
+            let everything_ours = ours && !self.args.adopt && listed.is_none();
+            if !everything_ours {
                 let theirs = existing
                     .data
                     .as_ref()
                     .and_then(|d| d.get(DATA_KEY))
                     .map_or(&b"{}"[..], |b| b.0.as_slice());
-                let (merged, others) = payload
-                    .merged_manifest(name, ns, theirs)
-                    .map_err(|e| match e {
-                        MergeError::NotDockerConfig => format!(
+                let listed = listed.unwrap_or_default();
+                let pushed_before = |key: &str| !self.args.adopt && listed.iter().any(|k| k == key);
+                match payload.merged_manifest(name, ns, theirs, pushed_before) {
+                    Ok((merged, m)) => {
+                        manifest = merged;
+                        kept = m.kept;
+                        removed = m.removed;
+                    }
+                    // Ours, and nothing in it can be told apart as someone else's: the label
+                    // says it is ours, so it is written as push's.
+                    Err(MergeError::NotDockerConfig) if ours && !self.args.adopt => {}
+                    Err(MergeError::NotDockerConfig) => {
+                        return Err(format!(
                             "the {DATA_KEY} of secret {name} is not a JSON object with an \"auths\" object, so --adopt cannot keep its registries: fix or delete the secret yourself, or choose another --name"
-                        ),
-                        MergeError::Refused(r) => r.to_string(),
-                    })?;
-                manifest = merged;
-                kept = others;
-                adopted = !ours;
-                // Apply only onto what was read: a change made meanwhile is not lost (409).
-                manifest.0.metadata.resource_version = existing.metadata.resource_version.clone();
+                        ));
+                    }
+                    Err(MergeError::Refused(r)) => return Err(r.to_string()),
+                }
             }
+            adopted = !ours;
+            // Apply only onto what was read: a change made meanwhile (a registry added by
+            // hand, the label removed) is not lost (409).
+            manifest.0.metadata.resource_version = existing.metadata.resource_version.clone();
             let immutable = existing.immutable == Some(true) && existing.data != manifest.0.data;
             if other_type || immutable {
                 let why = if other_type {
@@ -564,15 +593,41 @@ impl Job<'_> {
                 manifest.0.metadata.resource_version = None;
                 if self.server_dry_run {
                     // The server kept it: applying now would meet the same 422.
-                    return Ok((with_kept("updated (deleted and recreated)", &kept), false));
+                    let word = if adopted {
+                        "adopted (deleted and recreated)"
+                    } else {
+                        "updated (deleted and recreated)"
+                    };
+                    return Ok((with_kept(word, &kept, &removed), false));
                 }
                 before = None;
             }
         }
-        let mut params = PatchParams::apply(FIELD_MANAGER).force();
+        // A secret read as absent is created without force: if someone else creates one of
+        // this name meanwhile, its fields owned by another manager make the apply fail with 409
+        // Conflict instead of being taken over. An existing one of ours is applied with force
+        // (fields someone changed by hand are taken back).
+        let creating = before.is_none();
+        let mut params = PatchParams::apply(FIELD_MANAGER);
+        if !creating {
+            params = params.force();
+        }
         params.dry_run = self.server_dry_run;
         let patch = Patch::Apply(&manifest.0);
         let apply = || self.call(secrets.patch(name, &params, &patch));
+        let failed = |f: Failure| {
+            if f.is_conflict() && creating {
+                format!(
+                    "secret {name} appeared while push was creating it (409 Conflict: someone else made it meanwhile): nothing was changed; push again to check whose it is"
+                )
+            } else if f.is_conflict() && manifest.0.metadata.resource_version.is_some() {
+                format!(
+                    "secret {name} changed while push was merging into it (409 Conflict): push again"
+                )
+            } else {
+                explain("applying the secret", &f)
+            }
+        };
         let after = match apply().await {
             Ok(s) => s,
             Err(f) if f.is_namespace_missing() && self.args.create_namespace => {
@@ -599,17 +654,39 @@ impl Job<'_> {
                         false,
                     ));
                 }
-                apply()
-                    .await
-                    .map_err(|f| explain("applying the secret", &f))?
+                apply().await.map_err(failed)?
             }
-            Err(f) if f.is_conflict() && manifest.0.metadata.resource_version.is_some() => {
-                return Err(format!(
-                    "secret {name} changed while push was merging into it (409 Conflict): push again"
-                ));
-            }
-            Err(f) => return Err(explain("applying the secret", &f)),
+            Err(f) => return Err(failed(f)),
         };
+        if creating && !self.server_dry_run && made_by_others(&after) {
+            // It existed after all: someone made it meanwhile with nothing that conflicts with
+            // ours (the same content). Take back what this apply added (our label and
+            // annotation; what they own too stays) by applying nothing as our manager.
+            let nothing = KubeSecret {
+                metadata: kube::api::ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(ns.to_owned()),
+                    ..Default::default()
+                },
+                ..KubeSecret::default()
+            };
+            let undo = PatchParams::apply(FIELD_MANAGER);
+            let undone = self
+                .call(secrets.patch(name, &undo, &Patch::Apply(&nothing)))
+                .await;
+            let what = format!(
+                "secret {name} appeared while push was creating it (someone else made it meanwhile, with the same content)"
+            );
+            return Err(match undone {
+                Ok(_) => format!(
+                    "{what}: push's label was taken back off; push again to check whose it is"
+                ),
+                Err(f) => format!(
+                    "{what}, and taking push's label back off failed: {}",
+                    explain("removing push's label", &f)
+                ),
+            });
+        }
         let word = match &before {
             _ if recreated && adopted => "adopted (deleted and recreated)",
             _ if recreated => "updated (deleted and recreated)",
@@ -632,10 +709,13 @@ impl Job<'_> {
                 }
             }
         };
-        Ok((with_kept(word, &kept), true))
+        Ok((with_kept(word, &kept, &removed), true))
     }
 
-    /// `--delete`: remove the Secret only if it carries our label.
+    /// `--delete`: remove what push wrote, only from a Secret carrying our label. A secret that
+    /// also holds registries push did not write (adopted, or added by hand) keeps them: only
+    /// ours and our label and annotation go, and the service accounts keep referring to it.
+    /// `Ok((word, proceed))`: whether the service accounts' references go too.
     async fn delete_secret(
         &self,
         ctx: &Context,
@@ -654,6 +734,61 @@ impl Job<'_> {
             return Err(format!(
                 "secret {name} was not made by {MANAGED_BY} (no {MANAGED_BY_LABEL}={MANAGED_BY} label): left alone, and so are the service accounts"
             ));
+        }
+        // Without our annotation (an older push) or with a .dockerconfigjson nothing can be
+        // told apart in, everything in the secret is ours.
+        let data = existing.data.as_ref().and_then(|d| d.get(DATA_KEY));
+        let stripped = match (annotated_registries(&existing), data) {
+            (Some(listed), Some(bytes)) => {
+                let nothing = crate::Secret::new(br#"{"auths":{}}"#.to_vec());
+                dockerconfig::merge(&bytes.0, &nothing, |k| listed.iter().any(|l| l == k)).ok()
+            }
+            _ => None,
+        };
+        if let Some(m) = stripped.filter(|m| !m.kept.is_empty()) {
+            // Wiped when dropped, like every manifest we send.
+            let mut left = dockerconfig::Manifest(existing.clone());
+            if let Some(labels) = left.0.metadata.labels.as_mut() {
+                labels.remove(MANAGED_BY_LABEL);
+            }
+            if let Some(annotations) = left.0.metadata.annotations.as_mut() {
+                annotations.remove(REGISTRIES_ANNOTATION);
+            }
+            let data = left.0.data.get_or_insert_with(Default::default);
+            if let Some(mut old) =
+                data.insert(DATA_KEY.to_owned(), ByteString(m.config.expose().clone()))
+            {
+                old.0.zeroize();
+            }
+            let pp = PostParams {
+                dry_run: self.server_dry_run,
+                field_manager: Some(FIELD_MANAGER.to_owned()),
+            };
+            // A PUT with the resourceVersion read: a change made meanwhile is not lost (409).
+            let result = self.call(secrets.replace(name, &pp, &left.0)).await;
+            return match result {
+                Ok(_) => {
+                    let ours = if m.removed.is_empty() {
+                        "its label".to_owned()
+                    } else {
+                        format!("push's registries ({}) and its label", m.removed.join(", "))
+                    };
+                    Ok((
+                        format!(
+                            "kept for its other registries ({}): removed {ours}; service accounts still refer to it",
+                            m.kept.join(", ")
+                        ),
+                        false,
+                    ))
+                }
+                Err(f) if f.is_not_found() => Ok(("absent".into(), true)),
+                Err(f) if f.is_conflict() => Err(format!(
+                    "secret {name} changed while push was removing its registries from it (409 Conflict): push --delete again"
+                )),
+                Err(f) => {
+                    Err(self.explain(ctx, ns, "removing push's registries from the secret", &f))
+                }
+            };
         }
         let dp = DeleteParams {
             dry_run: self.server_dry_run,
@@ -724,12 +859,20 @@ impl Job<'_> {
     }
 }
 
-/// The report word, naming the registries of the existing secret that were kept.
-fn with_kept(word: &str, kept: &[String]) -> String {
-    if kept.is_empty() {
+/// The report word, naming the registries push wrote before and dropped now, and those of
+/// the existing secret that were kept (not push's).
+fn with_kept(word: &str, kept: &[String], removed: &[String]) -> String {
+    let mut notes = Vec::new();
+    if !removed.is_empty() {
+        notes.push(format!("removed {}, no longer pushed", removed.join(", ")));
+    }
+    if !kept.is_empty() {
+        notes.push(format!("kept its other registries: {}", kept.join(", ")));
+    }
+    if notes.is_empty() {
         word.to_owned()
     } else {
-        format!("{word} (kept its other registries: {})", kept.join(", "))
+        format!("{word} ({})", notes.join("; "))
     }
 }
 

@@ -25,7 +25,9 @@ pub const DATA_KEY: &str = ".dockerconfigjson";
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 /// The value of [`MANAGED_BY_LABEL`].
 pub const MANAGED_BY: &str = crate::BINARY_NAME;
-/// The annotation listing the registry keys the secret holds (comma-separated, never a secret).
+/// The annotation listing the registry keys push wrote into the secret (comma-separated, never a
+/// secret): its other registries are someone else's and are kept, as kubectl apply's
+/// last-applied annotation tells its own fields from others'.
 pub const REGISTRIES_ANNOTATION: &str = "docker-credential-keyring/registries";
 /// The most decoded data the API server accepts in one Secret.
 pub const MAX_SECRET_BYTES: usize = 1 << 20;
@@ -201,7 +203,7 @@ pub fn manifest(
     })
 }
 
-/// Why another tool's `.dockerconfigjson` cannot take our registries.
+/// Why an existing `.dockerconfigjson` cannot take our registries.
 #[derive(Debug)]
 pub enum MergeError {
     /// Not a JSON object whose `auths` (if any) is an object: its registries cannot be kept.
@@ -214,10 +216,28 @@ pub enum MergeError {
 pub struct Merged {
     /// The merged `.dockerconfigjson` bytes.
     pub config: Secret<Vec<u8>>,
-    /// Every registry key the merged secret holds, sorted.
-    pub keys: Vec<String>,
-    /// The keys of `theirs` kept because this push does not write them, sorted.
+    /// The registry keys of the existing secret kept because they are not push's, sorted.
     pub kept: Vec<String>,
+    /// The registry keys push wrote before and this push no longer writes (removed), sorted.
+    pub removed: Vec<String>,
+}
+
+/// The registry keys listed in [`REGISTRIES_ANNOTATION`] of `secret`, when it has one: the
+/// registries push wrote there (everything else in it is someone else's).
+pub fn annotated_registries(secret: &KubeSecret) -> Option<Vec<String>> {
+    let listed = secret
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(REGISTRIES_ANNOTATION)?;
+    Some(
+        listed
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 /// A parsed `.dockerconfigjson` whose strings (passwords, `auth`) are wiped when dropped.
@@ -237,42 +257,90 @@ impl Drop for Wiped {
     }
 }
 
+/// One of our entries read back from [`dockerconfigjson`]'s bytes, to be written again with
+/// kubectl's field order (a `serde_json::Value` would sort the fields, so a merged secret would
+/// differ from a plain one for the same credentials). Wiped when dropped.
+#[derive(Serialize, serde::Deserialize)]
+struct OurAuth {
+    username: String,
+    password: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    email: String,
+    auth: String,
+}
+
+impl Drop for OurAuth {
+    fn drop(&mut self) {
+        self.password.zeroize();
+        self.auth.zeroize();
+    }
+}
+
 /// `ours` (bytes from [`dockerconfigjson`]) merged into `theirs` (an existing secret's
-/// `.dockerconfigjson`): their registries that this push does not write are kept, as are their
-/// other top-level fields; ours replace theirs of the same kubelet key ([`kubelet_key`], so
-/// `https://r.io` gives way to `r.io`).
-pub fn merge(theirs: &[u8], ours: &Secret<Vec<u8>>) -> Result<Merged, MergeError> {
+/// `.dockerconfigjson`). Ours replace entries of the same kubelet key ([`kubelet_key`], so
+/// `https://r.io` gives way to `r.io`); of the others, those `pushed_before` says push wrote
+/// are removed, all else is kept, as are the other top-level fields. Our entries keep
+/// kubectl's field order; kept ones are rewritten compact with their fields sorted.
+pub fn merge(
+    theirs: &[u8],
+    ours: &Secret<Vec<u8>>,
+    pushed_before: impl Fn(&str) -> bool,
+) -> Result<Merged, MergeError> {
+    #[derive(serde::Deserialize)]
+    struct Ours {
+        auths: BTreeMap<String, OurAuth>,
+    }
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Auth<'a> {
+        Ours(&'a OurAuth),
+        Theirs(&'a serde_json::Value),
+    }
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Top<'a> {
+        Auths(BTreeMap<&'a str, Auth<'a>>),
+        Other(&'a serde_json::Value),
+    }
     let mut theirs =
         Wiped(serde_json::from_slice(theirs).map_err(|_| MergeError::NotDockerConfig)?);
-    let mut ours = Wiped(serde_json::from_slice(ours.expose()).expect("we wrote valid JSON"));
+    let ours: Ours = serde_json::from_slice(ours.expose()).expect("we wrote valid JSON");
     let top = theirs
         .0
         .as_object_mut()
         .ok_or(MergeError::NotDockerConfig)?;
-    let auths = top
-        .entry("auths")
-        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()))
-        .as_object_mut()
-        .ok_or(MergeError::NotDockerConfig)?;
-    let our_auths = ours.0["auths"]
-        .as_object_mut()
-        .expect("our bytes have an auths object");
-    let replaced: Vec<String> = auths
-        .keys()
-        .filter(|k| our_auths.contains_key(k.as_str()) || our_auths.contains_key(&kubelet_key(k)))
-        .cloned()
-        .collect();
-    for key in replaced {
-        if let Some(old) = auths.remove(&key) {
-            drop(Wiped(old));
+    let their_auths = match top.remove("auths") {
+        None => Wiped(serde_json::Value::Object(serde_json::Map::new())),
+        Some(a @ serde_json::Value::Object(_)) => Wiped(a),
+        Some(other) => {
+            drop(Wiped(other));
+            return Err(MergeError::NotDockerConfig);
+        }
+    };
+    let their_auths = their_auths.0.as_object().expect("checked above");
+    let mut kept = Vec::new();
+    let mut removed = Vec::new();
+    let mut auths: BTreeMap<&str, Auth> = BTreeMap::new();
+    for (key, value) in their_auths {
+        if ours.auths.contains_key(key) || ours.auths.contains_key(&kubelet_key(key)) {
+            continue; // replaced by ours
+        }
+        if pushed_before(key) {
+            removed.push(key.clone());
+        } else {
+            kept.push(key.clone());
+            auths.insert(key, Auth::Theirs(value));
         }
     }
-    let kept: Vec<String> = auths.keys().cloned().collect();
-    for (key, value) in std::mem::take(our_auths) {
-        auths.insert(key, value);
+    for (key, value) in &ours.auths {
+        auths.insert(key, Auth::Ours(value));
     }
-    let keys: Vec<String> = auths.keys().cloned().collect();
-    let mut json = Secret::new(crate::protocol::go_json(&theirs.0));
+    let mut out: BTreeMap<&str, Top> = top
+        .iter()
+        .map(|(k, v)| (k.as_str(), Top::Other(v)))
+        .collect();
+    out.insert("auths", Top::Auths(auths));
+    let mut json = Secret::new(crate::protocol::go_json(&out));
     json.expose_mut().pop(); // the Encoder's newline, as in [`dockerconfigjson`]
     let config = Secret::new(std::mem::take(json.expose_mut()).into_bytes());
     if config.expose().len() > MAX_SECRET_BYTES {
@@ -280,7 +348,11 @@ pub fn merge(theirs: &[u8], ours: &Secret<Vec<u8>>) -> Result<Merged, MergeError
             size: config.expose().len(),
         }));
     }
-    Ok(Merged { config, keys, kept })
+    Ok(Merged {
+        config,
+        kept,
+        removed,
+    })
 }
 
 /// Whether `name` is a DNS-1123 subdomain (Secret and ServiceAccount names).
@@ -403,21 +475,66 @@ mod tests {
     fn merge_keeps_theirs_and_replaces_ours() {
         let ours = dockerconfigjson(&[entry("r.io", "a", "new")]).unwrap();
         let theirs = br#"{"auths":{"https://r.io":{"auth":"b2xkOm9sZA=="},"z.io":{"auth":"eDp5"}},"credsStore":"x"}"#;
-        let m = merge(theirs, &ours).unwrap();
+        let m = merge(theirs, &ours, |_| false).unwrap();
         assert_eq!(m.kept, ["z.io"]);
-        assert_eq!(m.keys, ["r.io", "z.io"]);
+        assert!(m.removed.is_empty());
+        // Ours in kubectl's field order, theirs as they were.
         assert_eq!(
             String::from_utf8(m.config.expose().clone()).unwrap(),
-            r#"{"auths":{"r.io":{"auth":"YTpuZXc=","password":"new","username":"a"},"z.io":{"auth":"eDp5"}},"credsStore":"x"}"#
+            r#"{"auths":{"r.io":{"username":"a","password":"new","auth":"YTpuZXc="},"z.io":{"auth":"eDp5"}},"credsStore":"x"}"#
         );
-        let m = merge(b"{}", &ours).unwrap();
+        let m = merge(b"{}", &ours, |_| false).unwrap();
         assert!(m.kept.is_empty());
-        for bad in [&b"not json"[..], b"[]", br#"{"auths":[]}"#, br#""x""#] {
+        assert_eq!(m.config.expose(), ours.expose(), "nothing kept: our bytes");
+        for bad in [
+            &b"not json"[..],
+            b"[]",
+            br#"{"auths":[]}"#,
+            br#""x""#,
+            br#"{"auths":null}"#,
+        ] {
             assert!(matches!(
-                merge(bad, &ours),
+                merge(bad, &ours, |_| false),
                 Err(MergeError::NotDockerConfig)
             ));
         }
+    }
+
+    #[test]
+    fn merge_removes_only_what_push_wrote_before() {
+        let ours = dockerconfigjson(&[entry("r.io", "a", "new")]).unwrap();
+        let theirs = br#"{"auths":{"gone.io":{"auth":"eDp5"},"other.io":{"auth":"eDp6"},"r.io":{"auth":"eDp4"}}}"#;
+        let m = merge(theirs, &ours, |k| k == "r.io" || k == "gone.io").unwrap();
+        assert_eq!(m.kept, ["other.io"]);
+        assert_eq!(m.removed, ["gone.io"]);
+        assert_eq!(
+            String::from_utf8(m.config.expose().clone()).unwrap(),
+            r#"{"auths":{"other.io":{"auth":"eDp6"},"r.io":{"username":"a","password":"new","auth":"YTpuZXc="}}}"#
+        );
+        // Everything push wrote before and nothing else: exactly our bytes.
+        let m = merge(theirs, &ours, |_| true).unwrap();
+        assert!(m.kept.is_empty());
+        assert_eq!(m.removed, ["gone.io", "other.io"]);
+        assert_eq!(m.config.expose(), ours.expose());
+        // Removing every registry of ours (push --delete) leaves theirs only.
+        let none = Secret::new(br#"{"auths":{}}"#.to_vec());
+        let m = merge(theirs, &none, |k| k != "other.io").unwrap();
+        assert_eq!(m.kept, ["other.io"]);
+        assert_eq!(
+            String::from_utf8(m.config.expose().clone()).unwrap(),
+            r#"{"auths":{"other.io":{"auth":"eDp6"}}}"#
+        );
+    }
+
+    #[test]
+    fn annotation_lists_registries() {
+        let mut s = KubeSecret::default();
+        assert_eq!(annotated_registries(&s), None);
+        s.metadata.annotations = Some(BTreeMap::from([(
+            REGISTRIES_ANNOTATION.to_owned(),
+            "a.io, b.io,,".to_owned(),
+        )]));
+        assert_eq!(annotated_registries(&s).unwrap(), ["a.io", "b.io"]);
     }
 
     #[test]

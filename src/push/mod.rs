@@ -12,8 +12,12 @@
 //! unless `--adopt` says to merge into it; a cluster reached where the passwords can be read
 //! (plain HTTP off loopback, `insecure-skip-tls-verify`) gets nothing unless `--insecure`.
 //!
+//! In a Secret of ours, the registries annotation lists the registry keys push wrote: entries
+//! it does not list are someone else's (adopted, or added by hand) and survive every push.
+//!
 //! `push --delete` removes what push made: the Secret (only when it carries our managed-by
-//! label) and the reference to it in the named service accounts.
+//! label) and the reference to it in the named service accounts; a Secret that also holds
+//! registries push did not write loses only ours and our label, and stays referenced.
 
 pub mod cluster;
 pub mod dockerconfig;
@@ -265,16 +269,19 @@ impl Payload {
     }
 
     /// The Secret manifest for `namespace` holding our registries merged into `theirs` (an
-    /// existing secret's `.dockerconfigjson`), and the registry keys of theirs that were kept.
+    /// existing secret's `.dockerconfigjson`; those of its registries `pushed_before` says push
+    /// wrote are dropped), and what happened to its registries ([`dockerconfig::merge`]). The
+    /// annotation lists only ours.
     pub fn merged_manifest(
         &self,
         name: &str,
         namespace: &str,
         theirs: &[u8],
-    ) -> Result<(dockerconfig::Manifest, Vec<String>), dockerconfig::MergeError> {
-        let merged = dockerconfig::merge(theirs, &self.config)?;
-        let manifest = dockerconfig::manifest(name, Some(namespace), &merged.keys, &merged.config);
-        Ok((manifest, merged.kept))
+        pushed_before: impl Fn(&str) -> bool,
+    ) -> Result<(dockerconfig::Manifest, dockerconfig::Merged), dockerconfig::MergeError> {
+        let merged = dockerconfig::merge(theirs, &self.config, pushed_before)?;
+        let manifest = dockerconfig::manifest(name, Some(namespace), &self.keys, &merged.config);
+        Ok((manifest, merged))
     }
 
     /// `text` with every secret we send replaced by `<redacted>` (server messages can quote

@@ -19,7 +19,8 @@
 //!   a terminating one; a new namespace gets its `default` ServiceAccount;
 //! - bearer-token authentication (401), RBAC denials injected per user/verb/resource/namespace
 //!   (403 with the authorizer's message); fault injection per route (500, slow, plain-text 404,
-//!   dropped connection); a concurrent writer that changes an object just before a client's write.
+//!   dropped connection, an object another client creates just before the request); a
+//!   concurrent writer that changes an object just before a client's write.
 //!
 //! Every response body that is a `Status` is byte-identical to the real server's. Every request
 //! is recorded (method, path, query, content type, headers, body, user, status).
@@ -146,6 +147,9 @@ pub enum FaultKind {
     /// 502 text/plain quoting the request body, as some proxies and firewalls do: a client
     /// that prints server messages must scrub what it sent.
     EchoBody,
+    /// Another client creates this object (as `manager`, operation Update, as kubectl create
+    /// would) just before the request, which is then handled normally: a create race.
+    CreateFirst { object: Value, manager: String },
 }
 
 /// A fault injected on requests whose path starts with `path` (and method, if set).
@@ -456,16 +460,7 @@ impl ApiServer {
     /// Create any object with `manager` owning its fields (operation Update, as kubectl create).
     #[track_caller]
     pub fn seed_as(&self, obj: Value, manager: &str) -> Value {
-        let kind = KINDS
-            .iter()
-            .find(|k| Some(k.kind) == obj["kind"].as_str())
-            .expect("a kind the fake serves");
-        let ns = obj["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or(if kind.namespaced { "default" } else { "" })
-            .to_string();
-        let mut st = self.lock();
-        match create(&mut st, kind, &ns, obj, manager, false) {
+        match seed_into(&mut self.lock(), obj, manager) {
             Ok(v) => v,
             Err(e) => panic!("seeding failed: {}", e.body),
         }
@@ -743,6 +738,19 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Create `obj` with `manager` owning its fields (operation Update), validated as a POST.
+fn seed_into(st: &mut State, obj: Value, manager: &str) -> Result<Value, ApiError> {
+    let kind = KINDS
+        .iter()
+        .find(|k| Some(k.kind) == obj["kind"].as_str())
+        .expect("a kind the fake serves");
+    let ns = obj["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or(if kind.namespaced { "default" } else { "" })
+        .to_string();
+    create(st, kind, &ns, obj, manager, false)
+}
+
 /// One request, from the wire to the answer.
 fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http::Reply {
     let (path, query) = match raw.target.split_once('?') {
@@ -817,6 +825,10 @@ fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http::Reply {
             return http::Reply::Respond(http::Response::text(502, body));
         }
         Some(FaultKind::Slow(d)) => std::thread::sleep(d),
+        Some(FaultKind::CreateFirst { object, manager }) => {
+            let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
+            seed_into(&mut st, object, &manager).expect("the racing object is valid");
+        }
         None => {}
     }
     let call = Call {
