@@ -1,6 +1,6 @@
 //! An in-process Kubernetes API-server fake on loopback, for the tests of `push`.
 //!
-//! No real API server can run where the project is tested (docs/kubernetes.md), so this crate
+//! No real API server can run where the project is tested (docs/kubernetes.md §6), so this crate
 //! behaves like kube-apiserver for exactly what `push` (through kube-rs) and kubectl use, over
 //! plain HTTP or TLS with a CA made per run. It emulates:
 //!

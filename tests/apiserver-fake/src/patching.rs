@@ -4,8 +4,7 @@
 pub(crate) mod fields;
 
 use crate::Kind;
-use crate::routing::Call;
-use crate::routing::ns_opt;
+use crate::routing::{Call, ns_opt};
 use crate::state::{State, admit_create, key, now, update};
 use crate::status::{self, Answer, ApiError, FieldError};
 use crate::validation::{check_identity, decode, normalize, validate};

@@ -110,7 +110,8 @@ impl ApiServer {
     }
 
     /// Before each of the next `times` writes (PUT, PATCH, DELETE) of this object, another
-    /// client changes it with `change` (manager [`CONCURRENT_MANAGER`], new resourceVersion).
+    /// client changes it with `change` (manager [`crate::CONCURRENT_MANAGER`], new
+    /// resourceVersion).
     pub fn concurrent_writer(
         &self,
         resource: &str,
