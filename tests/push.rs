@@ -1,6 +1,6 @@
 //! `push` end to end: the built binary reads a real keychain (gnome-keyring on a private bus)
 //! and talks, through real kubeconfig files, to the project's loopback API-server fake
-//! (tests/support/apiserver.rs), whose request log shows exactly what was sent.
+//! (the crate in tests/apiserver-fake), whose request log shows exactly what was sent.
 
 mod support;
 

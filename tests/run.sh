@@ -53,9 +53,10 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+# --workspace: the API-server fake (tests/apiserver-fake) is a crate of its own in the workspace.
 cargo fmt --all -- --check
-cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace --all-targets
 
 # A short fuzz smoke run of every target (the long runs: fuzz/run.sh with no argument).
 ./fuzz/run.sh "${FUZZ_SECONDS:-10}"

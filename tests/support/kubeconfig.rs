@@ -10,7 +10,7 @@
 //! let path = kc.write(dir.path().join("config"));
 //! ```
 
-use super::apiserver::{ApiServer, DEFAULT_TOKEN};
+use apiserver_fake::{ApiServer, DEFAULT_TOKEN};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use std::ffi::OsString;

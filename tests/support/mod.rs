@@ -3,6 +3,8 @@
 //! Every integration test runs the real `docker-credential-keyring` binary with a clean
 //! environment (no inherited `DOCKER_CREDENTIAL_KEYRING_*`, D-Bus or keyring variables, a
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
+// Every test file compiles all of this and uses a part of it: what one file leaves unused is
+// not dead. (The API-server fake is a crate of its own, where dead code is reported.)
 #![allow(dead_code)]
 
 pub mod adoption;
@@ -244,5 +246,7 @@ pub mod keyutils;
 pub mod pass;
 pub mod secret_service;
 
-pub mod apiserver;
+/// The API-server fake (the crate in tests/apiserver-fake), as `support::apiserver`.
+#[allow(unused_imports)] // only the files that test push use it
+pub use apiserver_fake as apiserver;
 pub mod kubeconfig;

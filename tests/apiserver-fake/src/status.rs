@@ -1,6 +1,14 @@
 //! `Status` bodies and validation messages, byte for byte as the real kube-apiserver writes them
 //! (key order included: Go encodes struct fields in declaration order).
 
+/// A status code and a JSON body, or a `Status` error.
+pub type Answer = Result<(u16, String), ApiError>;
+
+/// A success answer with `v` as its body.
+pub fn ok(code: u16, v: &serde_json::Value) -> Answer {
+    Ok((code, v.to_string()))
+}
+
 /// A JSON string literal.
 pub fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap()
