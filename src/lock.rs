@@ -105,6 +105,10 @@ impl Backend for Serialized {
         self.inner.get(server_url)
     }
 
+    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
+        self.inner.get_any(candidates)
+    }
+
     fn store(&self, credential: &Credential) -> Result<(), Error> {
         let _lock = self.lock()?;
         self.inner.store(credential)
