@@ -268,7 +268,9 @@ pub fn candidates(query: &str) -> Vec<String> {
     for len in 0..=q.path.len() {
         let joined = q.path[..len].join("/");
         let paths: Vec<String> = if len == 0 {
-            ["", "/", "/v1", "/v1/", "/v2", "/v2/"].map(String::from).to_vec()
+            ["", "/", "/v1", "/v1/", "/v2", "/v2/"]
+                .map(String::from)
+                .to_vec()
         } else {
             vec![format!("/{joined}"), format!("/{joined}/")]
         };

@@ -335,8 +335,14 @@ fn candidates_cover_the_address_table() {
         assert!(c.iter().any(|x| x == s), "{s} missing from {c:?}");
     }
     // The http entry comes after every https-equivalent one.
-    let http = c.iter().position(|x| x == "http://registry.example.com").unwrap();
-    let https = c.iter().position(|x| x == "https://registry.example.com").unwrap();
+    let http = c
+        .iter()
+        .position(|x| x == "http://registry.example.com")
+        .unwrap();
+    let https = c
+        .iter()
+        .position(|x| x == "https://registry.example.com")
+        .unwrap();
     assert!(https < http);
     let hub = candidates("docker.io/library/alpine");
     assert!(hub.iter().any(|x| x == "https://index.docker.io/v1/"));

@@ -516,7 +516,14 @@ fn get_miss_reads_no_item_and_opens_no_session() {
         searches,
         "a search without a server:\n{seen}"
     );
-    for member in ["Get", "GetAll", "GetSecret", "GetSecrets", "OpenSession", "Unlock"] {
+    for member in [
+        "Get",
+        "GetAll",
+        "GetSecret",
+        "GetSecrets",
+        "OpenSession",
+        "Unlock",
+    ] {
         assert_eq!(calls(&seen, member), 0, "a miss called {member}:\n{seen}");
     }
 }
@@ -531,7 +538,9 @@ fn get_hit_is_one_search_one_session_one_secret() {
     store(&k, "registry.example.com", "plain", "pw2");
     // Exactly what is stored: one search.
     let monitor = k.monitor();
-    let out = helper(&k, &["get"], "https://index.docker.io/v1/").ok().to_owned();
+    let out = helper(&k, &["get"], "https://index.docker.io/v1/")
+        .ok()
+        .to_owned();
     let seen = monitor.finish();
     assert!(out.contains("\"Username\":\"hub\""), "{out}");
     assert_eq!(calls(&seen, "SearchItems"), 1, "{seen}");

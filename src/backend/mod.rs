@@ -2,7 +2,8 @@
 //!
 //! A backend stores one credential per server string, verbatim, and answers only exact server
 //! strings: the address rules of [`crate::registry`] are applied above it, in
-//! [`crate::protocol`], identically for every backend.
+//! [`crate::protocol`], identically for every backend, as a list of exact spellings
+//! ([`Backend::get_any`]) so that `get` never lists the keychain.
 
 use crate::secret::Secret;
 use std::fmt;

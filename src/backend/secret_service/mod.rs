@@ -14,8 +14,10 @@
 //!
 //! # Round trips
 //! Calls that do not depend on each other are pipelined: all sent, then all replies collected.
-//! `get` is the `Hello` handshake, a search (a miss ends there, without a transfer session), then
-//! the session's opening with the item's attributes, then the secret; `list` is a search plus the
+//! `get` is the `Hello` handshake, a search for the exact string, then (if it found nothing) one
+//! pipelined batch of searches for the other spellings that can answer (a miss ends there,
+//! without a transfer session or any item read), then the session's opening with the found
+//! item's attributes, then the secret; `list` is a search plus the
 //! `Attributes` of every item in one pipelined batch, and never opens a session or asks for a
 //! secret.
 //!
