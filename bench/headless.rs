@@ -11,8 +11,17 @@ use support::keyutils::KernelKeyring;
 use support::pass::PassStore;
 use support::{Keyring, helper, store, timed};
 
-/// get / store / list10 / list100 / get among 100 for one backend fixture.
-fn measure(k: &dyn Keyring, n: usize) -> [Duration; 5] {
+/// A get for something not stored (what docker asks on an anonymous pull from Docker Hub).
+fn miss(k: &dyn Keyring, n: usize) -> Duration {
+    timed(n, || {
+        let r = helper(k, &["get"], "https://index.docker.io/v1/");
+        r.fails();
+        r
+    })
+}
+
+/// get / store / list10 / list100 / get among 100 / miss10 / miss100 for one backend fixture.
+fn measure(k: &dyn Keyring, n: usize) -> [Duration; 7] {
     for i in 0..10 {
         store(k, &format!("https://r{i}.example.com"), "user", "secret");
     }
@@ -28,12 +37,14 @@ fn measure(k: &dyn Keyring, n: usize) -> [Duration; 5] {
         r
     });
     let list10 = timed(n, || helper(k, &["list"], ""));
+    let miss10 = miss(k, n);
     for i in 10..100 {
         store(k, &format!("https://r{i}.example.com"), "user", "secret");
     }
     let list100 = timed(n, || helper(k, &["list"], ""));
     let get100 = timed(n, || helper(k, &["get"], "https://r50.example.com"));
-    [get, store_one, list10, list100, get100]
+    let miss100 = miss(k, n);
+    [get, store_one, list10, list100, get100, miss10, miss100]
 }
 
 fn main() {
@@ -43,17 +54,20 @@ fn main() {
         return;
     }
     let keyutils = KernelKeyring::new();
-    let [kg, ks, kl10, kl100, kg100] = measure(&keyutils, 31);
+    let [kg, ks, kl10, kl100, kg100, km10, km100] = measure(&keyutils, 31);
     drop(keyutils);
 
     let pass = PassStore::new();
-    let [pg, ps, pl10, pl100, pg100] = measure(&pass, 15);
+    let [pg, ps, pl10, pl100, pg100, pm10, pm100] = measure(&pass, 15);
     let go_get = timed(15, || {
         let r = pass.docker_credential_pass(&["get"], "https://r5.example.com");
         r.ok();
         r
     });
     let go_list100 = timed(15, || pass.docker_credential_pass(&["list"], ""));
+    let go_miss100 = timed(15, || {
+        pass.docker_credential_pass(&["get"], "https://index.docker.io/v1/")
+    });
 
     println!("median wall time per call (process start to exit):");
     println!("                      keyutils        pass   docker-credential-pass");
@@ -62,4 +76,6 @@ fn main() {
     println!("  list, 10 entries    {kl10:>8.1?}  {pl10:>10.1?}");
     println!("  list, 100 entries   {kl100:>8.1?}  {pl100:>10.1?}  {go_list100:>10.1?}");
     println!("  get among 100       {kg100:>8.1?}  {pg100:>10.1?}");
+    println!("  get miss, 10        {km10:>8.1?}  {pm10:>10.1?}");
+    println!("  get miss, 100       {km100:>8.1?}  {pm100:>10.1?}  {go_miss100:>10.1?}");
 }

@@ -391,6 +391,10 @@ impl Backend for Serialized {
         self.inner.get(server_url)
     }
 
+    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, crate::backend::Error> {
+        self.inner.get_any(candidates)
+    }
+
     fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {
         let _lock = self.lock()?;
         self.inner.store(credential)

@@ -120,17 +120,11 @@ pub fn run(
     }
 }
 
-/// The credential that answers `query`: the exact server string first, then the address rules
-/// of [`registry::resolve`] over what is stored.
+/// The credential that answers `query` by the address rules of [`registry::resolve`], found
+/// with exact lookups of the spellings that can match ([`registry::candidates`]): a miss costs
+/// the same whatever the keychain holds, and never lists it.
 pub fn get(backend: &dyn Backend, query: &str) -> Result<Option<Credential>> {
-    if let Some(found) = backend.get(query)? {
-        return Ok(Some(found));
-    }
-    let listed = backend.list()?;
-    match registry::resolve(query, listed.iter().map(|l| l.server_url.as_str())) {
-        Some(key) => Ok(backend.get(key)?),
-        None => Ok(None),
-    }
+    Ok(backend.get_any(&registry::candidates(query))?)
 }
 
 /// Erase what `query` names: the exact server string, or else every stored equivalent form

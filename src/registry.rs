@@ -214,6 +214,108 @@ pub fn resolve<'a>(query: &str, stored: impl IntoIterator<Item = &'a str>) -> Op
         .map(|c| c.0)
 }
 
+/// Every stored spelling that can answer `query` for `get`, best first: the first of them that
+/// is stored is what [`resolve`] picks, so a backend answers a query with exact lookups (a miss
+/// costs a fixed number of them, whatever the keychain holds) instead of listing everything.
+///
+/// The list is the query itself, then each *regular* spelling of every address that matches:
+/// no scheme, `https://` or `http://` (lowercase, or as the query wrote its own); the host in
+/// lowercase or as the query spelled it (every alias for Docker Hub); the port as a plain
+/// number, and a default port either absent or written (`:443`, `:80`); the path's segments one
+/// `/` apart, with or without one trailing `/`, and on a bare host also `/v1` and `/v2`. Stored
+/// strings outside that family (a host in another mixed case than the query's, `HTTPS://`,
+/// `//` inside the path, a zero-padded port) are found by exact query only: enumerating their
+/// spellings has no end, and finding them otherwise means reading every entry (what a miss must
+/// not cost). `tests/properties.rs` checks the claim against `resolve`.
+pub fn candidates(query: &str) -> Vec<String> {
+    let mut out = vec![query.to_owned()];
+    let Some(q) = Address::parse(query) else {
+        return out;
+    };
+    // The query's own spellings of scheme and host (validated by the parse above).
+    let (raw_scheme, rest) = match query.find("://") {
+        Some(i) => (&query[..i + 3], &query[i + 3..]),
+        None => ("", query),
+    };
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let raw_host = split_host_port(authority).map_or(q.host.as_str(), |(h, _)| h);
+    let scheme_spellings = |scheme: Scheme| -> Vec<&str> {
+        let plain = match scheme {
+            Scheme::Unspecified => "",
+            Scheme::Https => "https://",
+            Scheme::Http => "http://",
+        };
+        let mut v = vec![plain];
+        if scheme == q.scheme && raw_scheme != plain {
+            v.push(raw_scheme);
+        }
+        v
+    };
+    let mut hosts: Vec<&str> = if q.is_docker_hub() {
+        DOCKER_HUB_ALIASES.to_vec()
+    } else {
+        vec![q.host.as_str()]
+    };
+    if !hosts.contains(&raw_host) {
+        hosts.push(raw_host);
+    }
+    let schemes: &[Scheme] = match q.scheme {
+        Scheme::Unspecified => &[Scheme::Unspecified, Scheme::Https, Scheme::Http],
+        Scheme::Https => &[Scheme::Https, Scheme::Unspecified],
+        Scheme::Http => &[Scheme::Http],
+    };
+    let mut spellings = Vec::new();
+    for len in 0..=q.path.len() {
+        let joined = q.path[..len].join("/");
+        let paths: Vec<String> = if len == 0 {
+            ["", "/", "/v1", "/v1/", "/v2", "/v2/"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            vec![format!("/{joined}"), format!("/{joined}/")]
+        };
+        for &scheme in schemes {
+            let ports = match (q.port, scheme) {
+                (Some(p), _) => vec![format!(":{p}")],
+                (None, Scheme::Http) => vec![String::new(), ":80".to_owned()],
+                (None, _) => vec![String::new(), ":443".to_owned()],
+            };
+            for prefix in scheme_spellings(scheme) {
+                for host in &hosts {
+                    for port in &ports {
+                        for path in &paths {
+                            spellings.push(format!("{prefix}{host}{port}{path}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Keep what `resolve` would take on its own, in `resolve`'s order: an http entry for a
+    // scheme-less query only after every https-equivalent one, then the longest path, the
+    // closer scheme, the smaller string.
+    let mut ranked: Vec<(bool, std::cmp::Reverse<usize>, SchemeFit, String)> = spellings
+        .into_iter()
+        .filter(|s| s != query)
+        .filter_map(|s| {
+            let a = Address::parse(&s)?;
+            let fit = scheme_fit(q.scheme, a.scheme)?;
+            (a.same_host(&q) && a.path_is_prefix_of(&q)).then(|| {
+                (
+                    fit == SchemeFit::HttpFallback,
+                    std::cmp::Reverse(a.path.len()),
+                    fit,
+                    s,
+                )
+            })
+        })
+        .collect();
+    ranked.sort();
+    ranked.dedup_by(|a, b| a.3 == b.3);
+    out.extend(ranked.into_iter().map(|r| r.3));
+    out
+}
+
 /// Every stored address that names the same registry *and path* as `query` (no prefix
 /// fallback): what `erase` removes when the exact string is not stored.
 pub fn equivalents<'a>(query: &str, stored: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {

@@ -487,3 +487,20 @@ fn names_longer_than_a_file_name_fail_clearly_and_store_nothing() {
         1
     );
 }
+
+#[test]
+fn get_miss_reads_no_other_entry() {
+    let p = PassStore::new();
+    store(&p, "https://a.example", "alice", "s");
+    // An entry nobody can read (a folder that is a symlink loop): a get that enumerated the
+    // store (the old miss path, a list) fails on it; exact lookups never touch it.
+    let other = p.folder().join(encoded("https://other.example"));
+    std::os::unix::fs::symlink(&other, &other).unwrap();
+    assert_eq!(
+        helper(&p, &["get"], "registry.example.com/org/repo").fails(),
+        NOT_FOUND
+    );
+    // Another spelling of a stored address is still found.
+    let out = json(helper(&p, &["get"], "a.example/org/repo").ok());
+    assert_eq!(out["Username"], "alice");
+}

@@ -3,7 +3,9 @@
 //! is symmetric where it should be.
 
 use docker_credential_keyring::protocol::{go_json, parse_store};
-use docker_credential_keyring::registry::{Address, equivalents, resolve, same_registry};
+use docker_credential_keyring::registry::{
+    Address, candidates, equivalents, resolve, same_registry,
+};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -164,4 +166,187 @@ proptest! {
             prop_assert_eq!(n, stored.iter().filter(|x| x.as_str() == s).count());
         }
     }
+}
+
+/// What `get` answers through exact lookups: the first candidate that is stored.
+fn first_stored(query: &str, stored: &[String]) -> Option<String> {
+    candidates(query).into_iter().find(|c| stored.contains(c))
+}
+
+/// Queries as clients send them, odd ones included: mixed case, `HTTPS://`, default and other
+/// ports, trailing and doubled slashes, API prefixes, repository paths, user info, dot paths.
+fn query() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![
+            Just(""),
+            Just("https://"),
+            Just("http://"),
+            Just("HTTPS://"),
+            Just("Http://")
+        ],
+        prop_oneof![
+            Just("registry.example.com"),
+            Just("REGISTRY.example.com"),
+            Just("reg.example"),
+            Just("docker.io"),
+            Just("Index.Docker.io"),
+            Just("registry-1.docker.io"),
+            Just("[::1]"),
+            Just("localhost"),
+        ],
+        prop_oneof![
+            Just(""),
+            Just(":443"),
+            Just(":80"),
+            Just(":5000"),
+            Just(":05000")
+        ],
+        prop_oneof![
+            Just(""),
+            Just("/"),
+            Just("//"),
+            Just("/v1/"),
+            Just("/v2"),
+            Just("/org"),
+            Just("/org/"),
+            Just("/org/repo"),
+            Just("/org//repo/"),
+            Just("/v1/org/repo"),
+            Just("/Org/repo"),
+            Just("@x"),
+            Just("/../x"),
+            Just("?q=1"),
+        ],
+    )
+        .prop_map(|(s, h, p, path)| format!("{s}{h}{p}{path}"))
+}
+
+/// Stored strings in the regular family `candidates` enumerates (lowercase scheme and host,
+/// plain port numbers, single slashes), and opaque ones.
+fn regular_stored() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (
+            prop_oneof![Just(""), Just("https://"), Just("http://")],
+            prop_oneof![
+                Just("registry.example.com"),
+                Just("reg.example"),
+                Just("evil.registry.example.com"),
+                Just("docker.io"),
+                Just("index.docker.io"),
+                Just("registry-1.docker.io"),
+                Just("[::1]"),
+                Just("localhost"),
+            ],
+            prop_oneof![
+                Just(""),
+                Just(":443"),
+                Just(":80"),
+                Just(":5000"),
+                Just(":5001")
+            ],
+            prop_oneof![
+                Just(""),
+                Just("/"),
+                Just("/v1"),
+                Just("/v1/"),
+                Just("/v2/"),
+                Just("/org"),
+                Just("/org/"),
+                Just("/org/repo"),
+                Just("/org/repo/"),
+                Just("/Org"),
+                Just("/other"),
+                Just("/org/repo/deeper"),
+            ],
+        )
+            .prop_map(|(s, h, p, path)| format!("{s}{h}{p}{path}")),
+        Just("weird key@x".to_owned()),
+        Just("https://user@registry.example.com".to_owned()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Over regular stores (and the query itself stored, and its own spellings of scheme and
+    /// host), the first stored candidate is exactly `resolve`'s answer.
+    #[test]
+    fn candidates_agree_with_resolve(
+        query in query(),
+        stored in proptest::collection::vec(regular_stored(), 0..8),
+        with_query in any::<bool>(),
+        own_spelling in proptest::option::of(regular_stored()),
+    ) {
+        let mut stored = stored;
+        if with_query {
+            stored.push(query.clone());
+        }
+        // The query's own spelling of its host (e.g. `REGISTRY.example.com`) counts as regular.
+        if let (Some(extra), Some(q)) = (own_spelling, Address::parse(&query)) {
+            let raw = query.split("://").last().unwrap_or(&query);
+            let raw_host = raw.split(['/', ':']).next().unwrap_or(raw);
+            if !q.host.starts_with('[') && raw_host.eq_ignore_ascii_case(&q.host) {
+                stored.push(extra.replacen(&q.host, raw_host, 1));
+            }
+        }
+        let want = resolve(&query, stored.iter().map(String::as_str)).map(str::to_owned);
+        prop_assert_eq!(first_stored(&query, &stored), want, "query {:?} stored {:?}", query, stored);
+    }
+
+    /// Over any store, irregular spellings included: whatever the candidates find answers the
+    /// query on its own, and when `resolve`'s answer is a candidate, the candidates find it.
+    #[test]
+    fn candidates_never_find_what_resolve_would_not(
+        query in prop_oneof![query(), address()],
+        stored in proptest::collection::vec(prop_oneof![address(), regular_stored(), query()], 0..8),
+    ) {
+        let got = first_stored(&query, &stored);
+        if let Some(g) = &got {
+            prop_assert_eq!(resolve(&query, [g.as_str()]), Some(g.as_str()));
+        }
+        let want = resolve(&query, stored.iter().map(String::as_str));
+        if let Some(w) = want
+            && candidates(&query).iter().any(|c| c == w)
+        {
+            prop_assert_eq!(got.as_deref(), Some(w));
+        }
+    }
+
+    /// The lookups a miss costs are bounded by the query, not by what is stored.
+    #[test]
+    fn candidates_are_few(query in query()) {
+        let n = candidates(&query).len();
+        prop_assert!(n <= 256, "{} candidates for {:?}", n, query);
+    }
+}
+
+#[test]
+fn candidates_cover_the_address_table() {
+    // Every equivalent spelling the address rules name is looked up.
+    let c = candidates("registry.example.com");
+    for s in [
+        "registry.example.com",
+        "https://registry.example.com",
+        "https://registry.example.com/",
+        "https://registry.example.com:443/",
+        "registry.example.com/v2/",
+        "http://registry.example.com",
+    ] {
+        assert!(c.iter().any(|x| x == s), "{s} missing from {c:?}");
+    }
+    // The http entry comes after every https-equivalent one.
+    let http = c
+        .iter()
+        .position(|x| x == "http://registry.example.com")
+        .unwrap();
+    let https = c
+        .iter()
+        .position(|x| x == "https://registry.example.com")
+        .unwrap();
+    assert!(https < http);
+    let hub = candidates("docker.io/library/alpine");
+    assert!(hub.iter().any(|x| x == "https://index.docker.io/v1/"));
+    assert!(hub.iter().any(|x| x == "docker.io/library"));
+    assert_eq!(candidates("a b"), vec!["a b".to_owned()]);
+    assert_eq!(candidates("https://user@registry.example.com").len(), 1);
 }

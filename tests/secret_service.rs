@@ -485,3 +485,76 @@ fn answered_prompt_unlocks_and_the_call_goes_through() {
     );
     assert_eq!(k.items_for("https://registry.example").len(), 1);
 }
+
+/// How many calls of `member` the monitor saw.
+fn calls(seen: &str, member: &str) -> usize {
+    seen.matches(&format!("member={member}\n")).count()
+        + seen.matches(&format!("member={member} ")).count()
+}
+
+#[test]
+fn get_miss_reads_no_item_and_opens_no_session() {
+    let k = fixture();
+    for i in 0..5 {
+        store(&k, &format!("https://r{i}.example"), "u", "s");
+    }
+    k.go_store("https://registry.example.com/other", "v", "t");
+    let monitor = k.monitor();
+    let r = helper(&k, &["get"], "registry.example.com/org/repo");
+    let seen = monitor.finish();
+    assert_eq!(
+        r.fails(),
+        "credentials not found in native keychain",
+        "{seen}"
+    );
+    // Only searches, each for one exact server string: no listing search (`docker_cli`
+    // alone), no item read, no transfer session.
+    let searches = calls(&seen, "SearchItems");
+    assert!(searches > 1, "monitor saw no search? {seen}");
+    assert_eq!(
+        seen.matches("string \"server\"").count(),
+        searches,
+        "a search without a server:\n{seen}"
+    );
+    for member in [
+        "Get",
+        "GetAll",
+        "GetSecret",
+        "GetSecrets",
+        "OpenSession",
+        "Unlock",
+    ] {
+        assert_eq!(calls(&seen, member), 0, "a miss called {member}:\n{seen}");
+    }
+}
+
+#[test]
+fn get_hit_is_one_search_one_session_one_secret() {
+    let k = fixture();
+    for i in 0..5 {
+        store(&k, &format!("https://r{i}.example"), "u", "s");
+    }
+    store(&k, "https://index.docker.io/v1/", "hub", "pw");
+    store(&k, "registry.example.com", "plain", "pw2");
+    // Exactly what is stored: one search.
+    let monitor = k.monitor();
+    let out = helper(&k, &["get"], "https://index.docker.io/v1/")
+        .ok()
+        .to_owned();
+    let seen = monitor.finish();
+    assert!(out.contains("\"Username\":\"hub\""), "{out}");
+    assert_eq!(calls(&seen, "SearchItems"), 1, "{seen}");
+    assert_eq!(calls(&seen, "OpenSession"), 1, "{seen}");
+    assert_eq!(calls(&seen, "GetSecret"), 1, "{seen}");
+    // Another spelling of a stored address: one batch of searches, still one session and one
+    // secret, and no other item read.
+    let monitor = k.monitor();
+    let out = helper(&k, &["get"], "registry.example.com/org/repo")
+        .ok()
+        .to_owned();
+    let seen = monitor.finish();
+    assert!(out.contains("\"Username\":\"plain\""), "{out}");
+    assert_eq!(calls(&seen, "OpenSession"), 1, "{seen}");
+    assert_eq!(calls(&seen, "GetSecret"), 1, "{seen}");
+    assert_eq!(calls(&seen, "Get") + calls(&seen, "GetAll"), 1, "{seen}");
+}

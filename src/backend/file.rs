@@ -689,6 +689,18 @@ impl Backend for FileStore {
         }))
     }
 
+    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, super::Error> {
+        // Names are in the loaded document: only the entry found is decrypted.
+        let loaded = self.loaded()?;
+        let Some(doc) = loaded.as_ref() else {
+            return Ok(None);
+        };
+        match candidates.iter().find(|c| doc.entries.contains_key(*c)) {
+            Some(found) => self.get(found),
+            None => Ok(None),
+        }
+    }
+
     fn store(&self, credential: &Credential) -> Result<(), super::Error> {
         self.modify(
             true,

@@ -464,14 +464,22 @@ impl Backend for Keyutils {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
+        self.get_any(&[server_url.to_owned()])
+    }
+
+    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, crate::backend::Error> {
         let Some(ring) = self.ring()? else {
             return Ok(None);
         };
-        let Some((id, _, username)) = self
-            .entries(ring)?
-            .into_iter()
-            .find(|(_, s, _)| s == server_url)
-        else {
+        // A key's description holds the username too, so the kernel cannot search by server:
+        // one read of the ring's descriptions (no payload) serves every candidate.
+        let entries = self.entries(ring)?;
+        let Some((id, server_url, username)) = candidates.iter().find_map(|c| {
+            entries
+                .iter()
+                .find(|(_, s, _)| s == c)
+                .map(|(id, s, u)| (*id, s.clone(), u.clone()))
+        }) else {
             return Ok(None);
         };
         let mut payload = Zeroizing::new(Vec::with_capacity(256));
@@ -482,15 +490,10 @@ impl Backend for Keyutils {
         }
         let secret = match payload.split_first() {
             Some((&PAYLOAD_FORMAT, rest)) => String::from_utf8_lossy(rest).into_owned(),
-            _ => {
-                return Err(Error::UnknownFormat {
-                    server_url: server_url.to_owned(),
-                }
-                .into());
-            }
+            _ => return Err(Error::UnknownFormat { server_url }.into()),
         };
         Ok(Some(Credential {
-            server_url: server_url.to_owned(),
+            server_url,
             username,
             secret: Secret::new(secret),
         }))

@@ -2,7 +2,8 @@
 //!
 //! A backend stores one credential per server string, verbatim, and answers only exact server
 //! strings: the address rules of [`crate::registry`] are applied above it, in
-//! [`crate::protocol`], identically for every backend.
+//! [`crate::protocol`], identically for every backend, as a list of exact spellings
+//! ([`Backend::get_any`]) so that `get` never lists the keychain.
 
 use crate::secret::Secret;
 use std::fmt;
@@ -57,6 +58,18 @@ pub trait Backend {
 
     /// The credential stored under exactly `server_url`, if any.
     fn get(&self, server_url: &str) -> Result<Option<Credential>, Error>;
+
+    /// The credential stored under the first of `candidates` that is stored (see
+    /// [`crate::registry::candidates`]), without reading any other entry. Exact gets in order
+    /// by default; backends override it to look the candidates up at once.
+    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
+        for candidate in candidates {
+            if let Some(found) = self.get(candidate)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
 
     /// Store `credential`, replacing everything stored under exactly its server string.
     fn store(&self, credential: &Credential) -> Result<(), Error>;

@@ -490,6 +490,24 @@ impl Backend for Pass {
         }))
     }
 
+    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, crate::backend::Error> {
+        // One directory read per candidate, gpg only for the one found; a spelling too long
+        // to be a folder name cannot be stored, so it is not looked for (the first, the query
+        // itself, still is: its error is the clear one).
+        for (i, candidate) in candidates.iter().enumerate() {
+            if i > 0 && candidate.len() > MAX_SERVER_LEN {
+                continue;
+            }
+            if self.usernames(&self.server_dir(candidate))?.is_empty() {
+                continue;
+            }
+            if let Some(found) = self.get(candidate)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
     fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {
         if credential.username.contains('/') {
             return Err(Error::SlashInUsername.into());

@@ -14,8 +14,10 @@
 //!
 //! # Round trips
 //! Calls that do not depend on each other are pipelined: all sent, then all replies collected.
-//! `get` is the `Hello` handshake, a search (a miss ends there, without a transfer session), then
-//! the session's opening with the item's attributes, then the secret; `list` is a search plus the
+//! `get` is the `Hello` handshake, a search for the exact string, then (if it found nothing) one
+//! pipelined batch of searches for the other spellings that can answer (a miss ends there,
+//! without a transfer session or any item read), then the session's opening with the found
+//! item's attributes, then the secret; `list` is a search plus the
 //! `Attributes` of every item in one pipelined batch, and never opens a session or asks for a
 //! secret. It may unlock, though: a keyring locked since the service loaded it shows only
 //! hashed attributes (no server, no username), so `list` asks to unlock those items, which shows
@@ -451,6 +453,124 @@ impl SecretService {
         }
     }
 
+    /// Search `candidates` pipelined; the credential of the first one with items.
+    fn search_batch(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let msgs = candidates
+            .iter()
+            .map(|c| Self::search_msg(Some(c)))
+            .collect();
+        let replies = self.bus.call_all(msgs, "search the keyring")?;
+        for (candidate, reply) in candidates.iter().zip(replies) {
+            let (unlocked, locked) = Self::read_search(reply)?;
+            if unlocked.is_empty() && locked.is_empty() {
+                continue;
+            }
+            if let Some(found) = self.read_found(candidate, unlocked, locked)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The credential behind the items a search for `server_url` found: unlock what is
+    /// locked, then read the newest item's secret (the session is opened here, with the first
+    /// read). `None` when they all vanished meanwhile.
+    fn read_found(
+        &self,
+        server_url: &str,
+        unlocked: Vec<Path<'static>>,
+        locked: Vec<Path<'static>>,
+    ) -> Result<Option<Credential>, Error> {
+        self.unlock(locked.clone())?;
+        let mut paths = unlocked;
+        paths.extend(locked);
+        const WHAT: &str = "read the credential";
+        // The item's attributes travel with the session's opening; several items (left by
+        // Docker's helper): the newest answers.
+        let (path, attributes) = if paths.len() == 1 {
+            let get =
+                bus::call(&paths[0], IFACE_PROPERTIES, "Get").append2(IFACE_ITEM, "Attributes");
+            let reply = self.call_with_session(vec![get], WHAT)?.remove(0);
+            let attributes: HashMap<String, String> = match reply {
+                Ok(m) => {
+                    m.read1::<Variant<HashMap<String, String>>>()
+                        .map_err(|e| prompt::bad_reply(WHAT, e))?
+                        .0
+                }
+                Err(e) if vanished(&e) => return Ok(None),
+                Err(e) => return Err(e.into_error(WHAT)),
+            };
+            (paths.remove(0), attributes)
+        } else {
+            let msgs = paths
+                .iter()
+                .map(|p| bus::call(p, IFACE_PROPERTIES, "GetAll").append1(IFACE_ITEM))
+                .collect();
+            let replies = self.call_with_session(msgs, WHAT)?;
+            let mut infos = Vec::new();
+            for (path, reply) in paths.iter().zip(replies) {
+                match reply {
+                    Ok(m) => infos.push(item_info(path.clone(), &m)?),
+                    Err(e) if vanished(&e) => continue,
+                    Err(e) => return Err(e.into_error(WHAT)),
+                }
+            }
+            // Newest first; an item with an empty secret yields to an older one with a secret:
+            // gnome-keyring killed inside CreateItem leaves the new item on disk without its
+            // secret, next to the previous credential (tests/faults.rs).
+            infos.sort_by(|a, b| b.recency().cmp(&a.recency()));
+            let session = self.session_path();
+            let msgs = infos
+                .iter()
+                .map(|i| bus::call(&i.path, IFACE_ITEM, "GetSecret").append1(session.clone()))
+                .collect();
+            let replies = self.bus.call_all(msgs, WHAT)?;
+            let mut chosen: Option<(ItemInfo, Secret)> = None;
+            for (info, reply) in infos.into_iter().zip(replies) {
+                let Some(secret) = self.read_secret(reply)? else {
+                    continue;
+                };
+                let empty = secret.expose().is_empty();
+                if chosen
+                    .as_ref()
+                    .is_none_or(|(_, s)| s.expose().is_empty() && !empty)
+                {
+                    chosen = Some((info, secret));
+                }
+                if !empty {
+                    break;
+                }
+            }
+            let Some((info, secret)) = chosen else {
+                return Ok(None);
+            };
+            let mut attributes = info.attributes;
+            return Ok(Some(Credential {
+                server_url: attributes
+                    .remove("server")
+                    .unwrap_or_else(|| server_url.to_owned()),
+                username: attributes.remove("username").unwrap_or_default(),
+                secret,
+            }));
+        };
+        let get_secret = bus::call(&path, IFACE_ITEM, "GetSecret").append1(self.session_path());
+        let secret = self.bus.call(get_secret, WHAT)?;
+        let Some(secret) = self.read_secret(secret)? else {
+            return Ok(None);
+        };
+        let mut attributes = attributes;
+        Ok(Some(Credential {
+            server_url: attributes
+                .remove("server")
+                .unwrap_or_else(|| server_url.to_owned()),
+            username: attributes.remove("username").unwrap_or_default(),
+            secret,
+        }))
+    }
+
     /// Delete `items`, pipelined; how many were deleted by us.
     fn delete(&self, items: &[Path<'static>]) -> Result<usize, Error> {
         const WHAT: &str = "delete a credential";
@@ -552,101 +672,24 @@ impl Backend for SecretService {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, Error> {
+        self.get_any(&[server_url.to_owned()])
+    }
+
+    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
         // Search first: docker asks for registries we hold nothing for (every anonymous pull),
         // and those answers need no transfer session (the service's Diffie-Hellman costs more
-        // than a round trip).
-        let search = self
-            .bus
-            .call(Self::search_msg(Some(server_url)), "search the keyring")?;
-        let (unlocked, locked) = Self::read_search(search)?;
-        if unlocked.is_empty() && locked.is_empty() {
-            return Ok(None);
+        // than a round trip). The exact string alone first (what docker stored is what docker
+        // asks for, so a hit is one search), then every other spelling in one pipelined batch.
+        let (first, rest) = match candidates.split_first() {
+            Some((first, rest)) => (std::slice::from_ref(first), rest),
+            None => return Ok(None),
+        };
+        for batch in [first, rest] {
+            if let Some(found) = self.search_batch(batch)? {
+                return Ok(Some(found));
+            }
         }
-        self.unlock(locked.clone())?;
-        let mut paths = unlocked;
-        paths.extend(locked);
-        const WHAT: &str = "read the credential";
-        // The item's attributes travel with the session's opening; several items (left by
-        // Docker's helper): the newest answers.
-        let (path, attributes) = if paths.len() == 1 {
-            let get =
-                bus::call(&paths[0], IFACE_PROPERTIES, "Get").append2(IFACE_ITEM, "Attributes");
-            let reply = self.call_with_session(vec![get], WHAT)?.remove(0);
-            let attributes: HashMap<String, String> = match reply {
-                Ok(m) => {
-                    m.read1::<Variant<HashMap<String, String>>>()
-                        .map_err(|e| prompt::bad_reply(WHAT, e))?
-                        .0
-                }
-                Err(e) if vanished(&e) => return Ok(None),
-                Err(e) => return Err(e.into_error(WHAT)),
-            };
-            (paths.remove(0), attributes)
-        } else {
-            let msgs = paths
-                .iter()
-                .map(|p| bus::call(p, IFACE_PROPERTIES, "GetAll").append1(IFACE_ITEM))
-                .collect();
-            let replies = self.call_with_session(msgs, WHAT)?;
-            let mut infos = Vec::new();
-            for (path, reply) in paths.iter().zip(replies) {
-                match reply {
-                    Ok(m) => infos.push(item_info(path.clone(), &m)?),
-                    Err(e) if vanished(&e) => continue,
-                    Err(e) => return Err(e.into_error(WHAT)),
-                }
-            }
-            // Newest first; an item with an empty secret yields to an older one with a secret:
-            // gnome-keyring killed inside CreateItem leaves the new item on disk without its
-            // secret, next to the previous credential (tests/faults.rs).
-            infos.sort_by(|a, b| b.recency().cmp(&a.recency()));
-            let session = self.session_path();
-            let msgs = infos
-                .iter()
-                .map(|i| bus::call(&i.path, IFACE_ITEM, "GetSecret").append1(session.clone()))
-                .collect();
-            let replies = self.bus.call_all(msgs, WHAT)?;
-            let mut chosen: Option<(ItemInfo, Secret)> = None;
-            for (info, reply) in infos.into_iter().zip(replies) {
-                let Some(secret) = self.read_secret(reply)? else {
-                    continue;
-                };
-                let empty = secret.expose().is_empty();
-                if chosen
-                    .as_ref()
-                    .is_none_or(|(_, s)| s.expose().is_empty() && !empty)
-                {
-                    chosen = Some((info, secret));
-                }
-                if !empty {
-                    break;
-                }
-            }
-            let Some((info, secret)) = chosen else {
-                return Ok(None);
-            };
-            let mut attributes = info.attributes;
-            return Ok(Some(Credential {
-                server_url: attributes
-                    .remove("server")
-                    .unwrap_or_else(|| server_url.to_owned()),
-                username: attributes.remove("username").unwrap_or_default(),
-                secret,
-            }));
-        };
-        let get_secret = bus::call(&path, IFACE_ITEM, "GetSecret").append1(self.session_path());
-        let secret = self.bus.call(get_secret, WHAT)?;
-        let Some(secret) = self.read_secret(secret)? else {
-            return Ok(None);
-        };
-        let mut attributes = attributes;
-        Ok(Some(Credential {
-            server_url: attributes
-                .remove("server")
-                .unwrap_or_else(|| server_url.to_owned()),
-            username: attributes.remove("username").unwrap_or_default(),
-            secret,
-        }))
+        Ok(None)
     }
 
     fn store(&self, credential: &Credential) -> Result<(), Error> {
