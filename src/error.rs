@@ -51,5 +51,14 @@ impl Error {
     }
 }
 
+/// The longer remedy behind an error's one-line `Display`, printed on stderr. Every error a
+/// command returns implements it, so `main` renders all of them one way.
+pub trait Hint: std::error::Error {
+    /// A remedy of one or more lines, when one helps.
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}
+
 /// Result with the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -32,7 +32,7 @@ pub mod registry;
 pub mod secret;
 pub mod setup;
 
-pub use error::{Error, Result};
+pub use error::{Error, Hint, Result};
 pub use secret::Secret;
 
 /// The name docker finds us by: `docker-credential-<suffix>`.
