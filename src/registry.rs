@@ -316,6 +316,40 @@ pub fn candidates(query: &str) -> Vec<String> {
     out
 }
 
+/// The registry an address names, as the address rules compare it: `host[:port]`, host
+/// lowercase, a default port dropped, every Docker Hub alias `docker.io`. An address answers a
+/// query other than itself only when their keys are equal, so a backend that files entries
+/// under this key finds every spelling of a registry with one lookup. `None` for what does not
+/// parse (it answers only itself).
+pub fn registry_key(address: &str) -> Option<String> {
+    Address::parse(address).map(|a| a.host_port())
+}
+
+/// The spellings other clients' helpers store for the registry of `query` that answer it,
+/// the query itself first: the docker CLI stores `host[:port]` (Docker Hub:
+/// `https://index.docker.io/v1/`), podman and skopeo `host[:port]` (Hub: `docker.io`), crane
+/// and oras `host` or `https://host`. For a keychain shared with those writers where each
+/// lookup costs a scan (the Secret Service): their entries under other spellings (a path, a
+/// written default port, `http://`) answer only their exact string.
+pub fn writer_spellings(query: &str) -> Vec<String> {
+    let mut out = vec![query.to_owned()];
+    let Some(q) = Address::parse(query) else {
+        return out;
+    };
+    let spellings = if q.is_docker_hub() {
+        vec![DOCKER_HUB_KEY.to_owned(), DOCKER_HUB_HOST.to_owned()]
+    } else {
+        let host_port = q.host_port();
+        vec![format!("https://{host_port}"), host_port]
+    };
+    for s in spellings {
+        if !out.contains(&s) && resolve(query, [s.as_str()]) == Some(s.as_str()) {
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// Every stored address that names the same registry *and path* as `query` (no prefix
 /// fallback): what `erase` removes when the exact string is not stored.
 pub fn equivalents<'a>(query: &str, stored: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {

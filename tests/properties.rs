@@ -4,7 +4,7 @@
 
 use docker_credential_keyring::protocol::{go_json, parse_store};
 use docker_credential_keyring::registry::{
-    Address, candidates, equivalents, resolve, same_registry,
+    Address, candidates, equivalents, registry_key, resolve, same_registry, writer_spellings,
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -349,4 +349,113 @@ fn candidates_cover_the_address_table() {
     assert!(hub.iter().any(|x| x == "docker.io/library"));
     assert_eq!(candidates("a b"), vec!["a b".to_owned()]);
     assert_eq!(candidates("https://user@registry.example.com").len(), 1);
+}
+
+/// Stored strings as other clients' helpers write them (what `writer_spellings` claims to
+/// cover): `host[:port]` and `https://host[:port]`, lowercase, no path, no written default
+/// port; for Docker Hub `https://index.docker.io/v1/` and `docker.io`.
+fn writer_stored() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (
+            prop_oneof![Just(""), Just("https://")],
+            prop_oneof![
+                Just("registry.example.com"),
+                Just("reg.example"),
+                Just("evil.registry.example.com"),
+                Just("[::1]"),
+                Just("localhost"),
+            ],
+            prop_oneof![Just(""), Just(":5000"), Just(":5001"), Just(":80")],
+        )
+            .prop_map(|(s, h, p)| format!("{s}{h}{p}")),
+        Just("https://index.docker.io/v1/".to_owned()),
+        Just("docker.io".to_owned()),
+    ]
+}
+
+/// What the secret-service backend's `get` answers: `resolve` over the exact query, every item
+/// of ours with the query's registry key, and the foreign items at `writer_spellings`.
+fn secret_service_get(query: &str, ours: &[String], foreign: &[String]) -> Option<String> {
+    let key = registry_key(query);
+    let spellings = writer_spellings(query);
+    let found: Vec<&str> = ours
+        .iter()
+        .filter(|s| *s == query || (key.is_some() && registry_key(s) == key))
+        .chain(foreign.iter().filter(|s| spellings.contains(s)))
+        .map(String::as_str)
+        .collect();
+    resolve(query, found).map(str::to_owned)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Whatever answers a query other than itself has the query's registry key: one search
+    /// on that key finds every spelling a backend filed under it.
+    #[test]
+    fn resolve_never_crosses_a_registry_key(
+        query in prop_oneof![query(), address()],
+        stored in prop_oneof![address(), regular_stored(), query()],
+    ) {
+        if stored != query && resolve(&query, [stored.as_str()]).is_some() {
+            prop_assert!(registry_key(&query).is_some());
+            prop_assert_eq!(registry_key(&query), registry_key(&stored));
+        }
+    }
+
+    /// Our items under any spelling, other writers' under the spellings they write: the
+    /// secret-service lookup answers exactly what `resolve` over everything answers. (Foreign
+    /// items under other spellings answer only their exact string: the documented trade-off.)
+    #[test]
+    fn secret_service_lookup_agrees_with_resolve(
+        query in prop_oneof![query(), address()],
+        ours in proptest::collection::vec(prop_oneof![address(), regular_stored(), query()], 0..6),
+        foreign in proptest::collection::vec(writer_stored(), 0..4),
+        with_query in any::<bool>(),
+    ) {
+        let mut foreign = foreign;
+        if with_query {
+            foreign.push(query.clone());
+        }
+        let mut all = ours.clone();
+        all.extend(foreign.iter().cloned());
+        let want = resolve(&query, all.iter().map(String::as_str)).map(str::to_owned);
+        prop_assert_eq!(secret_service_get(&query, &ours, &foreign), want);
+    }
+
+    /// Few searches, each of them a spelling that answers the query and that the general
+    /// candidate list holds too.
+    #[test]
+    fn writer_spellings_are_few_and_answer(query in prop_oneof![query(), address()]) {
+        let w = writer_spellings(&query);
+        prop_assert!(w.len() <= 3, "{:?}", w);
+        prop_assert_eq!(&w[0], &query);
+        let all = candidates(&query);
+        for s in &w {
+            prop_assert_eq!(resolve(&query, [s.as_str()]), Some(s.as_str()));
+            prop_assert!(all.contains(s), "{} not among the candidates", s);
+        }
+    }
+}
+
+#[test]
+fn writer_spellings_of_common_queries() {
+    assert_eq!(
+        writer_spellings("docker.io/library/alpine"),
+        ["docker.io/library/alpine", "https://index.docker.io/v1/", "docker.io"]
+    );
+    assert_eq!(
+        writer_spellings("Ghcr.io/org/repo"),
+        ["Ghcr.io/org/repo", "https://ghcr.io", "ghcr.io"]
+    );
+    assert_eq!(
+        writer_spellings("https://localhost:5000"),
+        ["https://localhost:5000", "localhost:5000"]
+    );
+    assert_eq!(writer_spellings("http://localhost:5000"), ["http://localhost:5000"]);
+    assert_eq!(writer_spellings("a b"), ["a b"]);
+    assert_eq!(registry_key("HTTPS://Index.Docker.io:443/v1/").as_deref(), Some("docker.io"));
+    assert_eq!(registry_key("http://Reg.example:80/x").as_deref(), Some("reg.example"));
+    assert_eq!(registry_key("https://reg.example:80").as_deref(), Some("reg.example:80"));
+    assert_eq!(registry_key("a b"), None);
 }

@@ -158,14 +158,16 @@ fn secret_tool_sees_our_items_in_dockers_schema() {
     assert_eq!(item["attribute.username"], "robot");
     assert_eq!(item["attribute.docker_cli"], "1");
     assert_eq!(item["attribute.label"], "Docker Credentials");
+    // Ours beside Docker's: the registry key every spelling of quay.io shares.
+    assert_eq!(item["attribute.registry"], "quay.io");
     let attrs: Vec<&String> = item
         .keys()
         .filter(|k| k.starts_with("attribute."))
         .collect();
     assert_eq!(
         attrs.len(),
-        4,
-        "exactly Docker's attributes (+ xdg:schema): {item:#?}"
+        5,
+        "exactly Docker's attributes and `registry` (+ xdg:schema): {item:#?}"
     );
     // Stored in the default (login) collection.
     assert!(
@@ -507,15 +509,23 @@ fn get_miss_reads_no_item_and_opens_no_session() {
         "credentials not found in native keychain",
         "{seen}"
     );
-    // Only searches, each for one exact server string: no listing search (`docker_cli`
-    // alone), no item read, no transfer session.
+    // Only searches, each for one exact server string or for the registry key of the items
+    // we wrote: no listing search (`docker_cli` alone), no item read (the Go helper's item is
+    // not ours and not under a spelling its writers use), no transfer session.
     let searches = calls(&seen, "SearchItems");
     assert!(searches > 1, "monitor saw no search? {seen}");
     assert_eq!(
-        seen.matches("string \"server\"").count(),
+        seen.matches("string \"server\"").count() + seen.matches("string \"registry\"").count(),
         searches,
-        "a search without a server:\n{seen}"
+        "a search without a server or registry:\n{seen}"
     );
+    assert_eq!(
+        seen.matches("string \"registry\"").count(),
+        1,
+        "one registry search:\n{seen}"
+    );
+    // A handful of searches, not one per spelling the address rules allow.
+    assert!(searches <= 4, "{searches} searches:\n{seen}");
     for member in [
         "Get",
         "GetAll",
@@ -557,4 +567,58 @@ fn get_hit_is_one_search_one_session_one_secret() {
     assert_eq!(calls(&seen, "OpenSession"), 1, "{seen}");
     assert_eq!(calls(&seen, "GetSecret"), 1, "{seen}");
     assert_eq!(calls(&seen, "Get") + calls(&seen, "GetAll"), 1, "{seen}");
+}
+
+#[test]
+fn get_finds_our_items_under_any_spelling_with_one_registry_search() {
+    let k = fixture();
+    // Spellings no client writes, which no exact lookup of the query's spellings would find.
+    store(&k, "HTTPS://Registry.Example.COM:443/", "odd", "s1");
+    store(&k, "https://Index.Docker.io:443/v1", "hub", "s2");
+    store(&k, "https://registry.example.com/team", "team", "s3");
+    for (query, user) in [
+        ("registry.example.com", "odd"),
+        ("registry.example.com/other/app", "odd"),
+        ("registry.example.com/team/app", "team"),
+        ("docker.io/library/alpine", "hub"),
+    ] {
+        assert_eq!(json(&get(&k, query))["Username"], user, "{query}");
+    }
+    // A path of ours that does not answer: read (its server), but no session, no secret.
+    let monitor = k.monitor();
+    assert_eq!(get(&k, "registry.example.com:5000").fails(), NOT_FOUND);
+    assert_eq!(get(&k, "http://registry.example.com").fails(), NOT_FOUND);
+    let seen = monitor.finish();
+    for member in ["GetSecret", "OpenSession", "Unlock"] {
+        assert_eq!(calls(&seen, member), 0, "a miss called {member}:\n{seen}");
+    }
+}
+
+#[test]
+fn get_finds_other_writers_items_under_the_spellings_they_write() {
+    let k = fixture();
+    // As the docker CLI, podman and crane store them (the Go helper writes no `registry`).
+    k.go_store("https://index.docker.io/v1/", "cli", "s1");
+    k.go_store("quay.io", "podman", "s2");
+    k.go_store("https://ghcr.io", "crane", "s3");
+    k.go_store("localhost:5000", "local", "s4");
+    for (query, user) in [
+        ("docker.io", "cli"),
+        ("registry-1.docker.io/library/alpine", "cli"),
+        ("https://quay.io/v2/", "podman"),
+        ("QUAY.io/org/repo", "podman"),
+        ("ghcr.io/org/repo", "crane"),
+        ("https://localhost:5000", "local"),
+    ] {
+        assert_eq!(json(&get(&k, query))["Username"], user, "{query}");
+    }
+    // The trade-off: a foreign item under a spelling no writer uses answers only its exact
+    // string (finding it otherwise costs a search per spelling, each a scan of every item).
+    k.go_store("https://example.org:443/", "rare", "s5");
+    assert_eq!(get(&k, "example.org").fails(), NOT_FOUND);
+    assert_eq!(json(&get(&k, "https://example.org:443/"))["Username"], "rare");
+    // Exact beats an equivalent spelling of ours.
+    store(&k, "https://quay.io", "ours", "s6");
+    assert_eq!(json(&get(&k, "quay.io"))["Username"], "podman");
+    assert_eq!(json(&get(&k, "https://quay.io/org"))["Username"], "ours");
 }

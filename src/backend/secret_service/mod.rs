@@ -59,6 +59,7 @@ mod dh;
 mod prompt;
 
 use crate::backend::{Backend, Credential, Error, Listed};
+use crate::registry;
 use crate::secret::Secret;
 use bus::{Bus, Reply};
 use dbus::Message;
@@ -96,6 +97,9 @@ const SCHEMA: &str = "io.docker.Credentials";
 const LABEL_ATTRIBUTE: &str = "Docker Credentials";
 /// libsecret's content type for passwords, as Docker's helper stores them.
 const CONTENT_TYPE: &str = "text/plain";
+/// Our one attribute beside Docker's: the item's [`registry::registry_key`], so that one search
+/// finds every spelling of a registry among the items we wrote.
+const REGISTRY_ATTRIBUTE: &str = "registry";
 
 /// Deadlines, from the environment.
 #[derive(Debug, Clone)]
@@ -274,6 +278,14 @@ impl SecretService {
         bus::call(SERVICE_PATH, IFACE_SERVICE, "SearchItems").append1(attrs)
     }
 
+    /// `SearchItems` for the items we wrote for the registry `key` (every spelling).
+    fn registry_search_msg(key: &str) -> Message {
+        let mut attrs: HashMap<&str, &str> = HashMap::new();
+        attrs.insert("docker_cli", "1");
+        attrs.insert(REGISTRY_ATTRIBUTE, key);
+        bus::call(SERVICE_PATH, IFACE_SERVICE, "SearchItems").append1(attrs)
+    }
+
     fn read_search(reply: Reply) -> Result<(Vec<Path<'static>>, Vec<Path<'static>>), Error> {
         const WHAT: &str = "search the keyring";
         reply
@@ -324,6 +336,29 @@ impl SecretService {
             }
         }
         Ok(out)
+    }
+
+    /// The `Attributes` of `paths`, of which `locked` are locked: an item of a keyring locked
+    /// since the service loaded it shows only hashed attributes (no `server`), so those are
+    /// unlocked (prompting if possible) and read again.
+    fn readable_attributes(
+        &self,
+        paths: &[Path<'static>],
+        locked: &HashSet<Path<'static>>,
+    ) -> Result<Vec<Attributed>, Error> {
+        let mut items = self.item_attributes(paths)?;
+        let unreadable: Vec<Path<'static>> = items
+            .iter()
+            .filter(|(path, attrs)| locked.contains(path) && !attrs.contains_key("server"))
+            .map(|(path, _)| path.clone())
+            .collect();
+        if !unreadable.is_empty() {
+            self.unlock(unreadable.clone())?;
+            let again: HashSet<&Path<'static>> = unreadable.iter().collect();
+            items.retain(|(path, _)| !again.contains(path));
+            items.extend(self.item_attributes(&unreadable)?);
+        }
+        Ok(items)
     }
 
     /// Unlock `items` if any are locked.
@@ -402,6 +437,10 @@ impl SecretService {
         attributes.insert("server", &credential.server_url);
         attributes.insert("username", &credential.username);
         attributes.insert("docker_cli", "1");
+        let key = registry::registry_key(&credential.server_url);
+        if let Some(key) = &key {
+            attributes.insert(REGISTRY_ATTRIBUTE, key);
+        }
         let attributes: HashMap<String, String> = attributes
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -451,6 +490,57 @@ impl SecretService {
             },
             None => Err(Error::Locked),
         }
+    }
+
+    /// After a miss on the exact string: one pipelined batch of a search for every item we wrote
+    /// for the query's registry (whatever its spelling) and a search for each spelling other
+    /// writers store ([`registry::writer_spellings`]); [`registry::resolve`] picks among what
+    /// they found. Only the items the registry search alone found are read (their `server`),
+    /// without a session; the session is opened with the chosen item's read.
+    fn search_registry(&self, query: &str) -> Result<Option<Credential>, Error> {
+        let Some(key) = registry::registry_key(query) else {
+            return Ok(None);
+        };
+        let spellings: Vec<String> = registry::writer_spellings(query)
+            .into_iter()
+            .filter(|s| s != query)
+            .collect();
+        let mut msgs = vec![Self::registry_search_msg(&key)];
+        msgs.extend(spellings.iter().map(|s| Self::search_msg(Some(s))));
+        let mut replies = self.bus.call_all(msgs, "search the keyring")?.into_iter();
+        let (ours, ours_locked) = Self::read_search(replies.next().expect("one reply each"))?;
+        let mut server_of: HashMap<Path<'static>, String> = HashMap::new();
+        let mut locked: HashSet<Path<'static>> = ours_locked.iter().cloned().collect();
+        for (spelling, reply) in spellings.iter().zip(replies) {
+            let (unlocked, locked_here) = Self::read_search(reply)?;
+            for path in unlocked.into_iter().chain(locked_here.iter().cloned()) {
+                server_of.insert(path, spelling.clone());
+            }
+            locked.extend(locked_here);
+        }
+        let unknown: Vec<Path<'static>> = ours
+            .into_iter()
+            .chain(ours_locked)
+            .filter(|p| !server_of.contains_key(p))
+            .collect();
+        if !unknown.is_empty() {
+            for (path, mut attrs) in self.readable_attributes(&unknown, &locked)? {
+                if let Some(server) = attrs.remove("server") {
+                    server_of.insert(path, server);
+                }
+            }
+        }
+        let Some(chosen) = registry::resolve(query, server_of.values().map(String::as_str))
+        else {
+            return Ok(None);
+        };
+        let chosen = chosen.to_owned();
+        let (locked_items, unlocked_items): (Vec<Path<'static>>, Vec<Path<'static>>) = server_of
+            .into_iter()
+            .filter(|(_, server)| *server == chosen)
+            .map(|(path, _)| path)
+            .partition(|p| locked.contains(p));
+        self.read_found(&chosen, unlocked_items, locked_items)
     }
 
     /// Search `candidates` pipelined; the credential of the first one with items.
@@ -615,20 +705,7 @@ impl Backend for SecretService {
         let locked: HashSet<Path<'static>> = locked.into_iter().collect();
         let mut paths = unlocked;
         paths.extend(locked.iter().cloned());
-        let mut items = self.item_attributes(&paths)?;
-        // A keyring locked since it was loaded shows only hashed attributes: unlock those
-        // items (prompting if possible), then read them again.
-        let unreadable: Vec<Path<'static>> = items
-            .iter()
-            .filter(|(path, attrs)| locked.contains(path) && !attrs.contains_key("server"))
-            .map(|(path, _)| path.clone())
-            .collect();
-        if !unreadable.is_empty() {
-            self.unlock(unreadable.clone())?;
-            let again: HashSet<&Path<'static>> = unreadable.iter().collect();
-            items.retain(|(path, _)| !again.contains(path));
-            items.extend(self.item_attributes(&unreadable)?);
-        }
+        let items = self.readable_attributes(&paths, &locked)?;
         let mut by_server: HashMap<String, Vec<Attributed>> = HashMap::new();
         for (path, attrs) in items {
             if let Some(server) = attrs.get("server").cloned() {
@@ -672,24 +749,24 @@ impl Backend for SecretService {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, Error> {
-        self.get_any(&[server_url.to_owned()])
+        self.search_batch(&[server_url.to_owned()])
     }
 
+    /// `candidates[0]` is the query ([`registry::candidates`] puts it first); the others are
+    /// not looked up one by one: each search costs the service a scan of every item, so a
+    /// miss searches the registry key and the few spellings other writers use instead.
     fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
         // Search first: docker asks for registries we hold nothing for (every anonymous pull),
         // and those answers need no transfer session (the service's Diffie-Hellman costs more
         // than a round trip). The exact string alone first (what docker stored is what docker
-        // asks for, so a hit is one search), then every other spelling in one pipelined batch.
-        let (first, rest) = match candidates.split_first() {
-            Some((first, rest)) => (std::slice::from_ref(first), rest),
-            None => return Ok(None),
+        // asks for, so a hit is one search), then the registry's other spellings.
+        let Some(query) = candidates.first() else {
+            return Ok(None);
         };
-        for batch in [first, rest] {
-            if let Some(found) = self.search_batch(batch)? {
-                return Ok(Some(found));
-            }
+        match self.search_batch(std::slice::from_ref(query))? {
+            Some(found) => Ok(Some(found)),
+            None => self.search_registry(query),
         }
-        Ok(None)
     }
 
     fn store(&self, credential: &Credential) -> Result<(), Error> {
