@@ -442,7 +442,11 @@ proptest! {
 fn writer_spellings_of_common_queries() {
     assert_eq!(
         writer_spellings("docker.io/library/alpine"),
-        ["docker.io/library/alpine", "https://index.docker.io/v1/", "docker.io"]
+        [
+            "docker.io/library/alpine",
+            "https://index.docker.io/v1/",
+            "docker.io"
+        ]
     );
     assert_eq!(
         writer_spellings("Ghcr.io/org/repo"),
@@ -452,10 +456,22 @@ fn writer_spellings_of_common_queries() {
         writer_spellings("https://localhost:5000"),
         ["https://localhost:5000", "localhost:5000"]
     );
-    assert_eq!(writer_spellings("http://localhost:5000"), ["http://localhost:5000"]);
+    assert_eq!(
+        writer_spellings("http://localhost:5000"),
+        ["http://localhost:5000"]
+    );
     assert_eq!(writer_spellings("a b"), ["a b"]);
-    assert_eq!(registry_key("HTTPS://Index.Docker.io:443/v1/").as_deref(), Some("docker.io"));
-    assert_eq!(registry_key("http://Reg.example:80/x").as_deref(), Some("reg.example"));
-    assert_eq!(registry_key("https://reg.example:80").as_deref(), Some("reg.example:80"));
+    assert_eq!(
+        registry_key("HTTPS://Index.Docker.io:443/v1/").as_deref(),
+        Some("docker.io")
+    );
+    assert_eq!(
+        registry_key("http://Reg.example:80/x").as_deref(),
+        Some("reg.example")
+    );
+    assert_eq!(
+        registry_key("https://reg.example:80").as_deref(),
+        Some("reg.example:80")
+    );
     assert_eq!(registry_key("a b"), None);
 }

@@ -616,7 +616,10 @@ fn get_finds_other_writers_items_under_the_spellings_they_write() {
     // string (finding it otherwise costs a search per spelling, each a scan of every item).
     k.go_store("https://example.org:443/", "rare", "s5");
     assert_eq!(get(&k, "example.org").fails(), NOT_FOUND);
-    assert_eq!(json(&get(&k, "https://example.org:443/"))["Username"], "rare");
+    assert_eq!(
+        json(&get(&k, "https://example.org:443/"))["Username"],
+        "rare"
+    );
     // Exact beats an equivalent spelling of ours.
     store(&k, "https://quay.io", "ours", "s6");
     assert_eq!(json(&get(&k, "quay.io"))["Username"], "podman");
