@@ -14,6 +14,13 @@ pub mod keychain;
 #[cfg(target_os = "linux")]
 pub mod keyutils;
 pub mod pass;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
 pub mod secret_service;
 pub mod select;
 #[cfg(windows)]
@@ -188,9 +195,23 @@ impl Error {
             Error::File(e) => e.hint(),
             Error::NothingUsable(e) => Some(e.hint()),
             Error::UnknownBackend { .. } => Some(select::unknown_hint()),
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "freebsd",
+                target_os = "openbsd",
+                target_os = "netbsd",
+                target_os = "dragonfly"
+            ))]
             Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService => {
                 Some(secret_service::hint_unavailable())
             }
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "freebsd",
+                target_os = "openbsd",
+                target_os = "netbsd",
+                target_os = "dragonfly"
+            ))]
             Error::Locked => Some(secret_service::hint_locked()),
             Error::Pass(e) => e.hint(),
             #[cfg(target_os = "linux")]
@@ -223,6 +244,13 @@ pub fn open_named(name: &str) -> Result<Box<dyn Backend>, Error> {
     };
     match name {
         "file" => return Ok(Box::new(file::FileStore::open()?)),
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "freebsd",
+            target_os = "openbsd",
+            target_os = "netbsd",
+            target_os = "dragonfly"
+        ))]
         secret_service::NAME => {
             return serialized(Box::new(secret_service::SecretService::open()?));
         }

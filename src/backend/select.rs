@@ -180,6 +180,13 @@ fn candidates() -> Vec<(&'static str, Probe)> {
     list.push(("wincred", probe_wincred));
     #[cfg(all(unix, not(target_os = "macos")))]
     {
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "freebsd",
+            target_os = "openbsd",
+            target_os = "netbsd",
+            target_os = "dragonfly"
+        ))]
         list.push(("secret-service", probe_secret_service));
         list.push(("pass", probe_pass));
     }
@@ -245,7 +252,18 @@ pub fn not_on_this_platform(name: &str) -> Option<String> {
         "wincred" if !cfg!(windows) => {
             Some("the Windows Credential Manager exists only on Windows".to_owned())
         }
-        "secret-service" | "pass" if !cfg!(all(unix, not(target_os = "macos"))) => {
+        "secret-service"
+            if !cfg!(any(
+                target_os = "linux",
+                target_os = "freebsd",
+                target_os = "openbsd",
+                target_os = "netbsd",
+                target_os = "dragonfly"
+            )) =>
+        {
+            Some("built on Linux and the BSDs only".to_owned())
+        }
+        "pass" if !cfg!(all(unix, not(target_os = "macos"))) => {
             Some("built on Linux and other Unix desktops only".to_owned())
         }
         "keyutils" if !cfg!(target_os = "linux") => {
@@ -270,7 +288,13 @@ pub fn availability(name: &str) -> Result<String, String> {
         return Err(why);
     }
     let found = match name {
-        #[cfg(all(unix, not(target_os = "macos")))]
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "freebsd",
+            target_os = "openbsd",
+            target_os = "netbsd",
+            target_os = "dragonfly"
+        ))]
         "secret-service" => probe_secret_service(),
         #[cfg(all(unix, not(target_os = "macos")))]
         "pass" => probe_pass(),
@@ -295,7 +319,13 @@ pub fn availability(name: &str) -> Result<String, String> {
 /// or daemon costs this much, and then `auto` fails rather than store elsewhere.
 pub const SECRET_SERVICE_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
-#[cfg(all(unix, not(target_os = "macos")))]
+#[cfg(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
 fn probe_secret_service() -> Found {
     match super::secret_service::probe(SECRET_SERVICE_PROBE_TIMEOUT) {
         Ok(()) => Found::Usable("a Secret Service answers on the session bus".to_owned()),
