@@ -7,6 +7,7 @@ use dbus::Path;
 use std::collections::{HashMap, HashSet};
 
 impl SecretService {
+    /// `Backend::list`: one server per entry, the newest item where Docker's helper left several.
     pub(super) fn list_items(&self) -> Result<Vec<Listed>, Error> {
         let search = self
             .bus

@@ -11,6 +11,8 @@ use dbus::arg::{RefArg, Variant};
 use std::collections::HashMap;
 
 impl SecretService {
+    /// `Backend::store`: the default collection and the server's old items in one batch (with
+    /// the session), one `CreateItem`, then the old items deleted.
     pub(super) fn store_credential(&self, credential: &Credential) -> Result<(), Error> {
         let alias = bus::call(SERVICE_PATH, IFACE_SERVICE, "ReadAlias").append1("default");
         let search = Self::search_msg(Some(&credential.server_url));
@@ -49,6 +51,7 @@ impl SecretService {
         Ok(())
     }
 
+    /// `Backend::erase`: every item for exactly `server_url`.
     pub(super) fn erase_server(&self, server_url: &str) -> Result<bool, Error> {
         let search = self
             .bus
