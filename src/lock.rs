@@ -391,8 +391,8 @@ impl Backend for Serialized {
         self.inner.get(server_url)
     }
 
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, crate::backend::Error> {
-        self.inner.get_any(candidates)
+    fn find(&self, query: &str) -> Result<Option<Credential>, crate::backend::Error> {
+        self.inner.find(query)
     }
 
     fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {

@@ -124,7 +124,7 @@ pub fn run(
 /// with exact lookups of the spellings that can match ([`registry::candidates`]): a miss costs
 /// the same whatever the keychain holds, and never lists it.
 pub fn get(backend: &dyn Backend, query: &str) -> Result<Option<Credential>> {
-    Ok(backend.get_any(&registry::candidates(query))?)
+    Ok(backend.find(query)?)
 }
 
 /// Erase what `query` names: the exact server string, or else every stored equivalent form

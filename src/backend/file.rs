@@ -689,16 +689,13 @@ impl Backend for FileStore {
         }))
     }
 
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, super::Error> {
+    fn find(&self, query: &str) -> Result<Option<Credential>, super::Error> {
         // Names are in the loaded document: only the entry found is decrypted.
-        let loaded = self.loaded()?;
-        let Some(doc) = loaded.as_ref() else {
-            return Ok(None);
+        let names = match self.loaded()?.as_ref() {
+            Some(doc) => doc.entries.keys().cloned().collect(),
+            None => return Ok(None),
         };
-        match candidates.iter().find(|c| doc.entries.contains_key(*c)) {
-            Some(found) => self.get(found),
-            None => Ok(None),
-        }
+        super::resolve_among(query, names, |name| self.get(name))
     }
 
     fn store(&self, credential: &Credential) -> Result<(), super::Error> {

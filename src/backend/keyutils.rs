@@ -440,6 +440,38 @@ impl Keyutils {
     }
 }
 
+impl Keyutils {
+    /// The credential of `server_url` among `entries` (id, server, username), its payload read.
+    fn read_entry(
+        &self,
+        entries: &[(sys::Serial, String, String)],
+        server_url: &str,
+    ) -> Result<Option<Credential>, crate::backend::Error> {
+        let Some((id, server_url, username)) = entries
+            .iter()
+            .find(|(_, s, _)| s == server_url)
+            .map(|(id, s, u)| (*id, s.clone(), u.clone()))
+        else {
+            return Ok(None);
+        };
+        let mut payload = Zeroizing::new(Vec::with_capacity(256));
+        match sys::read(id, &mut payload) {
+            Ok(()) => {}
+            Err(libc::ENOKEY | libc::EKEYEXPIRED | libc::EKEYREVOKED) => return Ok(None),
+            Err(e) => return Err(classify("KEYCTL_READ", Errno(e)).into()),
+        }
+        let secret = match payload.split_first() {
+            Some((&PAYLOAD_FORMAT, rest)) => String::from_utf8_lossy(rest).into_owned(),
+            _ => return Err(Error::UnknownFormat { server_url }.into()),
+        };
+        Ok(Some(Credential {
+            server_url,
+            username,
+            secret: Secret::new(secret),
+        }))
+    }
+}
+
 impl Backend for Keyutils {
     fn name(&self) -> &'static str {
         "keyutils"
@@ -464,39 +496,22 @@ impl Backend for Keyutils {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
-        self.get_any(&[server_url.to_owned()])
+        let Some(ring) = self.ring()? else {
+            return Ok(None);
+        };
+        let entries = self.entries(ring)?;
+        self.read_entry(&entries, server_url)
     }
 
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, crate::backend::Error> {
+    fn find(&self, query: &str) -> Result<Option<Credential>, crate::backend::Error> {
         let Some(ring) = self.ring()? else {
             return Ok(None);
         };
         // A key's description holds the username too, so the kernel cannot search by server:
-        // one read of the ring's descriptions (no payload) serves every candidate.
+        // one read of the ring's descriptions (no payload) serves the whole lookup.
         let entries = self.entries(ring)?;
-        let Some((id, server_url, username)) = candidates.iter().find_map(|c| {
-            entries
-                .iter()
-                .find(|(_, s, _)| s == c)
-                .map(|(id, s, u)| (*id, s.clone(), u.clone()))
-        }) else {
-            return Ok(None);
-        };
-        let mut payload = Zeroizing::new(Vec::with_capacity(256));
-        match sys::read(id, &mut payload) {
-            Ok(()) => {}
-            Err(libc::ENOKEY | libc::EKEYEXPIRED | libc::EKEYREVOKED) => return Ok(None),
-            Err(e) => return Err(classify("KEYCTL_READ", Errno(e)).into()),
-        }
-        let secret = match payload.split_first() {
-            Some((&PAYLOAD_FORMAT, rest)) => String::from_utf8_lossy(rest).into_owned(),
-            _ => return Err(Error::UnknownFormat { server_url }.into()),
-        };
-        Ok(Some(Credential {
-            server_url,
-            username,
-            secret: Secret::new(secret),
-        }))
+        let names = entries.iter().map(|(_, s, _)| s.clone()).collect();
+        crate::backend::resolve_among(query, names, |name| self.read_entry(&entries, name))
     }
 
     fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {

@@ -2,8 +2,8 @@
 //!
 //! A backend stores one credential per server string, verbatim, and answers only exact server
 //! strings: the address rules of [`crate::registry`] are applied above it, in
-//! [`crate::protocol`], identically for every backend, as a list of exact spellings
-//! ([`Backend::get_any`]) so that `get` never lists the keychain.
+//! [`crate::protocol`], identically for every backend, through [`Backend::find`], so that `get`
+//! never lists the keychain.
 
 use crate::secret::Secret;
 use std::fmt;
@@ -59,12 +59,13 @@ pub trait Backend {
     /// The credential stored under exactly `server_url`, if any.
     fn get(&self, server_url: &str) -> Result<Option<Credential>, Error>;
 
-    /// The credential stored under the first of `candidates` that is stored (see
-    /// [`crate::registry::candidates`]), without reading any other entry. Exact gets in order
-    /// by default; backends override it to look the candidates up at once.
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
-        for candidate in candidates {
-            if let Some(found) = self.get(candidate)? {
+    /// The credential that answers `query` by the address rules of [`crate::registry`], without
+    /// reading any other entry's secret. By default, exact gets of every spelling the rules can
+    /// match ([`crate::registry::candidates`]); a backend that holds every server name at hand
+    /// resolves over those instead ([`resolve_among`]), which also finds unusual spellings.
+    fn find(&self, query: &str) -> Result<Option<Credential>, Error> {
+        for candidate in crate::registry::candidates(query) {
+            if let Some(found) = self.get(&candidate)? {
                 return Ok(Some(found));
             }
         }
@@ -76,6 +77,24 @@ pub trait Backend {
 
     /// Delete everything stored under exactly `server_url`; `Ok(false)` when nothing was there.
     fn erase(&self, server_url: &str) -> Result<bool, Error>;
+}
+
+/// [`Backend::find`] for a backend that has every stored server name at hand (no secret read):
+/// the address rules applied over `names`, then `get` of the answer. A name whose `get` finds
+/// nothing (an entry without a credential) is passed over, as `list` would not show it.
+pub fn resolve_among(
+    query: &str,
+    mut names: Vec<String>,
+    mut get: impl FnMut(&str) -> Result<Option<Credential>, Error>,
+) -> Result<Option<Credential>, Error> {
+    while let Some(found) = crate::registry::resolve(query, names.iter().map(String::as_str)) {
+        let found = found.to_owned();
+        if let Some(credential) = get(&found)? {
+            return Ok(Some(credential));
+        }
+        names.retain(|n| *n != found);
+    }
+    Ok(None)
 }
 
 /// Why a backend could not do what was asked. The `Display` text is one line naming the cause

@@ -200,6 +200,24 @@ impl ItemInfo {
 }
 
 impl SecretService {
+    /// The credential stored under the first of `candidates` that is stored.
+    fn search_in_order(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
+        // Search first: docker asks for registries we hold nothing for (every anonymous pull),
+        // and those answers need no transfer session (the service's Diffie-Hellman costs more
+        // than a round trip). The exact string alone first (what docker stored is what docker
+        // asks for, so a hit is one search), then every other spelling in one pipelined batch.
+        let (first, rest) = match candidates.split_first() {
+            Some((first, rest)) => (std::slice::from_ref(first), rest),
+            None => return Ok(None),
+        };
+        for batch in [first, rest] {
+            if let Some(found) = self.search_batch(batch)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
     /// Connect to the session bus with the deadlines of the environment.
     pub fn open() -> Result<SecretService, Error> {
         let settings = Settings::from_env()?;
@@ -672,24 +690,12 @@ impl Backend for SecretService {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, Error> {
-        self.get_any(&[server_url.to_owned()])
+        self.search_in_order(&[server_url.to_owned()])
     }
 
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
-        // Search first: docker asks for registries we hold nothing for (every anonymous pull),
-        // and those answers need no transfer session (the service's Diffie-Hellman costs more
-        // than a round trip). The exact string alone first (what docker stored is what docker
-        // asks for, so a hit is one search), then every other spelling in one pipelined batch.
-        let (first, rest) = match candidates.split_first() {
-            Some((first, rest)) => (std::slice::from_ref(first), rest),
-            None => return Ok(None),
-        };
-        for batch in [first, rest] {
-            if let Some(found) = self.search_batch(batch)? {
-                return Ok(Some(found));
-            }
-        }
-        Ok(None)
+    fn find(&self, query: &str) -> Result<Option<Credential>, Error> {
+        // The service can only match attributes exactly: every spelling the rules can match.
+        self.search_in_order(&crate::registry::candidates(query))
     }
 
     fn store(&self, credential: &Credential) -> Result<(), Error> {
