@@ -113,7 +113,7 @@ impl DockerConfig {
         }
     }
 
-    /// Write the config back (see the module docs). Call it while holding [`lock`].
+    /// Write the config back (see the module docs). Call it while holding [`super::lock`].
     pub fn save(&self) -> Result<Saved> {
         self.save_inner(true)
     }
