@@ -66,19 +66,31 @@ pub struct Options {
     pub allow_volatile: bool,
 }
 
-/// Every executable named `name` on `path` (a PATH value), in PATH order.
+/// Every executable named `name` (`name.exe` on Windows) on `path` (a PATH value), in PATH order.
 pub fn find_on_path(name: &str, path: Option<&std::ffi::OsStr>) -> Vec<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     let Some(path) = path else {
         return Vec::new();
     };
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
     std::env::split_paths(path)
         .filter(|dir| !dir.as_os_str().is_empty())
-        .map(|dir| dir.join(name))
-        .filter(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+        .map(|dir| dir.join(&file))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && executable(&m)))
         .collect()
+}
+
+/// Whether a file may be run: an execute bit on Unix; elsewhere the `.exe` name says so.
+fn executable(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
 }
 
 /// The `credHelpers` keys for a registry as given by the user: its host[:port] (what the docker
@@ -268,6 +280,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn find_on_path_needs_an_executable_file() {
         use std::os::unix::fs::PermissionsExt;
