@@ -1,7 +1,7 @@
 //! `setup`, `import` and `doctor` run as users run them (the built binary, the real `file`
 //! keychain backend, docker-py), with Docker's config file checked byte for byte.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;
 use support::adoption::{Sandbox, auth, names};
