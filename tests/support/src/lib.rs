@@ -6,6 +6,9 @@
 //!
 //! A library of its own (the dev-dependency `support`), so each test file uses the parts it needs.
 
+// A fixture's `new()` creates a real temp dir, keyring or store: not a `Default` value.
+#![allow(clippy::new_without_default)]
+
 // The fixtures of the keychains Linux has (and the tools they drive: docker, kubectl, keyctl).
 #[cfg(target_os = "linux")]
 pub mod adoption;
