@@ -3,7 +3,7 @@
 //! a real Secret Service, an initialised `pass`, an existing encrypted file, and nothing at
 //! all; and the `backends` report.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use serde_json::Value;
 use std::ffi::OsString;

@@ -14,14 +14,11 @@
 //! `docker login` again (or import). What it keeps: in the login keychain, encrypted on disk,
 //! until erased; unlocked with the user's login.
 //!
-//! # Verified / not verified
-//! Written against the crates' sources (apple-native-keyring-store 1.0.3, keyring-core 1.1.0):
-//! `Store::new`, `Entry::new_in_store`, `Entry::search_in_store` with the `service` spec key,
-//! `Entry::get_specifiers`, `get_secret`, `set_secret`, `delete_credential`.
-//! **Verified**: it type-checks and is clippy-clean against those crates
-//! (`scripts/typecheck-foreign-backends.sh`, with the crates' macOS cfgs switched to Linux since
-//! no macOS target is installed here). **Not verified**: linking, and any behaviour on macOS
-//! (keychain prompts, locked keychain errors, search results) — it has never run.
+//! # Built and tested where it runs
+//! This module is compiled only on macOS, against the real store crate; the CI workflow
+//! (`.github/workflows/ci.yml`) builds it and runs the protocol suite (`tests/protocol.rs`)
+//! against the runner's login keychain, each test under its own service prefix
+//! ([`SERVICE_ENV`]).
 
 use crate::backend::{Backend, Credential, Listed};
 use crate::secret::Secret;
@@ -29,12 +26,12 @@ use keyring_core::{CredentialStore, Entry};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What it keeps and for how long, for `backends` and hints.
-pub const RETENTION: &str =
-    "generic passwords in the login keychain, encrypted on disk, until erased";
-
 /// Prefix of our items' service attribute.
 pub const SERVICE_PREFIX: &str = "docker-credential-keyring:";
+
+/// The variable that replaces [`SERVICE_PREFIX`]: a namespace of its own (the tests give each
+/// test one, so they share the login keychain without seeing each other's items).
+pub const SERVICE_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_KEYCHAIN_SERVICE";
 
 /// Why the macOS Keychain backend could not do what was asked. One line, no secret.
 #[derive(Debug, thiserror::Error)]
@@ -79,18 +76,24 @@ pub fn probe() -> Result<(), crate::backend::Error> {
 /// The login keychain.
 pub struct Keychain {
     store: Arc<CredentialStore>,
+    /// Prefix of our items' service attribute: [`SERVICE_PREFIX`] or `$SERVICE_ENV`.
+    prefix: String,
 }
 
 impl Keychain {
     pub fn open() -> Result<Keychain, Error> {
+        let prefix = match std::env::var(SERVICE_ENV) {
+            Ok(p) if !p.is_empty() => p,
+            _ => SERVICE_PREFIX.to_owned(),
+        };
         let store: Arc<CredentialStore> =
             apple_native_keyring_store::keychain::Store::new().map_err(map)?;
-        Ok(Keychain { store })
+        Ok(Keychain { store, prefix })
     }
 
     /// Entries stored under exactly `server_url`, each with its username.
     fn find(&self, server_url: &str) -> Result<Vec<(Entry, String)>, Error> {
-        let service = format!("{SERVICE_PREFIX}{server_url}");
+        let service = format!("{}{server_url}", self.prefix);
         let spec = HashMap::from([("service", service.as_str())]);
         let mut found: Vec<(Entry, String)> = Entry::search_in_store(&self.store, &spec)
             .map_err(map)?
@@ -116,7 +119,7 @@ impl Backend for Keychain {
             .iter()
             .filter_map(|e| {
                 let (service, username) = e.get_specifiers()?;
-                let server_url = service.strip_prefix(SERVICE_PREFIX)?.to_owned();
+                let server_url = service.strip_prefix(&self.prefix)?.to_owned();
                 Some(Listed {
                     server_url,
                     username,
@@ -145,7 +148,7 @@ impl Backend for Keychain {
     }
 
     fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {
-        let service = format!("{SERVICE_PREFIX}{}", credential.server_url);
+        let service = format!("{}{}", self.prefix, credential.server_url);
         let entry =
             Entry::new_in_store(&self.store, &service, &credential.username).map_err(map)?;
         entry
