@@ -4,6 +4,7 @@
 
 mod support;
 
+use docker_credential_keyring::Hint;
 use docker_credential_keyring::backend::Error;
 use docker_credential_keyring::backend::secret_service::probe;
 use std::time::{Duration, Instant};

@@ -17,7 +17,7 @@
 //! From `DOCKER_CREDENTIAL_KEYRING_PASSPHRASE`, else a prompt on `/dev/tty` (never stdin: stdin
 //! carries the protocol). The binary reads the variable once at start and removes it from its
 //! environment before anything runs, so no child (pass, gpg, kubeconfig exec plugins, other
-//! helpers) inherits it ([`set_environment_passphrase`]). Without either (no terminal, as under CI), the action fails with a
+//! helpers) inherits it ([`crate::settings::Settings::take_from_env`]). Without either (no terminal, as under CI), the action fails with a
 //! line saying how to give one. The first `store` creates the file; at a terminal it asks twice.
 //! The passphrase is only asked for when a secret has to be sealed or opened: a `get` for a
 //! server that is not stored (docker asks for Docker Hub on every public pull) answers "not
@@ -81,29 +81,12 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
-/// The variable holding the passphrase, for scripts and CI.
-pub const PASSPHRASE_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE";
 /// How long the derived key stays cached, in seconds (`0`: no cache).
-pub const CACHE_SECONDS_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS";
+pub use crate::settings::FILE_CACHE_SECONDS_ENV as CACHE_SECONDS_ENV;
+/// The variable holding the passphrase, for scripts and CI.
+pub use crate::settings::PASSPHRASE_ENV;
 /// The default cache lifetime: sudo's 15 minutes.
 pub const DEFAULT_CACHE_SECONDS: u64 = 900;
-/// [`PASSPHRASE_ENV`] as the binary found it at start, before taking it out of the
-/// environment (so that no child process inherits it).
-static ENVIRONMENT_PASSPHRASE: std::sync::OnceLock<Option<Secret>> = std::sync::OnceLock::new();
-
-/// Hand over [`PASSPHRASE_ENV`], read (and removed from the environment) by the binary at
-/// start. Only the first call counts.
-pub fn set_environment_passphrase(passphrase: Option<Secret>) {
-    let _ = ENVIRONMENT_PASSPHRASE.set(passphrase);
-}
-
-/// The passphrase from the environment: as handed over at start, else (a library user that
-/// never did) read from the environment now.
-fn environment_passphrase() -> Option<&'static Secret> {
-    ENVIRONMENT_PASSPHRASE
-        .get_or_init(|| std::env::var(PASSPHRASE_ENV).ok().map(Secret::new))
-        .as_ref()
-}
 
 /// The store's file name inside the data directory.
 pub const FILE_NAME: &str = "credentials.enc.json";
@@ -260,6 +243,8 @@ pub struct FileStore {
     loaded: RefCell<Option<Rc<Option<Document>>>>,
     /// A passphrase given by the caller, ahead of the environment and the terminal.
     passphrase: Option<Secret>,
+    /// [`PASSPHRASE_ENV`] as the settings found it at start.
+    env_passphrase: Option<Secret>,
     /// The key once derived or fetched, with the salt it belongs to.
     key: OnceCell<(String, Key)>,
 }
@@ -276,19 +261,18 @@ pub fn exists() -> bool {
 
 impl FileStore {
     /// The store in the platform data directory.
-    pub fn open() -> Result<FileStore, Error> {
+    pub fn open(settings: &crate::settings::Settings) -> Result<FileStore, Error> {
         let path = default_path().ok_or(Error::NoHome)?;
-        FileStore::at(path)
+        FileStore::at(path, settings)
     }
 
     /// The store in the file at `path`.
-    pub fn at(path: PathBuf) -> Result<FileStore, Error> {
-        let cache_seconds = match std::env::var(CACHE_SECONDS_ENV) {
-            Err(_) => DEFAULT_CACHE_SECONDS,
-            Ok(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| Error::BadCacheSeconds { value: v })?,
+    pub fn at(path: PathBuf, settings: &crate::settings::Settings) -> Result<FileStore, Error> {
+        let cache_seconds = match &settings.file_cache_seconds {
+            None => DEFAULT_CACHE_SECONDS,
+            Some(v) => v.trim().parse().map_err(|_| Error::BadCacheSeconds {
+                value: v.to_owned(),
+            })?,
         };
         let lock_path = path.with_file_name(LOCK_NAME);
         Ok(FileStore {
@@ -297,6 +281,7 @@ impl FileStore {
             cache_seconds,
             loaded: RefCell::new(None),
             passphrase: None,
+            env_passphrase: settings.passphrase.clone(),
             key: OnceCell::new(),
         })
     }
@@ -369,7 +354,7 @@ impl FileStore {
     /// The store in the file at `path`, opened with `passphrase` rather than the environment
     /// or a prompt.
     pub fn at_with_passphrase(path: PathBuf, passphrase: Secret) -> Result<FileStore, Error> {
-        let mut store = FileStore::at(path)?;
+        let mut store = FileStore::at(path, &crate::settings::Settings::default())?;
         store.passphrase = Some(passphrase);
         Ok(store)
     }
@@ -388,7 +373,7 @@ impl FileStore {
         if let Some(p) = &self.passphrase {
             return Source::Env(p.clone());
         }
-        match environment_passphrase() {
+        match &self.env_passphrase {
             Some(p) if !p.expose().is_empty() => Source::Env(p.clone()),
             _ => Source::Terminal,
         }

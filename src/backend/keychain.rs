@@ -29,10 +29,6 @@ use keyring_core::{CredentialStore, Entry};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What it keeps and for how long, for `backends` and hints.
-pub const RETENTION: &str =
-    "generic passwords in the login keychain, encrypted on disk, until erased";
-
 /// Prefix of our items' service attribute.
 pub const SERVICE_PREFIX: &str = "docker-credential-keyring:";
 

@@ -26,10 +26,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
-/// What it keeps and for how long, for `backends` and hints.
-pub const RETENTION: &str =
-    "files in the password store, encrypted with GnuPG for the store's .gpg-id, until erased";
-
 /// The longest server URL whose base64url (4 characters per 3 bytes) fits in a 255-byte name.
 const MAX_SERVER_LEN: usize = 189;
 /// The longest username for which `<username>.gpg` fits in a 255-byte name.

@@ -36,9 +36,6 @@ use keyring_core::{CredentialStore, Entry};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What it keeps and for how long, for `backends` and hints.
-pub const RETENTION: &str = "generic credentials in the Windows Credential Manager (DPAPI-protected on disk, this machine only), until erased; secrets up to 2560 bytes";
-
 /// Windows' `CRED_MAX_CREDENTIAL_BLOB_SIZE`.
 pub const MAX_BLOB: usize = 2560;
 /// The comment our credentials carry, so `list` can tell them from other programs'.
