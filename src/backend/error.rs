@@ -28,8 +28,8 @@ pub enum Error {
     #[error(transparent)]
     Lock(#[from] crate::lock::Error),
     /// The backend exists but cannot be used on this platform or build.
-    #[error("the {name} backend is not available here: {reason}")]
-    Unavailable { name: &'static str, reason: String },
+    #[error("the {kind} backend is not available here: {reason}")]
+    Unavailable { kind: Kind, reason: String },
     /// The encrypted-file backend failed.
     #[error(transparent)]
     File(file::Error),

@@ -621,8 +621,8 @@ impl FileStore {
 }
 
 impl Backend for FileStore {
-    fn name(&self) -> &'static str {
-        "file"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::File
     }
 
     fn list(&self) -> Result<Vec<Listed>, super::Error> {

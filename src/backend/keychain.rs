@@ -102,8 +102,8 @@ impl Keychain {
 }
 
 impl Backend for Keychain {
-    fn name(&self) -> &'static str {
-        "keychain"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Keychain
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {

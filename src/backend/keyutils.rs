@@ -441,8 +441,8 @@ impl Keyutils {
 }
 
 impl Backend for Keyutils {
-    fn name(&self) -> &'static str {
-        "keyutils"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Keyutils
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {

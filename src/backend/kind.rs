@@ -328,7 +328,7 @@ impl Kind {
             _ => {}
         }
         Err(Error::Unavailable {
-            name: self.name(),
+            kind: self,
             reason: self.not_here().unwrap_or("not built here").to_owned(),
         })
     }

@@ -58,8 +58,13 @@ pub struct Listed {
 
 /// A keychain that holds Docker credentials.
 pub trait Backend {
+    /// Which backend this is.
+    fn kind(&self) -> Kind;
+
     /// The backend's name as used by `--backend` and `DOCKER_CREDENTIAL_KEYRING_BACKEND`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.kind().name()
+    }
 
     /// Every stored entry (server and username); no secret is read or decrypted. Only
     /// `secret-service` may unlock: items of a keyring still locked since the service loaded it

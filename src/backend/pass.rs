@@ -403,8 +403,8 @@ const PINENTRY_SIGNS: &[&str] = &[
 ];
 
 impl Backend for Pass {
-    fn name(&self) -> &'static str {
-        "pass"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Pass
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {

@@ -18,8 +18,8 @@ impl Serialized {
 }
 
 impl Backend for Serialized {
-    fn name(&self) -> &'static str {
-        self.inner.name()
+    fn kind(&self) -> super::Kind {
+        self.inner.kind()
     }
 
     fn list(&self) -> Result<Vec<Listed>, Error> {

@@ -105,8 +105,8 @@ impl Wincred {
 }
 
 impl Backend for Wincred {
-    fn name(&self) -> &'static str {
-        "wincred"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Wincred
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {

@@ -68,9 +68,6 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-/// The backend's name.
-pub const NAME: &str = "secret-service";
-
 /// Seconds an unlock prompt may stay unanswered.
 pub use crate::settings::PROMPT_TIMEOUT_ENV;
 /// Seconds each D-Bus call may take.
@@ -612,8 +609,8 @@ impl SecretService {
 }
 
 impl Backend for SecretService {
-    fn name(&self) -> &'static str {
-        NAME
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::SecretService
     }
 
     fn list(&self) -> Result<Vec<Listed>, Error> {
