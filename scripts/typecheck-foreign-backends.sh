@@ -30,8 +30,10 @@ pub mod backend {
     pub struct Listed { pub server_url: String, pub username: String }
     #[derive(Debug, thiserror::Error)]
     pub enum Error { #[error(transparent)] $2(#[from] $1::Error) }
+    #[derive(Clone, Copy)]
+    pub enum Kind { Keychain, Wincred }
     pub trait Backend {
-        fn name(&self) -> &'static str;
+        fn kind(&self) -> Kind;
         fn list(&self) -> Result<Vec<Listed>, Error>;
         fn get(&self, server_url: &str) -> Result<Option<Credential>, Error>;
         fn store(&self, credential: &Credential) -> Result<(), Error>;

@@ -255,7 +255,7 @@ impl Pass {
             .env("PASSWORD_STORE_DIR", &self.store_dir)
             .env("PASSWORD_STORE_GPG_OPTS", gpg_opts())
             // The file backend's passphrase is a secret: no child gets it.
-            .env_remove("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE")
+            .env_remove(crate::settings::PASSPHRASE_ENV)
             .stdin(if input.is_some() {
                 Stdio::piped()
             } else {
