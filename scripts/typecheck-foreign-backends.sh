@@ -14,6 +14,7 @@ echo "scratch crates in $work"
 
 shim() { # $1 = module name, $2 = error variant
   cat <<RS
+pub trait Hint { fn hint(&self) -> Option<String> { None } }
 pub mod secret {
     #[derive(Clone)]
     pub struct Secret(String);

@@ -10,6 +10,7 @@ use super::kind::{Kind, UnknownBackend};
 use super::pass;
 #[cfg(windows)]
 use super::wincred;
+use crate::Hint;
 use crate::settings::BACKEND_ENV;
 use std::path::PathBuf;
 
@@ -109,7 +110,7 @@ pub enum Error {
     Wincred(#[from] wincred::Error),
 }
 
-impl crate::Hint for Error {
+impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Error::File(e) => e.hint(),

@@ -171,9 +171,8 @@ pub enum Error {
     Crypto(String),
 }
 
-impl Error {
-    /// A longer remedy for stderr.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::NoPassphrase { .. } => Some(format!(
                 "hint: the passphrase is read from {PASSPHRASE_ENV} or from the terminal (never from stdin); \

@@ -76,9 +76,8 @@ pub enum Error {
     Failed { call: &'static str, errno: Errno },
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         let facts = crate::backend::Kind::Keyutils.facts();
         let retention = format!("{}, {}", facts.keeps, facts.lasts);
         Some(match self {

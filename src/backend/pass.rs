@@ -92,9 +92,8 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             Error::NotInstalled | Error::GpgNotInstalled | Error::NotInitialised { .. } => {
                 "The pass backend keeps credentials in the password store of `pass` (passwordstore.org), encrypted with GnuPG.\n\

@@ -56,9 +56,8 @@ pub enum Error {
     Invalid(String),
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         None
     }
 }
