@@ -9,10 +9,12 @@
 //! Each problem comes with the command that fixes it. Exit status 0 only when nothing is a
 //! problem (notes do not count); `--json` prints the same as one JSON object.
 
+use crate::Hint;
 use crate::backend::{self, Backend, Credential};
 use crate::docker_config::{self, DockerConfig};
 use crate::import;
 use crate::secret::Secret;
+use crate::settings::Settings;
 use serde::Serialize;
 use std::io::Write;
 
@@ -60,16 +62,16 @@ pub struct Choice {
 
 /// Why the backend is the one it is, from [`backend::select`]: `--backend`,
 /// `DOCKER_CREDENTIAL_KEYRING_BACKEND`, the config file, or what `auto` found.
-pub fn describe_choice(flag: Option<&str>) -> Choice {
+pub fn describe_choice(settings: &Settings, flag: Option<&str>) -> Choice {
     use backend::select;
-    match select::requested(flag) {
+    match select::requested(settings, flag) {
         Err(e) => Choice {
             requested: "?".into(),
             why: format!("the choice cannot be made: {e}"),
         },
-        Ok((name, select::Origin::Default)) => match select::auto() {
+        Ok((name, select::Origin::Default)) => match select::auto(settings) {
             Ok(choice) => Choice {
-                requested: choice.name.to_owned(),
+                requested: choice.kind.name().to_owned(),
                 why: format!("picked by auto: {}", choice.reason),
             },
             Err(_) => Choice {
@@ -142,9 +144,13 @@ fn round_trip(
     }
 }
 
-fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String> {
-    let choice = describe_choice(flag);
-    let opened = backend::open(flag);
+fn backend_checks(
+    settings: &Settings,
+    flag: Option<&str>,
+    checks: &mut Vec<Check>,
+) -> Option<String> {
+    let choice = describe_choice(settings, flag);
+    let opened = backend::open(settings, flag);
     match opened {
         Err(e) => {
             checks.push(check(
@@ -173,7 +179,7 @@ fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String>
                 None,
             ));
             let hint = std::cell::RefCell::new(None);
-            match round_trip(&*b, &|| backend::open(flag), &hint) {
+            match round_trip(&*b, &|| backend::open(settings, flag), &hint) {
                 Ok(()) => checks.push(check(
                     "keychain",
                     Status::Ok,
@@ -377,10 +383,10 @@ fn config_checks(checks: &mut Vec<Check>) {
 }
 
 /// Run every check.
-pub fn diagnose(backend_flag: Option<&str>) -> Report {
+pub fn diagnose(settings: &Settings, backend_flag: Option<&str>) -> Report {
     let mut checks = Vec::new();
-    let backend = backend_checks(backend_flag, &mut checks);
-    let store_lock = lock_check(&mut checks);
+    let backend = backend_checks(settings, backend_flag, &mut checks);
+    let store_lock = lock_check(settings, &mut checks);
     path_checks(&mut checks);
     config_checks(&mut checks);
     Report {
@@ -392,8 +398,9 @@ pub fn diagnose(backend_flag: Option<&str>) -> Report {
 }
 
 /// Where `store` and `erase` lock, and whether that place is safe (nothing is created).
-fn lock_check(checks: &mut Vec<Check>) -> Option<std::path::PathBuf> {
-    match crate::lock::check_store_lock() {
+fn lock_check(settings: &Settings, checks: &mut Vec<Check>) -> Option<std::path::PathBuf> {
+    let dir = settings.lock_dir.as_deref();
+    match crate::lock::check_store_lock(dir) {
         Ok(path) => {
             checks.push(check(
                 "store lock",
@@ -416,7 +423,7 @@ fn lock_check(checks: &mut Vec<Check>) -> Option<std::path::PathBuf> {
                     crate::lock::LOCK_DIR_ENV
                 )),
             ));
-            crate::lock::store_lock_path().ok()
+            crate::lock::store_lock_path(dir).ok()
         }
     }
 }

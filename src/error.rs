@@ -45,7 +45,7 @@ impl Error {
     /// A longer remedy for stderr, when one helps.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::Backend(e) => e.hint(),
+            Error::Backend(e) => Hint::hint(e),
             _ => None,
         }
     }

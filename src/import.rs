@@ -23,7 +23,7 @@
 //! `https://index.docker.io/v1/`, the server string the docker CLI uses.
 //!
 //! **Never into a store that forgets.** A backend that does not survive a reboot (`keyutils`:
-//! see [`crate::backend::select::Info::durable`]) would become the only copy once the file is
+//! see [`crate::backend::Kind::durable`]) would become the only copy once the file is
 //! stripped, so import refuses it before anything happens (config.json and its backup keep
 //! every byte) and says what that store keeps and for how long; `--allow-volatile` moves them
 //! anyway and says where they now live. `--from` needs no flag: its source is never modified,
@@ -31,9 +31,11 @@
 //!
 //! No secret is ever printed: the report names registries and usernames only.
 
+use crate::Hint;
 use crate::backend::{self, Backend, Credential, select};
 use crate::docker_config::{self, DockerConfig, Json, Object, Saved};
 use crate::secret::Secret;
+use crate::settings::Settings;
 use base64::Engine;
 use std::fmt;
 use std::io::Write;
@@ -165,13 +167,13 @@ pub struct Options {
 
 /// Refuse to strip `path` into a backend that does not survive a reboot, unless
 /// `--allow-volatile`: then the credentials' only copy would vanish with it.
-pub fn refuse_volatile(options: &Options, path: &Path) -> Result<(), Error> {
-    match select::requested_volatile(options.backend.as_deref()) {
-        Some(info) if !options.allow_volatile => Err(Error::Volatile {
+pub fn refuse_volatile(options: &Options, settings: &Settings, path: &Path) -> Result<(), Error> {
+    match select::requested_volatile(settings, options.backend.as_deref()) {
+        Some(kind) if !options.allow_volatile => Err(Error::Volatile {
             path: path.to_owned(),
-            backend: info.name,
-            keeps: info.keeps,
-            lasts: info.lasts,
+            backend: kind.name(),
+            keeps: kind.facts().keeps,
+            lasts: kind.facts().lasts,
         }),
         _ => Ok(()),
     }
@@ -419,11 +421,12 @@ pub fn sort_against_keychain(
 /// the keychain are returned. Fails when there were entries and none could be moved.
 fn move_entries(
     options: &Options,
+    settings: &Settings,
     entries: Vec<Plain>,
     out: &mut dyn Write,
     verb: &str,
 ) -> Result<Vec<Plain>, Error> {
-    let sorted = sort_against_keychain(&*open(options)?, entries, options.overwrite)?;
+    let sorted = sort_against_keychain(&*open(options, settings)?, entries, options.overwrite)?;
     if sorted.to_store.is_empty() && sorted.already.is_empty() {
         return Err(Error::AllConflict {
             registries: sorted
@@ -435,9 +438,9 @@ fn move_entries(
         });
     }
     let backend = if sorted.to_store.is_empty() {
-        open(options)?.name()
+        open(options, settings)?.name()
     } else {
-        store_verified(&|| open(options), &sorted.to_store)?
+        store_verified(&|| open(options, settings), &sorted.to_store)?
     };
     list_moves(out, verb, &sorted.to_store, &format!(" ({backend})"))?;
     for p in &sorted.already {
@@ -462,19 +465,19 @@ fn move_entries(
 }
 
 /// Run an import, writing a human report to `out`.
-pub fn run(options: &Options, out: &mut dyn Write) -> Result<Report, Error> {
+pub fn run(options: &Options, settings: &Settings, out: &mut dyn Write) -> Result<Report, Error> {
     match &options.from {
         Some(from) if from.as_os_str().is_empty() => {
             let from = podman_auth_file().ok_or(Error::NoAuthFile)?;
-            run_from_auth_file(options, &from, out)
+            run_from_auth_file(options, settings, &from, out)
         }
-        Some(from) => run_from_auth_file(options, from, out),
-        None => run_docker(options, &docker_config::config_path()?, out),
+        Some(from) => run_from_auth_file(options, settings, from, out),
+        None => run_docker(options, settings, &docker_config::config_path()?, out),
     }
 }
 
-fn open(options: &Options) -> Result<Box<dyn Backend>, Error> {
-    backend::open(options.backend.as_deref()).map_err(Error::Open)
+fn open(options: &Options, settings: &Settings) -> Result<Box<dyn Backend>, Error> {
+    backend::open(settings, options.backend.as_deref()).map_err(Error::Open)
 }
 
 fn list_moves(
@@ -497,7 +500,12 @@ fn list_moves(
 }
 
 /// Import Docker's own config.json at `path` and strip it.
-pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result<Report, Error> {
+pub fn run_docker(
+    options: &Options,
+    settings: &Settings,
+    path: &Path,
+    out: &mut dyn Write,
+) -> Result<Report, Error> {
     if !docker_config::resolve_target(path).exists() {
         say(
             out,
@@ -520,7 +528,7 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
     }
     if options.dry_run {
         list_moves(out, "would move", &entries, "")?;
-        let command = match refuse_volatile(options, path) {
+        let command = match refuse_volatile(options, settings, path) {
             Ok(()) => "`docker-credential-keyring import`",
             Err(e) => {
                 say(out, format_args!("note: import would stop here: {e}"))?;
@@ -533,9 +541,9 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
         )?;
         return Ok(report);
     }
-    refuse_volatile(options, path)?;
+    refuse_volatile(options, settings, path)?;
     drop(config);
-    let moved = move_entries(options, entries, out, "moved")?;
+    let moved = move_entries(options, settings, entries, out, "moved")?;
     // Every entry is in the keychain and verified: now, and only now, strip the file.
     let mut config = DockerConfig::load(path)?;
     let stripped = strip(&mut config, &moved, false)?;
@@ -558,13 +566,14 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
         ),
     )?;
     if options.allow_volatile
-        && let Some(info) = select::requested_volatile(options.backend.as_deref())
+        && let Some(kind) = select::requested_volatile(settings, options.backend.as_deref())
     {
         say(
             out,
             format_args!(
                 "warning (--allow-volatile): the only copy of these credentials is now in {}, which keeps them {}; after that, `docker login` again",
-                info.name, info.lasts
+                kind.name(),
+                kind.facts().lasts
             ),
         )?;
     }
@@ -593,6 +602,7 @@ fn strip_backup(bak: &Path, entries: &[Plain]) {
 /// Copy podman/skopeo's auth.json at `from` into the keychain (the file is left as it is).
 fn run_from_auth_file(
     options: &Options,
+    settings: &Settings,
     from: &Path,
     out: &mut dyn Write,
 ) -> Result<Report, Error> {
@@ -616,7 +626,7 @@ fn run_from_auth_file(
         say(out, format_args!("dry run: nothing was changed"))?;
         return Ok(report);
     }
-    let moved = move_entries(options, entries, out, "copied")?;
+    let moved = move_entries(options, settings, entries, out, "copied")?;
     say(
         out,
         format_args!(
@@ -626,11 +636,11 @@ fn run_from_auth_file(
     )?;
     // Nothing is removed from the source, so a store that forgets loses nothing: a warning,
     // not a refusal.
-    if let Some(info) = select::requested_volatile(options.backend.as_deref()) {
+    if let Some(kind) = select::requested_volatile(settings, options.backend.as_deref()) {
         eprintln!(
             "warning: {} keeps the copies {}; {} still holds them",
-            info.name,
-            info.lasts,
+            kind.name(),
+            kind.facts().lasts,
             from.display()
         );
     }

@@ -2,8 +2,8 @@
 //! read-modify-write (write the new entry, then remove what else was stored for that server;
 //! for keyutils the first one also creates the keyring, and a second creation would displace
 //! the first keyring with its keys): two of them interleaved could lose both entries or leave
-//! two. [`Serialized`] wraps every backend so that `store` and `erase` run one at a time per
-//! user; `get` and `list` never wait.
+//! two. [`acquire`] serializes them per user (the backend layer takes it around every `store`
+//! and `erase`); `get` and `list` never wait.
 //!
 //! # Where the lock lives
 //! An advisory `flock` on `store.lock` (released by the kernel when a helper dies, so it never
@@ -18,7 +18,8 @@
 //!
 //! (Only at the user's very first login or last logout, while `/run/user/<uid>` appears or
 //! goes, can two helpers pick different places.) `DOCKER_CREDENTIAL_KEYRING_LOCK_DIR` names
-//! another directory, for users with neither; every process must then see the same value.
+//! another directory, for users with neither; every process must then see the same value (the
+//! callers pass it in from [`crate::settings::Settings::lock_dir`]).
 //!
 //! # Cannot be planted
 //! The directory is used only when it is a real directory (not a symbolic link), owned by us
@@ -27,17 +28,16 @@
 //! had, `store` and `erase` fail with a line saying why instead of running unlocked (the checks
 //! are [`crate::fs::open_private`]'s).
 
-use crate::backend::{Backend, Credential, Listed};
 use crate::fs::{CheckError, LockError};
 use std::fs::File;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How long a writer waits for another before giving up with [`crate::backend::Error::Busy`].
+/// How long a writer waits for another before giving up with [`Error::Busy`].
 pub const WAIT: Duration = Duration::from_secs(10);
 /// The variable naming the lock's directory instead of the per-user default.
-pub const LOCK_DIR_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_LOCK_DIR";
+pub use crate::settings::LOCK_DIR_ENV;
 /// The lock file's name in its directory.
 pub const LOCK_NAME: &str = "store.lock";
 
@@ -62,6 +62,12 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// Another helper held the store lock for too long.
+    #[error(
+        "another docker-credential-keyring kept {} locked for {seconds} s: try again when it has finished",
+        path.display()
+    )]
+    Busy { path: PathBuf, seconds: u64 },
 }
 
 impl From<CheckError> for Error {
@@ -73,32 +79,46 @@ impl From<CheckError> for Error {
     }
 }
 
-/// The directory of the store lock, from the uid and the password database (or
-/// [`LOCK_DIR_ENV`]), never from `XDG_*` or `HOME`.
-pub fn store_lock_dir() -> Result<PathBuf, Error> {
-    if let Some(dir) = std::env::var_os(LOCK_DIR_ENV).filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
+/// The directory of the store lock: `dir` ([`LOCK_DIR_ENV`]) when given, else from the uid and
+/// the password database, never from `XDG_*` or `HOME`.
+pub fn store_lock_dir(dir: Option<&Path>) -> Result<PathBuf, Error> {
+    match dir {
+        Some(dir) => Ok(dir.to_owned()),
+        None => imp::default_dir(),
     }
-    imp::default_dir()
 }
 
 /// The store lock's path (see the module docs).
-pub fn store_lock_path() -> Result<PathBuf, Error> {
-    Ok(store_lock_dir()?.join(LOCK_NAME))
+pub fn store_lock_path(dir: Option<&Path>) -> Result<PathBuf, Error> {
+    Ok(store_lock_dir(dir)?.join(LOCK_NAME))
 }
 
 /// Open (creating it and its directory if needed) the store lock file, checked as the module
 /// docs say, without locking it.
-pub fn open_store_lock() -> Result<(PathBuf, File), Error> {
-    let dir = store_lock_dir()?;
+pub fn open_store_lock(dir: Option<&Path>) -> Result<(PathBuf, File), Error> {
+    let dir = store_lock_dir(dir)?;
     let path = dir.join(LOCK_NAME);
     let file = crate::fs::open_private(&dir, LOCK_NAME)?;
     Ok((path, file))
 }
 
+/// Take the store lock (in `dir`, else the default place), waiting at most [`WAIT`] for
+/// another helper; held until the returned file is dropped.
+pub fn acquire(dir: Option<&Path>) -> Result<File, Error> {
+    let (path, file) = open_store_lock(dir)?;
+    match crate::fs::lock_exclusive(&file, WAIT) {
+        Ok(()) => Ok(file),
+        Err(LockError::TimedOut(_)) => Err(Error::Busy {
+            path,
+            seconds: WAIT.as_secs(),
+        }),
+        Err(LockError::Io(source)) => Err(Error::Io { path, source }),
+    }
+}
+
 /// Check the lock's directory and file where they exist, creating nothing (for `doctor`).
-pub fn check_store_lock() -> Result<PathBuf, Error> {
-    let dir = store_lock_dir()?;
+pub fn check_store_lock(dir: Option<&Path>) -> Result<PathBuf, Error> {
+    let dir = store_lock_dir(dir)?;
     let path = dir.join(LOCK_NAME);
     crate::fs::check_private(&dir, LOCK_NAME)?;
     Ok(path)
@@ -178,58 +198,6 @@ mod imp {
         directories::BaseDirs::new()
             .map(|b| b.cache_dir().join(crate::BINARY_NAME))
             .ok_or(Error::NoHome { uid: 0 })
-    }
-}
-
-/// A backend whose `store` and `erase` run one at a time per user.
-pub struct Serialized {
-    inner: Box<dyn Backend>,
-}
-
-impl Serialized {
-    pub fn new(inner: Box<dyn Backend>) -> Serialized {
-        Serialized { inner }
-    }
-
-    /// The lock, held until the returned file is dropped.
-    fn lock(&self) -> Result<File, crate::backend::Error> {
-        let (path, file) = open_store_lock()?;
-        match crate::fs::lock_exclusive(&file, WAIT) {
-            Ok(()) => Ok(file),
-            Err(LockError::TimedOut(_)) => Err(crate::backend::Error::Busy {
-                path,
-                seconds: WAIT.as_secs(),
-            }),
-            Err(LockError::Io(source)) => Err(Error::Io { path, source }.into()),
-        }
-    }
-}
-
-impl Backend for Serialized {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-
-    fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
-        self.inner.list()
-    }
-
-    fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
-        self.inner.get(server_url)
-    }
-
-    fn find(&self, query: &str) -> Result<Option<Credential>, crate::backend::Error> {
-        self.inner.find(query)
-    }
-
-    fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {
-        let _lock = self.lock()?;
-        self.inner.store(credential)
-    }
-
-    fn erase(&self, server_url: &str) -> Result<bool, crate::backend::Error> {
-        let _lock = self.lock()?;
-        self.inner.erase(server_url)
     }
 }
 

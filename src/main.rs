@@ -2,8 +2,9 @@
 
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
+use docker_credential_keyring::settings::Settings;
 use docker_credential_keyring::{
-    Error, Secret, backend, backends, completions, hardening, man, protocol, push,
+    Error, backend, backends, completions, hardening, man, protocol, push,
 };
 use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
@@ -11,26 +12,35 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     hardening::protect_process();
-    take_passphrase_from_environment();
+    // SAFETY: first thing in main, before any thread is started (nothing has run but
+    // hardening's prctl/setrlimit), so nothing can read the environment concurrently. The
+    // passphrase leaves the environment before anything can be spawned (pass, gpg, kubeconfig
+    // exec plugins, other helpers): every child would inherit it.
+    let settings = unsafe { Settings::take_from_env() };
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     match classify(&args) {
         Invocation::Usage => fail_line(&protocol::usage_line()),
         Invocation::UnknownAction(arg) => fail_line(&protocol::unknown_action_line(&arg)),
-        Invocation::Protocol(action) => run_action(action, None),
+        Invocation::Protocol(action) => run_action(action, &settings, None),
         Invocation::Cli => {
             let cli = Cli::parse();
             if let Some(action) = cli.command.action() {
-                return run_action(action, cli.backend.as_deref());
+                return run_action(action, &settings, cli.backend.as_deref());
             }
             match cli.command {
-                Command::Backends { json } => {
-                    backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
-                }
+                Command::Backends { json } => backends::run(
+                    &settings,
+                    cli.backend.as_deref(),
+                    json,
+                    &mut std::io::stdout().lock(),
+                ),
                 Command::Completions { shell } => {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
                 }
-                Command::Push(args) => report_push(push::run(&args, cli.backend.as_deref())),
+                Command::Push(args) => {
+                    report_push(push::run(&args, &settings, cli.backend.as_deref()))
+                }
                 Command::Man { dir } => match man::write_all(&dir) {
                     Ok(_) => ExitCode::SUCCESS,
                     Err(e) => {
@@ -38,15 +48,23 @@ fn main() -> ExitCode {
                     }
                 },
                 Command::Setup(a) => human(
-                    setup::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    setup::run(
+                        &a.options(cli.backend.as_deref()),
+                        &settings,
+                        &mut std::io::stdout(),
+                    ),
                     setup::Error::hint,
                 ),
                 Command::Import(a) => human(
-                    import::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    import::run(
+                        &a.options(cli.backend.as_deref()),
+                        &settings,
+                        &mut std::io::stdout(),
+                    ),
                     import::Error::hint,
                 ),
                 Command::Doctor(a) => {
-                    let report = doctor::diagnose(cli.backend.as_deref());
+                    let report = doctor::diagnose(&settings, cli.backend.as_deref());
                     let printed = doctor::print(&report, a.json, &mut std::io::stdout());
                     match (printed, report.healthy) {
                         (Ok(()), true) => ExitCode::SUCCESS,
@@ -65,21 +83,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// The `file` backend's passphrase leaves the environment before anything can be spawned
-/// (pass, gpg, kubeconfig exec plugins, other helpers): every child would inherit it.
-fn take_passphrase_from_environment() {
-    use backend::file::PASSPHRASE_ENV;
-    let passphrase = std::env::var(PASSPHRASE_ENV).ok().map(Secret::new);
-    if std::env::var_os(PASSPHRASE_ENV).is_some() {
-        // SAFETY: called first thing in main, before any thread is started (nothing has run
-        // but hardening's prctl/setrlimit), so nothing can read the environment concurrently.
-        unsafe { std::env::remove_var(PASSPHRASE_ENV) };
-    }
-    backend::file::set_environment_passphrase(passphrase);
-}
-
-fn run_action(action: protocol::Action, backend_name: Option<&str>) -> ExitCode {
-    let open = || backend::open(backend_name).map_err(Error::from);
+fn run_action(
+    action: protocol::Action,
+    settings: &Settings,
+    backend_name: Option<&str>,
+) -> ExitCode {
+    let open = || backend::open(settings, backend_name).map_err(Error::from);
     let result = protocol::run(
         action,
         open,

@@ -14,8 +14,10 @@
 //! move them into a backend that forgets at reboot unless `--allow-volatile` (checked before the
 //! prompt, so nothing is asked and nothing changes).
 
+use crate::Hint;
 use crate::docker_config::{self, DockerConfig, Json, Saved};
 use crate::import;
+use crate::settings::Settings;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -175,13 +177,18 @@ fn confirm(out: &mut dyn Write, question: &str) -> Result<bool, Error> {
 }
 
 /// Run setup on Docker's config, writing a human report to `out`.
-pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run(options: &Options, settings: &Settings, out: &mut dyn Write) -> Result<(), Error> {
     let path = docker_config::config_path()?;
-    run_at(options, &path, out)
+    run_at(options, settings, &path, out)
 }
 
 /// Run setup on the config file at `path`.
-pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run_at(
+    options: &Options,
+    settings: &Settings,
+    path: &Path,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let found = find_on_path(crate::BINARY_NAME, std::env::var_os("PATH").as_deref());
     if found.is_empty() {
         let exe = std::env::current_exe()
@@ -192,7 +199,7 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
 
     // With no usable keychain every `get` would be an error, and docker fails a pull on any
     // error but "not found": never switch docker over to a helper that cannot answer.
-    crate::backend::open(options.backend.as_deref()).map_err(Error::NoKeychain)?;
+    crate::backend::open(settings, options.backend.as_deref()).map_err(Error::NoKeychain)?;
 
     // Validate the file (and refuse bad input) before anything else happens.
     let config = DockerConfig::load(path)?;
@@ -205,7 +212,7 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
             allow_volatile: options.allow_volatile,
             ..Default::default()
         };
-        import::refuse_volatile(&import_options, path)?;
+        import::refuse_volatile(&import_options, settings, path)?;
         let go = options.yes
             || !std::io::stdin().is_terminal()
             || confirm(
@@ -215,7 +222,7 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
         if !go {
             return Err(Error::Cancelled);
         }
-        import::run_docker(&import_options, path, out)?;
+        import::run_docker(&import_options, settings, path, out)?;
     }
 
     let (warning, saved) = docker_config::edit(path, |config| {

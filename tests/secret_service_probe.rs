@@ -4,6 +4,7 @@
 
 #![cfg(target_os = "linux")]
 
+use docker_credential_keyring::Hint;
 use docker_credential_keyring::backend::Error;
 use docker_credential_keyring::backend::secret_service::probe;
 use std::time::{Duration, Instant};

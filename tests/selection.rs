@@ -299,6 +299,20 @@ fn auto_picks_the_secret_service_when_it_answers() {
 }
 
 #[test]
+fn auto_reuses_the_connection_its_probe_opened() {
+    let ss = secret_service::fixture();
+    let mut env = home_env(&ss.home);
+    env.extend(ss.env());
+    run(&env, &["store"], PAYLOAD).ok();
+    let monitor = ss.monitor();
+    let r = run(&env, &["get"], "https://sel.example.com");
+    let seen = monitor.finish();
+    assert!(r.ok().contains(r#""Secret":"s""#), "{r:#?}");
+    // Every connection to the bus registers with one `Hello`.
+    assert_eq!(seen.matches("member=Hello").count(), 1, "{seen}");
+}
+
+#[test]
 fn auto_fails_rather_than_switch_stores_when_the_secret_service_hangs() {
     let ss = secret_service::fixture();
     let _purge = PurgeOnDrop(file_store(&ss.home));

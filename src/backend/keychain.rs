@@ -31,7 +31,7 @@ pub const SERVICE_PREFIX: &str = "docker-credential-keyring:";
 
 /// The variable that replaces [`SERVICE_PREFIX`]: a namespace of its own (the tests give each
 /// test one, so they share the login keychain without seeing each other's items).
-pub const SERVICE_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_KEYCHAIN_SERVICE";
+pub use crate::settings::KEYCHAIN_SERVICE_ENV as SERVICE_ENV;
 
 /// Why the macOS Keychain backend could not do what was asked. One line, no secret.
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +46,8 @@ pub enum Error {
     Invalid(String),
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         None
     }
 }
@@ -81,18 +80,18 @@ pub struct Keychain {
 }
 
 impl Keychain {
-    pub fn open() -> Result<Keychain, Error> {
-        let prefix = match std::env::var(SERVICE_ENV) {
-            Ok(p) if !p.is_empty() => p,
-            _ => SERVICE_PREFIX.to_owned(),
-        };
+    pub fn open(settings: &crate::settings::Settings) -> Result<Keychain, Error> {
+        let prefix = settings
+            .keychain_service
+            .clone()
+            .unwrap_or_else(|| SERVICE_PREFIX.to_owned());
         let store: Arc<CredentialStore> =
             apple_native_keyring_store::keychain::Store::new().map_err(map)?;
         Ok(Keychain { store, prefix })
     }
 
     /// Entries stored under exactly `server_url`, each with its username.
-    fn find(&self, server_url: &str) -> Result<Vec<(Entry, String)>, Error> {
+    fn entries_for(&self, server_url: &str) -> Result<Vec<(Entry, String)>, Error> {
         let service = format!("{}{server_url}", self.prefix);
         let spec = HashMap::from([("service", service.as_str())]);
         let mut found: Vec<(Entry, String)> = Entry::search_in_store(&self.store, &spec)
@@ -109,8 +108,8 @@ impl Keychain {
 }
 
 impl Backend for Keychain {
-    fn name(&self) -> &'static str {
-        "keychain"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Keychain
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
@@ -132,7 +131,7 @@ impl Backend for Keychain {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
-        let Some((entry, username)) = self.find(server_url)?.into_iter().next() else {
+        let Some((entry, username)) = self.entries_for(server_url)?.into_iter().next() else {
             return Ok(None);
         };
         let bytes = match entry.get_secret() {
@@ -154,7 +153,7 @@ impl Backend for Keychain {
         entry
             .set_secret(credential.secret.expose().as_bytes())
             .map_err(map)?;
-        for (other, username) in self.find(&credential.server_url)? {
+        for (other, username) in self.entries_for(&credential.server_url)? {
             if username != credential.username {
                 match other.delete_credential() {
                     Ok(()) | Err(keyring_core::Error::NoEntry) => {}
@@ -167,7 +166,7 @@ impl Backend for Keychain {
 
     fn erase(&self, server_url: &str) -> Result<bool, crate::backend::Error> {
         let mut erased = false;
-        for (entry, _) in self.find(server_url)? {
+        for (entry, _) in self.entries_for(server_url)? {
             match entry.delete_credential() {
                 Ok(()) => erased = true,
                 Err(keyring_core::Error::NoEntry) => {}

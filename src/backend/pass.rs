@@ -26,10 +26,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
-/// What it keeps and for how long, for `backends` and hints.
-pub const RETENTION: &str =
-    "files in the password store, encrypted with GnuPG for the store's .gpg-id, until erased";
-
 /// The longest server URL whose base64url (4 characters per 3 bytes) fits in a 255-byte name.
 const MAX_SERVER_LEN: usize = 189;
 /// The longest username for which `<username>.gpg` fits in a 255-byte name.
@@ -96,9 +92,8 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             Error::NotInstalled | Error::GpgNotInstalled | Error::NotInitialised { .. } => {
                 "The pass backend keeps credentials in the password store of `pass` (passwordstore.org), encrypted with GnuPG.\n\
@@ -286,7 +281,7 @@ impl Pass {
             .env("PASSWORD_STORE_DIR", &self.store_dir)
             .env("PASSWORD_STORE_GPG_OPTS", gpg_opts())
             // The file backend's passphrase is a secret: no child gets it.
-            .env_remove("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE")
+            .env_remove(crate::settings::PASSPHRASE_ENV)
             .stdin(if input.is_some() {
                 Stdio::piped()
             } else {
@@ -434,8 +429,8 @@ const PINENTRY_SIGNS: &[&str] = &[
 ];
 
 impl Backend for Pass {
-    fn name(&self) -> &'static str {
-        "pass"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Pass
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {

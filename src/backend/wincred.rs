@@ -38,7 +38,7 @@ pub const COMMENT: &str = "docker-credential-keyring";
 /// The variable that puts a prefix before every target name (none by default: Docker's target
 /// names). A namespace of its own: the tests give each test one, so they share the Credential
 /// Manager without seeing each other's credentials.
-pub const PREFIX_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_WINCRED_PREFIX";
+pub use crate::settings::WINCRED_PREFIX_ENV as PREFIX_ENV;
 
 /// Why the Windows Credential Manager backend could not do what was asked. One line, no secret.
 #[derive(Debug, thiserror::Error)]
@@ -55,9 +55,8 @@ pub enum Error {
     Invalid(String),
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         None
     }
 }
@@ -90,8 +89,8 @@ pub struct Wincred {
 }
 
 impl Wincred {
-    pub fn open() -> Result<Wincred, Error> {
-        let prefix = std::env::var(PREFIX_ENV).unwrap_or_default();
+    pub fn open(settings: &crate::settings::Settings) -> Result<Wincred, Error> {
+        let prefix = settings.wincred_prefix.clone().unwrap_or_default();
         let store: Arc<CredentialStore> =
             windows_native_keyring_store::Store::new().map_err(map)?;
         Ok(Wincred { store, prefix })
@@ -108,8 +107,8 @@ impl Wincred {
 }
 
 impl Backend for Wincred {
-    fn name(&self) -> &'static str {
-        "wincred"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Wincred
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {

@@ -26,6 +26,7 @@ pub mod kubeconfig;
 use crate::backend::Credential;
 use crate::cli::{DryRun, OutputFormat, PushArgs};
 use crate::secret::Secret;
+use crate::settings::Settings;
 use dockerconfig::{Entry, Refusal};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -106,7 +107,7 @@ impl Error {
 }
 
 /// Run `push` (or `push --delete`) with `backend` naming the keychain backend (`--backend`).
-pub fn run(args: &PushArgs, backend: Option<&str>) -> Result<Outcome, Error> {
+pub fn run(args: &PushArgs, settings: &Settings, backend: Option<&str>) -> Result<Outcome, Error> {
     check_names(args)?;
     if args.output.is_some() && args.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
@@ -125,7 +126,7 @@ pub fn run(args: &PushArgs, backend: Option<&str>) -> Result<Outcome, Error> {
     let payload = if args.delete {
         None
     } else {
-        Some(Payload::from_keychain(args, backend)?)
+        Some(Payload::from_keychain(args, settings, backend)?)
     };
     if client_dry_run {
         return dry_run_client(args, payload.as_ref());
@@ -172,8 +173,12 @@ pub struct Payload {
 impl Payload {
     /// Read the selected credentials and build the secret's bytes, refusing what the kubelet
     /// cannot use.
-    pub fn from_keychain(args: &PushArgs, backend: Option<&str>) -> Result<Payload, Error> {
-        let keychain = crate::backend::open(backend).map_err(crate::Error::from)?;
+    pub fn from_keychain(
+        args: &PushArgs,
+        settings: &Settings,
+        backend: Option<&str>,
+    ) -> Result<Payload, Error> {
+        let keychain = crate::backend::open(settings, backend).map_err(crate::Error::from)?;
         let mut found: Vec<Credential> = Vec::new();
         if args.all {
             let listed = keychain.list().map_err(crate::Error::from)?;

@@ -10,8 +10,6 @@ mod key_cache;
 mod passphrase;
 mod update;
 
-pub use passphrase::set_environment_passphrase;
-
 use super::{Backend, Credential, Listed};
 use crate::secret::Secret;
 use crypto::{Key, MAX_KDF_ITERATIONS, MAX_KDF_MEMORY_KIB, MAX_KDF_PARALLELISM, aad, open, seal};
@@ -23,10 +21,10 @@ use std::rc::Rc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// The variable holding the passphrase, for scripts and CI.
-pub const PASSPHRASE_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE";
 /// How long the derived key stays cached, in seconds (`0`: no cache).
-pub const CACHE_SECONDS_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS";
+pub use crate::settings::FILE_CACHE_SECONDS_ENV as CACHE_SECONDS_ENV;
+/// The variable holding the passphrase, for scripts and CI.
+pub use crate::settings::PASSPHRASE_ENV;
 /// The default cache lifetime: sudo's 15 minutes.
 pub const DEFAULT_CACHE_SECONDS: u64 = 900;
 
@@ -102,9 +100,8 @@ pub enum Error {
     Crypto(String),
 }
 
-impl Error {
-    /// A longer remedy for stderr.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::NoPassphrase { .. } => Some(format!(
                 "hint: the passphrase is read from {PASSPHRASE_ENV} or from the terminal (never from stdin); \
@@ -140,6 +137,8 @@ pub struct FileStore {
     loaded: RefCell<Option<Rc<Option<Document>>>>,
     /// A passphrase given by the caller, ahead of the environment and the terminal.
     passphrase: Option<Secret>,
+    /// [`PASSPHRASE_ENV`] as the settings found it at start.
+    env_passphrase: Option<Secret>,
     /// The key once derived or fetched, with the salt it belongs to.
     key: OnceCell<(String, Key)>,
 }
@@ -156,19 +155,18 @@ pub fn exists() -> bool {
 
 impl FileStore {
     /// The store in the platform data directory.
-    pub fn open() -> Result<FileStore, Error> {
+    pub fn open(settings: &crate::settings::Settings) -> Result<FileStore, Error> {
         let path = default_path().ok_or(Error::NoHome)?;
-        FileStore::at(path)
+        FileStore::at(path, settings)
     }
 
     /// The store in the file at `path`.
-    pub fn at(path: PathBuf) -> Result<FileStore, Error> {
-        let cache_seconds = match std::env::var(CACHE_SECONDS_ENV) {
-            Err(_) => DEFAULT_CACHE_SECONDS,
-            Ok(v) => v
-                .trim()
-                .parse()
-                .map_err(|_| Error::BadCacheSeconds { value: v })?,
+    pub fn at(path: PathBuf, settings: &crate::settings::Settings) -> Result<FileStore, Error> {
+        let cache_seconds = match &settings.file_cache_seconds {
+            None => DEFAULT_CACHE_SECONDS,
+            Some(v) => v.trim().parse().map_err(|_| Error::BadCacheSeconds {
+                value: v.to_owned(),
+            })?,
         };
         let lock_path = path.with_file_name(LOCK_NAME);
         Ok(FileStore {
@@ -177,6 +175,7 @@ impl FileStore {
             cache_seconds,
             loaded: RefCell::new(None),
             passphrase: None,
+            env_passphrase: settings.passphrase.clone(),
             key: OnceCell::new(),
         })
     }
@@ -198,7 +197,7 @@ impl FileStore {
     /// The store in the file at `path`, opened with `passphrase` rather than the environment
     /// or a prompt.
     pub fn at_with_passphrase(path: PathBuf, passphrase: Secret) -> Result<FileStore, Error> {
-        let mut store = FileStore::at(path)?;
+        let mut store = FileStore::at(path, &crate::settings::Settings::default())?;
         store.passphrase = Some(passphrase);
         Ok(store)
     }
@@ -215,8 +214,8 @@ impl FileStore {
 }
 
 impl Backend for FileStore {
-    fn name(&self) -> &'static str {
-        "file"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::File
     }
 
     fn list(&self) -> Result<Vec<Listed>, super::Error> {

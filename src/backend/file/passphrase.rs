@@ -3,28 +3,10 @@
 
 use super::crypto::{CHECK_TEXT, Key, check_key, decode, derive, new_kdf, seal};
 use super::format::{Document, FORMAT, VERSION};
-use super::{Error, FileStore, PASSPHRASE_ENV, key_cache};
+use super::{Error, FileStore, key_cache};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-
-/// [`PASSPHRASE_ENV`] as the binary found it at start, before taking it out of the
-/// environment (so that no child process inherits it).
-static ENVIRONMENT_PASSPHRASE: std::sync::OnceLock<Option<Secret>> = std::sync::OnceLock::new();
-
-/// Hand over [`PASSPHRASE_ENV`], read (and removed from the environment) by the binary at
-/// start. Only the first call counts.
-pub fn set_environment_passphrase(passphrase: Option<Secret>) {
-    let _ = ENVIRONMENT_PASSPHRASE.set(passphrase);
-}
-
-/// The passphrase from the environment: as handed over at start, else (a library user that
-/// never did) read from the environment now.
-fn environment_passphrase() -> Option<&'static Secret> {
-    ENVIRONMENT_PASSPHRASE
-        .get_or_init(|| std::env::var(PASSPHRASE_ENV).ok().map(Secret::new))
-        .as_ref()
-}
 
 /// Where the passphrase comes from.
 pub(super) enum Source {
@@ -37,7 +19,7 @@ impl FileStore {
         if let Some(p) = &self.passphrase {
             return Source::Env(p.clone());
         }
-        match environment_passphrase() {
+        match &self.env_passphrase {
             Some(p) if !p.expose().is_empty() => Source::Env(p.clone()),
             _ => Source::Terminal,
         }

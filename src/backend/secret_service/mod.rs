@@ -68,13 +68,10 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-/// The backend's name.
-pub const NAME: &str = "secret-service";
-
-/// Seconds each D-Bus call may take.
-pub const TIMEOUT_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_TIMEOUT";
 /// Seconds an unlock prompt may stay unanswered.
-pub const PROMPT_TIMEOUT_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT";
+pub use crate::settings::PROMPT_TIMEOUT_ENV;
+/// Seconds each D-Bus call may take.
+pub use crate::settings::TIMEOUT_ENV;
 
 const SERVICE: &str = "org.freedesktop.secrets";
 const SERVICE_PATH: &str = "/org/freedesktop/secrets";
@@ -97,7 +94,7 @@ const LABEL_ATTRIBUTE: &str = "Docker Credentials";
 /// libsecret's content type for passwords, as Docker's helper stores them.
 const CONTENT_TYPE: &str = "text/plain";
 
-/// Deadlines, from the environment.
+/// Deadlines, from our settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub call_timeout: Duration,
@@ -107,18 +104,18 @@ pub struct Settings {
 impl Settings {
     /// `DOCKER_CREDENTIAL_KEYRING_TIMEOUT` (default 5 s) and
     /// `DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT` (default 60 s).
-    pub fn from_env() -> Result<Settings, Error> {
+    pub fn from_settings(settings: &crate::settings::Settings) -> Result<Settings, Error> {
         Ok(Settings {
-            call_timeout: seconds_from_env(TIMEOUT_ENV, 5.0)?,
-            prompt_timeout: seconds_from_env(PROMPT_TIMEOUT_ENV, 60.0)?,
+            call_timeout: seconds(TIMEOUT_ENV, settings.timeout.as_deref(), 5.0)?,
+            prompt_timeout: seconds(PROMPT_TIMEOUT_ENV, settings.prompt_timeout.as_deref(), 60.0)?,
         })
     }
 }
 
-fn seconds_from_env(name: &'static str, default: f64) -> Result<Duration, Error> {
-    match std::env::var_os(name) {
+fn seconds(name: &'static str, value: Option<&str>, default: f64) -> Result<Duration, Error> {
+    match value {
         None => Ok(Duration::from_secs_f64(default)),
-        Some(raw) => parse_seconds(name, &raw.to_string_lossy()),
+        Some(raw) => parse_seconds(name, raw),
     }
 }
 
@@ -133,10 +130,22 @@ fn parse_seconds(name: &'static str, value: &str) -> Result<Duration, Error> {
     }
 }
 
+/// A Secret Service that answered [`probe`]: its connection, kept so that opening the backend
+/// after `auto` chose it does not connect a second time.
+pub struct Probed {
+    bus: Bus,
+}
+
+impl std::fmt::Debug for Probed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Probed")
+    }
+}
+
 /// Whether a session bus and a Secret Service on it answer within `timeout` (one connection
 /// plus one `Ping`; a service that D-Bus activation can start is started). For choosing a
-/// backend automatically.
-pub fn probe(timeout: Duration) -> Result<(), Error> {
+/// backend automatically; the connection is handed back for [`SecretService::from_probe`].
+pub fn probe(timeout: Duration) -> Result<Probed, Error> {
     let settings = Settings {
         call_timeout: timeout,
         prompt_timeout: timeout,
@@ -146,24 +155,7 @@ pub fn probe(timeout: Duration) -> Result<(), Error> {
     // Any answer, even an error reply, means the service is there; `call` turns "no such
     // name" and silence into errors.
     let _answered = bus.call(ping, "answer a ping")?;
-    Ok(())
-}
-
-/// The stderr remedy when the Secret Service cannot be reached.
-pub fn hint_unavailable() -> String {
-    "The secret-service backend needs a desktop keyring (gnome-keyring, KWallet, KeePassXC) on the \
-     D-Bus session bus. On servers, CI runners and SSH sessions choose another backend: \
-     `docker-credential-keyring backends` lists the ones that work here; select one with \
-     DOCKER_CREDENTIAL_KEYRING_BACKEND=NAME."
-        .to_owned()
-}
-
-/// The stderr remedy when the keyring is locked and cannot be unlocked here.
-pub fn hint_locked() -> String {
-    "From a terminal without a desktop, gnome-keyring can be unlocked with its password on \
-     stdin: `read -rs pw && printf %s \"$pw\" | gnome-keyring-daemon --unlock`. On a desktop, \
-     unlock it in Seahorse (Passwords and Keys)."
-        .to_owned()
+    Ok(Probed { bus })
 }
 
 /// An open transfer session.
@@ -218,10 +210,24 @@ impl SecretService {
         Ok(None)
     }
 
-    /// Connect to the session bus with the deadlines of the environment.
-    pub fn open() -> Result<SecretService, Error> {
-        let settings = Settings::from_env()?;
-        Self::with_settings(settings)
+    /// Connect to the session bus with the deadlines of our settings.
+    pub fn open(settings: &crate::settings::Settings) -> Result<SecretService, Error> {
+        Self::with_settings(Settings::from_settings(settings)?)
+    }
+
+    /// The backend on the connection [`probe`] made, with the deadlines of our settings.
+    pub fn from_probe(
+        probed: Probed,
+        settings: &crate::settings::Settings,
+    ) -> Result<SecretService, Error> {
+        let settings = Settings::from_settings(settings)?;
+        let mut bus = probed.bus;
+        bus.timeout = settings.call_timeout;
+        Ok(SecretService {
+            bus,
+            settings,
+            session: RefCell::new(None),
+        })
     }
 
     /// Connect to the session bus with explicit deadlines.
@@ -621,8 +627,8 @@ impl SecretService {
 }
 
 impl Backend for SecretService {
-    fn name(&self) -> &'static str {
-        NAME
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::SecretService
     }
 
     fn list(&self) -> Result<Vec<Listed>, Error> {
