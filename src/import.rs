@@ -31,6 +31,7 @@
 //!
 //! No secret is ever printed: the report names registries and usernames only.
 
+use crate::Hint;
 use crate::backend::{self, Backend, Credential, select};
 use crate::docker_config::{self, DockerConfig, Json, Object, Saved};
 use crate::secret::Secret;
@@ -96,9 +97,8 @@ pub enum Error {
     NoAuthFile,
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::Open(e) | Error::Store { source: e, .. } | Error::Read { source: e, .. } => {
                 e.hint()

@@ -14,6 +14,7 @@
 //! move them into a backend that forgets at reboot unless `--allow-volatile` (checked before the
 //! prompt, so nothing is asked and nothing changes).
 
+use crate::Hint;
 use crate::docker_config::{self, DockerConfig, Json, Saved};
 use crate::import;
 use std::io::{BufRead, IsTerminal, Write};
@@ -40,9 +41,8 @@ pub enum Error {
     Cancelled,
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::Import(e) => e.hint(),
             Error::NoKeychain(e) => e.hint(),

@@ -23,6 +23,7 @@ pub mod cluster;
 pub mod dockerconfig;
 pub mod kubeconfig;
 
+use crate::Hint;
 use crate::backend::Credential;
 use crate::cli::{DryRun, OutputFormat, PushArgs};
 use crate::secret::Secret;
@@ -91,9 +92,8 @@ pub enum Error {
     Stdout(#[source] std::io::Error),
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::NotStored { .. } => Some(format!(
                 "The registries in the keychain: {} list",
