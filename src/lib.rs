@@ -22,6 +22,7 @@ pub mod config;
 pub mod docker_config;
 pub mod doctor;
 pub mod error;
+pub mod go_json;
 pub mod hardening;
 pub mod import;
 pub mod lock;

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
                 }
-                Command::Push(args) => match push::run(&args, cli.backend.as_deref()) {
+                Command::Push(args) => match push::run(&args.options(cli.backend.as_deref())) {
                     Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
                     // Each failed target's line said why.
                     Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,

@@ -8,8 +8,7 @@ use super::dockerconfig::{
     annotated_registries,
 };
 use super::kubeconfig::{self, IN_CLUSTER, Target};
-use super::{Error, FIELD_MANAGER, Outcome, Payload};
-use crate::cli::{DryRun, PushArgs};
+use super::{DryRun, Error, FIELD_MANAGER, Options, Outcome, Payload};
 use futures::StreamExt;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
@@ -42,7 +41,7 @@ struct Context {
 
 /// Everything a target needs.
 struct Job<'a> {
-    args: &'a PushArgs,
+    options: &'a Options,
     payload: Option<&'a Payload>,
     timeout: Duration,
     server_dry_run: bool,
@@ -57,17 +56,17 @@ struct Report {
 
 /// Apply (or delete) on every target; print one line per target as results arrive, in order.
 pub async fn run(
-    args: &PushArgs,
+    options: &Options,
     config: Option<Kubeconfig>,
     payload: Option<&Payload>,
 ) -> Result<Outcome, Error> {
-    let names = kubeconfig::contexts(config.as_ref(), &args.contexts)?;
-    let timeout = Duration::from_secs(args.request_timeout.max(1));
+    let names = kubeconfig::contexts(config.as_ref(), &options.contexts)?;
+    let timeout = options.request_timeout.max(Duration::from_secs(1));
     let mut contexts = Vec::new();
     for name in names {
-        contexts.push(connect(config.as_ref(), &name, timeout, args).await);
+        contexts.push(connect(config.as_ref(), &name, timeout, options).await);
     }
-    let targets = kubeconfig::pair(&names_of(&contexts), &args.namespaces, |c| {
+    let targets = kubeconfig::pair(&names_of(&contexts), &options.namespaces, |c| {
         contexts
             .iter()
             .find(|x| x.name == c)
@@ -75,10 +74,10 @@ pub async fn run(
             .unwrap_or_else(|| "default".into())
     });
     let job = Job {
-        args,
+        options,
         payload,
         timeout,
-        server_dry_run: args.dry_run == Some(DryRun::Server),
+        server_dry_run: options.dry_run == Some(DryRun::Server),
     };
     let job = &job;
     let contexts = &contexts;
@@ -102,7 +101,7 @@ pub async fn run(
                 .map_err(Error::Stdout)?;
         }
     }
-    if touched_sa && !args.delete && !job.server_dry_run {
+    if touched_sa && !options.delete && !job.server_dry_run {
         eprintln!(
             "note: only pods created from now on use the new imagePullSecrets; restart running ones (e.g. kubectl rollout restart deployment NAME) to use them"
         );
@@ -125,7 +124,7 @@ async fn connect(
     config: Option<&Kubeconfig>,
     name: &str,
     timeout: Duration,
-    args: &PushArgs,
+    options: &Options,
 ) -> Context {
     let exec_command = kubeconfig::exec_command(config, name);
     let loaded = match config {
@@ -160,9 +159,9 @@ async fn connect(
                 cfg.cluster_url.host().unwrap_or_default(),
                 cfg.accept_invalid_certs,
             )
-            .filter(|_| !args.delete);
+            .filter(|_| !options.delete);
             let client = match &exposure {
-                Some(why) if !args.insecure => Err(format!(
+                Some(why) if !options.insecure => Err(format!(
                     "refused to send the registry passwords to context {name:?}: {why}: give the cluster an https:// server and its certificate-authority, or pass --insecure to send them anyway"
                 )),
                 _ => Client::try_from(cfg).map_err(|e| {
@@ -381,7 +380,7 @@ impl Job<'_> {
                         "forbidden while {what} ({msg}): the context's user needs RBAC {} in namespace {ns}",
                         if what.contains("service account") {
                             "get and update on serviceaccounts"
-                        } else if self.args.delete {
+                        } else if self.options.delete {
                             "get and delete on secrets"
                         } else {
                             "get, create and patch on secrets"
@@ -423,7 +422,7 @@ impl Job<'_> {
     }
 
     async fn target(&self, ctx: &Context, t: &Target) -> Report {
-        let label = format!("{}/{}/{}", t.context, t.namespace, self.args.name);
+        let label = format!("{}/{}/{}", t.context, t.namespace, self.options.name);
         let client = match &ctx.client {
             Ok(c) => c.clone(),
             Err(reason) => {
@@ -446,7 +445,7 @@ impl Job<'_> {
             );
         }
         let secrets: Api<KubeSecret> = Api::namespaced(client.clone(), &t.namespace);
-        let result = if self.args.delete {
+        let result = if self.options.delete {
             self.delete_secret(ctx, &t.namespace, &secrets).await
         } else {
             self.apply_secret(ctx, &t.namespace, &client, &secrets)
@@ -472,7 +471,7 @@ impl Job<'_> {
         };
         if proceed {
             let accounts: Api<ServiceAccount> = Api::namespaced(client, &t.namespace);
-            for sa in &self.args.service_accounts {
+            for sa in &self.options.service_accounts {
                 let sa_label = format!("{}/{}/serviceaccount/{sa}", t.context, t.namespace);
                 match self
                     .update_service_account(ctx, &t.namespace, &accounts, sa)
@@ -506,7 +505,7 @@ impl Job<'_> {
         secrets: &Api<KubeSecret>,
     ) -> Result<(String, bool), String> {
         let payload = self.payload.expect("apply has a payload");
-        let name = &self.args.name;
+        let name = &self.options.name;
         let mut manifest = payload.manifest(name, Some(ns));
         let explain = |what: &str, f: &Failure| self.explain(ctx, ns, what, f);
         // Whose the secret is decides what may happen to it: a role that may not read it
@@ -523,7 +522,7 @@ impl Job<'_> {
             let ours = is_ours(existing);
             let type_ = existing.type_.as_deref().unwrap_or("Opaque");
             let other_type = type_ != SECRET_TYPE;
-            if !ours && !self.args.adopt {
+            if !ours && !self.options.adopt {
                 return Err(if other_type {
                     format!(
                         "secret {name} exists with type {type_} and was not made by {MANAGED_BY}: choose another --name, or --adopt --replace to delete it and recreate it as push's"
@@ -538,7 +537,7 @@ impl Job<'_> {
             // all of them in a secret of ours without it (made before it existed); none with
             // --adopt, which keeps everything this push does not write.
             let listed = annotated_registries(existing);
-            let everything_ours = ours && !self.args.adopt && listed.is_none();
+            let everything_ours = ours && !self.options.adopt && listed.is_none();
             if !everything_ours {
                 let theirs = existing
                     .data
@@ -546,7 +545,8 @@ impl Job<'_> {
                     .and_then(|d| d.get(DATA_KEY))
                     .map_or(&b"{}"[..], |b| b.0.as_slice());
                 let listed = listed.unwrap_or_default();
-                let pushed_before = |key: &str| !self.args.adopt && listed.iter().any(|k| k == key);
+                let pushed_before =
+                    |key: &str| !self.options.adopt && listed.iter().any(|k| k == key);
                 match payload.merged_manifest(name, ns, theirs, pushed_before) {
                     Ok((merged, m)) => {
                         manifest = merged;
@@ -555,7 +555,7 @@ impl Job<'_> {
                     }
                     // Ours, and nothing in it can be told apart as someone else's: the label
                     // says it is ours, so it is written as push's.
-                    Err(MergeError::NotDockerConfig) if ours && !self.args.adopt => {}
+                    Err(MergeError::NotDockerConfig) if ours && !self.options.adopt => {}
                     Err(MergeError::NotDockerConfig) => {
                         return Err(format!(
                             "the {DATA_KEY} of secret {name} is not a JSON object with an \"auths\" object, so --adopt cannot keep its registries: fix or delete the secret yourself, or choose another --name"
@@ -575,7 +575,7 @@ impl Job<'_> {
                 } else {
                     format!("secret {name} exists and is immutable")
                 };
-                if !self.args.replace {
+                if !self.options.replace {
                     return Err(format!("{why}: --replace deletes and recreates it"));
                 }
                 let dp = DeleteParams {
@@ -630,7 +630,7 @@ impl Job<'_> {
         };
         let after = match apply().await {
             Ok(s) => s,
-            Err(f) if f.is_namespace_missing() && self.args.create_namespace => {
+            Err(f) if f.is_namespace_missing() && self.options.create_namespace => {
                 let namespaces: Api<Namespace> = Api::all(client.clone());
                 let ns_object = Namespace {
                     metadata: kube::api::ObjectMeta {
@@ -722,7 +722,7 @@ impl Job<'_> {
         ns: &str,
         secrets: &Api<KubeSecret>,
     ) -> Result<(String, bool), String> {
-        let name = &self.args.name;
+        let name = &self.options.name;
         let existing = self
             .call(secrets.get_opt(name))
             .await
@@ -815,7 +815,7 @@ impl Job<'_> {
         accounts: &Api<ServiceAccount>,
         sa: &str,
     ) -> Result<bool, String> {
-        let name = &self.args.name;
+        let name = &self.options.name;
         let what = format!("updating service account {sa}");
         for _ in 0..SA_ATTEMPTS {
             let current = self
@@ -823,7 +823,7 @@ impl Job<'_> {
                 .await
                 .map_err(|f| self.explain(ctx, ns, &what, &f))?;
             let Some(mut account) = current else {
-                if self.args.delete {
+                if self.options.delete {
                     return Ok(false);
                 }
                 return Err(format!(
@@ -832,7 +832,7 @@ impl Job<'_> {
             };
             let list = account.image_pull_secrets.get_or_insert_with(Vec::new);
             let present = list.iter().any(|r| &r.name == name);
-            if self.args.delete {
+            if self.options.delete {
                 if !present {
                     return Ok(false);
                 }
@@ -898,7 +898,6 @@ fn shorten_to(text: &str, chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
     fn status(code: u16, reason: &str, message: &str, kind: Option<&str>) -> Failure {
         let mut s = kube::core::Status::failure(message, reason).with_code(code);
@@ -908,11 +907,16 @@ mod tests {
         Failure::Kube(kube::Error::Api(s.boxed()))
     }
 
-    fn explain(args: &[&str], f: &Failure) -> String {
-        let cli = crate::cli::Cli::try_parse_from(args).unwrap();
-        let crate::cli::Command::Push(args) = cli.command else {
-            panic!("push")
-        };
+    /// `push r.io` with defaults.
+    fn push() -> Options {
+        Options {
+            registries: vec!["r.io".into()],
+            name: "regcred".into(),
+            ..Options::default()
+        }
+    }
+
+    fn explain(options: &Options, f: &Failure) -> String {
         let payload = Payload::build(vec![crate::backend::Credential {
             server_url: "r.io".into(),
             username: "alice".into(),
@@ -920,7 +924,7 @@ mod tests {
         }])
         .unwrap();
         let job = Job {
-            args: &args,
+            options,
             payload: Some(&payload),
             timeout: Duration::from_secs(7),
             server_dry_run: false,
@@ -936,17 +940,15 @@ mod tests {
         job.explain(&ctx, "team", "applying the secret", f)
     }
 
-    const PUSH: &[&str] = &["x", "push", "r.io"];
-
     #[test]
     fn statuses_in_plain_language() {
-        let e = explain(PUSH, &status(401, "Unauthorized", "Unauthorized", None));
+        let e = explain(&push(), &status(401, "Unauthorized", "Unauthorized", None));
         assert!(
             e.contains("credentials of context \"dev\"") && e.contains("401"),
             "{e}"
         );
         let e = explain(
-            PUSH,
+            &push(),
             &status(
                 403,
                 "Forbidden",
@@ -959,7 +961,7 @@ mod tests {
             "{e}"
         );
         let e = explain(
-            PUSH,
+            &push(),
             &status(
                 403,
                 "Forbidden",
@@ -975,7 +977,7 @@ mod tests {
             Some("namespaces"),
         );
         assert!(missing.is_namespace_missing());
-        assert!(explain(PUSH, &missing).contains("--create-namespace"));
+        assert!(explain(&push(), &missing).contains("--create-namespace"));
         let plain = status(
             404,
             "Failed to parse error data",
@@ -983,13 +985,13 @@ mod tests {
             None,
         );
         assert!(!plain.is_not_found() && !plain.is_namespace_missing());
-        let e = explain(PUSH, &plain);
+        let e = explain(&push(), &plain);
         assert!(
             e.contains("without a Kubernetes status") && e.contains("404 page not found"),
             "{e}"
         );
         let e = explain(
-            PUSH,
+            &push(),
             &status(
                 422,
                 "Invalid",
@@ -998,7 +1000,7 @@ mod tests {
             ),
         );
         assert!(e.contains("--replace"), "{e}");
-        let e = explain(PUSH, &Failure::Timeout);
+        let e = explain(&push(), &Failure::Timeout);
         assert!(
             e.contains("within 7s") && e.contains("https://k.example:6443/"),
             "{e}"
@@ -1008,7 +1010,7 @@ mod tests {
     #[test]
     fn server_messages_are_scrubbed() {
         let e = explain(
-            PUSH,
+            &push(),
             &status(
                 500,
                 "InternalError",

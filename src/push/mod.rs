@@ -25,7 +25,6 @@ pub mod kubeconfig;
 
 use crate::Hint;
 use crate::backend::Credential;
-use crate::cli::{DryRun, OutputFormat, PushArgs};
 use crate::secret::Secret;
 use dockerconfig::{Entry, Refusal};
 use std::collections::BTreeMap;
@@ -33,6 +32,59 @@ use std::io::Write;
 
 /// The field manager of our server-side applies.
 pub const FIELD_MANAGER: &str = crate::BINARY_NAME;
+
+/// What `push` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Registries to push, matched like `get`.
+    pub registries: Vec<String>,
+    /// Push every credential in the keychain.
+    pub all: bool,
+    /// Target namespaces (empty: each context's own).
+    pub namespaces: Vec<String>,
+    /// Kubeconfig contexts (empty: the current one).
+    pub contexts: Vec<String>,
+    /// The kubeconfig file (None: `$KUBECONFIG`, `~/.kube/config`, then in-cluster).
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// The Secret's name.
+    pub name: String,
+    /// Service accounts whose imagePullSecrets list the Secret.
+    pub service_accounts: Vec<String>,
+    /// `--dry-run`, and which.
+    pub dry_run: Option<DryRun>,
+    /// Print manifests in this format (with a dry run only).
+    pub output: Option<OutputFormat>,
+    /// Create a missing namespace.
+    pub create_namespace: bool,
+    /// Delete and recreate a Secret that cannot be updated.
+    pub replace: bool,
+    /// Take over (merge into) a Secret push did not make.
+    pub adopt: bool,
+    /// Send the passwords to a cluster where they can be read on the way.
+    pub insecure: bool,
+    /// Remove what push made instead.
+    pub delete: bool,
+    /// How long each API request may take (at least a second).
+    pub request_timeout: std::time::Duration,
+    /// The keychain backend override (`--backend`).
+    pub backend: Option<String>,
+}
+
+/// `--dry-run` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryRun {
+    /// No cluster contact at all.
+    Client,
+    /// The API server validates and answers without persisting.
+    Server,
+}
+
+/// `-o` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Json,
+    Yaml,
+}
 
 /// How a `push` run ended when it got as far as the targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,50 +158,50 @@ impl Hint for Error {
 }
 
 /// Run `push` (or `push --delete`) with `backend` naming the keychain backend (`--backend`).
-pub fn run(args: &PushArgs, backend: Option<&str>) -> Result<Outcome, Error> {
-    check_names(args)?;
-    if args.output.is_some() && args.dry_run.is_none() {
+pub fn run(options: &Options) -> Result<Outcome, Error> {
+    check_names(options)?;
+    if options.output.is_some() && options.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
     }
     // The kubeconfig and --context names are checked before the keychain is read (which can
     // mean an unlock prompt), so a typo costs nothing.
-    let client_dry_run = args.dry_run == Some(DryRun::Client);
+    let client_dry_run = options.dry_run == Some(DryRun::Client);
     let kubeconfig = if client_dry_run {
         None
     } else {
-        let kubeconfig = kubeconfig::load(args.kubeconfig.as_deref())?;
-        kubeconfig::check_contexts(kubeconfig.as_ref(), &args.contexts)?;
-        kubeconfig::contexts(kubeconfig.as_ref(), &args.contexts)?;
+        let kubeconfig = kubeconfig::load(options.kubeconfig.as_deref())?;
+        kubeconfig::check_contexts(kubeconfig.as_ref(), &options.contexts)?;
+        kubeconfig::contexts(kubeconfig.as_ref(), &options.contexts)?;
         kubeconfig
     };
-    let payload = if args.delete {
+    let payload = if options.delete {
         None
     } else {
-        Some(Payload::from_keychain(args, backend)?)
+        Some(Payload::from_keychain(options)?)
     };
     if client_dry_run {
-        return dry_run_client(args, payload.as_ref());
+        return dry_run_client(options, payload.as_ref());
     }
     // The runtime exists only from here on: the helper actions never build it.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
-    runtime.block_on(cluster::run(args, kubeconfig, payload.as_ref()))
+    runtime.block_on(cluster::run(options, kubeconfig, payload.as_ref()))
 }
 
-fn check_names(args: &PushArgs) -> Result<(), Error> {
-    if !dockerconfig::is_dns1123_subdomain(&args.name) {
-        return Err(Error::BadSecretName(args.name.clone()));
+fn check_names(options: &Options) -> Result<(), Error> {
+    if !dockerconfig::is_dns1123_subdomain(&options.name) {
+        return Err(Error::BadSecretName(options.name.clone()));
     }
-    if let Some(ns) = args
+    if let Some(ns) = options
         .namespaces
         .iter()
         .find(|n| !dockerconfig::is_dns1123_label(n))
     {
         return Err(Error::BadNamespace(ns.clone()));
     }
-    if let Some(sa) = args
+    if let Some(sa) = options
         .service_accounts
         .iter()
         .find(|n| !dockerconfig::is_dns1123_subdomain(n))
@@ -172,10 +224,11 @@ pub struct Payload {
 impl Payload {
     /// Read the selected credentials and build the secret's bytes, refusing what the kubelet
     /// cannot use.
-    pub fn from_keychain(args: &PushArgs, backend: Option<&str>) -> Result<Payload, Error> {
-        let keychain = crate::backend::open(backend).map_err(crate::Error::from)?;
+    pub fn from_keychain(options: &Options) -> Result<Payload, Error> {
+        let keychain =
+            crate::backend::open(options.backend.as_deref()).map_err(crate::Error::from)?;
         let mut found: Vec<Credential> = Vec::new();
-        if args.all {
+        if options.all {
             let listed = keychain.list().map_err(crate::Error::from)?;
             let mut skipped = 0;
             for l in listed {
@@ -198,9 +251,12 @@ impl Payload {
                 });
             }
         } else {
-            for query in &args.registries {
-                let c =
-                    crate::protocol::get(&*keychain, query)?.ok_or_else(|| Error::NotStored {
+            for query in &options.registries {
+                // Found as `get` finds it: the spellings the query can match.
+                let c = keychain
+                    .get_any(&crate::registry::candidates(query))
+                    .map_err(crate::Error::from)?
+                    .ok_or_else(|| Error::NotStored {
                         query: query.clone(),
                     })?;
                 dockerconfig::check_entry(query, &c.username)?;
@@ -244,7 +300,7 @@ impl Payload {
             let pw = e.password.expose();
             if pw.len() >= 4 {
                 redact.push(e.password.clone());
-                let quoted = Secret::new(crate::protocol::go_json(pw));
+                let quoted = Secret::new(crate::go_json::go_json(pw));
                 let escaped = &quoted.expose()[1..quoted.expose().len() - 2];
                 redact.push(Secret::new(escaped.to_owned()));
             }
@@ -299,22 +355,22 @@ impl Payload {
 
 /// `--dry-run` (client): print the manifests (`-o`) or what would be done; no cluster contact.
 /// The kubeconfig is read only when a context's default namespace or name is needed.
-fn dry_run_client(args: &PushArgs, payload: Option<&Payload>) -> Result<Outcome, Error> {
+fn dry_run_client(options: &Options, payload: Option<&Payload>) -> Result<Outcome, Error> {
     let need_kubeconfig =
-        args.namespaces.is_empty() || (args.output.is_none() && args.contexts.is_empty());
+        options.namespaces.is_empty() || (options.output.is_none() && options.contexts.is_empty());
     let kubeconfig = if need_kubeconfig {
-        kubeconfig::load(args.kubeconfig.as_deref())?
+        kubeconfig::load(options.kubeconfig.as_deref())?
     } else {
         None
     };
-    let targets = kubeconfig::offline_targets(kubeconfig.as_ref(), args)?;
+    let targets = kubeconfig::offline_targets(kubeconfig.as_ref(), options)?;
     let mut out = std::io::stdout().lock();
     let mut write = |text: &str| out.write_all(text.as_bytes()).map_err(Error::Stdout);
-    match (args.output, payload) {
+    match (options.output, payload) {
         (Some(format), Some(payload)) => {
             let manifests: Vec<_> = targets
                 .iter()
-                .map(|t| payload.manifest(&args.name, Some(&t.namespace)))
+                .map(|t| payload.manifest(&options.name, Some(&t.namespace)))
                 .collect();
             let value = if manifests.len() == 1 {
                 serde_json::to_value(&manifests[0].0)
@@ -352,14 +408,14 @@ fn dry_run_client(args: &PushArgs, payload: Option<&Payload>) -> Result<Outcome,
                         "{}/{}/{}: would apply {} (client dry run: nothing sent)\n",
                         t.context,
                         t.namespace,
-                        args.name,
+                        options.name,
                         p.keys.join(",")
                     ),
                     None => format!(
                         "{}/{}/{}: would delete if made by {} (client dry run: nothing sent)\n",
                         t.context,
                         t.namespace,
-                        args.name,
+                        options.name,
                         crate::BINARY_NAME
                     ),
                 };
