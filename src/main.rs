@@ -32,7 +32,11 @@ fn main() -> ExitCode {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
                 }
-                Command::Push(args) => match push::run(&args.options(cli.backend.as_deref())) {
+                Command::Push(args) => match push::run(
+                    &args.options(cli.backend.as_deref()),
+                    &mut std::io::stdout().lock(),
+                    &mut std::io::stderr(),
+                ) {
                     Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
                     // Each failed target's line said why.
                     Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,

@@ -157,8 +157,8 @@ impl Hint for Error {
     }
 }
 
-/// Run `push` (or `push --delete`) with `backend` naming the keychain backend (`--backend`).
-pub fn run(options: &Options) -> Result<Outcome, Error> {
+/// Run `push` (or `push --delete`): one line per target to `out`, warnings and notes to `err`.
+pub fn run(options: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome, Error> {
     check_names(options)?;
     if options.output.is_some() && options.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
@@ -177,17 +177,23 @@ pub fn run(options: &Options) -> Result<Outcome, Error> {
     let payload = if options.delete {
         None
     } else {
-        Some(Payload::from_keychain(options)?)
+        Some(Payload::from_keychain(options, err)?)
     };
     if client_dry_run {
-        return dry_run_client(options, payload.as_ref());
+        return dry_run_client(options, payload.as_ref(), out);
     }
     // The runtime exists only from here on: the helper actions never build it.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
-    runtime.block_on(cluster::run(options, kubeconfig, payload.as_ref()))
+    runtime.block_on(cluster::run(
+        options,
+        kubeconfig,
+        payload.as_ref(),
+        out,
+        err,
+    ))
 }
 
 fn check_names(options: &Options) -> Result<(), Error> {
@@ -223,8 +229,8 @@ pub struct Payload {
 
 impl Payload {
     /// Read the selected credentials and build the secret's bytes, refusing what the kubelet
-    /// cannot use.
-    pub fn from_keychain(options: &Options) -> Result<Payload, Error> {
+    /// cannot use; what `--all` skips is said on `err`.
+    pub fn from_keychain(options: &Options, err: &mut dyn Write) -> Result<Payload, Error> {
         let keychain =
             crate::backend::open(options.backend.as_deref()).map_err(crate::Error::from)?;
         let mut found: Vec<Credential> = Vec::new();
@@ -237,7 +243,7 @@ impl Payload {
                 };
                 if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
                     // With --all an unusable entry is skipped, not fatal: say so.
-                    eprintln!("{}: push: skipped {refusal}", crate::BINARY_NAME);
+                    let _ = writeln!(err, "{}: push: skipped {refusal}", crate::BINARY_NAME);
                     skipped += 1;
                     continue;
                 }
@@ -355,7 +361,11 @@ impl Payload {
 
 /// `--dry-run` (client): print the manifests (`-o`) or what would be done; no cluster contact.
 /// The kubeconfig is read only when a context's default namespace or name is needed.
-fn dry_run_client(options: &Options, payload: Option<&Payload>) -> Result<Outcome, Error> {
+fn dry_run_client(
+    options: &Options,
+    payload: Option<&Payload>,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
     let need_kubeconfig =
         options.namespaces.is_empty() || (options.output.is_none() && options.contexts.is_empty());
     let kubeconfig = if need_kubeconfig {
@@ -364,7 +374,6 @@ fn dry_run_client(options: &Options, payload: Option<&Payload>) -> Result<Outcom
         None
     };
     let targets = kubeconfig::offline_targets(kubeconfig.as_ref(), options)?;
-    let mut out = std::io::stdout().lock();
     let mut write = |text: &str| out.write_all(text.as_bytes()).map_err(Error::Stdout);
     match (options.output, payload) {
         (Some(format), Some(payload)) => {

@@ -2,6 +2,7 @@
 //! (or adopts), recreated when its type or immutability says so.
 
 use super::explain::Failure;
+use super::report::{Reason, Registries, SecretResult};
 use super::{Context, Job, is_ours};
 use crate::push::FIELD_MANAGER;
 use crate::push::dockerconfig::{
@@ -12,8 +13,7 @@ use kube::Client;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 
 impl Job<'_> {
-    /// Server-side apply of the Secret; the word for the report line, and whether the service
-    /// accounts may now reference it. A secret of this name that push did not make is changed
+    /// Server-side apply of the Secret, and what happened to it. A secret of this name that push did not make is changed
     /// only with `--adopt`, and then merged into, never overwritten.
     pub(super) async fn apply_secret(
         &self,
@@ -21,7 +21,7 @@ impl Job<'_> {
         ns: &str,
         client: &Client,
         secrets: &Api<KubeSecret>,
-    ) -> Result<(String, bool), String> {
+    ) -> Result<SecretResult, Reason> {
         let payload = self.payload.expect("apply has a payload");
         let name = &self.options.name;
         let mut manifest = payload.manifest(name, Some(ns));
@@ -34,8 +34,7 @@ impl Job<'_> {
             .map_err(|f| explain("reading the secret to check that push made it", &f))?;
         let mut recreated = false;
         let mut adopted = false;
-        let mut kept: Vec<String> = Vec::new();
-        let mut removed: Vec<String> = Vec::new();
+        let mut registries = Registries::default();
         if let Some(existing) = &before {
             let ours = is_ours(existing);
             let type_ = existing.type_.as_deref().unwrap_or("Opaque");
@@ -68,8 +67,10 @@ impl Job<'_> {
                 match payload.merged_manifest(name, ns, theirs, pushed_before) {
                     Ok((merged, m)) => {
                         manifest = merged;
-                        kept = m.kept;
-                        removed = m.removed;
+                        registries = Registries {
+                            kept: m.kept,
+                            removed: m.removed,
+                        };
                     }
                     // Ours, and nothing in it can be told apart as someone else's: the label
                     // says it is ours, so it is written as push's.
@@ -111,12 +112,17 @@ impl Job<'_> {
                 manifest.0.metadata.resource_version = None;
                 if self.server_dry_run {
                     // The server kept it: applying now would meet the same 422.
-                    let word = if adopted {
-                        "adopted (deleted and recreated)"
+                    return Ok(if adopted {
+                        SecretResult::Adopted {
+                            recreated,
+                            registries,
+                        }
                     } else {
-                        "updated (deleted and recreated)"
-                    };
-                    return Ok((with_kept(word, &kept, &removed), false));
+                        SecretResult::Updated {
+                            recreated,
+                            registries,
+                        }
+                    });
                 }
                 before = None;
             }
@@ -167,10 +173,9 @@ impl Job<'_> {
                     Err(f) => return Err(explain("creating the namespace", &f)),
                 }
                 if self.server_dry_run {
-                    return Ok((
-                        "created (in a namespace that would be created)".into(),
-                        false,
-                    ));
+                    return Ok(SecretResult::Created {
+                        in_new_namespace: true,
+                    });
                 }
                 apply().await.map_err(failed)?
             }
@@ -205,29 +210,35 @@ impl Job<'_> {
                 ),
             });
         }
-        let word = match &before {
-            _ if recreated && adopted => "adopted (deleted and recreated)",
-            _ if recreated => "updated (deleted and recreated)",
-            _ if adopted => "adopted",
-            None => "created",
-            Some(b) if self.server_dry_run => {
-                if same_content(b, &after) {
-                    "unchanged"
-                } else {
-                    "updated"
-                }
-            }
+        Ok(match &before {
+            _ if adopted => SecretResult::Adopted {
+                recreated,
+                registries,
+            },
+            _ if recreated => SecretResult::Updated {
+                recreated,
+                registries,
+            },
+            None => SecretResult::Created {
+                in_new_namespace: false,
+            },
             Some(b) => {
-                if b.metadata.resource_version.is_some()
-                    && b.metadata.resource_version == after.metadata.resource_version
-                {
-                    "unchanged"
+                let unchanged = if self.server_dry_run {
+                    same_content(b, &after)
                 } else {
-                    "updated"
+                    b.metadata.resource_version.is_some()
+                        && b.metadata.resource_version == after.metadata.resource_version
+                };
+                if unchanged {
+                    SecretResult::Unchanged { registries }
+                } else {
+                    SecretResult::Updated {
+                        recreated: false,
+                        registries,
+                    }
                 }
             }
-        };
-        Ok((with_kept(word, &kept, &removed), true))
+        })
     }
 }
 
@@ -237,23 +248,6 @@ fn made_by_others(secret: &KubeSecret) -> bool {
         m.iter()
             .any(|e| e.manager.as_deref() != Some(FIELD_MANAGER))
     })
-}
-
-/// The report word, naming the registries push wrote before and dropped now, and those of
-/// the existing secret that were kept (not push's).
-fn with_kept(word: &str, kept: &[String], removed: &[String]) -> String {
-    let mut notes = Vec::new();
-    if !removed.is_empty() {
-        notes.push(format!("removed {}, no longer pushed", removed.join(", ")));
-    }
-    if !kept.is_empty() {
-        notes.push(format!("kept its other registries: {}", kept.join(", ")));
-    }
-    if notes.is_empty() {
-        word.to_owned()
-    } else {
-        format!("{word} ({})", notes.join("; "))
-    }
 }
 
 fn same_content(a: &KubeSecret, b: &KubeSecret) -> bool {

@@ -1,5 +1,6 @@
 //! `push --delete`: remove what push wrote, and only that.
 
+use super::report::{Reason, SecretResult};
 use super::{Context, Job, is_ours};
 use crate::push::FIELD_MANAGER;
 use crate::push::dockerconfig::{
@@ -14,20 +15,19 @@ impl Job<'_> {
     /// `--delete`: remove what push wrote, only from a Secret carrying our label. A secret that
     /// also holds registries push did not write (adopted, or added by hand) keeps them: only
     /// ours and our label and annotation go, and the service accounts keep referring to it.
-    /// `Ok((word, proceed))`: whether the service accounts' references go too.
     pub(super) async fn delete_secret(
         &self,
         ctx: &Context,
         ns: &str,
         secrets: &Api<KubeSecret>,
-    ) -> Result<(String, bool), String> {
+    ) -> Result<SecretResult, Reason> {
         let name = &self.options.name;
         let existing = self
             .call(secrets.get_opt(name))
             .await
             .map_err(|f| self.explain(ctx, ns, "reading the secret", &f))?;
         let Some(existing) = existing else {
-            return Ok(("absent".into(), true));
+            return Ok(SecretResult::Absent);
         };
         if !is_ours(&existing) {
             return Err(format!(
@@ -66,21 +66,11 @@ impl Job<'_> {
             // A PUT with the resourceVersion read: a change made meanwhile is not lost (409).
             let result = self.call(secrets.replace(name, &pp, &left.0)).await;
             return match result {
-                Ok(_) => {
-                    let ours = if m.removed.is_empty() {
-                        "its label".to_owned()
-                    } else {
-                        format!("push's registries ({}) and its label", m.removed.join(", "))
-                    };
-                    Ok((
-                        format!(
-                            "kept for its other registries ({}): removed {ours}; service accounts still refer to it",
-                            m.kept.join(", ")
-                        ),
-                        false,
-                    ))
-                }
-                Err(f) if f.is_not_found() => Ok(("absent".into(), true)),
+                Ok(_) => Ok(SecretResult::Stripped {
+                    kept: m.kept,
+                    removed: m.removed,
+                }),
+                Err(f) if f.is_not_found() => Ok(SecretResult::Absent),
                 Err(f) if f.is_conflict() => Err(format!(
                     "secret {name} changed while push was removing its registries from it (409 Conflict): push --delete again"
                 )),
@@ -98,8 +88,8 @@ impl Job<'_> {
             ..DeleteParams::default()
         };
         match self.call(secrets.delete(name, &dp)).await {
-            Ok(_) => Ok(("deleted".into(), true)),
-            Err(f) if f.is_not_found() => Ok(("absent".into(), true)),
+            Ok(_) => Ok(SecretResult::Deleted),
+            Err(f) if f.is_not_found() => Ok(SecretResult::Absent),
             Err(f) => Err(self.explain(ctx, ns, "deleting the secret", &f)),
         }
     }

@@ -235,11 +235,13 @@ mod tests {
             secret: crate::Secret::new("hunter2-secret".into()),
         }])
         .unwrap();
+        let mut sink = std::io::sink();
         let job = Job {
             options,
             payload: Some(&payload),
             timeout: Duration::from_secs(7),
             server_dry_run: false,
+            err: std::cell::RefCell::new(&mut sink),
         };
         let ctx = Context {
             name: "dev".into(),

@@ -5,6 +5,7 @@
 mod apply;
 mod delete;
 mod explain;
+mod report;
 mod service_account;
 
 use super::dockerconfig::{MANAGED_BY, MANAGED_BY_LABEL};
@@ -16,6 +17,8 @@ use k8s_openapi::api::core::v1::{Secret as KubeSecret, ServiceAccount};
 use kube::api::Api;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use report::TargetReport;
+use std::cell::RefCell;
 use std::io::Write;
 use std::time::Duration;
 
@@ -41,20 +44,18 @@ struct Job<'a> {
     payload: Option<&'a Payload>,
     timeout: Duration,
     server_dry_run: bool,
+    /// Where warnings go (stderr), shared by the targets in flight.
+    err: RefCell<&'a mut dyn Write>,
 }
 
-/// What one target printed, and whether it failed.
-struct Report {
-    lines: Vec<String>,
-    failed: bool,
-    touched_service_account: bool,
-}
-
-/// Apply (or delete) on every target; print one line per target as results arrive, in order.
+/// Apply (or delete) on every target; write its lines to `out` as results arrive, in order,
+/// and warnings and notes to `err`.
 pub async fn run(
     options: &Options,
     config: Option<Kubeconfig>,
     payload: Option<&Payload>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let names = kubeconfig::contexts(config.as_ref(), &options.contexts)?;
     let timeout = options.request_timeout.max(Duration::from_secs(1));
@@ -74,6 +75,7 @@ pub async fn run(
         payload,
         timeout,
         server_dry_run: options.dry_run == Some(DryRun::Server),
+        err: RefCell::new(err),
     };
     let job = &job;
     let contexts = &contexts;
@@ -87,18 +89,19 @@ pub async fn run(
     .buffered(CONCURRENCY);
     let mut failed = false;
     let mut touched_sa = false;
-    let mut out = std::io::stdout().lock();
     while let Some(report) = reports.next().await {
-        failed |= report.failed;
-        touched_sa |= report.touched_service_account;
-        for line in &report.lines {
+        failed |= report.failed();
+        touched_sa |= report.touched_service_account();
+        for line in report.lines() {
             writeln!(out, "{line}")
                 .and_then(|()| out.flush())
                 .map_err(Error::Stdout)?;
         }
     }
+    drop(reports);
     if touched_sa && !options.delete && !job.server_dry_run {
-        eprintln!(
+        let _ = writeln!(
+            job.err.borrow_mut(),
             "note: only pods created from now on use the new imagePullSecrets; restart running ones (e.g. kubectl rollout restart deployment NAME) to use them"
         );
     }
@@ -214,82 +217,54 @@ impl Job<'_> {
         }
     }
 
-    fn suffix(&self) -> &'static str {
-        if self.server_dry_run {
-            " (server dry run: nothing persisted)"
-        } else {
-            ""
-        }
-    }
-
-    async fn target(&self, ctx: &Context, t: &Target) -> Report {
-        let label = format!("{}/{}/{}", t.context, t.namespace, self.options.name);
+    async fn target(&self, ctx: &Context, t: &Target) -> TargetReport {
+        let mut report = TargetReport {
+            context: t.context.clone(),
+            namespace: t.namespace.clone(),
+            name: self.options.name.clone(),
+            server_dry_run: self.server_dry_run,
+            secret: Ok(report::SecretResult::Absent),
+            accounts: Vec::new(),
+        };
         let client = match &ctx.client {
             Ok(c) => c.clone(),
             Err(reason) => {
-                let reason = match self.payload {
+                report.secret = Err(match self.payload {
                     Some(p) => p.scrub(reason),
                     None => reason.clone(),
-                };
-                return Report {
-                    lines: vec![format!("{label}: failed: {reason}")],
-                    failed: true,
-                    touched_service_account: false,
-                };
+                });
+                return report;
             }
         };
         if let Some(why) = &ctx.exposure {
             // Said before anything is sent.
-            eprintln!(
-                "{}: push: warning: {label}: sending the registry passwords anyway (--insecure): {why}",
-                crate::BINARY_NAME
+            let _ = writeln!(
+                self.err.borrow_mut(),
+                "{}: push: warning: {}/{}/{}: sending the registry passwords anyway (--insecure): {why}",
+                crate::BINARY_NAME,
+                t.context,
+                t.namespace,
+                self.options.name
             );
         }
         let secrets: Api<KubeSecret> = Api::namespaced(client.clone(), &t.namespace);
-        let result = if self.options.delete {
+        report.secret = if self.options.delete {
             self.delete_secret(ctx, &t.namespace, &secrets).await
         } else {
             self.apply_secret(ctx, &t.namespace, &client, &secrets)
                 .await
         };
-        let mut report = Report {
-            lines: Vec::new(),
-            failed: false,
-            touched_service_account: false,
-        };
-        let proceed = match result {
-            Ok((word, proceed)) => {
-                report
-                    .lines
-                    .push(format!("{label}: {word}{}", self.suffix()));
-                proceed
-            }
-            Err(reason) => {
-                report.lines.push(format!("{label}: failed: {reason}"));
-                report.failed = true;
-                false
-            }
-        };
-        if proceed {
+        let follow = report
+            .secret
+            .as_ref()
+            .is_ok_and(|r| r.accounts_follow(self.server_dry_run));
+        if follow {
             let accounts: Api<ServiceAccount> = Api::namespaced(client, &t.namespace);
             for sa in &self.options.service_accounts {
-                let sa_label = format!("{}/{}/serviceaccount/{sa}", t.context, t.namespace);
-                match self
+                let result = self
                     .update_service_account(ctx, &t.namespace, &accounts, sa)
-                    .await
-                {
-                    Ok(changed) => {
-                        report.touched_service_account |= changed;
-                        let word = if changed { "updated" } else { "unchanged" };
-                        report
-                            .lines
-                            .push(format!("{sa_label}: {word}{}", self.suffix()));
-                    }
-                    Err(reason) => {
-                        report.failed = true;
-                        report.lines.push(format!("{sa_label}: failed: {reason}"));
-                    }
-                }
+                    .await;
+                report.accounts.push((sa.clone(), result));
             }
         }
         report

@@ -1,6 +1,7 @@
 //! The Secret in a service account's imagePullSecrets: added or removed, every other entry
 //! kept, with optimistic concurrency.
 
+use super::report::{AccountResult, Reason};
 use super::{Context, Job};
 use crate::push::FIELD_MANAGER;
 use k8s_openapi::api::core::v1::{LocalObjectReference, ServiceAccount};
@@ -12,14 +13,13 @@ const SA_ATTEMPTS: usize = 5;
 impl Job<'_> {
     /// Add (or with `--delete` remove) our secret in `sa`'s imagePullSecrets, keeping every
     /// other entry: GET, change, PUT with the resourceVersion read, again on 409.
-    /// `Ok(true)` when the account changed.
     pub(super) async fn update_service_account(
         &self,
         ctx: &Context,
         ns: &str,
         accounts: &Api<ServiceAccount>,
         sa: &str,
-    ) -> Result<bool, String> {
+    ) -> Result<AccountResult, Reason> {
         let name = &self.options.name;
         let what = format!("updating service account {sa}");
         for _ in 0..SA_ATTEMPTS {
@@ -29,7 +29,7 @@ impl Job<'_> {
                 .map_err(|f| self.explain(ctx, ns, &what, &f))?;
             let Some(mut account) = current else {
                 if self.options.delete {
-                    return Ok(false);
+                    return Ok(AccountResult::Unchanged);
                 }
                 return Err(format!(
                     "service account {sa} does not exist in namespace {ns}: create it (kubectl create serviceaccount {sa} -n {ns}) or check --service-account"
@@ -39,12 +39,12 @@ impl Job<'_> {
             let present = list.iter().any(|r| &r.name == name);
             if self.options.delete {
                 if !present {
-                    return Ok(false);
+                    return Ok(AccountResult::Unchanged);
                 }
                 list.retain(|r| &r.name != name);
             } else {
                 if present {
-                    return Ok(false);
+                    return Ok(AccountResult::Unchanged);
                 }
                 list.push(LocalObjectReference { name: name.clone() });
             }
@@ -53,7 +53,7 @@ impl Job<'_> {
                 field_manager: Some(FIELD_MANAGER.to_owned()),
             };
             match self.call(accounts.replace(sa, &pp, &account)).await {
-                Ok(_) => return Ok(true),
+                Ok(_) => return Ok(AccountResult::Updated),
                 Err(f) if f.is_conflict() => continue,
                 Err(f) => return Err(self.explain(ctx, ns, &what, &f)),
             }
