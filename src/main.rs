@@ -51,11 +51,19 @@ fn main() -> ExitCode {
                     ),
                 },
                 Command::Setup(a) => finish(
-                    setup::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    setup::run(
+                        &a.options(cli.backend.as_deref()),
+                        &mut std::io::stdout(),
+                        &mut std::io::stderr(),
+                    ),
                     Channel::Stderr,
                 ),
                 Command::Import(a) => finish(
-                    import::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
+                    import::run(
+                        &a.options(cli.backend.as_deref()),
+                        &mut std::io::stdout(),
+                        &mut std::io::stderr(),
+                    ),
                     Channel::Stderr,
                 ),
                 Command::Doctor(a) => {

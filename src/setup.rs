@@ -162,14 +162,19 @@ fn confirm(out: &mut dyn Write, question: &str) -> Result<bool, Error> {
     Ok(a.is_empty() || a == "y" || a == "yes")
 }
 
-/// Run setup on Docker's config, writing a human report to `out`.
-pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Error> {
+/// Run setup on Docker's config, writing a human report to `out` and warnings to `err`.
+pub fn run(options: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
     let path = docker_config::config_path()?;
-    run_at(options, &path, out)
+    run_at(options, &path, out, err)
 }
 
 /// Run setup on the config file at `path`.
-pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run_at(
+    options: &Options,
+    path: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     let found = find_on_path(crate::BINARY_NAME, std::env::var_os("PATH").as_deref());
     if found.is_empty() {
         let exe = std::env::current_exe()
@@ -203,7 +208,7 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
         if !go {
             return Err(Error::Cancelled);
         }
-        import::run_docker(&import_options, path, out)?;
+        import::run_docker(&import_options, path, out, err)?;
     }
 
     let (warning, saved) = docker_config::edit(path, |config| {

@@ -31,21 +31,19 @@
 //!
 //! No secret is ever printed: the report names registries and usernames only.
 
+mod keychain;
+mod plaintext;
+
+pub use keychain::{Sorted, sort_against_keychain, store_verified};
+pub use plaintext::{DOCKER_HUB, Kind, Plain, TOKEN_USERNAME, has_plaintext, plaintext_entries};
+
 use crate::Hint;
-use crate::backend::{self, Backend, Credential, select};
-use crate::docker_config::{self, DockerConfig, Json, Object, Saved};
-use crate::secret::Secret;
-use base64::Engine;
+use crate::backend::{self, Backend, select};
+use crate::docker_config::{self, DockerConfig, Saved};
+use plaintext::strip;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// The Username the docker CLI stores for an identity token.
-pub const TOKEN_USERNAME: &str = "<token>";
-/// The server string the docker CLI uses for Docker Hub.
-pub const DOCKER_HUB: &str = "https://index.docker.io/v1/";
-/// The fields of an `auths` entry that hold or derive from a secret, removed after import.
-const SECRET_FIELDS: &[&str] = &["auth", "username", "password", "identitytoken"];
 
 /// Why an import stopped. Nothing in the config file was changed when one of these is returned.
 #[derive(Debug, thiserror::Error)]
@@ -108,45 +106,6 @@ impl Hint for Error {
     }
 }
 
-/// What a plaintext entry holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `auth` (base64 `user:password`) or `username` + `password`.
-    Password,
-    /// `identitytoken` (stored as Username `<token>`).
-    IdentityToken,
-}
-
-/// One plaintext credential found in a config file.
-#[derive(Debug, Clone)]
-pub struct Plain {
-    /// The `auths` key, as written in the file.
-    pub key: String,
-    /// The server string it is stored under in the keychain.
-    pub server: String,
-    pub kind: Kind,
-    pub username: String,
-    pub secret: Secret,
-}
-
-impl Plain {
-    fn credential(&self) -> Credential {
-        Credential {
-            server_url: self.server.clone(),
-            username: self.username.clone(),
-            secret: self.secret.clone(),
-        }
-    }
-
-    /// `user alice` or `identity token` — what a report may say about it.
-    pub fn describe(&self) -> String {
-        match self.kind {
-            Kind::Password => format!("user {}", self.username),
-            Kind::IdentityToken => "identity token".into(),
-        }
-    }
-}
-
 /// Options of the `import` subcommand.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
@@ -196,18 +155,6 @@ pub fn podman_auth_file() -> Option<PathBuf> {
         .map(|d| PathBuf::from(d).join("containers/auth.json"))
 }
 
-fn is_hub_alias(key: &str) -> bool {
-    let host = key
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_end_matches('/');
-    matches!(
-        host,
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "index.docker.io/v1"
-    )
-}
-
-/// The plaintext credentials in an `auths` object, in file order. Stub entries are skipped.
 /// The plaintext entries of `config` (read from `path`) and the report that lists them.
 fn plan(path: &Path, config: &DockerConfig, podman: bool) -> Result<(Vec<Plain>, Report), Error> {
     let entries = match config.auths() {
@@ -224,203 +171,19 @@ fn plan(path: &Path, config: &DockerConfig, podman: bool) -> Result<(Vec<Plain>,
     Ok((entries, report))
 }
 
-pub fn plaintext_entries(path: &Path, auths: &Object, podman: bool) -> Result<Vec<Plain>, Error> {
-    let mut found = Vec::new();
-    for (key, entry) in auths.iter() {
-        let Json::Object(entry) = entry else { continue };
-        let field = |name: &str| {
-            entry
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .and_then(|(_, v)| v.as_str())
-                .filter(|s| !s.is_empty())
-        };
-        let server = if podman && is_hub_alias(key) {
-            DOCKER_HUB.to_owned()
-        } else {
-            key.to_owned()
-        };
-        let bad = || Error::BadAuth {
-            path: path.to_owned(),
-            registry: key.to_owned(),
-        };
-        let (kind, username, secret) = if let Some(token) = field("identitytoken") {
-            (
-                Kind::IdentityToken,
-                TOKEN_USERNAME.to_owned(),
-                Secret::new(token.to_owned()),
-            )
-        } else if let Some(auth) = field("auth") {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(auth.trim())
-                .map_err(|_| bad())?;
-            let decoded = Secret::new(String::from_utf8(decoded).map_err(|_| bad())?);
-            let (user, pass) = decoded.expose().split_once(':').ok_or_else(bad)?;
-            if user.is_empty() {
-                return Err(bad());
-            }
-            (
-                Kind::Password,
-                user.to_owned(),
-                Secret::new(pass.to_owned()),
-            )
-        } else if let (Some(user), Some(pass)) = (field("username"), field("password")) {
-            (
-                Kind::Password,
-                user.to_owned(),
-                Secret::new(pass.to_owned()),
-            )
-        } else {
-            continue;
-        };
-        found.push(Plain {
-            key: key.to_owned(),
-            server,
-            kind,
-            username,
-            secret,
-        });
-    }
-    Ok(found)
-}
-
-/// Whether an `auths` object still holds any secret.
-pub fn has_plaintext(auths: Option<&Object>) -> bool {
-    auths.is_some_and(|a| {
-        a.iter().any(|(_, e)| {
-            e.as_object().is_some_and(|e| {
-                e.iter().any(|(k, v)| {
-                    SECRET_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(k))
-                        && v.as_str().is_some_and(|s| !s.is_empty())
-                })
-            })
-        })
-    })
-}
-
-/// Remove the secret fields of the entries in `moved` from `config`, but only where the file
-/// still holds the secret that was verified. Returns how many entries were stripped.
-fn strip(config: &mut DockerConfig, moved: &[Plain], podman: bool) -> Result<usize, Error> {
-    let path = config.path.clone();
-    let Some(auths) = config.auths() else {
-        return Ok(0);
-    };
-    let current = plaintext_entries(&path, auths, podman)?;
-    let still_same: Vec<&str> = current
-        .iter()
-        .filter(|c| {
-            moved
-                .iter()
-                .any(|m| m.key == c.key && m.username == c.username && m.secret == c.secret)
-        })
-        .map(|c| c.key.as_str())
-        .collect::<Vec<_>>();
-    let keys: Vec<String> = still_same.iter().map(|s| s.to_string()).collect();
-    let Some(Json::Object(auths)) = config.root.get_mut("auths") else {
-        return Ok(0);
-    };
-    for (key, entry) in auths.iter_mut() {
-        if !keys.iter().any(|k| k == key) {
-            continue;
-        }
-        if let Json::Object(entry) = entry {
-            let secret_keys: Vec<String> = entry
-                .keys()
-                .filter(|k| SECRET_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(k)))
-                .map(str::to_owned)
-                .collect();
-            for k in secret_keys {
-                if let Some(mut v) = entry.remove(&k)
-                    && let Json::String(s) = &mut v
-                {
-                    zeroize::Zeroize::zeroize(s);
-                }
-            }
-        }
-    }
-    Ok(keys.len())
-}
-
 fn say(out: &mut dyn Write, args: fmt::Arguments) -> Result<(), Error> {
     out.write_fmt(args)
         .and_then(|()| out.write_all(b"\n"))
         .map_err(Error::Output)
 }
 
-/// Store every entry through one backend instance, then read each back through a fresh one
-/// (so what is checked is what was persisted, not a cache of the writer). Stops at the first
-/// failure.
-pub fn store_verified(
-    open: &dyn Fn() -> Result<Box<dyn Backend>, Error>,
-    entries: &[Plain],
-) -> Result<&'static str, Error> {
-    let writer = open()?;
-    for p in entries {
-        writer
-            .store(&p.credential())
-            .map_err(|source| Error::Store {
-                registry: p.server.clone(),
-                source,
-            })?;
-    }
-    let reader = open()?;
-    for p in entries {
-        let reason = match reader.get(&p.server) {
-            Ok(Some(c)) if c.username == p.username && c.secret == p.secret => continue,
-            Ok(Some(_)) => "the keychain returned a different credential".to_owned(),
-            Ok(None) => "the keychain does not have it".to_owned(),
-            Err(e) => e.to_string(),
-        };
-        return Err(Error::Verify {
-            registry: p.server.clone(),
-            reason,
-        });
-    }
-    Ok(writer.name())
-}
-
-/// The entries to store, and the ones the keychain already holds under exactly their server
-/// string: the same credential (nothing to store, safe to strip), or a different one (left
-/// alone unless `overwrite`: the file's copy might be the stale one).
-#[derive(Debug, Default)]
-pub struct Sorted {
-    pub to_store: Vec<Plain>,
-    pub already: Vec<Plain>,
-    pub conflicts: Vec<(Plain, String)>,
-}
-
-/// Sort `entries` against what the keychain holds.
-pub fn sort_against_keychain(
-    backend: &dyn Backend,
-    entries: Vec<Plain>,
-    overwrite: bool,
-) -> Result<Sorted, Error> {
-    let mut sorted = Sorted::default();
-    for p in entries {
-        match backend.get(&p.server) {
-            Ok(None) => sorted.to_store.push(p),
-            Ok(Some(c)) if c.username == p.username && c.secret == p.secret => {
-                sorted.already.push(p)
-            }
-            Ok(Some(_)) if overwrite => sorted.to_store.push(p),
-            Ok(Some(c)) => sorted.conflicts.push((p, c.username)),
-            Err(source) => {
-                return Err(Error::Read {
-                    registry: p.server.clone(),
-                    source,
-                });
-            }
-        }
-    }
-    Ok(sorted)
-}
-
-/// Store what needs storing (verified), report conflicts on stderr; the entries now safely in
+/// Store what needs storing (verified), report conflicts on `err`; the entries now safely in
 /// the keychain are returned. Fails when there were entries and none could be moved.
 fn move_entries(
     options: &Options,
     entries: Vec<Plain>,
     out: &mut dyn Write,
+    err: &mut dyn Write,
     verb: &str,
 ) -> Result<Vec<Plain>, Error> {
     let sorted = sort_against_keychain(&*open(options)?, entries, options.overwrite)?;
@@ -451,7 +214,8 @@ fn move_entries(
         )?;
     }
     for (p, user) in &sorted.conflicts {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "warning: kept {} in the file: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
             p.server
         );
@@ -461,15 +225,15 @@ fn move_entries(
     Ok(done)
 }
 
-/// Run an import, writing a human report to `out`.
-pub fn run(options: &Options, out: &mut dyn Write) -> Result<Report, Error> {
+/// Run an import, writing a human report to `out` and warnings to `err`.
+pub fn run(options: &Options, out: &mut dyn Write, err: &mut dyn Write) -> Result<Report, Error> {
     match &options.from {
         Some(from) if from.as_os_str().is_empty() => {
             let from = podman_auth_file().ok_or(Error::NoAuthFile)?;
-            run_from_auth_file(options, &from, out)
+            run_from_auth_file(options, &from, out, err)
         }
-        Some(from) => run_from_auth_file(options, from, out),
-        None => run_docker(options, &docker_config::config_path()?, out),
+        Some(from) => run_from_auth_file(options, from, out, err),
+        None => run_docker(options, &docker_config::config_path()?, out, err),
     }
 }
 
@@ -497,7 +261,12 @@ fn list_moves(
 }
 
 /// Import Docker's own config.json at `path` and strip it.
-pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result<Report, Error> {
+pub fn run_docker(
+    options: &Options,
+    path: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Report, Error> {
     if !docker_config::resolve_target(path).exists() {
         say(
             out,
@@ -535,7 +304,7 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
     }
     refuse_volatile(options, path)?;
     drop(config);
-    let moved = move_entries(options, entries, out, "moved")?;
+    let moved = move_entries(options, entries, out, err, "moved")?;
     // Every entry is in the keychain and verified: now, and only now, strip the file.
     let mut config = DockerConfig::load(path)?;
     let stripped = strip(&mut config, &moved, false)?;
@@ -544,7 +313,7 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
         backup: Some(bak), ..
     } = &saved
     {
-        strip_backup(bak, &moved);
+        strip_backup(bak, &moved, err);
     }
     report.moved = moved
         .iter()
@@ -573,8 +342,8 @@ pub fn run_docker(options: &Options, path: &Path, out: &mut dyn Write) -> Result
 }
 
 /// The backup holds the previous file, secrets and all: strip the entries that now live in the
-/// keychain from it too. Best effort (the backup is ours); a failure is reported on stderr.
-fn strip_backup(bak: &Path, entries: &[Plain]) {
+/// keychain from it too. Best effort (the backup is ours); a failure is reported on `err`.
+fn strip_backup(bak: &Path, entries: &[Plain], err: &mut dyn Write) {
     let result = (|| -> Result<(), Error> {
         let mut backup = DockerConfig::load(bak)?;
         if strip(&mut backup, entries, false)? > 0 {
@@ -583,7 +352,8 @@ fn strip_backup(bak: &Path, entries: &[Plain]) {
         Ok(())
     })();
     if let Err(e) = result {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "warning: could not remove the imported secrets from the backup {}: {e}; delete it yourself",
             bak.display()
         );
@@ -595,6 +365,7 @@ fn run_from_auth_file(
     options: &Options,
     from: &Path,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<Report, Error> {
     let file = DockerConfig::load(from)?;
     if !file.exists() {
@@ -616,7 +387,7 @@ fn run_from_auth_file(
         say(out, format_args!("dry run: nothing was changed"))?;
         return Ok(report);
     }
-    let moved = move_entries(options, entries, out, "copied")?;
+    let moved = move_entries(options, entries, out, err, "copied")?;
     say(
         out,
         format_args!(
@@ -627,7 +398,8 @@ fn run_from_auth_file(
     // Nothing is removed from the source, so a store that forgets loses nothing: a warning,
     // not a refusal.
     if let Some(info) = select::requested_volatile(options.backend.as_deref()) {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "warning: {} keeps the copies {}; {} still holds them",
             info.name,
             info.lasts,
@@ -639,98 +411,4 @@ fn run_from_auth_file(
         .map(|p| (p.server.clone(), p.describe()))
         .collect();
     Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entries(text: &str, podman: bool) -> Result<Vec<Plain>, Error> {
-        let root = docker_config::parse(Path::new("c.json"), text.as_bytes()).unwrap();
-        plaintext_entries(
-            Path::new("c.json"),
-            root.get("auths").unwrap().as_object().unwrap(),
-            podman,
-        )
-    }
-
-    #[test]
-    fn every_form_is_recognised() {
-        // alice:pa:ss, base64.
-        let e = entries(
-            r#"{"auths":{
-                "https://index.docker.io/v1/":{"auth":"YWxpY2U6cGE6c3M="},
-                "reg.example:5000":{"username":"bob","password":"pw"},
-                "tok.example":{"auth":"Ym9iOg==","identitytoken":"idt"},
-                "stub.example":{},
-                "email.example":{"email":"x@y"}
-            }}"#,
-            false,
-        )
-        .unwrap();
-        let got: Vec<_> = e
-            .iter()
-            .map(|p| {
-                (
-                    p.server.as_str(),
-                    p.kind,
-                    p.username.as_str(),
-                    p.secret.expose().as_str(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            [
-                (
-                    "https://index.docker.io/v1/",
-                    Kind::Password,
-                    "alice",
-                    "pa:ss"
-                ),
-                ("reg.example:5000", Kind::Password, "bob", "pw"),
-                ("tok.example", Kind::IdentityToken, "<token>", "idt"),
-            ]
-        );
-    }
-
-    #[test]
-    fn podman_hub_keys_become_dockers() {
-        let e = entries(
-            r#"{"auths":{"docker.io":{"auth":"YTpi"},"quay.io/org":{"auth":"YTpi"}}}"#,
-            true,
-        )
-        .unwrap();
-        assert_eq!(e[0].server, DOCKER_HUB);
-        assert_eq!(e[1].server, "quay.io/org");
-    }
-
-    #[test]
-    fn bad_auth_is_refused_without_showing_it() {
-        for auth in ["!!!notbase64", "bm9jb2xvbg==" /* nocolon */] {
-            let text = format!(r#"{{"auths":{{"r":{{"auth":"{auth}"}}}}}}"#);
-            let e = entries(&text, false).unwrap_err();
-            assert!(matches!(e, Error::BadAuth { .. }));
-            assert!(!e.to_string().contains(auth));
-        }
-    }
-
-    #[test]
-    fn strip_keeps_stub_and_other_fields() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.json");
-        std::fs::write(
-            &path,
-            r#"{"auths":{"r":{"auth":"YTpi","email":"e@x"},"s":{"identitytoken":"t"}},"other":1}"#,
-        )
-        .unwrap();
-        let mut c = DockerConfig::load(&path).unwrap();
-        let moved = plaintext_entries(&path, c.auths().unwrap(), false).unwrap();
-        assert_eq!(strip(&mut c, &moved, false).unwrap(), 2);
-        assert_eq!(
-            String::from_utf8(c.render().to_vec()).unwrap(),
-            "{\n\t\"auths\": {\n\t\t\"r\": {\n\t\t\t\"email\": \"e@x\"\n\t\t},\n\t\t\"s\": {}\n\t},\n\t\"other\": 1\n}"
-        );
-        assert!(!has_plaintext(c.auths()));
-    }
 }
