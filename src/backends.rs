@@ -10,7 +10,6 @@
 use crate::backend::select::{self, NAMES};
 use serde::Serialize;
 use std::io::Write;
-use std::process::ExitCode;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -130,8 +129,8 @@ pub fn report(flag: Option<&str>) -> Report {
     }
 }
 
-/// Run the subcommand: print the report as text or JSON.
-pub fn run(flag: Option<&str>, json: bool, out: &mut dyn Write) -> ExitCode {
+/// Run the subcommand: print the report as text or JSON to `out`.
+pub fn run(flag: Option<&str>, json: bool, out: &mut dyn Write) -> std::io::Result<Report> {
     let report = report(flag);
     let text = if json {
         let mut s = serde_json::to_string_pretty(&report).expect("the report serializes");
@@ -140,10 +139,8 @@ pub fn run(flag: Option<&str>, json: bool, out: &mut dyn Write) -> ExitCode {
     } else {
         render(&report)
     };
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::FAILURE,
-    }
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())?;
+    Ok(report)
 }
 
 /// The report for people.

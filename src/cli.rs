@@ -148,6 +148,16 @@ impl ImportArgs {
     }
 }
 
+impl DoctorArgs {
+    /// The library's options.
+    pub fn options(&self, backend: Option<&str>) -> crate::doctor::Options {
+        crate::doctor::Options {
+            backend: backend.map(str::to_owned),
+            json: self.json,
+        }
+    }
+}
+
 impl PushArgs {
     /// The library's options.
     pub fn options(&self, backend: Option<&str>) -> crate::push::Options {

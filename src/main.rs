@@ -26,22 +26,30 @@ fn main() -> ExitCode {
             }
             match cli.command {
                 Command::Backends { json } => {
-                    backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
+                    let out = &mut std::io::stdout().lock();
+                    // A report that cannot be written has nowhere to say so.
+                    match backends::run(cli.backend.as_deref(), json, out) {
+                        Ok(_) => ExitCode::SUCCESS,
+                        Err(_) => ExitCode::FAILURE,
+                    }
                 }
                 Command::Completions { shell } => {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
                 }
-                Command::Push(args) => match push::run(
-                    &args.options(cli.backend.as_deref()),
-                    &mut std::io::stdout().lock(),
-                    &mut std::io::stderr(),
-                ) {
-                    Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
-                    // Each failed target's line said why.
-                    Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
-                    Err(e) => fail(Channel::Stdout, &e),
-                },
+                Command::Push(args) => {
+                    let result = push::run(
+                        &args.options(cli.backend.as_deref()),
+                        &mut std::io::stdout().lock(),
+                        &mut std::io::stderr(),
+                    );
+                    match result {
+                        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
+                        // Each failed target's line said why.
+                        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
+                        Err(e) => fail(Channel::Stdout, &e),
+                    }
+                }
                 Command::Man { dir } => match man::write_all(&dir) {
                     Ok(_) => ExitCode::SUCCESS,
                     Err(e) => say(
@@ -67,10 +75,10 @@ fn main() -> ExitCode {
                     Channel::Stderr,
                 ),
                 Command::Doctor(a) => {
-                    let report = doctor::diagnose(cli.backend.as_deref());
-                    let printed = doctor::print(&report, a.json, &mut std::io::stdout());
-                    match (printed, report.healthy) {
-                        (Ok(()), true) => ExitCode::SUCCESS,
+                    let options = a.options(cli.backend.as_deref());
+                    // The report says what is wrong; one it cannot write has nowhere to.
+                    match doctor::run(&options, &mut std::io::stdout()) {
+                        Ok(report) if report.healthy => ExitCode::SUCCESS,
                         _ => ExitCode::FAILURE,
                     }
                 }
