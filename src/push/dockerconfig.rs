@@ -61,6 +61,9 @@ pub enum Refusal {
     TooLarge { size: usize },
 }
 
+/// The line says what to do.
+impl crate::Hint for Refusal {}
+
 /// The `auths` key the kubelet matches for a stored server string (docs/kubernetes.md §3): Docker Hub
 /// as `https://index.docker.io/v1/`, everything else as lowercase `host[:port][/path]` without a
 /// scheme or `/v1/`/`/v2/` suffix. A server string that is no plain address is kept verbatim.

@@ -29,6 +29,9 @@ pub enum Error {
     ContextWithoutKubeconfig,
 }
 
+/// The line says what to do.
+impl crate::Hint for Error {}
+
 /// Read the kubeconfig kubectl would use; `None` when there is none (in-cluster, or nothing).
 pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
     let mut config = load_files(explicit)?;

@@ -153,6 +153,8 @@ impl Hint for Error {
                 crate::BINARY_NAME
             )),
             Error::Keychain(e) => e.hint(),
+            Error::Refused(e) => e.hint(),
+            Error::Kubeconfig(e) => e.hint(),
             _ => None,
         }
     }
