@@ -1,18 +1,8 @@
 //! `setup`: make docker use this helper, in one step.
 //!
-//! Sets `"credsStore": "keyring"` in Docker's config, or with `--registry R` (repeatable) a
-//! `credHelpers` entry per registry, keeping every other field, through
-//! [`crate::docker_config`] (lock, atomic replace, backup, Docker's layout). A second run
-//! finds nothing to change and writes nothing.
-//!
-//! Before touching the file it checks that docker can find the helper: an executable named
-//! `docker-credential-keyring` on PATH. Plaintext credentials in `auths` would be hidden by a
-//! credential store (docker then asks the store and ignores them), so they are imported first
-//! ([`crate::import`]); if that import fails, setup changes nothing. With `--no-import` they are
-//! left and setup says how to move them. When stdin is a terminal the import is confirmed with a
-//! prompt (`--yes` skips it); otherwise setup never waits for input. Like `import`, it refuses to
-//! move them into a backend that forgets at reboot unless `--allow-volatile` (checked before the
-//! prompt, so nothing is asked and nothing changes).
+//! Sets `credsStore` (or `credHelpers` per `--registry`) in Docker's config, after checking that
+//! docker can find the helper and a keychain works; plaintext credentials are imported first
+//! (as [`crate::import`] does), and a failed import changes nothing. See docs/design.md.
 
 use crate::Hint;
 use crate::docker_config::{self, DockerConfig, Json, Saved};

@@ -1,35 +1,9 @@
 //! `import`: move the plaintext credentials Docker left in config.json into the keychain.
 //!
-//! Every `auths` entry holding a secret (`auth` = base64 `user:password`, `username` +
-//! `password`, or `identitytoken`, stored as Username `<token>` the way the docker CLI stores
-//! it) is written through [`Backend::store`] and read back with [`Backend::get`]. Only when
-//! **every** entry was stored and verified are the secrets removed from config.json, leaving the
-//! empty `{}` stub Docker itself keeps (it also keeps `email` and anything else non-secret). If
-//! any write or read-back fails, config.json is not touched. The whole run holds the config
-//! lock, and the strip re-reads the file and only removes a secret that is still the one that
-//! was verified.
-//!
-//! Before writing, each server is looked up in the keychain: the same credential there is just
-//! stripped from the file; a *different* one is never overwritten (the file's copy may be the
-//! stale one): that entry stays in the file and is reported, unless `--overwrite`. An import
-//! that could move nothing at all fails.
-//!
-//! `config.json.bak` (the backup of the previous file) would otherwise keep the plaintext
-//! secrets, so the same entries are stripped from it too.
-//!
-//! `--from PATH` reads podman/skopeo's `auth.json` (same `auths` format). That file is **copied,
-//! never modified**: podman, skopeo and buildah read it directly and consult only `credHelpers`,
-//! so stripping it would log them out. Its Docker Hub keys (`docker.io`, …) are stored as
-//! `https://index.docker.io/v1/`, the server string the docker CLI uses.
-//!
-//! **Never into a store that forgets.** A backend that does not survive a reboot (`keyutils`:
-//! see [`crate::backend::select::Info::durable`]) would become the only copy once the file is
-//! stripped, so import refuses it before anything happens (config.json and its backup keep
-//! every byte) and says what that store keeps and for how long; `--allow-volatile` moves them
-//! anyway and says where they now live. `--from` needs no flag: its source is never modified,
-//! so copying into such a store loses nothing; it only warns.
-//!
-//! No secret is ever printed: the report names registries and usernames only.
+//! The file is stripped only once every entry is stored and read back; a different credential
+//! already in the keychain is never overwritten without `--overwrite`; a store that forgets at
+//! reboot is refused unless `--allow-volatile`; `--from` copies podman's auth.json and never
+//! modifies it. No secret is ever printed. The full rules are in docs/design.md (Commands).
 
 mod keychain;
 mod plaintext;

@@ -1,23 +1,9 @@
-//! `push`: stored credentials to Kubernetes pull secrets.
+//! `push`: stored credentials to Kubernetes pull secrets (`push --delete` removes them).
 //!
-//! 1. Check every name given (secret, namespaces, service accounts), then read the selected
-//!    credentials from the keychain and build the `.dockerconfigjson` ([`dockerconfig`]): every
-//!    refusal happens here, before any cluster is contacted.
-//! 2. `--dry-run` (client) prints what would be applied and contacts no cluster.
-//! 3. Otherwise a small async runtime is started — only here, never on the helper path — and
-//!    [`cluster`] applies the Secret to every context × namespace concurrently, printing one
-//!    line per target as `context/namespace/name: created | updated | unchanged | failed: why`.
-//!
-//! A Secret of the same name that push did not make (no managed-by label) is never changed
-//! unless `--adopt` says to merge into it; a cluster reached where the passwords can be read
-//! (plain HTTP off loopback, `insecure-skip-tls-verify`) gets nothing unless `--insecure`.
-//!
-//! In a Secret of ours, the registries annotation lists the registry keys push wrote: entries
-//! it does not list are someone else's (adopted, or added by hand) and survive every push.
-//!
-//! `push --delete` removes what push made: the Secret (only when it carries our managed-by
-//! label) and the reference to it in the named service accounts; a Secret that also holds
-//! registries push did not write loses only ours and our label, and stays referenced.
+//! Every refusal (names, kubeconfig, credentials the kubelet cannot use) happens before any
+//! cluster is contacted; only then is an async runtime started (never on the helper path) and
+//! [`cluster`] works on every context × namespace. Push changes only Secrets it made, unless
+//! `--adopt`. The rules of ownership are in docs/design.md (Commands).
 
 pub mod cluster;
 pub mod dockerconfig;
