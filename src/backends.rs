@@ -12,7 +12,6 @@ use crate::backend::select::{self, Choice};
 use crate::settings::Settings;
 use serde::Serialize;
 use std::io::Write;
-use std::process::ExitCode;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -139,8 +138,13 @@ pub fn report(settings: &Settings, flag: Option<&str>) -> Report {
     }
 }
 
-/// Run the subcommand: print the report as text or JSON.
-pub fn run(settings: &Settings, flag: Option<&str>, json: bool, out: &mut dyn Write) -> ExitCode {
+/// Run the subcommand: print the report as text or JSON to `out`.
+pub fn run(
+    settings: &Settings,
+    flag: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<Report> {
     let report = report(settings, flag);
     let text = if json {
         let mut s = serde_json::to_string_pretty(&report).expect("the report serializes");
@@ -149,10 +153,8 @@ pub fn run(settings: &Settings, flag: Option<&str>, json: bool, out: &mut dyn Wr
     } else {
         render(&report)
     };
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::FAILURE,
-    }
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())?;
+    Ok(report)
 }
 
 /// The report for people.

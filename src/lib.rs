@@ -24,6 +24,7 @@ pub mod docker_config;
 pub mod doctor;
 pub mod error;
 pub mod fs;
+pub mod go_json;
 pub mod hardening;
 pub mod import;
 pub mod lock;

@@ -1,18 +1,8 @@
 //! `setup`: make docker use this helper, in one step.
 //!
-//! Sets `"credsStore": "keyring"` in Docker's config, or with `--registry R` (repeatable) a
-//! `credHelpers` entry per registry, keeping every other field, through
-//! [`crate::docker_config`] (lock, atomic replace, backup, Docker's layout). A second run
-//! finds nothing to change and writes nothing.
-//!
-//! Before touching the file it checks that docker can find the helper: an executable named
-//! `docker-credential-keyring` on PATH. Plaintext credentials in `auths` would be hidden by a
-//! credential store (docker then asks the store and ignores them), so they are imported first
-//! ([`crate::import`]); if that import fails, setup changes nothing. With `--no-import` they are
-//! left and setup says how to move them. When stdin is a terminal the import is confirmed with a
-//! prompt (`--yes` skips it); otherwise setup never waits for input. Like `import`, it refuses to
-//! move them into a backend that forgets at reboot unless `--allow-volatile` (checked before the
-//! prompt, so nothing is asked and nothing changes).
+//! Sets `credsStore` (or `credHelpers` per `--registry`) in Docker's config, after checking that
+//! docker can find the helper and a keychain works; plaintext credentials are imported first
+//! (as [`crate::import`] does), and a failed import changes nothing. See docs/design.md.
 
 use crate::Hint;
 use crate::docker_config::{self, DockerConfig, Json, Saved};
@@ -42,9 +32,8 @@ pub enum Error {
     Cancelled,
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::Import(e) => e.hint(),
             Error::NoKeychain(e) => e.hint(),
@@ -176,10 +165,15 @@ fn confirm(out: &mut dyn Write, question: &str) -> Result<bool, Error> {
     Ok(a.is_empty() || a == "y" || a == "yes")
 }
 
-/// Run setup on Docker's config, writing a human report to `out`.
-pub fn run(options: &Options, settings: &Settings, out: &mut dyn Write) -> Result<(), Error> {
+/// Run setup on Docker's config, writing a human report to `out` and warnings to `err`.
+pub fn run(
+    options: &Options,
+    settings: &Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     let path = docker_config::config_path()?;
-    run_at(options, settings, &path, out)
+    run_at(options, settings, &path, out, err)
 }
 
 /// Run setup on the config file at `path`.
@@ -188,6 +182,7 @@ pub fn run_at(
     settings: &Settings,
     path: &Path,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<(), Error> {
     let found = find_on_path(crate::BINARY_NAME, std::env::var_os("PATH").as_deref());
     if found.is_empty() {
@@ -222,7 +217,7 @@ pub fn run_at(
         if !go {
             return Err(Error::Cancelled);
         }
-        import::run_docker(&import_options, settings, path, out)?;
+        import::run_docker(&import_options, settings, path, out, err)?;
     }
 
     let (warning, saved) = docker_config::edit(path, |config| {
