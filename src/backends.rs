@@ -7,10 +7,11 @@
 //!   "lasts", "durable", "setup"}]}` (`name` is `null` where nothing is usable; `error` is `null` unless
 //! the flag, variable or config file names something unusable).
 
-use crate::backend::select::{self, NAMES};
+use crate::backend::Kind;
+use crate::backend::select::{self, Choice};
+use crate::settings::Settings;
 use serde::Serialize;
 use std::io::Write;
-use std::process::ExitCode;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -18,6 +19,9 @@ pub struct Report {
     pub selected: Selected,
     pub auto: Auto,
     pub backends: Vec<BackendRow>,
+    /// Where the config file is (for the text, not the JSON).
+    #[serde(skip)]
+    pub config_path: Option<std::path::PathBuf>,
 }
 
 /// What a protocol call would use now.
@@ -42,6 +46,8 @@ pub struct Auto {
 #[derive(Debug, Serialize)]
 pub struct BackendRow {
     pub name: &'static str,
+    #[serde(skip)]
+    pub kind: Kind,
     /// Built for this platform.
     pub supported: bool,
     /// Usable here if chosen.
@@ -61,10 +67,10 @@ pub struct BackendRow {
 }
 
 /// Probe everything and build the report.
-pub fn report(flag: Option<&str>) -> Report {
-    let auto = match select::auto() {
+pub fn report(settings: &Settings, flag: Option<&str>) -> Report {
+    let auto = match select::auto(settings) {
         Ok(choice) => Auto {
-            name: Some(choice.name),
+            name: Some(choice.kind.name()),
             reason: choice.reason,
         },
         Err(e) => Auto {
@@ -72,54 +78,55 @@ pub fn report(flag: Option<&str>) -> Report {
             reason: e.to_string(),
         },
     };
-    let selected = match select::requested(flag) {
+    let selected = match select::requested(settings, flag) {
         Err(e) => Selected {
             name: None,
             source: "config",
             error: Some(e.to_string()),
         },
-        Ok((name, origin)) if name == "auto" => Selected {
-            name: auto.name.map(str::to_owned),
-            source: origin.label(),
-            error: auto.name.is_none().then(|| auto.reason.clone()),
-        },
-        Ok((name, origin)) => {
-            let error = if !NAMES.contains(&name.as_str()) {
-                Some(format!(
-                    "unknown backend {name:?} (from {})",
-                    origin.describe()
-                ))
-            } else {
-                select::availability(&name)
-                    .err()
-                    .map(|why| format!("{name} (from {}) is not usable: {why}", origin.describe()))
-            };
-            Selected {
+        Ok((name, origin)) => match Choice::parse(&name) {
+            Ok(Choice::Auto) => Selected {
+                name: auto.name.map(str::to_owned),
+                source: origin.label(),
+                error: auto.name.is_none().then(|| auto.reason.clone()),
+            },
+            Ok(Choice::Kind(kind)) => Selected {
                 name: Some(name),
                 source: origin.label(),
-                error,
-            }
-        }
+                error: select::availability(kind)
+                    .err()
+                    .map(|why| format!("{kind} (from {}) is not usable: {why}", origin.describe())),
+            },
+            Err(_) => Selected {
+                error: Some(format!(
+                    "unknown backend {name:?} (from {})",
+                    origin.describe()
+                )),
+                name: Some(name),
+                source: origin.label(),
+            },
+        },
     };
-    let candidates = select::auto_candidates();
-    let backends = NAMES
-        .iter()
-        .map(|&name| {
-            let info = select::info(name).expect("every backend has its facts");
-            let (available, reason) = match select::availability(name) {
+    let candidates = Kind::auto_candidates();
+    let backends = Kind::ALL
+        .into_iter()
+        .map(|kind| {
+            let facts = kind.facts();
+            let (available, reason) = match select::availability(kind) {
                 Ok(why) => (true, why),
                 Err(why) => (false, why),
             };
             BackendRow {
-                name,
-                supported: select::supported(name),
+                name: kind.name(),
+                kind,
+                supported: kind.supported(),
                 available,
                 reason,
-                auto_candidate: candidates.contains(&name),
-                keeps: info.keeps,
-                lasts: info.lasts,
-                durable: info.durable,
-                setup: select::setup_command(name),
+                auto_candidate: candidates.contains(&kind),
+                keeps: facts.keeps,
+                lasts: facts.lasts,
+                durable: facts.durable,
+                setup: kind.setup_command(settings.config_path()),
             }
         })
         .collect();
@@ -127,12 +134,18 @@ pub fn report(flag: Option<&str>) -> Report {
         selected,
         auto,
         backends,
+        config_path: settings.config_path.clone(),
     }
 }
 
-/// Run the subcommand: print the report as text or JSON.
-pub fn run(flag: Option<&str>, json: bool, out: &mut dyn Write) -> ExitCode {
-    let report = report(flag);
+/// Run the subcommand: print the report as text or JSON to `out`.
+pub fn run(
+    settings: &Settings,
+    flag: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<Report> {
+    let report = report(settings, flag);
     let text = if json {
         let mut s = serde_json::to_string_pretty(&report).expect("the report serializes");
         s.push('\n');
@@ -140,10 +153,8 @@ pub fn run(flag: Option<&str>, json: bool, out: &mut dyn Write) -> ExitCode {
     } else {
         render(&report)
     };
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::FAILURE,
-    }
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())?;
+    Ok(report)
 }
 
 /// The report for people.
@@ -161,7 +172,7 @@ pub fn render(report: &Report) -> String {
         if b.supported {
             out.push_str(&format!("    keeps: {}\n", b.keeps));
             out.push_str(&format!("    lasts: {}\n", b.lasts));
-            if !b.available || b.name == "file" || b.name == "keyutils" {
+            if !b.available || b.kind.needs_setup_line() {
                 out.push_str(&format!("    set up: {}\n", b.setup));
             }
         }
@@ -177,8 +188,10 @@ pub fn render(report: &Report) -> String {
     let s = &report.selected;
     let origin = match s.source {
         "flag" => "--backend".to_owned(),
-        "env" => select::BACKEND_ENV.to_owned(),
-        "config" => crate::config::config_path()
+        "env" => crate::settings::BACKEND_ENV.to_owned(),
+        "config" => report
+            .config_path
+            .as_ref()
             .map(|p| format!("the config file {}", p.display()))
             .unwrap_or_else(|| "the config file".to_owned()),
         _ => "auto (nothing else chose)".to_owned(),

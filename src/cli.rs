@@ -148,6 +148,47 @@ impl ImportArgs {
     }
 }
 
+impl DoctorArgs {
+    /// The library's options.
+    pub fn options(&self, backend: Option<&str>) -> crate::doctor::Options {
+        crate::doctor::Options {
+            backend: backend.map(str::to_owned),
+            json: self.json,
+        }
+    }
+}
+
+impl PushArgs {
+    /// The library's options.
+    pub fn options(&self, backend: Option<&str>) -> crate::push::Options {
+        use crate::push;
+        crate::push::Options {
+            registries: self.registries.clone(),
+            all: self.all,
+            namespaces: self.namespaces.clone(),
+            contexts: self.contexts.clone(),
+            kubeconfig: self.kubeconfig.clone(),
+            name: self.name.clone(),
+            service_accounts: self.service_accounts.clone(),
+            dry_run: self.dry_run.map(|d| match d {
+                DryRun::Client => push::DryRun::Client,
+                DryRun::Server => push::DryRun::Server,
+            }),
+            output: self.output.map(|o| match o {
+                OutputFormat::Json => push::OutputFormat::Json,
+                OutputFormat::Yaml => push::OutputFormat::Yaml,
+            }),
+            create_namespace: self.create_namespace,
+            replace: self.replace,
+            adopt: self.adopt,
+            insecure: self.insecure,
+            delete: self.delete,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout),
+            backend: backend.map(str::to_owned),
+        }
+    }
+}
+
 impl Command {
     /// The protocol action this subcommand is, if it is one.
     pub fn action(&self) -> Option<Action> {

@@ -5,10 +5,12 @@
 //! `%APPDATA%\docker-credential-keyring\config\config.json` on Windows. Today it holds one
 //! setting, the backend: `{"backend": "pass"}`. A missing file means defaults; a file that
 //! cannot be read or parsed is an error naming it (a typo must not silently pick another
-//! keychain). Only the actions that open a keychain read it: `version` and `--help` never do.
+//! keychain). Only the actions that open a keychain read it, through
+//! [`crate::settings::Settings::config`]: `version` and `--help` never do.
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The application's directories (config, data), from the platform conventions.
 pub fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -29,14 +31,15 @@ pub struct Config {
     pub backend: Option<String>,
 }
 
-/// The config file could not be used.
-#[derive(Debug, thiserror::Error)]
+/// The config file could not be used. `Clone`, so the settings can hand out the one outcome of
+/// reading it to every caller.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error("cannot read the config file {path}: {source}")]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: Arc<std::io::Error>,
     },
     #[error(
         "the config file {path} is not valid ({reason}): write it as {{\"backend\": \"NAME\"}} or delete it"
@@ -44,15 +47,10 @@ pub enum Error {
     Parse { path: PathBuf, reason: String },
 }
 
-impl Config {
-    /// The config file's settings; defaults when there is no file.
-    pub fn load() -> Result<Config, Error> {
-        match config_path() {
-            Some(path) => Config::load_from(&path),
-            None => Ok(Config::default()),
-        }
-    }
+/// The one line already names the fix.
+impl crate::Hint for Error {}
 
+impl Config {
     /// The settings in the file at `path`; defaults when it does not exist.
     pub fn load_from(path: &Path) -> Result<Config, Error> {
         let text = match std::fs::read_to_string(path) {
@@ -61,7 +59,7 @@ impl Config {
             Err(source) => {
                 return Err(Error::Read {
                     path: path.to_owned(),
-                    source,
+                    source: Arc::new(source),
                 });
             }
         };

@@ -9,10 +9,12 @@
 //! Each problem comes with the command that fixes it. Exit status 0 only when nothing is a
 //! problem (notes do not count); `--json` prints the same as one JSON object.
 
+use crate::Hint;
 use crate::backend::{self, Backend, Credential};
 use crate::docker_config::{self, DockerConfig};
 use crate::import;
 use crate::secret::Secret;
+use crate::settings::Settings;
 use serde::Serialize;
 use std::io::Write;
 
@@ -60,16 +62,16 @@ pub struct Choice {
 
 /// Why the backend is the one it is, from [`backend::select`]: `--backend`,
 /// `DOCKER_CREDENTIAL_KEYRING_BACKEND`, the config file, or what `auto` found.
-pub fn describe_choice(flag: Option<&str>) -> Choice {
+pub fn describe_choice(settings: &Settings, flag: Option<&str>) -> Choice {
     use backend::select;
-    match select::requested(flag) {
+    match select::requested(settings, flag) {
         Err(e) => Choice {
             requested: "?".into(),
             why: format!("the choice cannot be made: {e}"),
         },
-        Ok((name, select::Origin::Default)) => match select::auto() {
+        Ok((name, select::Origin::Default)) => match select::auto(settings) {
             Ok(choice) => Choice {
-                requested: choice.name.to_owned(),
+                requested: choice.kind.name().to_owned(),
                 why: format!("picked by auto: {}", choice.reason),
             },
             Err(_) => Choice {
@@ -93,13 +95,30 @@ fn check(name: &'static str, status: Status, detail: String, fix: Option<String>
     }
 }
 
+/// Why the round trip failed, with the backend's own remedy when it has one.
+struct Failed {
+    detail: String,
+    fix: Option<String>,
+}
+
+impl From<String> for Failed {
+    fn from(detail: String) -> Self {
+        Failed { detail, fix: None }
+    }
+}
+
+impl From<&str> for Failed {
+    fn from(detail: &str) -> Self {
+        detail.to_owned().into()
+    }
+}
+
 /// Store, read back and erase a throw-away credential; always tries to clean up. Each step
 /// goes through a fresh backend from `open`, so what is checked is what was persisted.
 fn round_trip(
     backend: &dyn Backend,
     open: &dyn Fn() -> Result<Box<dyn Backend>, backend::Error>,
-    hint: &std::cell::RefCell<Option<String>>,
-) -> Result<(), String> {
+) -> Result<(), Failed> {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nonce = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -114,37 +133,40 @@ fn round_trip(
         username: "doctor".into(),
         secret: Secret::new(format!("throw-away-{nonce}")),
     };
-    backend.store(&credential).map_err(|e| {
-        *hint.borrow_mut() = e.hint();
-        format!("storing a test entry failed: {e}")
+    backend.store(&credential).map_err(|e| Failed {
+        detail: format!("storing a test entry failed: {e}"),
+        fix: e.hint(),
     })?;
-    let reopen =
-        |what: &str| open().map_err(|e| format!("reopening the keychain to {what} failed: {e}"));
+    let reopen = |what: &str| {
+        open().map_err(|e| Failed::from(format!("reopening the keychain to {what} failed: {e}")))
+    };
     let read = reopen("read the test entry back")?.get(&server);
     let erased = reopen("erase the test entry")?.erase(&server);
     match read {
         Ok(Some(c)) if c == credential => {}
         Ok(Some(_)) => return Err("the test entry read back differs from what was stored".into()),
         Ok(None) => return Err("the test entry was stored but cannot be read back".into()),
-        Err(e) => return Err(format!("reading the test entry back failed: {e}")),
+        Err(e) => return Err(format!("reading the test entry back failed: {e}").into()),
     }
     match erased {
         Ok(true) => {}
         Ok(false) => return Err("erasing the test entry deleted nothing".into()),
-        Err(e) => return Err(format!("erasing the test entry failed: {e}")),
+        Err(e) => return Err(format!("erasing the test entry failed: {e}").into()),
     }
     match reopen("check the test entry is gone")?.get(&server) {
         Ok(None) => Ok(()),
-        Ok(Some(_)) => Err(format!(
-            "the test entry {server} is still there after erase"
-        )),
-        Err(e) => Err(format!("checking the test entry was erased failed: {e}")),
+        Ok(Some(_)) => Err(format!("the test entry {server} is still there after erase").into()),
+        Err(e) => Err(format!("checking the test entry was erased failed: {e}").into()),
     }
 }
 
-fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String> {
-    let choice = describe_choice(flag);
-    let opened = backend::open(flag);
+fn backend_checks(
+    settings: &Settings,
+    flag: Option<&str>,
+    checks: &mut Vec<Check>,
+) -> Option<String> {
+    let choice = describe_choice(settings, flag);
+    let opened = backend::open(settings, flag);
     match opened {
         Err(e) => {
             checks.push(check(
@@ -172,19 +194,18 @@ fn backend_checks(flag: Option<&str>, checks: &mut Vec<Check>) -> Option<String>
                 format!("{name} ({})", choice.why),
                 None,
             ));
-            let hint = std::cell::RefCell::new(None);
-            match round_trip(&*b, &|| backend::open(flag), &hint) {
+            match round_trip(&*b, &|| backend::open(settings, flag)) {
                 Ok(()) => checks.push(check(
                     "keychain",
                     Status::Ok,
                     format!("reachable and unlocked: a test entry was stored, read back and erased in {name}"),
                     None,
                 )),
-                Err(e) => checks.push(check(
+                Err(failed) => checks.push(check(
                     "keychain",
                     Status::Problem,
-                    format!("{name}: {e}"),
-                    Some(hint.into_inner().unwrap_or_else(|| {
+                    format!("{name}: {}", failed.detail),
+                    Some(failed.fix.unwrap_or_else(|| {
                         format!(
                             "unlock or start the keychain, or pick another backend with {}=NAME",
                             backend::BACKEND_ENV
@@ -377,10 +398,10 @@ fn config_checks(checks: &mut Vec<Check>) {
 }
 
 /// Run every check.
-pub fn diagnose(backend_flag: Option<&str>) -> Report {
+pub fn diagnose(settings: &Settings, backend_flag: Option<&str>) -> Report {
     let mut checks = Vec::new();
-    let backend = backend_checks(backend_flag, &mut checks);
-    let store_lock = lock_check(&mut checks);
+    let backend = backend_checks(settings, backend_flag, &mut checks);
+    let store_lock = lock_check(settings, &mut checks);
     path_checks(&mut checks);
     config_checks(&mut checks);
     Report {
@@ -392,8 +413,9 @@ pub fn diagnose(backend_flag: Option<&str>) -> Report {
 }
 
 /// Where `store` and `erase` lock, and whether that place is safe (nothing is created).
-fn lock_check(checks: &mut Vec<Check>) -> Option<std::path::PathBuf> {
-    match crate::lock::check_store_lock() {
+fn lock_check(settings: &Settings, checks: &mut Vec<Check>) -> Option<std::path::PathBuf> {
+    let dir = settings.lock_dir.as_deref();
+    match crate::lock::check_store_lock(dir) {
         Ok(path) => {
             checks.push(check(
                 "store lock",
@@ -416,9 +438,25 @@ fn lock_check(checks: &mut Vec<Check>) -> Option<std::path::PathBuf> {
                     crate::lock::LOCK_DIR_ENV
                 )),
             ));
-            crate::lock::store_lock_path().ok()
+            crate::lock::store_lock_path(dir).ok()
         }
     }
+}
+
+/// Options of `doctor`.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The backend override (`--backend`).
+    pub backend: Option<String>,
+    /// Print JSON instead of text.
+    pub json: bool,
+}
+
+/// Run every check and print the diagnosis to `out`; whether it is healthy is in the report.
+pub fn run(options: &Options, settings: &Settings, out: &mut dyn Write) -> std::io::Result<Report> {
+    let report = diagnose(settings, options.backend.as_deref());
+    print(&report, options.json, out)?;
+    Ok(report)
 }
 
 /// Print `report` as text (or JSON) to `out`.

@@ -1,7 +1,7 @@
 //! The crate's error type: every failure the user can see, as one line naming cause and fix.
 //!
 //! The `Display` text of each variant is what the helper prints on stdout (the protocol's error
-//! channel), so it never contains a secret. [`Error::hint`] is an optional longer remedy that
+//! channel), so it never contains a secret. Its [`Hint`] is an optional longer remedy that
 //! goes to stderr, which clients leave on the user's terminal.
 
 use crate::backend;
@@ -41,11 +41,10 @@ pub enum Error {
     Backend(#[from] backend::Error),
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
-            Error::Backend(e) => e.hint(),
+            Error::Backend(e) => Hint::hint(e),
             _ => None,
         }
     }

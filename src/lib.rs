@@ -8,6 +8,7 @@
 //! - [`registry`]: which stored server address answers a query.
 //! - [`backend`]: the keychain backends behind one small trait, and how one is chosen.
 //! - [`backends`]: the `backends` subcommand (what each backend keeps, which one `auto` picks).
+//! - [`settings`]: every `DOCKER_CREDENTIAL_KEYRING_*` variable and the config file, read once.
 //! - [`config`]: our config file (the backend choice) and platform directories.
 //! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
 //! - [`push`]: stored credentials to Kubernetes pull secrets (`push` only: the helper path
@@ -22,6 +23,8 @@ pub mod config;
 pub mod docker_config;
 pub mod doctor;
 pub mod error;
+pub mod fs;
+pub mod go_json;
 pub mod hardening;
 pub mod import;
 pub mod lock;
@@ -30,6 +33,7 @@ pub mod protocol;
 pub mod push;
 pub mod registry;
 pub mod secret;
+pub mod settings;
 pub mod setup;
 
 pub use error::{Error, Hint, Result};

@@ -2,8 +2,8 @@
 //! read-modify-write (write the new entry, then remove what else was stored for that server;
 //! for keyutils the first one also creates the keyring, and a second creation would displace
 //! the first keyring with its keys): two of them interleaved could lose both entries or leave
-//! two. [`Serialized`] wraps every backend so that `store` and `erase` run one at a time per
-//! user; `get` and `list` never wait.
+//! two. [`acquire`] serializes them per user (the backend layer takes it around every `store`
+//! and `erase`); `get` and `list` never wait.
 //!
 //! # Where the lock lives
 //! An advisory `flock` on `store.lock` (released by the kernel when a helper dies, so it never
@@ -18,24 +18,26 @@
 //!
 //! (Only at the user's very first login or last logout, while `/run/user/<uid>` appears or
 //! goes, can two helpers pick different places.) `DOCKER_CREDENTIAL_KEYRING_LOCK_DIR` names
-//! another directory, for users with neither; every process must then see the same value.
+//! another directory, for users with neither; every process must then see the same value (the
+//! callers pass it in from [`crate::settings::Settings::lock_dir`]).
 //!
 //! # Cannot be planted
 //! The directory is used only when it is a real directory (not a symbolic link), owned by us
 //! and not writable by group or others; the lock file is opened relative to it with
 //! `O_NOFOLLOW | O_CLOEXEC` and must be a regular file owned by us. When the lock cannot be
-//! had, `store` and `erase` fail with a line saying why instead of running unlocked.
+//! had, `store` and `erase` fail with a line saying why instead of running unlocked (the checks
+//! are [`crate::fs::open_private`]'s).
 
-use crate::backend::{Backend, Credential, Listed};
+use crate::fs::{CheckError, LockError};
 use std::fs::File;
 use std::io;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// How long a writer waits for another before giving up with [`crate::backend::Error::Busy`].
+/// How long a writer waits for another before giving up with [`Error::Busy`].
 pub const WAIT: Duration = Duration::from_secs(10);
 /// The variable naming the lock's directory instead of the per-user default.
-pub const LOCK_DIR_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_LOCK_DIR";
+pub use crate::settings::LOCK_DIR_ENV;
 /// The lock file's name in its directory.
 pub const LOCK_NAME: &str = "store.lock";
 
@@ -60,65 +62,75 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// Another helper held the store lock for too long.
+    #[error(
+        "another docker-credential-keyring kept {} locked for {seconds} s: try again when it has finished",
+        path.display()
+    )]
+    Busy { path: PathBuf, seconds: u64 },
 }
 
-/// Take an exclusive lock on an open file, waiting at most `timeout`. `Ok(false)` when the
-/// wait timed out.
-fn wait_for(file: &File, timeout: Duration) -> io::Result<bool> {
-    let start = Instant::now();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(true),
-            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
-            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+impl From<CheckError> for Error {
+    fn from(e: CheckError) -> Error {
+        match e {
+            CheckError::Unsafe { path, reason } => Error::Unsafe { path, reason },
+            CheckError::Io { path, source } => Error::Io { path, source },
         }
     }
 }
 
-/// The directory of the store lock, from the uid and the password database (or
-/// [`LOCK_DIR_ENV`]), never from `XDG_*` or `HOME`.
-pub fn store_lock_dir() -> Result<PathBuf, Error> {
-    if let Some(dir) = std::env::var_os(LOCK_DIR_ENV).filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
+/// The directory of the store lock: `dir` ([`LOCK_DIR_ENV`]) when given, else from the uid and
+/// the password database, never from `XDG_*` or `HOME`.
+pub fn store_lock_dir(dir: Option<&Path>) -> Result<PathBuf, Error> {
+    match dir {
+        Some(dir) => Ok(dir.to_owned()),
+        None => imp::default_dir(),
     }
-    imp::default_dir()
 }
 
 /// The store lock's path (see the module docs).
-pub fn store_lock_path() -> Result<PathBuf, Error> {
-    Ok(store_lock_dir()?.join(LOCK_NAME))
+pub fn store_lock_path(dir: Option<&Path>) -> Result<PathBuf, Error> {
+    Ok(store_lock_dir(dir)?.join(LOCK_NAME))
 }
 
 /// Open (creating it and its directory if needed) the store lock file, checked as the module
 /// docs say, without locking it.
-pub fn open_store_lock() -> Result<(PathBuf, File), Error> {
-    let dir = store_lock_dir()?;
+pub fn open_store_lock(dir: Option<&Path>) -> Result<(PathBuf, File), Error> {
+    let dir = store_lock_dir(dir)?;
     let path = dir.join(LOCK_NAME);
-    let file = imp::open_in(&dir, &path)?;
+    let file = crate::fs::open_private(&dir, LOCK_NAME)?;
     Ok((path, file))
 }
 
+/// Take the store lock (in `dir`, else the default place), waiting at most [`WAIT`] for
+/// another helper; held until the returned file is dropped.
+pub fn acquire(dir: Option<&Path>) -> Result<File, Error> {
+    let (path, file) = open_store_lock(dir)?;
+    match crate::fs::lock_exclusive(&file, WAIT) {
+        Ok(()) => Ok(file),
+        Err(LockError::TimedOut(_)) => Err(Error::Busy {
+            path,
+            seconds: WAIT.as_secs(),
+        }),
+        Err(LockError::Io(source)) => Err(Error::Io { path, source }),
+    }
+}
+
 /// Check the lock's directory and file where they exist, creating nothing (for `doctor`).
-pub fn check_store_lock() -> Result<PathBuf, Error> {
-    let dir = store_lock_dir()?;
+pub fn check_store_lock(dir: Option<&Path>) -> Result<PathBuf, Error> {
+    let dir = store_lock_dir(dir)?;
     let path = dir.join(LOCK_NAME);
-    imp::check_existing(&dir, &path)?;
+    crate::fs::check_private(&dir, LOCK_NAME)?;
     Ok(path)
 }
 
 #[cfg(unix)]
 mod imp {
     use super::Error;
-    use std::ffi::{CStr, CString, OsStr};
-    use std::fs::File;
-    use std::io;
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::ffi::{CStr, OsStr};
     use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-    use std::path::{Path, PathBuf};
+    use std::os::unix::fs::MetadataExt;
+    use std::path::PathBuf;
 
     fn euid() -> u32 {
         // SAFETY: geteuid has no preconditions and cannot fail.
@@ -173,149 +185,6 @@ mod imp {
             return dir.is_absolute().then_some(dir);
         }
     }
-
-    fn unsafe_path(path: &Path, reason: String) -> Error {
-        Error::Unsafe {
-            path: path.to_owned(),
-            reason,
-        }
-    }
-
-    fn io_error(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
-        move |source| Error::Io {
-            path: path.to_owned(),
-            source,
-        }
-    }
-
-    /// The directory must be ours and writable by nobody else.
-    fn check_dir(dir: &Path, meta: &std::fs::Metadata) -> Result<(), Error> {
-        if meta.uid() != euid() {
-            return Err(unsafe_path(
-                dir,
-                format!(
-                    "the directory is owned by uid {}, not by you (uid {})",
-                    meta.uid(),
-                    euid()
-                ),
-            ));
-        }
-        if meta.mode() & 0o022 != 0 {
-            return Err(unsafe_path(
-                dir,
-                format!(
-                    "the directory is writable by others (mode {:04o})",
-                    meta.mode() & 0o7777
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The lock file must be a regular file of ours.
-    fn check_file(path: &Path, meta: &std::fs::Metadata) -> Result<(), Error> {
-        if !meta.file_type().is_file() {
-            return Err(unsafe_path(path, "it is not a regular file".to_owned()));
-        }
-        if meta.uid() != euid() {
-            return Err(unsafe_path(
-                path,
-                format!(
-                    "it is owned by uid {}, not by you (uid {})",
-                    meta.uid(),
-                    euid()
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn cstring(path: &Path) -> Result<CString, Error> {
-        CString::new(path.as_os_str().as_bytes())
-            .map_err(|_| unsafe_path(path, "the path contains a NUL character".to_owned()))
-    }
-
-    fn symlink_refused(path: &Path, e: io::Error) -> Error {
-        if e.raw_os_error() == Some(libc::ELOOP) || e.raw_os_error() == Some(libc::ENOTDIR) {
-            unsafe_path(path, "it is a symbolic link or not a directory".to_owned())
-        } else {
-            io_error(path)(e)
-        }
-    }
-
-    pub fn open_in(dir: &Path, path: &Path) -> Result<File, Error> {
-        // Missing parts are created 0700; existing ones are checked below, not trusted.
-        match std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-        {
-            Ok(()) => {}
-            Err(e) => return Err(io_error(dir)(e)),
-        }
-        let dir_c = cstring(dir)?;
-        // SAFETY: a NUL-terminated path; the descriptor is owned below.
-        let dir_fd = unsafe {
-            libc::open(
-                dir_c.as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-            )
-        };
-        if dir_fd < 0 {
-            return Err(symlink_refused(dir, io::Error::last_os_error()));
-        }
-        // SAFETY: a fresh descriptor that nothing else owns.
-        let dir_file = File::from(unsafe { OwnedFd::from_raw_fd(dir_fd) });
-        check_dir(dir, &dir_file.metadata().map_err(io_error(dir))?)?;
-        let name = CString::new(super::LOCK_NAME).expect("no NUL");
-        // SAFETY: a NUL-terminated name relative to a directory descriptor we hold.
-        let fd = unsafe {
-            libc::openat(
-                dir_file.as_raw_fd(),
-                name.as_ptr(),
-                libc::O_RDWR
-                    | libc::O_CREAT
-                    | libc::O_NOFOLLOW
-                    | libc::O_CLOEXEC
-                    | libc::O_NONBLOCK,
-                0o600 as libc::c_uint,
-            )
-        };
-        if fd < 0 {
-            let e = io::Error::last_os_error();
-            return Err(if e.raw_os_error() == Some(libc::ELOOP) {
-                unsafe_path(path, "it is a symbolic link".to_owned())
-            } else {
-                io_error(path)(e)
-            });
-        }
-        // SAFETY: a fresh descriptor that nothing else owns.
-        let file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
-        check_file(path, &file.metadata().map_err(io_error(path))?)?;
-        Ok(file)
-    }
-
-    pub fn check_existing(dir: &Path, path: &Path) -> Result<(), Error> {
-        match std::fs::symlink_metadata(dir) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(io_error(dir)(e)),
-            Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
-                return Err(unsafe_path(
-                    dir,
-                    "it is a symbolic link or not a directory".to_owned(),
-                ));
-            }
-            Ok(m) => check_dir(dir, &m)?,
-        }
-        match std::fs::symlink_metadata(path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_error(path)(e)),
-            Ok(m) if m.file_type().is_symlink() => {
-                Err(unsafe_path(path, "it is a symbolic link".to_owned()))
-            }
-            Ok(m) => check_file(path, &m),
-        }
-    }
 }
 
 #[cfg(not(unix))]
@@ -323,86 +192,12 @@ mod imp {
     //! Windows: the per-user local cache directory (no runtime directory there, and no
     //! variable that differs between a user's shells); ACLs keep others out of the profile.
     use super::Error;
-    use std::fs::{File, OpenOptions};
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     pub fn default_dir() -> Result<PathBuf, Error> {
         directories::BaseDirs::new()
             .map(|b| b.cache_dir().join(crate::BINARY_NAME))
             .ok_or(Error::NoHome { uid: 0 })
-    }
-
-    pub fn open_in(dir: &Path, path: &Path) -> Result<File, Error> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|source| Error::Io {
-                path: path.to_owned(),
-                source,
-            })
-    }
-
-    pub fn check_existing(_dir: &Path, _path: &Path) -> Result<(), Error> {
-        Ok(())
-    }
-}
-
-/// A backend whose `store` and `erase` run one at a time per user.
-pub struct Serialized {
-    inner: Box<dyn Backend>,
-}
-
-impl Serialized {
-    pub fn new(inner: Box<dyn Backend>) -> Serialized {
-        Serialized { inner }
-    }
-
-    /// The lock, held until the returned file is dropped.
-    fn lock(&self) -> Result<File, crate::backend::Error> {
-        let (path, file) = open_store_lock()?;
-        match wait_for(&file, WAIT) {
-            Ok(true) => Ok(file),
-            Ok(false) => Err(crate::backend::Error::Busy {
-                path,
-                seconds: WAIT.as_secs(),
-            }),
-            Err(source) => Err(Error::Io { path, source }.into()),
-        }
-    }
-}
-
-impl Backend for Serialized {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-
-    fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
-        self.inner.list()
-    }
-
-    fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
-        self.inner.get(server_url)
-    }
-
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, crate::backend::Error> {
-        self.inner.get_any(candidates)
-    }
-
-    fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {
-        let _lock = self.lock()?;
-        self.inner.store(credential)
-    }
-
-    fn erase(&self, server_url: &str) -> Result<bool, crate::backend::Error> {
-        let _lock = self.lock()?;
-        self.inner.erase(server_url)
     }
 }
 
@@ -410,55 +205,16 @@ impl Backend for Serialized {
 mod tests {
     use super::*;
 
-    #[test]
-    fn second_locker_waits_then_times_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(LOCK_NAME);
-        let held = imp::open_in(dir.path(), &path).unwrap();
-        assert!(wait_for(&held, WAIT).unwrap());
-        let other = imp::open_in(dir.path(), &path).unwrap();
-        assert!(!wait_for(&other, Duration::from_millis(50)).unwrap());
-        drop(held);
-        assert!(wait_for(&other, Duration::from_millis(50)).unwrap());
-    }
-
     #[cfg(unix)]
     #[test]
-    fn a_symlink_planted_as_the_lock_file_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("elsewhere");
-        std::fs::write(&target, "").unwrap();
-        let path = dir.path().join(LOCK_NAME);
-        std::os::unix::fs::symlink(&target, &path).unwrap();
-        let e = imp::open_in(dir.path(), &path).unwrap_err();
-        assert!(e.to_string().contains("it is a symbolic link"), "{e}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_symlink_planted_as_the_lock_directory_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("elsewhere");
-        std::fs::create_dir(&target).unwrap();
-        let lock_dir = dir.path().join("locks");
-        std::os::unix::fs::symlink(&target, &lock_dir).unwrap();
-        let e = imp::open_in(&lock_dir, &lock_dir.join(LOCK_NAME)).unwrap_err();
-        assert!(e.to_string().contains("symbolic link"), "{e}");
-        assert!(!target.join(LOCK_NAME).exists());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_lock_directory_writable_by_others_is_refused() {
+    fn the_toolkit_refusals_keep_the_store_lock_messages() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-        let path = dir.path().join(LOCK_NAME);
-        let e = imp::open_in(dir.path(), &path).unwrap_err();
-        assert!(
-            e.to_string().contains("writable by others (mode 0777)"),
-            "{e}"
-        );
-        assert!(!path.exists());
+        let e = Error::from(crate::fs::open_private(dir.path(), LOCK_NAME).unwrap_err());
+        let line = e.to_string();
+        assert!(line.starts_with("refusing the store lock "), "{line}");
+        assert!(line.contains("writable by others (mode 0777)"), "{line}");
+        assert!(line.contains(LOCK_DIR_ENV), "{line}");
     }
 }

@@ -2,8 +2,9 @@
 
 use clap::Parser;
 use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
+use docker_credential_keyring::settings::Settings;
 use docker_credential_keyring::{
-    Error, Secret, backend, backends, completions, hardening, man, protocol, push,
+    Error, Hint, backend, backends, completions, hardening, man, protocol, push,
 };
 use docker_credential_keyring::{doctor, import, setup};
 use std::io::Write;
@@ -11,45 +12,81 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     hardening::protect_process();
-    take_passphrase_from_environment();
+    // SAFETY: first thing in main, before any thread is started (nothing has run but
+    // hardening's prctl/setrlimit), so nothing can read the environment concurrently. The
+    // passphrase leaves the environment before anything can be spawned (pass, gpg, kubeconfig
+    // exec plugins, other helpers): every child would inherit it.
+    let settings = unsafe { Settings::take_from_env() };
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     match classify(&args) {
-        Invocation::Usage => fail_line(&protocol::usage_line()),
-        Invocation::UnknownAction(arg) => fail_line(&protocol::unknown_action_line(&arg)),
-        Invocation::Protocol(action) => run_action(action, None),
+        Invocation::Usage => say(Channel::Stdout, &protocol::usage_line(), None),
+        Invocation::UnknownAction(arg) => {
+            say(Channel::Stdout, &protocol::unknown_action_line(&arg), None)
+        }
+        Invocation::Protocol(action) => run_action(action, &settings, None),
         Invocation::Cli => {
             let cli = Cli::parse();
             if let Some(action) = cli.command.action() {
-                return run_action(action, cli.backend.as_deref());
+                return run_action(action, &settings, cli.backend.as_deref());
             }
             match cli.command {
                 Command::Backends { json } => {
-                    backends::run(cli.backend.as_deref(), json, &mut std::io::stdout().lock())
+                    let out = &mut std::io::stdout().lock();
+                    // A report that cannot be written has nowhere to say so.
+                    match backends::run(&settings, cli.backend.as_deref(), json, out) {
+                        Ok(_) => ExitCode::SUCCESS,
+                        Err(_) => ExitCode::FAILURE,
+                    }
                 }
                 Command::Completions { shell } => {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
                 }
-                Command::Push(args) => report_push(push::run(&args, cli.backend.as_deref())),
+                Command::Push(args) => {
+                    let result = push::run(
+                        &args.options(cli.backend.as_deref()),
+                        &settings,
+                        &mut std::io::stdout().lock(),
+                        &mut std::io::stderr(),
+                    );
+                    match result {
+                        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
+                        // Each failed target's line said why.
+                        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
+                        Err(e) => fail(Channel::Stdout, &e),
+                    }
+                }
                 Command::Man { dir } => match man::write_all(&dir) {
                     Ok(_) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        fail_stderr(&format!("cannot write man pages to {}: {e}", dir.display()))
-                    }
+                    Err(e) => say(
+                        Channel::Stderr,
+                        &format!("cannot write man pages to {}: {e}", dir.display()),
+                        None,
+                    ),
                 },
-                Command::Setup(a) => human(
-                    setup::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
-                    setup::Error::hint,
+                Command::Setup(a) => finish(
+                    setup::run(
+                        &a.options(cli.backend.as_deref()),
+                        &settings,
+                        &mut std::io::stdout(),
+                        &mut std::io::stderr(),
+                    ),
+                    Channel::Stderr,
                 ),
-                Command::Import(a) => human(
-                    import::run(&a.options(cli.backend.as_deref()), &mut std::io::stdout()),
-                    import::Error::hint,
+                Command::Import(a) => finish(
+                    import::run(
+                        &a.options(cli.backend.as_deref()),
+                        &settings,
+                        &mut std::io::stdout(),
+                        &mut std::io::stderr(),
+                    ),
+                    Channel::Stderr,
                 ),
                 Command::Doctor(a) => {
-                    let report = doctor::diagnose(cli.backend.as_deref());
-                    let printed = doctor::print(&report, a.json, &mut std::io::stdout());
-                    match (printed, report.healthy) {
-                        (Ok(()), true) => ExitCode::SUCCESS,
+                    let options = a.options(cli.backend.as_deref());
+                    // The report says what is wrong; one it cannot write has nowhere to.
+                    match doctor::run(&options, &settings, &mut std::io::stdout()) {
+                        Ok(report) if report.healthy => ExitCode::SUCCESS,
                         _ => ExitCode::FAILURE,
                     }
                 }
@@ -65,84 +102,66 @@ fn main() -> ExitCode {
     }
 }
 
-/// The `file` backend's passphrase leaves the environment before anything can be spawned
-/// (pass, gpg, kubeconfig exec plugins, other helpers): every child would inherit it.
-fn take_passphrase_from_environment() {
-    use backend::file::PASSPHRASE_ENV;
-    let passphrase = std::env::var(PASSPHRASE_ENV).ok().map(Secret::new);
-    if std::env::var_os(PASSPHRASE_ENV).is_some() {
-        // SAFETY: called first thing in main, before any thread is started (nothing has run
-        // but hardening's prctl/setrlimit), so nothing can read the environment concurrently.
-        unsafe { std::env::remove_var(PASSPHRASE_ENV) };
-    }
-    backend::file::set_environment_passphrase(passphrase);
-}
-
-fn run_action(action: protocol::Action, backend_name: Option<&str>) -> ExitCode {
-    let open = || backend::open(backend_name).map_err(Error::from);
+fn run_action(
+    action: protocol::Action,
+    settings: &Settings,
+    backend_name: Option<&str>,
+) -> ExitCode {
+    let open = || backend::open(settings, backend_name).map_err(Error::from);
     let result = protocol::run(
         action,
         open,
         &mut std::io::stdin().lock(),
         &mut std::io::stdout().lock(),
     );
-    report(result)
-}
-
-/// Errors are one line on stdout and exit status 1; a longer remedy goes to stderr.
-fn report(result: Result<(), Error>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The answer could not be written: stdout is gone, so there is nowhere to say so.
         Err(Error::Stdout(_)) => ExitCode::FAILURE,
-        Err(e) => {
-            if let Some(hint) = e.hint() {
-                let _ = writeln!(std::io::stderr(), "{hint}");
-            }
-            fail_line(&e.to_string())
-        }
+        Err(e) => fail(Channel::Stdout, &e),
     }
 }
 
-/// `push` printed its own per-target lines; a refusal before any target is one line on stdout,
-/// like every other error of the binary, with a longer remedy on stderr.
-fn report_push(result: Result<push::Outcome, push::Error>) -> ExitCode {
-    match result {
-        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
-        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
-        Err(e) => {
-            if let Some(hint) = e.hint() {
-                let _ = writeln!(std::io::stderr(), "{hint}");
-            }
-            fail_line(&e.to_string())
-        }
-    }
+/// Where a command's errors go: a convention per command, kept byte for byte.
+#[derive(Debug, Clone, Copy)]
+enum Channel {
+    /// The protocol's error channel, which `push` shares: the line on stdout (clients parse
+    /// it), the longer remedy before it on stderr.
+    Stdout,
+    /// The people-facing commands (setup, import, man): `docker-credential-keyring: LINE` on
+    /// stderr, then the remedy.
+    Stderr,
 }
 
-fn fail_line(line: &str) -> ExitCode {
-    let _ = writeln!(std::io::stdout(), "{line}");
+/// The one error renderer: `e`'s line and its [`Hint`] on `channel`, exit status 1.
+fn fail(channel: Channel, e: &dyn Hint) -> ExitCode {
+    say(channel, &e.to_string(), e.hint())
+}
+
+/// A line (and a longer remedy) on `channel`, exit status 1.
+fn say(channel: Channel, line: &str, hint: Option<String>) -> ExitCode {
+    let mut stderr = std::io::stderr();
+    match channel {
+        Channel::Stdout => {
+            if let Some(hint) = hint {
+                let _ = writeln!(stderr, "{hint}");
+            }
+            let _ = writeln!(std::io::stdout(), "{line}");
+        }
+        Channel::Stderr => {
+            let _ = writeln!(stderr, "{}: {line}", docker_credential_keyring::BINARY_NAME);
+            if let Some(hint) = hint {
+                let _ = writeln!(stderr, "{hint}");
+            }
+        }
+    }
     ExitCode::FAILURE
 }
 
-/// The people-facing subcommands (setup, import): the report went to stdout; an error is one
-/// line on stderr (plus its hint), exit 1.
-fn human<T, E: std::fmt::Display>(
-    result: Result<T, E>,
-    hint: fn(&E) -> Option<String>,
-) -> ExitCode {
+/// A command's result: success, or its error on `channel`.
+fn finish<T>(result: Result<T, impl Hint>, channel: Channel) -> ExitCode {
     match result {
         Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            let code = fail_stderr(&e.to_string());
-            if let Some(hint) = hint(&e) {
-                let _ = writeln!(std::io::stderr(), "{hint}");
-            }
-            code
-        }
+        Err(e) => fail(channel, &e),
     }
-}
-
-/// Errors of the non-protocol subcommands go to stderr, exit 1.
-fn fail_stderr(line: &str) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "docker-credential-keyring: {line}");
-    ExitCode::FAILURE
 }

@@ -3,13 +3,16 @@
 //! (`docker-credential-keyring-push(1)`, …). `man/` in the repository holds the output of
 //! `docker-credential-keyring man man/`; a test fails when it is stale.
 
+use crate::backend::Kind;
 use crate::cli::Cli;
+use crate::settings::VARIABLES;
 use clap::CommandFactory;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Sections of the main page that clap cannot know, in roff.
-const MAIN_EXTRA: &str = r#".SH "PROTOCOL"
+/// Sections of the main page that clap cannot know, in roff: PROTOCOL here, then BACKENDS and
+/// ENVIRONMENT from [`Kind`] and [`VARIABLES`], then [`MAIN_TAIL`].
+const MAIN_HEAD: &str = r#".SH "PROTOCOL"
 Docker, buildx, podman, skopeo, crane, oras and docker\-py run the helper with exactly one
 argument, the action, and talk to it over stdin and stdout:
 .TP
@@ -33,55 +36,10 @@ A query finds the exact server string first, then an equivalent spelling of the 
 (scheme\-less is https, host case, trailing slash, default port, the Docker Hub aliases
 docker.io, index.docker.io, registry\-1.docker.io), then for a repository path the longest stored
 prefix. Nothing ever matches across a host, a non\-default port or an explicit http/https boundary.
-.SH "BACKENDS"
-.TP
-\fBsecret\-service\fR
-the desktop keyring over D\-Bus (GNOME Keyring, KWallet, KeePassXC), in the item format of
-Docker's docker\-credential\-secretservice, so both helpers see each other's entries.
-.TP
-\fBpass\fR
-the password\-store, in the layout of docker\-credential\-pass, encrypted with gpg.
-.TP
-\fBkeyutils\fR
-the Linux kernel's persistent keyring: survives logout, not reboot, expires after days unused.
-.TP
-\fBfile\fR
-one encrypted file under the user's data directory, for machines with nothing else.
-.TP
-\fBkeychain\fR, \fBwincred\fR
-the macOS Keychain and the Windows Credential Manager.
-.TP
-\fBauto\fR
-the default: the platform keychain when it answers, else the first usable headless backend.
-Run \fBdocker\-credential\-keyring backends\fR to see which one is picked here and why.
-.SH "ENVIRONMENT"
-.TP
-\fBDOCKER_CREDENTIAL_KEYRING_BACKEND\fR
-the backend to use (below \fB\-\-backend\fR, above the config file).
-.TP
-\fBDOCKER_CREDENTIAL_KEYRING_TIMEOUT\fR
-seconds to wait for the keyring daemon before failing (default 5).
-.TP
-\fBDOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT\fR
-seconds to wait for an unlock prompt to be answered (default 60).
-.TP
-\fBDOCKER_CREDENTIAL_KEYRING_PASSPHRASE\fR
-the passphrase of the file backend (otherwise asked on the terminal, never on stdin). Read once
-at start and removed from the environment, so no child process (pass, gpg, exec plugins) inherits it.
-.TP
-\fBDOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS\fR
-how long the file backend keeps its derived key in the kernel keyring (default 900, 0 never).
-.TP
-\fBDOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING\fR
-the name of the kernel keyring the keyutils backend keeps its keys in.
-.TP
-\fBDOCKER_CREDENTIAL_KEYRING_LOCK_DIR\fR
-the directory of the per\-user lock that serializes store and erase, instead of
-\fI/run/user/<uid>/docker\-credential\-keyring\fR (or \fI~/.cache/docker\-credential\-keyring\fR,
-the home directory taken from the password database, not from \fBHOME\fR). It must be yours and
-writable only by you; every process must see the same value. When the lock cannot be taken,
-store and erase fail instead of running unlocked.
-.TP
+"#;
+
+/// The sections after BACKENDS and ENVIRONMENT (other programs' variables first).
+const MAIN_TAIL: &str = r#".TP
 \fBDBUS_SESSION_BUS_ADDRESS\fR, \fBPASSWORD_STORE_DIR\fR, \fBGNUPGHOME\fR
 as for D\-Bus, pass and gpg.
 .TP
@@ -129,9 +87,46 @@ pub fn write_all(dir: &Path) -> io::Result<Vec<PathBuf>> {
     page.render_description_section(&mut buf)?;
     page.render_options_section(&mut buf)?;
     page.render_subcommands_section(&mut buf)?;
-    buf.extend_from_slice(MAIN_EXTRA.as_bytes());
+    buf.extend_from_slice(MAIN_HEAD.as_bytes());
+    buf.extend_from_slice(backends_and_environment().as_bytes());
+    buf.extend_from_slice(MAIN_TAIL.as_bytes());
     let path = dir.join(format!("{}.1", crate::BINARY_NAME));
     std::fs::write(&path, buf)?;
     written.push(path);
     Ok(written)
+}
+
+/// BACKENDS from each [`Kind`]'s facts, ENVIRONMENT from [`VARIABLES`].
+fn backends_and_environment() -> String {
+    let mut out = String::from(".SH \"BACKENDS\"\n");
+    for kind in Kind::ALL {
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff(kind.name()),
+            roff(kind.facts().summary)
+        ));
+    }
+    out.push_str(
+        ".TP\n\\fBauto\\fR\n\
+         the default: the platform keychain when it answers, else the first usable headless backend.\n\
+         Run \\fBdocker\\-credential\\-keyring backends\\fR to see which one is picked here and why.\n",
+    );
+    out.push_str(".SH \"ENVIRONMENT\"\n");
+    for var in VARIABLES {
+        out.push_str(&format!(
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff(var.name),
+            roff(var.doc)
+        ));
+    }
+    out
+}
+
+/// Plain text as roff: hyphens as `\-`, backslashes escaped, no line starting a request.
+fn roff(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    match escaped.chars().next() {
+        Some('.' | '\'') => format!("\\&{escaped}"),
+        _ => escaped,
+    }
 }

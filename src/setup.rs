@@ -1,21 +1,13 @@
 //! `setup`: make docker use this helper, in one step.
 //!
-//! Sets `"credsStore": "keyring"` in Docker's config, or with `--registry R` (repeatable) a
-//! `credHelpers` entry per registry, keeping every other field, through
-//! [`crate::docker_config`] (lock, atomic replace, backup, Docker's layout). A second run
-//! finds nothing to change and writes nothing.
-//!
-//! Before touching the file it checks that docker can find the helper: an executable named
-//! `docker-credential-keyring` on PATH. Plaintext credentials in `auths` would be hidden by a
-//! credential store (docker then asks the store and ignores them), so they are imported first
-//! ([`crate::import`]); if that import fails, setup changes nothing. With `--no-import` they are
-//! left and setup says how to move them. When stdin is a terminal the import is confirmed with a
-//! prompt (`--yes` skips it); otherwise setup never waits for input. Like `import`, it refuses to
-//! move them into a backend that forgets at reboot unless `--allow-volatile` (checked before the
-//! prompt, so nothing is asked and nothing changes).
+//! Sets `credsStore` (or `credHelpers` per `--registry`) in Docker's config, after checking that
+//! docker can find the helper and a keychain works; plaintext credentials are imported first
+//! (as [`crate::import`] does), and a failed import changes nothing. See docs/design.md.
 
+use crate::Hint;
 use crate::docker_config::{self, DockerConfig, Json, Saved};
 use crate::import;
+use crate::settings::Settings;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -40,9 +32,8 @@ pub enum Error {
     Cancelled,
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::Import(e) => e.hint(),
             Error::NoKeychain(e) => e.hint(),
@@ -66,19 +57,31 @@ pub struct Options {
     pub allow_volatile: bool,
 }
 
-/// Every executable named `name` on `path` (a PATH value), in PATH order.
+/// Every executable named `name` (`name.exe` on Windows) on `path` (a PATH value), in PATH order.
 pub fn find_on_path(name: &str, path: Option<&std::ffi::OsStr>) -> Vec<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     let Some(path) = path else {
         return Vec::new();
     };
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
     std::env::split_paths(path)
         .filter(|dir| !dir.as_os_str().is_empty())
-        .map(|dir| dir.join(name))
-        .filter(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+        .map(|dir| dir.join(&file))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && executable(&m)))
         .collect()
+}
+
+/// Whether a file may be run: an execute bit on Unix; elsewhere the `.exe` name says so.
+fn executable(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
 }
 
 /// The `credHelpers` keys for a registry as given by the user: its host[:port] (what the docker
@@ -162,14 +165,25 @@ fn confirm(out: &mut dyn Write, question: &str) -> Result<bool, Error> {
     Ok(a.is_empty() || a == "y" || a == "yes")
 }
 
-/// Run setup on Docker's config, writing a human report to `out`.
-pub fn run(options: &Options, out: &mut dyn Write) -> Result<(), Error> {
+/// Run setup on Docker's config, writing a human report to `out` and warnings to `err`.
+pub fn run(
+    options: &Options,
+    settings: &Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     let path = docker_config::config_path()?;
-    run_at(options, &path, out)
+    run_at(options, settings, &path, out, err)
 }
 
 /// Run setup on the config file at `path`.
-pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run_at(
+    options: &Options,
+    settings: &Settings,
+    path: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
     let found = find_on_path(crate::BINARY_NAME, std::env::var_os("PATH").as_deref());
     if found.is_empty() {
         let exe = std::env::current_exe()
@@ -180,7 +194,7 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
 
     // With no usable keychain every `get` would be an error, and docker fails a pull on any
     // error but "not found": never switch docker over to a helper that cannot answer.
-    crate::backend::open(options.backend.as_deref()).map_err(Error::NoKeychain)?;
+    crate::backend::open(settings, options.backend.as_deref()).map_err(Error::NoKeychain)?;
 
     // Validate the file (and refuse bad input) before anything else happens.
     let config = DockerConfig::load(path)?;
@@ -193,7 +207,7 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
             allow_volatile: options.allow_volatile,
             ..Default::default()
         };
-        import::refuse_volatile(&import_options, path)?;
+        import::refuse_volatile(&import_options, settings, path)?;
         let go = options.yes
             || !std::io::stdin().is_terminal()
             || confirm(
@@ -203,7 +217,7 @@ pub fn run_at(options: &Options, path: &Path, out: &mut dyn Write) -> Result<(),
         if !go {
             return Err(Error::Cancelled);
         }
-        import::run_docker(&import_options, path, out)?;
+        import::run_docker(&import_options, settings, path, out, err)?;
     }
 
     let (warning, saved) = docker_config::edit(path, |config| {
@@ -268,6 +282,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn find_on_path_needs_an_executable_file() {
         use std::os::unix::fs::PermissionsExt;

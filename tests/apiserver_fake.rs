@@ -6,7 +6,7 @@
 //! kubectl does not send bearer tokens over plain HTTP, so the kubectl tests use TLS; the
 //! byte-exact checks of bodies use [`ApiServer::call`] over plain HTTP.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};

@@ -1,8 +1,6 @@
 //! The committed man pages and completion scripts are exactly what the binary generates:
 //! run `packaging/generate-assets.sh` after changing the command line.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use support::{command, run_command};

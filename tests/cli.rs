@@ -1,7 +1,5 @@
 //! The command line as clients see it, before any keychain is involved (docs/protocol.md §1).
 
-mod support;
-
 use support::{command, run_command, run_command_stdin_open};
 
 fn run(args: &[&str], stdin: &str) -> support::Run {

@@ -3,7 +3,7 @@
 //! credentials in `X-Registry-Auth`, `docker logout` erases them, and a pull after logout is
 //! anonymous and succeeds — with a hand-written `"credsStore": "keyring"` and after `setup`.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use support::Keyring;
 use support::adoption::{Sandbox, auth};
@@ -13,10 +13,10 @@ use support::adoption::{Sandbox, auth};
 macro_rules! on_every_keychain {
     ($($scenario:ident),* $(,)?) => {
         mod secret_service {
-            $(#[test] fn $scenario() { super::$scenario(Box::new(super::support::secret_service::fixture())) })*
+            $(#[test] fn $scenario() { super::$scenario(Box::new(support::secret_service::fixture())) })*
         }
         mod file {
-            $(#[test] fn $scenario() { super::$scenario(Box::new(super::support::file::FileKeyring::new())) })*
+            $(#[test] fn $scenario() { super::$scenario(Box::new(support::file::FileKeyring::new())) })*
         }
     };
 }

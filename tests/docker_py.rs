@@ -1,7 +1,7 @@
 //! docker-py (`docker.credentials.Store('keyring')`, the client library docker-compose v1 and
 //! many tools use) against our helper: store, get, list, erase, and `CredentialsNotFound`.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use support::adoption::Sandbox;
 

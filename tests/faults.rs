@@ -7,7 +7,7 @@
 //! detectors, not speed measurements), with no partial state and nothing lost: afterwards,
 //! every entry is either its old or its new complete value.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! concurrent helpers, permissions, nothing secret on disk, and the passphrase prompt on the
 //! terminal (never stdin).
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

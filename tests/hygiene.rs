@@ -12,7 +12,7 @@
 //! Also: closed stdout, `/dev/full`, a pipe whose reader goes away (with SIGPIPE ignored and
 //! with it at its default) end with a non-zero exit and no panic.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;

@@ -3,8 +3,6 @@
 //! generic protocol suite runs over this fixture in tests/protocol.rs.
 #![cfg(target_os = "linux")]
 
-mod support;
-
 use serde_json::{Value, json};
 
 use std::process::Command;

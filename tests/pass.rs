@@ -2,7 +2,7 @@
 //! `docker-credential-pass` (interop both ways). The generic protocol suite runs over this
 //! fixture in tests/protocol.rs; these are the pass-specific checks.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use serde_json::{Value, json};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! and talks, through real kubeconfig files, to the project's loopback API-server fake
 //! (the crate in tests/apiserver-fake), whose request log shows exactly what was sent.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;

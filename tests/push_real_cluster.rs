@@ -9,7 +9,7 @@
 //!     cargo test --test push_real_cluster -- --nocapture
 //! ```
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use std::path::Path;
 use std::process::Command;

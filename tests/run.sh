@@ -42,7 +42,7 @@ if ((${#need_install[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}"
 fi
 
-# docker-py, the Python client of the credential-helper protocol (tests/docker_py.rs, tests/setup_import.rs).
+# docker-py, the Python client of the credential-helper protocol (tests/docker_py.rs, tests/import.rs).
 if ! python3 -c 'import docker' 2>/dev/null; then
   python3 -m pip install --quiet docker 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages docker

@@ -3,7 +3,7 @@
 //! meet (locked keyring, no bus, dead bus, no Secret Service, a daemon that stops answering).
 //! The generic protocol rules are covered for every backend in `tests/protocol.rs`.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use std::ffi::OsString;
 use std::time::Duration;

@@ -2,8 +2,9 @@
 //! backend selection uses, against the real states it must tell apart. One test function: the
 //! probe reads the process environment, which only a single-threaded test may change.
 
-mod support;
+#![cfg(target_os = "linux")]
 
+use docker_credential_keyring::Hint;
 use docker_credential_keyring::backend::Error;
 use docker_credential_keyring::backend::secret_service::probe;
 use std::time::{Duration, Instant};

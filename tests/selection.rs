@@ -3,7 +3,7 @@
 //! a real Secret Service, an initialised `pass`, an existing encrypted file, and nothing at
 //! all; and the `backends` report.
 
-mod support;
+#![cfg(target_os = "linux")]
 
 use serde_json::Value;
 use std::ffi::OsString;
@@ -296,6 +296,20 @@ fn auto_picks_the_secret_service_when_it_answers() {
     run(&env, &["store"], PAYLOAD).ok();
     assert_eq!(ss.items_for("https://sel.example.com").len(), 1);
     assert!(!file_store(&ss.home).exists());
+}
+
+#[test]
+fn auto_reuses_the_connection_its_probe_opened() {
+    let ss = secret_service::fixture();
+    let mut env = home_env(&ss.home);
+    env.extend(ss.env());
+    run(&env, &["store"], PAYLOAD).ok();
+    let monitor = ss.monitor();
+    let r = run(&env, &["get"], "https://sel.example.com");
+    let seen = monitor.finish();
+    assert!(r.ok().contains(r#""Secret":"s""#), "{r:#?}");
+    // Every connection to the bus registers with one `Hello`.
+    assert_eq!(seen.matches("member=Hello").count(), 1, "{seen}");
 }
 
 #[test]

@@ -14,14 +14,11 @@
 //! `docker login` again (or import). What it keeps: in the login keychain, encrypted on disk,
 //! until erased; unlocked with the user's login.
 //!
-//! # Verified / not verified
-//! Written against the crates' sources (apple-native-keyring-store 1.0.3, keyring-core 1.1.0):
-//! `Store::new`, `Entry::new_in_store`, `Entry::search_in_store` with the `service` spec key,
-//! `Entry::get_specifiers`, `get_secret`, `set_secret`, `delete_credential`.
-//! **Verified**: it type-checks and is clippy-clean against those crates
-//! (`scripts/typecheck-foreign-backends.sh`, with the crates' macOS cfgs switched to Linux since
-//! no macOS target is installed here). **Not verified**: linking, and any behaviour on macOS
-//! (keychain prompts, locked keychain errors, search results) — it has never run.
+//! # Built and tested where it runs
+//! This module is compiled only on macOS, against the real store crate; the CI workflow
+//! (`.github/workflows/ci.yml`) builds it and runs the protocol suite (`tests/protocol.rs`)
+//! against the runner's login keychain, each test under its own service prefix
+//! ([`SERVICE_ENV`]).
 
 use crate::backend::{Backend, Credential, Listed};
 use crate::secret::Secret;
@@ -29,12 +26,12 @@ use keyring_core::{CredentialStore, Entry};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What it keeps and for how long, for `backends` and hints.
-pub const RETENTION: &str =
-    "generic passwords in the login keychain, encrypted on disk, until erased";
-
 /// Prefix of our items' service attribute.
 pub const SERVICE_PREFIX: &str = "docker-credential-keyring:";
+
+/// The variable that replaces [`SERVICE_PREFIX`]: a namespace of its own (the tests give each
+/// test one, so they share the login keychain without seeing each other's items).
+pub use crate::settings::KEYCHAIN_SERVICE_ENV as SERVICE_ENV;
 
 /// Why the macOS Keychain backend could not do what was asked. One line, no secret.
 #[derive(Debug, thiserror::Error)]
@@ -49,9 +46,8 @@ pub enum Error {
     Invalid(String),
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         None
     }
 }
@@ -79,18 +75,24 @@ pub fn probe() -> Result<(), crate::backend::Error> {
 /// The login keychain.
 pub struct Keychain {
     store: Arc<CredentialStore>,
+    /// Prefix of our items' service attribute: [`SERVICE_PREFIX`] or `$SERVICE_ENV`.
+    prefix: String,
 }
 
 impl Keychain {
-    pub fn open() -> Result<Keychain, Error> {
+    pub fn open(settings: &crate::settings::Settings) -> Result<Keychain, Error> {
+        let prefix = settings
+            .keychain_service
+            .clone()
+            .unwrap_or_else(|| SERVICE_PREFIX.to_owned());
         let store: Arc<CredentialStore> =
             apple_native_keyring_store::keychain::Store::new().map_err(map)?;
-        Ok(Keychain { store })
+        Ok(Keychain { store, prefix })
     }
 
     /// Entries stored under exactly `server_url`, each with its username.
-    fn find(&self, server_url: &str) -> Result<Vec<(Entry, String)>, Error> {
-        let service = format!("{SERVICE_PREFIX}{server_url}");
+    fn entries_for(&self, server_url: &str) -> Result<Vec<(Entry, String)>, Error> {
+        let service = format!("{}{server_url}", self.prefix);
         let spec = HashMap::from([("service", service.as_str())]);
         let mut found: Vec<(Entry, String)> = Entry::search_in_store(&self.store, &spec)
             .map_err(map)?
@@ -106,8 +108,8 @@ impl Keychain {
 }
 
 impl Backend for Keychain {
-    fn name(&self) -> &'static str {
-        "keychain"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Keychain
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
@@ -116,7 +118,7 @@ impl Backend for Keychain {
             .iter()
             .filter_map(|e| {
                 let (service, username) = e.get_specifiers()?;
-                let server_url = service.strip_prefix(SERVICE_PREFIX)?.to_owned();
+                let server_url = service.strip_prefix(&self.prefix)?.to_owned();
                 Some(Listed {
                     server_url,
                     username,
@@ -129,7 +131,7 @@ impl Backend for Keychain {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
-        let Some((entry, username)) = self.find(server_url)?.into_iter().next() else {
+        let Some((entry, username)) = self.entries_for(server_url)?.into_iter().next() else {
             return Ok(None);
         };
         let bytes = match entry.get_secret() {
@@ -145,13 +147,13 @@ impl Backend for Keychain {
     }
 
     fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {
-        let service = format!("{SERVICE_PREFIX}{}", credential.server_url);
+        let service = format!("{}{}", self.prefix, credential.server_url);
         let entry =
             Entry::new_in_store(&self.store, &service, &credential.username).map_err(map)?;
         entry
             .set_secret(credential.secret.expose().as_bytes())
             .map_err(map)?;
-        for (other, username) in self.find(&credential.server_url)? {
+        for (other, username) in self.entries_for(&credential.server_url)? {
             if username != credential.username {
                 match other.delete_credential() {
                     Ok(()) | Err(keyring_core::Error::NoEntry) => {}
@@ -164,7 +166,7 @@ impl Backend for Keychain {
 
     fn erase(&self, server_url: &str) -> Result<bool, crate::backend::Error> {
         let mut erased = false;
-        for (entry, _) in self.find(server_url)? {
+        for (entry, _) in self.entries_for(server_url)? {
             match entry.delete_credential() {
                 Ok(()) => erased = true,
                 Err(keyring_core::Error::NoEntry) => {}

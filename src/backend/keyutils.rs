@@ -32,7 +32,7 @@ use std::ffi::CString;
 use zeroize::Zeroizing;
 
 /// The environment variable naming our keyring (to namespace tests or users).
-pub const KEYRING_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING";
+pub use crate::settings::KEYUTILS_KEYRING_ENV as KEYRING_ENV;
 /// Our keyring's name inside the persistent keyring by default.
 pub const DEFAULT_KEYRING: &str = "docker-credential-keyring";
 
@@ -42,9 +42,6 @@ const PAYLOAD_FORMAT: u8 = 1;
 const MAX_DESCRIPTION: usize = 4095;
 /// Largest `user` key payload the kernel takes.
 const MAX_PAYLOAD: usize = 32767;
-
-/// What it keeps and for how long, for `backends` and error hints.
-pub const RETENTION: &str = "kernel memory only: gone at reboot, and after the persistent keyring's idle expiry (/proc/sys/kernel/keys/persistent_keyring_expiry, default 3 days; each use resets it)";
 
 /// Why the kernel keyring backend could not do what was asked. One line, no secret.
 #[derive(Debug, thiserror::Error)]
@@ -79,25 +76,26 @@ pub enum Error {
     Failed { call: &'static str, errno: Errno },
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
+        let facts = crate::backend::Kind::Keyutils.facts();
+        let retention = format!("{}, {}", facts.keeps, facts.lasts);
         Some(match self {
             Error::Blocked { .. } => format!(
                 "Docker's default seccomp profile blocks the keyctl and add_key system calls. Run the container with a profile that allows them, \
-                 or use the pass or file backend inside containers. (The keyutils backend keeps credentials in {RETENTION}.)"
+                 or use the pass or file backend inside containers. (The keyutils backend keeps {retention}.)"
             ),
             Error::QuotaExceeded { .. } => format!(
                 "A non-root user may hold {} keys and {} bytes of keys in total (root: {} and {}); every keyring user on this account shares that. \
                  `docker-credential-keyring list` shows what we keep; `cat /proc/key-users` shows the use. \
-                 The keyutils backend keeps credentials in {RETENTION}.",
+                 The keyutils backend keeps {retention}.",
                 read_limit("maxkeys"),
                 read_limit("maxbytes"),
                 read_limit("root_maxkeys"),
                 read_limit("root_maxbytes"),
             ),
             Error::Failed { .. } | Error::NoPersistentKeyring | Error::TooLarge { .. } => {
-                format!("The keyutils backend keeps credentials in {RETENTION}.")
+                format!("The keyutils backend keeps {retention}.")
             }
             Error::Nul | Error::UnknownFormat { .. } => return None,
         })
@@ -357,12 +355,13 @@ fn c(ktype: &'static str) -> CString {
 impl Keyutils {
     /// Link the persistent keyring into this process (resetting its expiry timer). Our keyring
     /// inside it is looked up when needed and created only by `store`.
-    pub fn open() -> Result<Keyutils, Error> {
-        let name = std::env::var(KEYRING_ENV)
-            .ok()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| DEFAULT_KEYRING.to_owned());
-        Keyutils::named(&name)
+    pub fn open(settings: &crate::settings::Settings) -> Result<Keyutils, Error> {
+        Keyutils::named(
+            settings
+                .keyutils_keyring
+                .as_deref()
+                .unwrap_or(DEFAULT_KEYRING),
+        )
     }
 
     /// The backend on the keyring `name` inside the persistent keyring.
@@ -440,9 +439,41 @@ impl Keyutils {
     }
 }
 
+impl Keyutils {
+    /// The credential of `server_url` among `entries` (id, server, username), its payload read.
+    fn read_entry(
+        &self,
+        entries: &[(sys::Serial, String, String)],
+        server_url: &str,
+    ) -> Result<Option<Credential>, crate::backend::Error> {
+        let Some((id, server_url, username)) = entries
+            .iter()
+            .find(|(_, s, _)| s == server_url)
+            .map(|(id, s, u)| (*id, s.clone(), u.clone()))
+        else {
+            return Ok(None);
+        };
+        let mut payload = Zeroizing::new(Vec::with_capacity(256));
+        match sys::read(id, &mut payload) {
+            Ok(()) => {}
+            Err(libc::ENOKEY | libc::EKEYEXPIRED | libc::EKEYREVOKED) => return Ok(None),
+            Err(e) => return Err(classify("KEYCTL_READ", Errno(e)).into()),
+        }
+        let secret = match payload.split_first() {
+            Some((&PAYLOAD_FORMAT, rest)) => String::from_utf8_lossy(rest).into_owned(),
+            _ => return Err(Error::UnknownFormat { server_url }.into()),
+        };
+        Ok(Some(Credential {
+            server_url,
+            username,
+            secret: Secret::new(secret),
+        }))
+    }
+}
+
 impl Backend for Keyutils {
-    fn name(&self) -> &'static str {
-        "keyutils"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Keyutils
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
@@ -464,39 +495,22 @@ impl Backend for Keyutils {
     }
 
     fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
-        self.get_any(&[server_url.to_owned()])
+        let Some(ring) = self.ring()? else {
+            return Ok(None);
+        };
+        let entries = self.entries(ring)?;
+        self.read_entry(&entries, server_url)
     }
 
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, crate::backend::Error> {
+    fn find(&self, query: &str) -> Result<Option<Credential>, crate::backend::Error> {
         let Some(ring) = self.ring()? else {
             return Ok(None);
         };
         // A key's description holds the username too, so the kernel cannot search by server:
-        // one read of the ring's descriptions (no payload) serves every candidate.
+        // one read of the ring's descriptions (no payload) serves the whole lookup.
         let entries = self.entries(ring)?;
-        let Some((id, server_url, username)) = candidates.iter().find_map(|c| {
-            entries
-                .iter()
-                .find(|(_, s, _)| s == c)
-                .map(|(id, s, u)| (*id, s.clone(), u.clone()))
-        }) else {
-            return Ok(None);
-        };
-        let mut payload = Zeroizing::new(Vec::with_capacity(256));
-        match sys::read(id, &mut payload) {
-            Ok(()) => {}
-            Err(libc::ENOKEY | libc::EKEYEXPIRED | libc::EKEYREVOKED) => return Ok(None),
-            Err(e) => return Err(classify("KEYCTL_READ", Errno(e)).into()),
-        }
-        let secret = match payload.split_first() {
-            Some((&PAYLOAD_FORMAT, rest)) => String::from_utf8_lossy(rest).into_owned(),
-            _ => return Err(Error::UnknownFormat { server_url }.into()),
-        };
-        Ok(Some(Credential {
-            server_url,
-            username,
-            secret: Secret::new(secret),
-        }))
+        let names = entries.iter().map(|(_, s, _)| s.clone()).collect();
+        crate::backend::resolve_among(query, names, |name| self.read_entry(&entries, name))
     }
 
     fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {

@@ -26,10 +26,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
-/// What it keeps and for how long, for `backends` and hints.
-pub const RETENTION: &str =
-    "files in the password store, encrypted with GnuPG for the store's .gpg-id, until erased";
-
 /// The longest server URL whose base64url (4 characters per 3 bytes) fits in a 255-byte name.
 const MAX_SERVER_LEN: usize = 189;
 /// The longest username for which `<username>.gpg` fits in a 255-byte name.
@@ -96,9 +92,8 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             Error::NotInstalled | Error::GpgNotInstalled | Error::NotInitialised { .. } => {
                 "The pass backend keeps credentials in the password store of `pass` (passwordstore.org), encrypted with GnuPG.\n\
@@ -205,6 +200,33 @@ impl Pass {
         Pass { store_dir }
     }
 
+    /// Every server string with a folder in the store (names only; folders that are not
+    /// base64url of a server string are not ours and are skipped).
+    fn servers(&self) -> Result<Vec<String>, Error> {
+        let root = self.store_dir.join(FOLDER);
+        let entries = match std::fs::read_dir(&root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(Error::Read { path: root, source }),
+        };
+        let mut servers = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Read {
+                path: root.clone(),
+                source,
+            })?;
+            if let Some(server_url) = entry
+                .file_name()
+                .to_str()
+                .and_then(base64url_decode)
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+            {
+                servers.push(server_url);
+            }
+        }
+        Ok(servers)
+    }
+
     /// The folder holding `server_url`'s entries.
     fn server_dir(&self, server_url: &str) -> PathBuf {
         self.store_dir
@@ -259,7 +281,7 @@ impl Pass {
             .env("PASSWORD_STORE_DIR", &self.store_dir)
             .env("PASSWORD_STORE_GPG_OPTS", gpg_opts())
             // The file backend's passphrase is a secret: no child gets it.
-            .env_remove("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE")
+            .env_remove(crate::settings::PASSPHRASE_ENV)
             .stdin(if input.is_some() {
                 Stdio::piped()
             } else {
@@ -407,33 +429,18 @@ const PINENTRY_SIGNS: &[&str] = &[
 ];
 
 impl Backend for Pass {
-    fn name(&self) -> &'static str {
-        "pass"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Pass
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
-        let root = self.store_dir.join(FOLDER);
-        let entries = match std::fs::read_dir(&root) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(Error::Read { path: root, source }.into()),
-        };
         let mut listed = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|source| Error::Read {
-                path: root.clone(),
-                source,
-            })?;
-            // Folders that are not base64url of a server string are not ours: skip them.
-            let Some(server_url) = entry
-                .file_name()
-                .to_str()
-                .and_then(base64url_decode)
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-            else {
-                continue;
-            };
-            if let Some(username) = self.usernames(&entry.path())?.into_iter().next() {
+        for server_url in self.servers()? {
+            if let Some(username) = self
+                .usernames(&self.server_dir(&server_url))?
+                .into_iter()
+                .next()
+            {
                 listed.push(Listed {
                     server_url,
                     username,
@@ -490,22 +497,11 @@ impl Backend for Pass {
         }))
     }
 
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, crate::backend::Error> {
-        // One directory read per candidate, gpg only for the one found; a spelling too long
-        // to be a folder name cannot be stored, so it is not looked for (the first, the query
-        // itself, still is: its error is the clear one).
-        for (i, candidate) in candidates.iter().enumerate() {
-            if i > 0 && candidate.len() > MAX_SERVER_LEN {
-                continue;
-            }
-            if self.usernames(&self.server_dir(candidate))?.is_empty() {
-                continue;
-            }
-            if let Some(found) = self.get(candidate)? {
-                return Ok(Some(found));
-            }
-        }
-        Ok(None)
+    fn find(&self, query: &str) -> Result<Option<Credential>, crate::backend::Error> {
+        // One read of the folder names (base64url of each server string): no entry's folder is
+        // opened and gpg runs only for the one found.
+        let names = self.servers()?;
+        crate::backend::resolve_among(query, names, |name| self.get(name))
     }
 
     fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {

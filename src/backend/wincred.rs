@@ -19,16 +19,11 @@
 //!   be unreadable by every other wincred helper. Use the `pass` or `file` backend for such tokens.
 //! - What it keeps: in the user's credential store (protected with DPAPI on disk) until erased.
 //!
-//! # Verified / not verified
-//! Written against the crates' sources (windows-native-keyring-store 1.1.0 with its default
-//! `search` feature, keyring-core 1.1.0): `Store::new`, `Entry::new_in_store_with_modifiers` with
-//! the `target` and `persistence` modifiers, `Entry::search_in_store` with an empty spec,
-//! `get_attributes` (`target_name`, `username`, `comment`), `update_attributes`, `get_secret`,
-//! `set_secret`, `delete_credential`.
-//! **Verified**: it type-checks and is clippy-clean against those crates on Linux
-//! (`scripts/typecheck-foreign-backends.sh`; the store crate is not cfg-gated). **Not verified**:
-//! linking, and any behaviour on Windows (error codes, enumeration, the blob limit) — it has never
-//! run.
+//! # Built and tested where it runs
+//! This module is compiled only on Windows, against the real store crate; the CI workflow
+//! (`.github/workflows/ci.yml`) builds it and runs the protocol suite (`tests/protocol.rs`)
+//! against the runner's Credential Manager, each test under its own target-name prefix
+//! ([`PREFIX_ENV`]).
 
 use crate::backend::{Backend, Credential, Listed};
 use crate::secret::Secret;
@@ -36,13 +31,14 @@ use keyring_core::{CredentialStore, Entry};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What it keeps and for how long, for `backends` and hints.
-pub const RETENTION: &str = "generic credentials in the Windows Credential Manager (DPAPI-protected on disk, this machine only), until erased; secrets up to 2560 bytes";
-
 /// Windows' `CRED_MAX_CREDENTIAL_BLOB_SIZE`.
 pub const MAX_BLOB: usize = 2560;
 /// The comment our credentials carry, so `list` can tell them from other programs'.
 pub const COMMENT: &str = "docker-credential-keyring";
+/// The variable that puts a prefix before every target name (none by default: Docker's target
+/// names). A namespace of its own: the tests give each test one, so they share the Credential
+/// Manager without seeing each other's credentials.
+pub use crate::settings::WINCRED_PREFIX_ENV as PREFIX_ENV;
 
 /// Why the Windows Credential Manager backend could not do what was asked. One line, no secret.
 #[derive(Debug, thiserror::Error)]
@@ -59,9 +55,8 @@ pub enum Error {
     Invalid(String),
 }
 
-impl Error {
-    /// A longer remedy for stderr, when one helps.
-    pub fn hint(&self) -> Option<String> {
+impl crate::Hint for Error {
+    fn hint(&self) -> Option<String> {
         None
     }
 }
@@ -89,18 +84,22 @@ pub fn probe() -> Result<(), crate::backend::Error> {
 /// The Windows Credential Manager.
 pub struct Wincred {
     store: Arc<CredentialStore>,
+    /// Put before every target name: empty, or `$PREFIX_ENV`.
+    prefix: String,
 }
 
 impl Wincred {
-    pub fn open() -> Result<Wincred, Error> {
+    pub fn open(settings: &crate::settings::Settings) -> Result<Wincred, Error> {
+        let prefix = settings.wincred_prefix.clone().unwrap_or_default();
         let store: Arc<CredentialStore> =
             windows_native_keyring_store::Store::new().map_err(map)?;
-        Ok(Wincred { store })
+        Ok(Wincred { store, prefix })
     }
 
-    /// The entry whose target name is exactly `server_url`.
+    /// The entry whose target name is exactly the prefix and `server_url`.
     fn entry(&self, server_url: &str) -> Result<Entry, Error> {
-        let mods = HashMap::from([("target", server_url), ("persistence", "Local")]);
+        let target = format!("{}{server_url}", self.prefix);
+        let mods = HashMap::from([("target", target.as_str()), ("persistence", "Local")]);
         // Service and user are unused when `target` is given.
         Entry::new_in_store_with_modifiers(&self.store, "docker-credential-keyring", "", &mods)
             .map_err(map)
@@ -108,8 +107,8 @@ impl Wincred {
 }
 
 impl Backend for Wincred {
-    fn name(&self) -> &'static str {
-        "wincred"
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::Wincred
     }
 
     fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
@@ -121,9 +120,13 @@ impl Backend for Wincred {
             if attrs.get("comment").map(String::as_str) != Some(COMMENT) {
                 continue;
             }
-            if let (Some(target), Some(user)) = (attrs.get("target_name"), attrs.get("username")) {
+            let (Some(target), Some(user)) = (attrs.get("target_name"), attrs.get("username"))
+            else {
+                continue;
+            };
+            if let Some(server_url) = target.strip_prefix(&self.prefix) {
                 listed.push(Listed {
-                    server_url: target.clone(),
+                    server_url: server_url.to_owned(),
                     username: user.clone(),
                 });
             }

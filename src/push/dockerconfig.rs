@@ -61,6 +61,9 @@ pub enum Refusal {
     TooLarge { size: usize },
 }
 
+/// The line says what to do.
+impl crate::Hint for Refusal {}
+
 /// The `auths` key the kubelet matches for a stored server string (docs/kubernetes.md §3): Docker Hub
 /// as `https://index.docker.io/v1/`, everything else as lowercase `host[:port][/path]` without a
 /// scheme or `/v1/`/`/v2/` suffix. A server string that is no plain address is kept verbatim.
@@ -135,7 +138,7 @@ pub fn dockerconfigjson(entries: &[Entry]) -> Result<Secret<Vec<u8>>, Refusal> {
             })
             .collect(),
     };
-    let mut json = Secret::new(crate::protocol::go_json(&config));
+    let mut json = Secret::new(crate::go_json::go_json(&config));
     json.expose_mut().pop(); // go_json ends with the Encoder's newline; kubectl's bytes do not.
     let bytes = Secret::new(std::mem::take(json.expose_mut()).into_bytes());
     if bytes.expose().len() > MAX_SECRET_BYTES {
@@ -340,7 +343,7 @@ pub fn merge(
         .map(|(k, v)| (k.as_str(), Top::Other(v)))
         .collect();
     out.insert("auths", Top::Auths(auths));
-    let mut json = Secret::new(crate::protocol::go_json(&out));
+    let mut json = Secret::new(crate::go_json::go_json(&out));
     json.expose_mut().pop(); // the Encoder's newline, as in [`dockerconfigjson`]
     let config = Secret::new(std::mem::take(json.expose_mut()).into_bytes());
     if config.expose().len() > MAX_SECRET_BYTES {

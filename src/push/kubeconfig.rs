@@ -2,7 +2,7 @@
 //! else every file of the `KUBECONFIG` list (merged, first one wins, missing files skipped),
 //! else `~/.kube/config`, else the in-cluster service account.
 
-use crate::cli::PushArgs;
+use super::Options;
 use kube::config::Kubeconfig;
 use std::path::{Path, PathBuf};
 
@@ -28,6 +28,9 @@ pub enum Error {
     #[error("--context needs a kubeconfig; none was found (running in a pod uses no contexts)")]
     ContextWithoutKubeconfig,
 }
+
+/// The line says what to do.
+impl crate::Hint for Error {}
 
 /// Read the kubeconfig kubectl would use; `None` when there is none (in-cluster, or nothing).
 pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
@@ -213,18 +216,21 @@ pub fn pair(
 }
 
 /// The targets of a client dry run: no cluster contact; `config` is read only when needed.
-pub fn offline_targets(config: Option<&Kubeconfig>, args: &PushArgs) -> Result<Vec<Target>, Error> {
-    let contexts = if config.is_none() && args.contexts.is_empty() && !in_cluster() {
+pub fn offline_targets(
+    config: Option<&Kubeconfig>,
+    options: &Options,
+) -> Result<Vec<Target>, Error> {
+    let contexts = if config.is_none() && options.contexts.is_empty() && !in_cluster() {
         // No kubeconfig was read (not needed with -o and -n) or none exists: kubectl's
         // offline dry run also works without one, in namespace `default`.
         vec!["-".to_owned()]
     } else {
         if config.is_some() {
-            check_contexts(config, &args.contexts)?;
+            check_contexts(config, &options.contexts)?;
         }
-        contexts(config, &args.contexts)?
+        contexts(config, &options.contexts)?
     };
-    let targets = pair(&contexts, &args.namespaces, |c| {
+    let targets = pair(&contexts, &options.namespaces, |c| {
         default_namespace(config, c)
     });
     for t in &targets {

@@ -3,7 +3,7 @@
 //! A `user` key named `docker-credential-keyring:file:<salt>:<source>` (the file's salt in hex,
 //! `tty` or `env`: nothing derived from the passphrase is in the name, which `/proc/keys` shows)
 //! holding the 32-byte key, followed for `env` by a check of the passphrase (see
-//! `super::cache_payload`), with a kernel timeout: the kernel deletes it when the time is up,
+//! `super::passphrase::cache_payload`), with a kernel timeout: the kernel deletes it when the time is up,
 //! and at reboot. It is created in this process's own keyring, given its timeout, and only then
 //! linked into `@u`, so a crash can never leave a key without a timeout behind. Default
 //! permissions: only processes of the same user that possess `@u` (and root) read the payload.

@@ -1,4 +1,4 @@
-//! What a failed call means: D-Bus error names, the remedies printed with our errors.
+//! What a failed call means: D-Bus error names and how they map to our errors.
 
 use super::{bus, dh};
 use crate::backend::Error;
@@ -9,23 +9,6 @@ pub(super) const ERR_UNKNOWN_OBJECT: &str = "org.freedesktop.DBus.Error.UnknownO
 pub(super) const ERR_UNKNOWN_METHOD: &str = "org.freedesktop.DBus.Error.UnknownMethod";
 pub(super) const ERR_UNKNOWN_INTERFACE: &str = "org.freedesktop.DBus.Error.UnknownInterface";
 pub(super) const ERR_NOT_SUPPORTED: &str = "org.freedesktop.DBus.Error.NotSupported";
-
-/// The stderr remedy when the Secret Service cannot be reached.
-pub fn hint_unavailable() -> String {
-    "The secret-service backend needs a desktop keyring (gnome-keyring, KWallet, KeePassXC) on the \
-     D-Bus session bus. On servers, CI runners and SSH sessions choose another backend: \
-     `docker-credential-keyring backends` lists the ones that work here; select one with \
-     DOCKER_CREDENTIAL_KEYRING_BACKEND=NAME."
-        .to_owned()
-}
-
-/// The stderr remedy when the keyring is locked and cannot be unlocked here.
-pub fn hint_locked() -> String {
-    "From a terminal without a desktop, gnome-keyring can be unlocked with its password on \
-     stdin: `read -rs pw && printf %s \"$pw\" | gnome-keyring-daemon --unlock`. On a desktop, \
-     unlock it in Seahorse (Passwords and Keys)."
-        .to_owned()
-}
 
 /// An item that is gone (deleted by someone else between our search and our call).
 ///

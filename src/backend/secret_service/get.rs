@@ -12,18 +12,14 @@ use dbus::arg::Variant;
 use std::collections::{HashMap, HashSet};
 
 impl SecretService {
-    /// `candidates[0]` is the query ([`registry::candidates`] puts it first); the others are
-    /// not looked up one by one: each search costs the service a scan of every item, so a
-    /// miss searches the registry key and the few spellings other writers use instead.
-    pub(super) fn find(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
+    /// The credential that answers `query`: the exact string, else the registry's other
+    /// spellings ([`Self::search_registry`]).
+    pub(super) fn find_registry(&self, query: &str) -> Result<Option<Credential>, Error> {
         // Search first: docker asks for registries we hold nothing for (every anonymous pull),
         // and those answers need no transfer session (the service's Diffie-Hellman costs more
         // than a round trip). The exact string alone first (what docker stored is what docker
         // asks for, so a hit is one search), then the registry's other spellings.
-        let Some(query) = candidates.first() else {
-            return Ok(None);
-        };
-        match self.search_batch(std::slice::from_ref(query))? {
+        match self.search_batch(&[query.to_owned()])? {
             Some(found) => Ok(Some(found)),
             None => self.search_registry(query),
         }

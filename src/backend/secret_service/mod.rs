@@ -18,8 +18,6 @@ mod prompt;
 mod session;
 mod store;
 
-pub use errors::{hint_locked, hint_unavailable};
-
 use crate::backend::{Backend, Credential, Error, Listed};
 use bus::Bus;
 use dbus::Path;
@@ -27,13 +25,10 @@ use session::Session;
 use std::cell::RefCell;
 use std::time::Duration;
 
-/// The backend's name.
-pub const NAME: &str = "secret-service";
-
-/// Seconds each D-Bus call may take.
-pub const TIMEOUT_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_TIMEOUT";
 /// Seconds an unlock prompt may stay unanswered.
-pub const PROMPT_TIMEOUT_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT";
+pub use crate::settings::PROMPT_TIMEOUT_ENV;
+/// Seconds each D-Bus call may take.
+pub use crate::settings::TIMEOUT_ENV;
 
 const SERVICE: &str = "org.freedesktop.secrets";
 const SERVICE_PATH: &str = "/org/freedesktop/secrets";
@@ -43,7 +38,7 @@ const IFACE_ITEM: &str = "org.freedesktop.Secret.Item";
 const IFACE_PROMPT: &str = "org.freedesktop.Secret.Prompt";
 const IFACE_PROPERTIES: &str = "org.freedesktop.DBus.Properties";
 
-/// Deadlines, from the environment.
+/// Deadlines, from our settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub call_timeout: Duration,
@@ -53,18 +48,18 @@ pub struct Settings {
 impl Settings {
     /// `DOCKER_CREDENTIAL_KEYRING_TIMEOUT` (default 5 s) and
     /// `DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT` (default 60 s).
-    pub fn from_env() -> Result<Settings, Error> {
+    pub fn from_settings(settings: &crate::settings::Settings) -> Result<Settings, Error> {
         Ok(Settings {
-            call_timeout: seconds_from_env(TIMEOUT_ENV, 5.0)?,
-            prompt_timeout: seconds_from_env(PROMPT_TIMEOUT_ENV, 60.0)?,
+            call_timeout: seconds(TIMEOUT_ENV, settings.timeout.as_deref(), 5.0)?,
+            prompt_timeout: seconds(PROMPT_TIMEOUT_ENV, settings.prompt_timeout.as_deref(), 60.0)?,
         })
     }
 }
 
-fn seconds_from_env(name: &'static str, default: f64) -> Result<Duration, Error> {
-    match std::env::var_os(name) {
+fn seconds(name: &'static str, value: Option<&str>, default: f64) -> Result<Duration, Error> {
+    match value {
         None => Ok(Duration::from_secs_f64(default)),
-        Some(raw) => parse_seconds(name, &raw.to_string_lossy()),
+        Some(raw) => parse_seconds(name, raw),
     }
 }
 
@@ -79,10 +74,21 @@ fn parse_seconds(name: &'static str, value: &str) -> Result<Duration, Error> {
     }
 }
 
+/// A connection a successful [`probe`] opened, for [`SecretService::from_probe`] to reuse.
+pub struct Probed {
+    bus: Bus,
+}
+
+impl std::fmt::Debug for Probed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Probed")
+    }
+}
+
 /// Whether a session bus and a Secret Service on it answer within `timeout` (one connection
 /// plus one `Ping`; a service that D-Bus activation can start is started). For choosing a
-/// backend automatically.
-pub fn probe(timeout: Duration) -> Result<(), Error> {
+/// backend automatically; the connection is handed back for [`SecretService::from_probe`].
+pub fn probe(timeout: Duration) -> Result<Probed, Error> {
     let settings = Settings {
         call_timeout: timeout,
         prompt_timeout: timeout,
@@ -92,7 +98,7 @@ pub fn probe(timeout: Duration) -> Result<(), Error> {
     // Any answer, even an error reply, means the service is there; `call` turns "no such
     // name" and silence into errors.
     let _answered = bus.call(ping, "answer a ping")?;
-    Ok(())
+    Ok(Probed { bus })
 }
 
 /// The Secret Service backend over one private connection to the session bus.
@@ -103,10 +109,24 @@ pub struct SecretService {
 }
 
 impl SecretService {
-    /// Connect to the session bus with the deadlines of the environment.
-    pub fn open() -> Result<SecretService, Error> {
-        let settings = Settings::from_env()?;
-        Self::with_settings(settings)
+    /// Connect to the session bus with the deadlines of our settings.
+    pub fn open(settings: &crate::settings::Settings) -> Result<SecretService, Error> {
+        Self::with_settings(Settings::from_settings(settings)?)
+    }
+
+    /// The backend on the connection [`probe`] made, with the deadlines of our settings.
+    pub fn from_probe(
+        probed: Probed,
+        settings: &crate::settings::Settings,
+    ) -> Result<SecretService, Error> {
+        let settings = Settings::from_settings(settings)?;
+        let mut bus = probed.bus;
+        bus.timeout = settings.call_timeout;
+        Ok(SecretService {
+            bus,
+            settings,
+            session: RefCell::new(None),
+        })
     }
 
     /// Connect to the session bus with explicit deadlines.
@@ -128,8 +148,8 @@ impl SecretService {
 }
 
 impl Backend for SecretService {
-    fn name(&self) -> &'static str {
-        NAME
+    fn kind(&self) -> crate::backend::Kind {
+        crate::backend::Kind::SecretService
     }
 
     fn list(&self) -> Result<Vec<Listed>, Error> {
@@ -140,11 +160,11 @@ impl Backend for SecretService {
         self.search_batch(&[server_url.to_owned()])
     }
 
-    /// `candidates[0]` is the query ([`registry::candidates`] puts it first); the others are
-    /// not looked up one by one: each search costs the service a scan of every item, so a
-    /// miss searches the registry key and the few spellings other writers use instead.
-    fn get_any(&self, candidates: &[String]) -> Result<Option<Credential>, Error> {
-        self.find(candidates)
+    /// Not every spelling [`crate::registry::candidates`] lists is searched: each search
+    /// costs the service a scan of every item, so a miss searches the registry key and the few
+    /// spellings other writers use instead.
+    fn find(&self, query: &str) -> Result<Option<Credential>, Error> {
+        self.find_registry(query)
     }
 
     fn store(&self, credential: &Credential) -> Result<(), Error> {

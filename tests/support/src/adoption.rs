@@ -2,7 +2,6 @@
 //! sandbox holding a keychain fixture (the real `file` backend unless a test picks another), a
 //! temp HOME, a `DOCKER_CONFIG`, a bin directory that is the whole PATH (our binary under the
 //! name docker finds it by, plus the real docker CLI), and optionally a stub daemon.
-#![allow(dead_code)]
 
 use super::docker_daemon::DockerDaemon;
 use super::file::FileKeyring;
@@ -211,4 +210,95 @@ impl<T: Keyring> Keyring for std::rc::Rc<T> {
     fn env(&self) -> Vec<(OsString, OsString)> {
         (**self).env()
     }
+}
+
+// Shared by the setup, import and doctor tests.
+
+/// Docker Hub, host:port (password with a colon), an identity token, a stub, an email-only
+/// entry, and fields import must not touch.
+pub fn plaintext_config() -> String {
+    format!(
+        "{{\n\t\"auths\": {{\n\t\t\"https://index.docker.io/v1/\": {{\n\t\t\t\"auth\": \"{}\"\n\t\t}},\n\t\t\"reg.example:5000\": {{\n\t\t\t\"auth\": \"{}\",\n\t\t\t\"email\": \"bob@example.com\"\n\t\t}},\n\t\t\"tok.example\": {{\n\t\t\t\"auth\": \"{}\",\n\t\t\t\"identitytoken\": \"id-token-XYZ\"\n\t\t}},\n\t\t\"stub.example\": {{}}\n\t}},\n\t\"psFormat\": \"x\"\n}}",
+        auth("alice", "hub-secret"),
+        auth("bob", "pa:ss:word"),
+        auth("carol", "")
+    )
+}
+
+pub const SECRETS: &[&str] = &["hub-secret", "pa:ss:word", "id-token-XYZ"];
+
+pub fn assert_no_secret(text: &str) {
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "a secret was printed: {text}");
+    }
+    for (u, p) in [("alice", "hub-secret"), ("bob", "pa:ss:word")] {
+        assert!(!text.contains(&auth(u, p)), "a secret was printed: {text}");
+    }
+}
+
+// A store that forgets at reboot (keyutils): never made the only copy without --allow-volatile.
+
+/// A sandbox on a real kernel keyring of its own, holding the plaintext config and a backup
+/// (whose bytes must survive a refusal too).
+pub fn volatile_sandbox() -> (Sandbox, String, Vec<u8>) {
+    let s = Sandbox::new().keyring(Box::new(crate::keyutils::KernelKeyring::new()));
+    let text = plaintext_config();
+    s.write_config(&text);
+    let bak = format!(
+        "{{\"auths\": {{\"old.example\": {{\"auth\": \"{}\"}}}}}}",
+        auth("dan", "old")
+    );
+    std::fs::write(s.config_dir().join("config.json.bak"), &bak).unwrap();
+    (s, text, bak.into_bytes())
+}
+
+/// The refusal: exit 1, one line naming the store, what it keeps, for how long and the fix;
+/// config.json and its backup byte for byte as they were; nothing in the keychain.
+pub fn assert_refused_volatile(s: &Sandbox, out: &crate::Run, text: &str, bak: &[u8]) {
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+    for part in [
+        "keyutils",
+        "kernel memory only",
+        "until reboot, or 3 days without use",
+        "--allow-volatile",
+        "durable backend",
+        "was not changed",
+    ] {
+        assert!(out.stderr.contains(part), "{part:?} missing: {out:#?}");
+    }
+    assert_no_secret(&out.stdout);
+    assert_no_secret(&out.stderr);
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    assert_eq!(
+        std::fs::read(s.config_dir().join("config.json.bak")).unwrap(),
+        bak
+    );
+    assert_eq!(names(&s.config_dir()), ["config.json", "config.json.bak"]);
+    assert_eq!(s.list(), serde_json::json!({}), "nothing stored either");
+}
+
+// Run as root on a user's file: the owner is kept.
+
+pub fn owner(path: &std::path::Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap();
+    (m.uid(), m.gid())
+}
+
+/// A sandbox whose config.json and backup belong to uid/gid 12345 (we are root: the tests run
+/// as root here, which is what `sudo docker-credential-keyring setup` is).
+pub fn users_files(text: &str) -> Sandbox {
+    assert!(
+        crate::keyutils::is_root(),
+        "this test needs root (tests/run.sh runs the suite as root)"
+    );
+    let s = Sandbox::new();
+    s.write_config(text);
+    let bak = s.config_dir().join("config.json.bak");
+    std::fs::write(&bak, "{}").unwrap();
+    for p in [s.config(), bak] {
+        std::os::unix::fs::chown(&p, Some(12345), Some(12345)).unwrap();
+    }
+    s
 }

@@ -3,13 +3,36 @@
 //! Every integration test runs the real `docker-credential-keyring` binary with a clean
 //! environment (no inherited `DOCKER_CREDENTIAL_KEYRING_*`, D-Bus or keyring variables, a
 //! throw-away HOME and XDG directories) plus whatever the keychain fixture adds.
-// Every test file compiles all of this and uses a part of it: what one file leaves unused is
-// not dead. (The API-server fake is a crate of its own, where dead code is reported.)
-#![allow(dead_code)]
+//!
+//! A library of its own (the dev-dependency `support`), so each test file uses the parts it needs.
 
+// A fixture's `new()` creates a real temp dir, keyring or store: not a `Default` value.
+#![allow(clippy::new_without_default)]
+
+// The fixtures of the keychains Linux has (and the tools they drive: docker, kubectl, keyctl).
+#[cfg(target_os = "linux")]
 pub mod adoption;
+#[cfg(target_os = "linux")]
 pub mod docker_daemon;
+#[cfg(target_os = "linux")]
 pub mod file;
+#[cfg(target_os = "linux")]
+pub mod keyutils;
+#[cfg(target_os = "linux")]
+pub mod kubeconfig;
+#[cfg(target_os = "linux")]
+pub mod pass;
+#[cfg(target_os = "linux")]
+pub mod secret_service;
+// The platform keychains, each on its own system (their common part compiles everywhere).
+#[cfg(target_os = "macos")]
+pub mod keychain;
+pub mod platform;
+#[cfg(windows)]
+pub mod wincred;
+
+/// The API-server fake (the crate in tests/apiserver-fake), as `support::apiserver`.
+pub use apiserver_fake as apiserver;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -17,9 +40,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary under test.
+/// The binary under test. Cargo builds it next to the directory of the test or bench
+/// executable running this (`target/<profile>/deps/`), and sets `CARGO_BIN_EXE_*` only for the
+/// package's own targets, not for this library: so it is found from the running executable.
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_docker-credential-keyring"))
+    let exe = std::env::current_exe().expect("the path of the running test");
+    let mut dir = exe.parent().expect("the test's directory").to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let bin = dir.join(format!(
+        "docker-credential-keyring{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    assert!(
+        bin.is_file(),
+        "{} is not built: run the tests with cargo",
+        bin.display()
+    );
+    bin
 }
 
 /// A keychain the binary can be pointed at, isolated for one test.
@@ -240,13 +279,3 @@ pub fn store(keyring: &dyn Keyring, server: &str, username: &str, secret: &str) 
     let payload = serde_json::json!({"ServerURL": server, "Username": username, "Secret": secret});
     helper(keyring, &["store"], &payload.to_string()).ok();
 }
-
-#[cfg(target_os = "linux")]
-pub mod keyutils;
-pub mod pass;
-pub mod secret_service;
-
-/// The API-server fake (the crate in tests/apiserver-fake), as `support::apiserver`.
-#[allow(unused_imports)] // only the files that test push use it
-pub use apiserver_fake as apiserver;
-pub mod kubeconfig;

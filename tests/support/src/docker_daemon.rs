@@ -6,7 +6,6 @@
 //! and `/vX/info`, `/vX/version`; anything else gets a 404 in the daemon's error format. Every
 //! request is recorded, with the `X-Registry-Auth` header decoded, so a test can see exactly
 //! which credentials the CLI sent.
-#![allow(dead_code)]
 
 use base64::Engine;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -62,7 +61,6 @@ impl Request {
 pub struct DockerDaemon {
     port: u16,
     requests: Arc<Mutex<Vec<Request>>>,
-    accepted: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl DockerDaemon {
@@ -77,19 +75,15 @@ impl DockerDaemon {
                 .map(|(u, p)| (u.to_string(), p.to_string()))
                 .collect(),
         ));
-        let (reqs, acc) = (requests.clone(), accepted.clone());
+        let reqs = requests.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let (reqs, acc) = (reqs.clone(), acc.clone());
+                let (reqs, acc) = (reqs.clone(), accepted.clone());
                 std::thread::spawn(move || serve(stream, &reqs, &acc));
             }
         });
-        DockerDaemon {
-            port,
-            requests,
-            accepted,
-        }
+        DockerDaemon { port, requests }
     }
 
     /// The `DOCKER_HOST` value.

@@ -1,0 +1,398 @@
+//! `import`: move the plaintext credentials Docker left in config.json into the keychain.
+//!
+//! The file is stripped only once every entry is stored and read back; a different credential
+//! already in the keychain is never overwritten without `--overwrite`; a store that forgets at
+//! reboot is refused unless `--allow-volatile`; `--from` copies podman's auth.json and never
+//! modifies it. No secret is ever printed. The full rules are in docs/design.md (Commands).
+
+mod keychain;
+mod plaintext;
+
+pub use keychain::{Sorted, sort_against_keychain, store_verified};
+pub use plaintext::{DOCKER_HUB, Kind, Plain, TOKEN_USERNAME, has_plaintext, plaintext_entries};
+
+use crate::Hint;
+use crate::backend::{self, Backend, select};
+use crate::docker_config::{self, DockerConfig, Saved};
+use crate::settings::Settings;
+use plaintext::strip;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why an import stopped. Nothing in the config file was changed when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] docker_config::Error),
+    #[error(
+        "{path}: the \"auth\" of {registry:?} is not base64 of user:password; fix or remove that entry, then run import again (nothing was changed)"
+    )]
+    BadAuth { path: PathBuf, registry: String },
+    #[error("cannot open the keychain: {0} (nothing was changed)")]
+    Open(#[source] backend::Error),
+    #[error(
+        "storing the credential for {registry} in the keychain failed: {source}; config.json was not changed"
+    )]
+    Store {
+        registry: String,
+        #[source]
+        source: backend::Error,
+    },
+    #[error(
+        "reading back the credential for {registry} from the keychain failed: {reason}; config.json was not changed"
+    )]
+    Verify { registry: String, reason: String },
+    #[error("cannot write the report: {0}")]
+    Output(#[source] std::io::Error),
+    #[error("reading the keychain's entry for {registry} failed: {source} (nothing was changed)")]
+    Read {
+        registry: String,
+        #[source]
+        source: backend::Error,
+    },
+    #[error(
+        "nothing was imported: the keychain already holds different credentials for {registries}; run `docker-credential-keyring import --overwrite` to replace them with the ones in the file"
+    )]
+    AllConflict { registries: String },
+    #[error(
+        "{path} was not changed: the {backend} backend keeps {keeps}, {lasts}, so the credentials would be lost once removed from the file; pass --allow-volatile to move them anyway, or choose a durable backend with --backend (see `docker-credential-keyring backends`)"
+    )]
+    Volatile {
+        path: PathBuf,
+        backend: &'static str,
+        keeps: &'static str,
+        lasts: &'static str,
+    },
+    #[error(
+        "cannot tell where podman's auth.json is: neither REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set; pass --from PATH"
+    )]
+    NoAuthFile,
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Error::Open(e) | Error::Store { source: e, .. } | Error::Read { source: e, .. } => {
+                e.hint()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Options of the `import` subcommand.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// Read podman/skopeo's auth.json at this path instead of Docker's config (never modified);
+    /// an empty path means podman's default ([`podman_auth_file`]).
+    pub from: Option<PathBuf>,
+    /// Only show what would move.
+    pub dry_run: bool,
+    /// The backend override (`--backend`).
+    pub backend: Option<String>,
+    /// Replace a different credential the keychain already holds for the same server.
+    pub overwrite: bool,
+    /// Strip the file even when the backend forgets at reboot (`--allow-volatile`).
+    pub allow_volatile: bool,
+}
+
+/// Refuse to strip `path` into a backend that does not survive a reboot, unless
+/// `--allow-volatile`: then the credentials' only copy would vanish with it.
+pub fn refuse_volatile(options: &Options, settings: &Settings, path: &Path) -> Result<(), Error> {
+    match select::requested_volatile(settings, options.backend.as_deref()) {
+        Some(kind) if !options.allow_volatile => Err(Error::Volatile {
+            path: path.to_owned(),
+            backend: kind.name(),
+            keeps: kind.facts().keeps,
+            lasts: kind.facts().lasts,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The entries moved (or that would move, in a dry run).
+    pub moved: Vec<(String, String)>,
+    /// What happened to the config file (None: not touched).
+    pub saved: Option<Saved>,
+}
+
+/// podman/skopeo's auth.json: `$REGISTRY_AUTH_FILE`, else `$XDG_RUNTIME_DIR/containers/auth.json`.
+pub fn podman_auth_file() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .filter(|p| !p.is_empty())
+        .map(|d| PathBuf::from(d).join("containers/auth.json"))
+}
+
+/// The plaintext entries of `config` (read from `path`) and the report that lists them.
+fn plan(path: &Path, config: &DockerConfig, podman: bool) -> Result<(Vec<Plain>, Report), Error> {
+    let entries = match config.auths() {
+        Some(auths) => plaintext_entries(path, auths, podman)?,
+        None => Vec::new(),
+    };
+    let report = Report {
+        moved: entries
+            .iter()
+            .map(|p| (p.server.clone(), p.describe()))
+            .collect(),
+        saved: None,
+    };
+    Ok((entries, report))
+}
+
+fn say(out: &mut dyn Write, args: fmt::Arguments) -> Result<(), Error> {
+    out.write_fmt(args)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(Error::Output)
+}
+
+/// Store what needs storing (verified), report conflicts on `err`; the entries now safely in
+/// the keychain are returned. Fails when there were entries and none could be moved.
+fn move_entries(
+    options: &Options,
+    settings: &Settings,
+    entries: Vec<Plain>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    verb: &str,
+) -> Result<Vec<Plain>, Error> {
+    let sorted = sort_against_keychain(&*open(options, settings)?, entries, options.overwrite)?;
+    if sorted.to_store.is_empty() && sorted.already.is_empty() {
+        return Err(Error::AllConflict {
+            registries: sorted
+                .conflicts
+                .iter()
+                .map(|(p, _)| p.server.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let backend = if sorted.to_store.is_empty() {
+        open(options, settings)?.name()
+    } else {
+        store_verified(&|| open(options, settings), &sorted.to_store)?
+    };
+    list_moves(out, verb, &sorted.to_store, &format!(" ({backend})"))?;
+    for p in &sorted.already {
+        say(
+            out,
+            format_args!(
+                "{} ({}) was already in the keychain",
+                p.server,
+                p.describe()
+            ),
+        )?;
+    }
+    for (p, user) in &sorted.conflicts {
+        let _ = writeln!(
+            err,
+            "warning: kept {} in the file: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
+            p.server
+        );
+    }
+    let mut done = sorted.to_store;
+    done.extend(sorted.already);
+    Ok(done)
+}
+
+/// Run an import, writing a human report to `out` and warnings to `err`.
+pub fn run(
+    options: &Options,
+    settings: &Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Report, Error> {
+    match &options.from {
+        Some(from) if from.as_os_str().is_empty() => {
+            let from = podman_auth_file().ok_or(Error::NoAuthFile)?;
+            run_from_auth_file(options, settings, &from, out, err)
+        }
+        Some(from) => run_from_auth_file(options, settings, from, out, err),
+        None => run_docker(options, settings, &docker_config::config_path()?, out, err),
+    }
+}
+
+fn open(options: &Options, settings: &Settings) -> Result<Box<dyn Backend>, Error> {
+    backend::open(settings, options.backend.as_deref()).map_err(Error::Open)
+}
+
+fn list_moves(
+    out: &mut dyn Write,
+    verb: &str,
+    entries: &[Plain],
+    backend: &str,
+) -> Result<(), Error> {
+    for p in entries {
+        say(
+            out,
+            format_args!(
+                "{verb} {} ({}) into the keychain{backend}",
+                p.server,
+                p.describe()
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Import Docker's own config.json at `path` and strip it.
+pub fn run_docker(
+    options: &Options,
+    settings: &Settings,
+    path: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Report, Error> {
+    if !docker_config::resolve_target(path).exists() {
+        say(
+            out,
+            format_args!("there is no {}: nothing to import", path.display()),
+        )?;
+        return Ok(Report::default());
+    }
+    let _lock = docker_config::lock(path)?;
+    let config = DockerConfig::load(path)?;
+    let (entries, mut report) = plan(path, &config, false)?;
+    if entries.is_empty() {
+        say(
+            out,
+            format_args!(
+                "no plaintext credentials in {}: nothing to import",
+                path.display()
+            ),
+        )?;
+        return Ok(report);
+    }
+    if options.dry_run {
+        list_moves(out, "would move", &entries, "")?;
+        let command = match refuse_volatile(options, settings, path) {
+            Ok(()) => "`docker-credential-keyring import`",
+            Err(e) => {
+                say(out, format_args!("note: import would stop here: {e}"))?;
+                "`docker-credential-keyring import --allow-volatile` (or choose a durable backend)"
+            }
+        };
+        say(
+            out,
+            format_args!("dry run: nothing was changed; run {command} to move them"),
+        )?;
+        return Ok(report);
+    }
+    refuse_volatile(options, settings, path)?;
+    drop(config);
+    let moved = move_entries(options, settings, entries, out, err, "moved")?;
+    // Every entry is in the keychain and verified: now, and only now, strip the file.
+    let mut config = DockerConfig::load(path)?;
+    let stripped = strip(&mut config, &moved, false)?;
+    let saved = config.save()?;
+    if let Saved::Written {
+        backup: Some(bak), ..
+    } = &saved
+    {
+        strip_backup(bak, &moved, err);
+    }
+    report.moved = moved
+        .iter()
+        .map(|p| (p.server.clone(), p.describe()))
+        .collect();
+    say(
+        out,
+        format_args!(
+            "removed {stripped} plaintext secret(s) from {}; the entries stay as the empty stubs Docker keeps",
+            path.display()
+        ),
+    )?;
+    if options.allow_volatile
+        && let Some(kind) = select::requested_volatile(settings, options.backend.as_deref())
+    {
+        say(
+            out,
+            format_args!(
+                "warning (--allow-volatile): the only copy of these credentials is now in {}, which keeps them {}; after that, `docker login` again",
+                kind.name(),
+                kind.facts().lasts
+            ),
+        )?;
+    }
+    report.saved = Some(saved);
+    Ok(report)
+}
+
+/// The backup holds the previous file, secrets and all: strip the entries that now live in the
+/// keychain from it too. Best effort (the backup is ours); a failure is reported on `err`.
+fn strip_backup(bak: &Path, entries: &[Plain], err: &mut dyn Write) {
+    let result = (|| -> Result<(), Error> {
+        let mut backup = DockerConfig::load(bak)?;
+        if strip(&mut backup, entries, false)? > 0 {
+            backup.save_without_backup()?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = writeln!(
+            err,
+            "warning: could not remove the imported secrets from the backup {}: {e}; delete it yourself",
+            bak.display()
+        );
+    }
+}
+
+/// Copy podman/skopeo's auth.json at `from` into the keychain (the file is left as it is).
+fn run_from_auth_file(
+    options: &Options,
+    settings: &Settings,
+    from: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Report, Error> {
+    let file = DockerConfig::load(from)?;
+    if !file.exists() {
+        return Err(Error::Config(docker_config::Error::Read {
+            path: from.to_owned(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        }));
+    }
+    let (entries, mut report) = plan(from, &file, true)?;
+    if entries.is_empty() {
+        say(
+            out,
+            format_args!("no credentials in {}: nothing to import", from.display()),
+        )?;
+        return Ok(report);
+    }
+    if options.dry_run {
+        list_moves(out, "would copy", &entries, "")?;
+        say(out, format_args!("dry run: nothing was changed"))?;
+        return Ok(report);
+    }
+    let moved = move_entries(options, settings, entries, out, err, "copied")?;
+    say(
+        out,
+        format_args!(
+            "{} was left as it is: podman, skopeo and buildah read it directly",
+            from.display()
+        ),
+    )?;
+    // Nothing is removed from the source, so a store that forgets loses nothing: a warning,
+    // not a refusal.
+    if let Some(kind) = select::requested_volatile(settings, options.backend.as_deref()) {
+        let _ = writeln!(
+            err,
+            "warning: {} keeps the copies {}; {} still holds them",
+            kind.name(),
+            kind.facts().lasts,
+            from.display()
+        );
+    }
+    report.moved = moved
+        .iter()
+        .map(|p| (p.server.clone(), p.describe()))
+        .collect();
+    Ok(report)
+}

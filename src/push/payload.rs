@@ -1,0 +1,191 @@
+//! What goes into every target's Secret: the selected credentials read from the keychain,
+//! keyed as the kubelet matches them, and every form of their secrets to scrub from what
+//! servers say.
+
+use super::dockerconfig::{self, Entry};
+use super::{Error, Options};
+use crate::backend::Credential;
+use crate::secret::Secret;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// What goes into every target's Secret.
+pub struct Payload {
+    /// The registry keys, sorted.
+    pub keys: Vec<String>,
+    /// The `.dockerconfigjson` bytes.
+    pub config: Secret<Vec<u8>>,
+    /// Every secret value in any form we send, to scrub from server messages.
+    redact: Vec<Secret>,
+}
+
+impl Payload {
+    /// Read the selected credentials and build the secret's bytes, refusing what the kubelet
+    /// cannot use; what `--all` skips is said on `err`.
+    pub fn from_keychain(
+        options: &Options,
+        settings: &crate::settings::Settings,
+        err: &mut dyn Write,
+    ) -> Result<Payload, Error> {
+        let keychain = crate::backend::open(settings, options.backend.as_deref())
+            .map_err(crate::Error::from)?;
+        let mut found: Vec<Credential> = Vec::new();
+        if options.all {
+            let listed = keychain.list().map_err(crate::Error::from)?;
+            let mut skipped = 0;
+            for l in listed {
+                let Some(c) = keychain.get(&l.server_url).map_err(crate::Error::from)? else {
+                    continue; // erased meanwhile
+                };
+                if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
+                    // With --all an unusable entry is skipped, not fatal: say so.
+                    let _ = writeln!(err, "{}: push: skipped {refusal}", crate::BINARY_NAME);
+                    skipped += 1;
+                    continue;
+                }
+                found.push(c);
+            }
+            if found.is_empty() {
+                return Err(if skipped > 0 {
+                    Error::NothingUsable { skipped }
+                } else {
+                    Error::NothingStored
+                });
+            }
+        } else {
+            for query in &options.registries {
+                // Found as `get` finds it: the spellings the query can match.
+                let c = keychain
+                    .find(query)
+                    .map_err(crate::Error::from)?
+                    .ok_or_else(|| Error::NotStored {
+                        query: query.clone(),
+                    })?;
+                dockerconfig::check_entry(query, &c.username)?;
+                found.push(c);
+            }
+        }
+        Payload::build(found)
+    }
+
+    /// Key the credentials as the kubelet matches them and build the bytes.
+    pub fn build(found: Vec<Credential>) -> Result<Payload, Error> {
+        let mut by_key: BTreeMap<String, Credential> = BTreeMap::new();
+        for c in found {
+            let key = dockerconfig::kubelet_key(&c.server_url);
+            if let Some(previous) = by_key.get(&key) {
+                if previous.username != c.username || previous.secret != c.secret {
+                    return Err(Error::Ambiguous {
+                        first: previous.server_url.clone(),
+                        second: c.server_url,
+                        key,
+                    });
+                }
+                continue;
+            }
+            by_key.insert(key, c);
+        }
+        let entries: Vec<Entry> = by_key
+            .into_iter()
+            .map(|(key, c)| Entry {
+                key,
+                username: c.username.clone(),
+                password: c.secret.clone(),
+                email: String::new(),
+            })
+            .collect();
+        let config = dockerconfig::dockerconfigjson(&entries)?;
+        let mut redact: Vec<Secret> = Vec::new();
+        for e in &entries {
+            use base64::Engine;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let pw = e.password.expose();
+            if pw.len() >= 4 {
+                redact.push(e.password.clone());
+                let quoted = Secret::new(crate::go_json::go_json(pw));
+                let escaped = &quoted.expose()[1..quoted.expose().len() - 2];
+                redact.push(Secret::new(escaped.to_owned()));
+            }
+            redact.push(Secret::new(
+                b64.encode(format!("{}:{pw}", e.username).as_bytes()),
+            ));
+        }
+        redact.push(Secret::new(base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            config.expose(),
+        )));
+        Ok(Payload {
+            keys: entries.iter().map(|e| e.key.clone()).collect(),
+            config,
+            redact,
+        })
+    }
+
+    /// The Secret manifest for `namespace`.
+    pub fn manifest(&self, name: &str, namespace: Option<&str>) -> dockerconfig::Manifest {
+        dockerconfig::manifest(name, namespace, &self.keys, &self.config)
+    }
+
+    /// The Secret manifest for `namespace` holding our registries merged into `theirs` (an
+    /// existing secret's `.dockerconfigjson`; those of its registries `pushed_before` says push
+    /// wrote are dropped), and what happened to its registries ([`dockerconfig::merge`]). The
+    /// annotation lists only ours.
+    pub fn merged_manifest(
+        &self,
+        name: &str,
+        namespace: &str,
+        theirs: &[u8],
+        pushed_before: impl Fn(&str) -> bool,
+    ) -> Result<(dockerconfig::Manifest, dockerconfig::Merged), dockerconfig::MergeError> {
+        let merged = dockerconfig::merge(theirs, &self.config, pushed_before)?;
+        let manifest = dockerconfig::manifest(name, Some(namespace), &self.keys, &merged.config);
+        Ok((manifest, merged))
+    }
+
+    /// `text` with every secret we send replaced by `<redacted>` (server messages can quote
+    /// what they were sent).
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.redact {
+            if !s.expose().is_empty() && out.contains(s.expose().as_str()) {
+                out = out.replace(s.expose().as_str(), "<redacted>");
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cred(server: &str, user: &str, pw: &str) -> Credential {
+        Credential {
+            server_url: server.into(),
+            username: user.into(),
+            secret: Secret::new(pw.into()),
+        }
+    }
+
+    #[test]
+    fn equivalent_entries_merge_and_conflicts_refuse() {
+        let p = Payload::build(vec![
+            cred("docker.io", "a", "pw"),
+            cred("https://index.docker.io/v1/", "a", "pw"),
+        ])
+        .unwrap();
+        assert_eq!(p.keys, vec!["https://index.docker.io/v1/".to_owned()]);
+        let e = Payload::build(vec![
+            cred("docker.io", "a", "pw"),
+            cred("https://index.docker.io/v1/", "b", "pw"),
+        ]);
+        assert!(matches!(e, Err(Error::Ambiguous { .. })));
+    }
+
+    #[test]
+    fn scrub_removes_every_form() {
+        let p = Payload::build(vec![cred("r.io", "alice", "p<ss&word")]).unwrap();
+        let s = p.scrub("got p<ss&word and p\\u003css\\u0026word and YWxpY2U6cDxzcyZ3b3Jk");
+        assert!(!s.contains("ss"), "{s}");
+    }
+}

@@ -1,0 +1,441 @@
+//! `import` run as users run it (the built binary, the real `file`, Secret Service and kernel
+//! keyring backends, docker-py), with Docker's config file checked byte for byte.
+
+#![cfg(target_os = "linux")]
+
+use support::adoption::{
+    Sandbox, assert_no_secret, assert_refused_volatile, auth, names, owner, plaintext_config,
+    users_files, volatile_sandbox,
+};
+
+const PY_GET: &str = r#"
+import json, docker.credentials as c
+s = c.Store("keyring")
+print(json.dumps([s.get(k) for k in ["https://index.docker.io/v1/", "reg.example:5000", "tok.example"]]))
+"#;
+
+#[test]
+fn import_moves_hub_host_port_and_identity_token_and_strips_them() {
+    let s = Sandbox::new();
+    s.write_config(&plaintext_config());
+    let out = s.ours(&["import"], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    assert_no_secret(&out.stderr);
+    assert!(
+        out.stdout.contains("moved tok.example (identity token)"),
+        "{out:#?}"
+    );
+
+    assert_eq!(
+        s.get("https://index.docker.io/v1/"),
+        Some(("alice".into(), "hub-secret".into()))
+    );
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+    assert_eq!(
+        s.get("tok.example"),
+        Some(("<token>".into(), "id-token-XYZ".into()))
+    );
+    // docker-py reads them back too.
+    let py = s.python(PY_GET);
+    let got: serde_json::Value = serde_json::from_str(py.ok().trim()).unwrap();
+    assert_eq!(
+        got,
+        serde_json::json!([
+            {"ServerURL": "https://index.docker.io/v1/", "Username": "alice", "Secret": "hub-secret"},
+            {"ServerURL": "reg.example:5000", "Username": "bob", "Secret": "pa:ss:word"},
+            {"ServerURL": "tok.example", "Username": "<token>", "Secret": "id-token-XYZ"},
+        ])
+    );
+
+    // What Docker itself keeps after storing in a helper: the empty stubs (email stays).
+    assert_eq!(
+        String::from_utf8(s.config_bytes()).unwrap(),
+        "{\n\t\"auths\": {\n\t\t\"https://index.docker.io/v1/\": {},\n\t\t\"reg.example:5000\": {\n\t\t\t\"email\": \"bob@example.com\"\n\t\t},\n\t\t\"tok.example\": {},\n\t\t\"stub.example\": {}\n\t},\n\t\"psFormat\": \"x\"\n}"
+    );
+    // The backup does not keep the plaintext either.
+    let bak = std::fs::read_to_string(s.config_dir().join("config.json.bak")).unwrap();
+    assert_no_secret(&bak);
+    assert!(bak.contains("stub.example"));
+
+    // Nothing left: a second import changes nothing.
+    let bytes = s.config_bytes();
+    assert!(s.ours(&["import"], "").ok().contains("nothing to import"));
+    assert_eq!(s.config_bytes(), bytes);
+}
+
+#[test]
+fn import_dry_run_shows_what_would_move_and_changes_nothing() {
+    let s = Sandbox::new();
+    let text = plaintext_config();
+    s.write_config(&text);
+    let out = s.ours(&["import", "--dry-run"], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    for line in [
+        "would move https://index.docker.io/v1/ (user alice)",
+        "would move reg.example:5000 (user bob)",
+        "would move tok.example (identity token)",
+    ] {
+        assert!(out.stdout.contains(line), "{out:#?}");
+    }
+    assert!(!out.stdout.contains("stub.example"));
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    assert_eq!(names(&s.config_dir()), ["config.json"]);
+    assert_eq!(s.list(), serde_json::json!({}));
+}
+
+/// The keychain fails on the second write (the file backend's store cannot grow past a file
+/// size limit: RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails with EFBIG): nothing is
+/// stripped, the error names the registry, and once the keychain works again import completes.
+#[test]
+fn a_keychain_failing_midway_strips_nothing() {
+    let s = Sandbox::new();
+    // Big secrets so that one sealed entry fits under the limit and two do not.
+    let big = |c: char| std::iter::repeat_n(c, 3000).collect::<String>();
+    let text = format!(
+        "{{\n\t\"auths\": {{\n\t\t\"a.example\": {{\n\t\t\t\"auth\": \"{}\"\n\t\t}},\n\t\t\"b.example\": {{\n\t\t\t\"auth\": \"{}\"\n\t\t}},\n\t\t\"c.example\": {{\n\t\t\t\"auth\": \"{}\"\n\t\t}}\n\t}}\n}}",
+        auth("u1", &big('a')),
+        auth("u2", &big('b')),
+        auth("u3", &big('c'))
+    );
+    s.write_config(&text);
+    let mut cmd = s.command("/bin/bash");
+    cmd.args(["-c", "trap '' XFSZ; ulimit -f 6; exec \"$0\" import"])
+        .arg(support::bin());
+    let out = support::run_command(cmd, b"");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr.contains("b.example") && out.stderr.contains("config.json was not changed"),
+        "{out:#?}"
+    );
+    assert!(!out.stderr.contains(&big('b')));
+    assert_eq!(s.config_bytes(), text.as_bytes(), "nothing stripped");
+    assert_eq!(names(&s.config_dir()), ["config.json"]);
+    // It really failed midway: the first entry made it into the keychain.
+    assert_eq!(s.list(), serde_json::json!({"a.example": "u1"}));
+
+    // The keychain works again: import completes, every credential is there.
+    s.ours(&["import"], "").ok();
+    for (host, user, c) in [
+        ("a.example", "u1", 'a'),
+        ("b.example", "u2", 'b'),
+        ("c.example", "u3", 'c'),
+    ] {
+        assert_eq!(s.get(host), Some((user.into(), big(c))));
+    }
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("auth\"")
+    );
+}
+
+#[test]
+fn import_with_a_locked_keychain_changes_nothing() {
+    // The file backend with a wrong passphrase is a keychain that will not open.
+    let s = Sandbox::new();
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"x.example","Username":"u","Secret":"s"}"#,
+    )
+    .ok();
+    let text = plaintext_config();
+    s.write_config(&text);
+    let mut cmd = s.command(support::bin());
+    cmd.arg("import")
+        .env("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE", "not the passphrase");
+    let out = support::run_command(cmd, b"");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr.contains("config.json was not changed"),
+        "{out:#?}"
+    );
+    assert_no_secret(&out.stderr);
+    assert_eq!(s.config_bytes(), text.as_bytes());
+}
+
+#[test]
+fn import_from_a_podman_auth_file_copies_and_leaves_it() {
+    let s = Sandbox::new();
+    s.write_config("{\"credsStore\": \"keyring\"}");
+    let auth_json = s.home.path().join("auth.json");
+    let text = format!(
+        "{{\"auths\": {{\"docker.io\": {{\"auth\": \"{}\"}}, \"quay.io/org\": {{\"auth\": \"{}\"}}}}}}",
+        auth("alice", "hub-secret"),
+        auth("bob", "pa:ss:word")
+    );
+    std::fs::write(&auth_json, &text).unwrap();
+
+    let dry = s.ours(
+        &["import", "--from", auth_json.to_str().unwrap(), "--dry-run"],
+        "",
+    );
+    assert!(
+        dry.ok()
+            .contains("would copy https://index.docker.io/v1/ (user alice)"),
+        "{dry:#?}"
+    );
+    assert_eq!(s.list(), serde_json::json!({}));
+
+    let out = s.ours(&["import", "--from", auth_json.to_str().unwrap()], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    assert!(out.stdout.contains("was left as it is"), "{out:#?}");
+    assert_eq!(std::fs::read_to_string(&auth_json).unwrap(), text);
+    assert_eq!(s.config_bytes(), b"{\"credsStore\": \"keyring\"}");
+    assert_eq!(
+        s.get("https://index.docker.io/v1/"),
+        Some(("alice".into(), "hub-secret".into()))
+    );
+    assert_eq!(
+        s.get("quay.io/org"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+    // Docker asks for a repository under it: the prefix answers.
+    assert_eq!(
+        s.get("quay.io/org/app"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+}
+
+#[test]
+fn import_from_finds_podmans_default_auth_file() {
+    let mut s = Sandbox::new();
+    let runtime = s.home.path().join("run");
+    std::fs::create_dir_all(runtime.join("containers")).unwrap();
+    std::fs::write(
+        runtime.join("containers/auth.json"),
+        format!(
+            "{{\"auths\": {{\"r.example\": {{\"auth\": \"{}\"}}}}}}",
+            auth("xdg", "p1")
+        ),
+    )
+    .unwrap();
+    s.extra_env
+        .push(("XDG_RUNTIME_DIR".into(), runtime.clone().into()));
+    s.ours(&["import", "--from"], "").ok();
+    assert_eq!(s.get("r.example"), Some(("xdg".into(), "p1".into())));
+
+    // REGISTRY_AUTH_FILE wins over XDG_RUNTIME_DIR.
+    let other = s.home.path().join("other.json");
+    std::fs::write(
+        &other,
+        format!(
+            "{{\"auths\": {{\"r2.example\": {{\"auth\": \"{}\"}}}}}}",
+            auth("env", "p2")
+        ),
+    )
+    .unwrap();
+    s.extra_env
+        .push(("REGISTRY_AUTH_FILE".into(), other.into()));
+    s.ours(&["import", "--from"], "").ok();
+    assert_eq!(s.get("r2.example"), Some(("env".into(), "p2".into())));
+
+    // Neither set: a clear error.
+    s.extra_env.clear();
+    let out = s.ours(&["import", "--from"], "");
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("pass --from PATH"), "{out:#?}");
+    // A missing file is an error, not "nothing to import".
+    let out = s.ours(&["import", "--from", "/nonexistent/auth.json"], "");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+}
+
+/// Imported credentials land where Docker's own helper finds them: switching back to
+/// `docker-credential-secretservice` after an import loses nothing.
+#[test]
+fn import_into_the_secret_service_is_read_by_dockers_own_helper() {
+    let ss = std::rc::Rc::new(support::secret_service::fixture());
+    let s = Sandbox::new().keyring(Box::new(ss.clone()));
+    s.write_config(&plaintext_config());
+    s.ours(&["import"], "").ok();
+    let go = ss.go_helper(&["get"], "reg.example:5000");
+    let v: serde_json::Value = serde_json::from_str(go.ok()).unwrap();
+    assert_eq!(v["Username"], "bob");
+    assert_eq!(v["Secret"], "pa:ss:word");
+    let py = s.python(PY_GET);
+    let got: serde_json::Value = serde_json::from_str(py.ok().trim()).unwrap();
+    assert_eq!(got[2]["Secret"], "id-token-XYZ");
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+/// The keychain already holds a different credential for a registry: that entry is kept in
+/// the file (the file's copy may be the stale one) and reported; the others move; an identical
+/// one is simply stripped. `--overwrite` replaces. Nothing moved at all is a failure.
+#[test]
+fn import_never_overwrites_a_different_keychain_credential_unless_asked() {
+    let s = Sandbox::new();
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"reg.example:5000","Username":"bob","Secret":"newer"}"#,
+    )
+    .ok();
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"tok.example","Username":"<token>","Secret":"id-token-XYZ"}"#,
+    )
+    .ok();
+    s.write_config(&plaintext_config());
+    let out = s.ours(&["import"], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    assert_no_secret(&out.stderr);
+    assert!(
+        out.stderr.contains("kept reg.example:5000 in the file"),
+        "{out:#?}"
+    );
+    assert!(out.stderr.contains("--overwrite"), "{out:#?}");
+    assert!(
+        out.stdout
+            .contains("tok.example (identity token) was already in the keychain"),
+        "{out:#?}"
+    );
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "newer".into()))
+    );
+    assert_eq!(
+        s.get("https://index.docker.io/v1/"),
+        Some(("alice".into(), "hub-secret".into()))
+    );
+    let c = s.config_json();
+    assert!(
+        c["auths"]["reg.example:5000"]["auth"].is_string(),
+        "kept: {c}"
+    );
+    assert_eq!(c["auths"]["tok.example"], serde_json::json!({}));
+    assert_eq!(
+        c["auths"]["https://index.docker.io/v1/"],
+        serde_json::json!({})
+    );
+
+    // Only the conflict is left: importing again moves nothing and says so, exit 1.
+    let bytes = s.config_bytes();
+    let out = s.ours(&["import"], "");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stderr.contains("nothing was imported"), "{out:#?}");
+    assert_eq!(s.config_bytes(), bytes);
+
+    // Asked to, import replaces it.
+    s.ours(&["import", "--overwrite"], "").ok();
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+#[test]
+fn import_without_a_config_file_creates_nothing() {
+    let s = Sandbox::new();
+    std::fs::remove_dir(s.config_dir()).unwrap();
+    assert!(s.ours(&["import"], "").ok().contains("nothing to import"));
+    assert!(!s.config_dir().exists());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_into_keyutils_refuses_and_changes_no_byte() {
+    let (s, text, bak) = volatile_sandbox();
+    let out = s.ours(&["import"], "");
+    assert_refused_volatile(&s, &out, &text, &bak);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_into_keyutils_with_allow_volatile_moves_and_says_so() {
+    let (s, _, _) = volatile_sandbox();
+    let out = s.ours(&["import", "--allow-volatile"], "");
+    out.ok();
+    assert_no_secret(&out.stdout);
+    assert!(
+        out.stdout
+            .contains("moved reg.example:5000 (user bob) into the keychain (keyutils)"),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout.contains(
+            "the only copy of these credentials is now in keyutils, which keeps them until reboot"
+        ),
+        "{out:#?}"
+    );
+    assert_eq!(
+        s.get("reg.example:5000"),
+        Some(("bob".into(), "pa:ss:word".into()))
+    );
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn import_dry_run_into_keyutils_says_import_would_refuse() {
+    let (s, text, bak) = volatile_sandbox();
+    let out = s.ours(&["import", "--dry-run"], "");
+    out.ok();
+    assert!(
+        out.stdout.contains("note: import would stop here")
+            && out.stdout.contains("import --allow-volatile"),
+        "{out:#?}"
+    );
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    assert_eq!(
+        std::fs::read(s.config_dir().join("config.json.bak")).unwrap(),
+        bak
+    );
+}
+
+/// `--from` never modifies its source: copying into a store that forgets loses nothing, so it
+/// proceeds without the flag, with a warning.
+#[cfg(target_os = "linux")]
+#[test]
+fn import_from_into_keyutils_copies_with_a_warning() {
+    let s = Sandbox::new().keyring(Box::new(support::keyutils::KernelKeyring::new()));
+    let auth_json = s.home.path().join("auth.json");
+    let text = format!(
+        "{{\"auths\": {{\"quay.io\": {{\"auth\": \"{}\"}}}}}}",
+        auth("bob", "pa:ss:word")
+    );
+    std::fs::write(&auth_json, &text).unwrap();
+    let out = s.ours(&["import", "--from", auth_json.to_str().unwrap()], "");
+    out.ok();
+    assert!(
+        out.stderr
+            .contains("warning: keyutils keeps the copies until reboot")
+            && out.stderr.contains("still holds them"),
+        "{out:#?}"
+    );
+    assert_eq!(std::fs::read_to_string(&auth_json).unwrap(), text);
+    assert_eq!(s.get("quay.io"), Some(("bob".into(), "pa:ss:word".into())));
+}
+
+#[test]
+fn import_as_root_keeps_the_owner_of_config_and_backup() {
+    let s = users_files(&plaintext_config());
+    s.ours(&["import"], "").ok();
+    assert!(
+        !String::from_utf8(s.config_bytes())
+            .unwrap()
+            .contains("\"auth\"")
+    );
+    assert_eq!(owner(&s.config()), (12345, 12345));
+    // The backup was written, then stripped of the imported secrets: still the user's.
+    let bak = s.config_dir().join("config.json.bak");
+    assert_no_secret(&std::fs::read_to_string(&bak).unwrap());
+    assert_eq!(owner(&bak), (12345, 12345));
+}
