@@ -27,6 +27,8 @@ pub mod fs;
 pub mod go_json;
 pub mod hardening;
 pub mod import;
+#[cfg(target_os = "linux")]
+pub mod keyctl;
 pub mod lock;
 pub mod man;
 pub mod protocol;

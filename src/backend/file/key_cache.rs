@@ -19,9 +19,9 @@ pub const MAX_PAYLOAD: usize = 64;
 
 #[cfg(target_os = "linux")]
 mod imp {
-    //! On the keyutils backend's system calls.
+    //! On the kernel keyring's system calls ([`crate::keyctl`]).
     use super::MAX_PAYLOAD;
-    use crate::backend::keyutils::sys;
+    use crate::keyctl as sys;
     use crate::secret::Secret;
     use std::ffi::CString;
 
