@@ -192,8 +192,16 @@ fn patches(requests: &[Request]) -> Vec<&Request> {
     requests.iter().filter(|r| r.method == "PATCH").collect()
 }
 
+/// A [`World`] in which `push` already created `dev/regcred`, so that the next push
+/// that reaches the server answers `unchanged` (or `updated` after a new password).
+fn world_with_regcred() -> World {
+    let w = World::new();
+    assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: created"]);
+    w
+}
+
 #[test]
-fn created_then_unchanged_then_updated() {
+fn a_first_push_creates_the_secret_by_server_side_apply() {
     let w = World::new();
     let run = w.push(&[REGISTRY]);
     assert_lines(&run, &["fake/dev/regcred: created"]);
@@ -251,15 +259,25 @@ fn created_then_unchanged_then_updated() {
         json!({"f:.dockerconfigjson": {}})
     );
     assert_no_canary_in_requests(&requests);
+}
 
-    // Again: nothing to change, nothing written.
+/// Again: nothing to change, nothing written.
+#[test]
+fn a_second_push_with_nothing_to_change_writes_nothing() {
+    let w = world_with_regcred();
+    let secret = w.server.secret("dev", "regcred").unwrap();
     let before = w.server.revision();
     assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: unchanged"]);
     assert_eq!(w.server.revision(), before);
     assert_eq!(w.server.secret("dev", "regcred").unwrap(), secret);
+}
 
-    // A new password in the keychain: updated, new resourceVersion, new bytes; our existing
-    // secret is applied with force.
+/// A new password in the keychain: updated, new resourceVersion, new bytes; our existing
+/// secret is applied with force.
+#[test]
+fn a_new_password_updates_the_secret_applying_with_force() {
+    let w = world_with_regcred();
+    let secret = w.server.secret("dev", "regcred").unwrap();
     store(&w.keyring, REGISTRY, "alice", "rotated-Pw-0000");
     w.server.clear_requests();
     assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: updated"]);
@@ -500,14 +518,6 @@ fn exec_plugin_credentials() {
     let l = line(&run, "broken/dev/regcred: failed: ");
     assert!(l.contains("credentials"), "{l}");
     assert_ne!(run.code, Some(0));
-}
-
-/// A [`World`] in which `push` already created `dev/regcred`, so that a push through another
-/// kubeconfig that reaches the server answers `unchanged`.
-fn world_with_regcred() -> World {
-    let w = World::new();
-    assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: created"]);
-    w
 }
 
 #[test]
