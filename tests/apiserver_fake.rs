@@ -181,22 +181,42 @@ fn kubectl_create_then_get_round_trips_the_secret() {
     );
 }
 
-#[test]
-fn kubectl_server_side_apply_ownership_conflicts_and_force() {
-    let env = Env::new();
-    env.kubectl(CREATE_ARGS).ok();
-    let created = env.server.secret("dev", "regcred").unwrap();
-
-    // Apply a different .dockerconfigjson: the field is kubectl-create's, so kubectl reports the
-    // conflict the real server reports.
-    let manifest = json!({
+/// A dockerconfigjson Secret `regcred` with our label and data other than what
+/// `CREATE_ARGS` makes, as `kubectl apply` reads it.
+fn labelled_manifest() -> String {
+    json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "regcred", "labels": {"app.kubernetes.io/managed-by": "docker-credential-keyring"}},
         "type": "kubernetes.io/dockerconfigjson",
         "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}
     })
-    .to_string();
-    let conflict = env.kubectl_in(&["apply", "--server-side", "-f", "-"], &manifest);
+    .to_string()
+}
+
+/// An [`Env`] where `kubectl create` made `regcred`, and the Secret as stored then.
+fn env_with_created_regcred() -> (Env, Value) {
+    let env = Env::new();
+    env.kubectl(CREATE_ARGS).ok();
+    let created = env.server.secret("dev", "regcred").unwrap();
+    (env, created)
+}
+
+/// `kubectl apply --server-side --force-conflicts` of `manifest`; the Secret as stored after.
+fn force_apply(env: &Env, manifest: &str) -> Value {
+    let forced = env.kubectl_in(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        manifest,
+    );
+    assert_eq!(forced.ok(), "secret/regcred serverside-applied\n");
+    env.server.secret("dev", "regcred").unwrap()
+}
+
+/// Apply a different .dockerconfigjson: the field is kubectl-create's, so kubectl reports the
+/// conflict the real server reports.
+#[test]
+fn kubectl_apply_of_a_field_another_manager_owns_conflicts() {
+    let (env, created) = env_with_created_regcred();
+    let conflict = env.kubectl_in(&["apply", "--server-side", "-f", "-"], &labelled_manifest());
     assert!(
         conflict.fails().contains(
             "Apply failed with 1 conflict: conflict with \"kubectl-create\" using v1: .data..dockerconfigjson"
@@ -213,14 +233,12 @@ fn kubectl_server_side_apply_ownership_conflicts_and_force() {
     assert_eq!(patch.param("force"), Some("false"));
     assert_eq!(patch.param("fieldManager"), Some("kubectl"));
     assert_eq!(patch.status, Some(409));
+}
 
-    // --force-conflicts takes the field over.
-    let forced = env.kubectl_in(
-        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
-        &manifest,
-    );
-    assert_eq!(forced.ok(), "secret/regcred serverside-applied\n");
-    let applied = env.server.secret("dev", "regcred").unwrap();
+#[test]
+fn kubectl_apply_with_force_conflicts_takes_the_field_over() {
+    let (env, created) = env_with_created_regcred();
+    let applied = force_apply(&env, &labelled_manifest());
     assert!(rv(&applied) > rv(&created));
     assert_eq!(applied["data"][".dockerconfigjson"], "eyJhdXRocyI6e319");
     let mine = manager_entry(&applied, "kubectl", "Apply").unwrap();
@@ -235,13 +253,25 @@ fn kubectl_server_side_apply_ownership_conflicts_and_force() {
     // kubectl-create keeps only what it still shares: the type, which had the same value.
     let theirs = manager_entry(&applied, "kubectl-create", "Update").unwrap();
     assert_eq!(theirs["fieldsV1"], json!({"f:type": {}}));
+}
 
-    // The same apply again changes nothing: no new resourceVersion.
+/// The same apply again changes nothing: no new resourceVersion.
+#[test]
+fn kubectl_apply_of_the_same_configuration_again_changes_nothing() {
+    let (env, _) = env_with_created_regcred();
+    let manifest = labelled_manifest();
+    let applied = force_apply(&env, &manifest);
     env.kubectl_in(&["apply", "--server-side", "-f", "-"], &manifest)
         .ok();
     assert_eq!(env.server.secret("dev", "regcred").unwrap(), applied);
+}
 
-    // Dropping the label from the applied configuration removes it (nobody else owns it).
+/// Dropping the label from the applied configuration removes it (nobody else owns it).
+#[test]
+fn kubectl_apply_without_a_label_it_applied_before_removes_it() {
+    let (env, _) = env_with_created_regcred();
+    let manifest = labelled_manifest();
+    force_apply(&env, &manifest);
     let mut without_label: Value = serde_json::from_str(&manifest).unwrap();
     without_label["metadata"]
         .as_object_mut()
