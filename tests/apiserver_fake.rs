@@ -181,22 +181,42 @@ fn kubectl_create_then_get_round_trips_the_secret() {
     );
 }
 
-#[test]
-fn kubectl_server_side_apply_ownership_conflicts_and_force() {
-    let env = Env::new();
-    env.kubectl(CREATE_ARGS).ok();
-    let created = env.server.secret("dev", "regcred").unwrap();
-
-    // Apply a different .dockerconfigjson: the field is kubectl-create's, so kubectl reports the
-    // conflict the real server reports.
-    let manifest = json!({
+/// A dockerconfigjson Secret `regcred` with our label and data other than what
+/// `CREATE_ARGS` makes, as `kubectl apply` reads it.
+fn labelled_manifest() -> String {
+    json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "regcred", "labels": {"app.kubernetes.io/managed-by": "docker-credential-keyring"}},
         "type": "kubernetes.io/dockerconfigjson",
         "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}
     })
-    .to_string();
-    let conflict = env.kubectl_in(&["apply", "--server-side", "-f", "-"], &manifest);
+    .to_string()
+}
+
+/// An [`Env`] where `kubectl create` made `regcred`, and the Secret as stored then.
+fn env_with_created_regcred() -> (Env, Value) {
+    let env = Env::new();
+    env.kubectl(CREATE_ARGS).ok();
+    let created = env.server.secret("dev", "regcred").unwrap();
+    (env, created)
+}
+
+/// `kubectl apply --server-side --force-conflicts` of `manifest`; the Secret as stored after.
+fn force_apply(env: &Env, manifest: &str) -> Value {
+    let forced = env.kubectl_in(
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        manifest,
+    );
+    assert_eq!(forced.ok(), "secret/regcred serverside-applied\n");
+    env.server.secret("dev", "regcred").unwrap()
+}
+
+/// Apply a different .dockerconfigjson: the field is kubectl-create's, so kubectl reports the
+/// conflict the real server reports.
+#[test]
+fn kubectl_apply_of_a_field_another_manager_owns_conflicts() {
+    let (env, created) = env_with_created_regcred();
+    let conflict = env.kubectl_in(&["apply", "--server-side", "-f", "-"], &labelled_manifest());
     assert!(
         conflict.fails().contains(
             "Apply failed with 1 conflict: conflict with \"kubectl-create\" using v1: .data..dockerconfigjson"
@@ -213,14 +233,12 @@ fn kubectl_server_side_apply_ownership_conflicts_and_force() {
     assert_eq!(patch.param("force"), Some("false"));
     assert_eq!(patch.param("fieldManager"), Some("kubectl"));
     assert_eq!(patch.status, Some(409));
+}
 
-    // --force-conflicts takes the field over.
-    let forced = env.kubectl_in(
-        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
-        &manifest,
-    );
-    assert_eq!(forced.ok(), "secret/regcred serverside-applied\n");
-    let applied = env.server.secret("dev", "regcred").unwrap();
+#[test]
+fn kubectl_apply_with_force_conflicts_takes_the_field_over() {
+    let (env, created) = env_with_created_regcred();
+    let applied = force_apply(&env, &labelled_manifest());
     assert!(rv(&applied) > rv(&created));
     assert_eq!(applied["data"][".dockerconfigjson"], "eyJhdXRocyI6e319");
     let mine = manager_entry(&applied, "kubectl", "Apply").unwrap();
@@ -235,13 +253,25 @@ fn kubectl_server_side_apply_ownership_conflicts_and_force() {
     // kubectl-create keeps only what it still shares: the type, which had the same value.
     let theirs = manager_entry(&applied, "kubectl-create", "Update").unwrap();
     assert_eq!(theirs["fieldsV1"], json!({"f:type": {}}));
+}
 
-    // The same apply again changes nothing: no new resourceVersion.
+/// The same apply again changes nothing: no new resourceVersion.
+#[test]
+fn kubectl_apply_of_the_same_configuration_again_changes_nothing() {
+    let (env, _) = env_with_created_regcred();
+    let manifest = labelled_manifest();
+    let applied = force_apply(&env, &manifest);
     env.kubectl_in(&["apply", "--server-side", "-f", "-"], &manifest)
         .ok();
     assert_eq!(env.server.secret("dev", "regcred").unwrap(), applied);
+}
 
-    // Dropping the label from the applied configuration removes it (nobody else owns it).
+/// Dropping the label from the applied configuration removes it (nobody else owns it).
+#[test]
+fn kubectl_apply_without_a_label_it_applied_before_removes_it() {
+    let (env, _) = env_with_created_regcred();
+    let manifest = labelled_manifest();
+    force_apply(&env, &manifest);
     let mut without_label: Value = serde_json::from_str(&manifest).unwrap();
     without_label["metadata"]
         .as_object_mut()
@@ -303,23 +333,36 @@ fn kubectl_sees_the_real_status_messages() {
     .ok();
 }
 
+/// A dockerconfigjson Secret named `name`, as `kubectl apply` reads it.
+fn dockerconfigjson_manifest(name: &str) -> String {
+    json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
+        "type": "kubernetes.io/dockerconfigjson",
+        "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}
+    })
+    .to_string()
+}
+
+/// The names of every Secret the fake stores, sorted: what refused writes must not change.
+fn secret_names(server: &ApiServer) -> Vec<String> {
+    server
+        .objects("secrets")
+        .iter()
+        .map(|s| s["metadata"]["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
-fn kubectl_sees_validation_errors() {
+fn kubectl_sees_a_secret_type_change_refused_as_immutable() {
     let env = Env::new();
     env.server.seed(json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "regcred", "namespace": "dev"},
         "type": "Opaque", "data": {"token": "eA=="}
     }));
-    let manifest = json!({
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "regcred"},
-        "type": "kubernetes.io/dockerconfigjson",
-        "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}
-    })
-    .to_string();
     let type_change = env.kubectl_in(
         &["apply", "--server-side", "--force-conflicts", "-f", "-"],
-        &manifest,
+        &dockerconfigjson_manifest("regcred"),
     );
     assert!(
         type_change.fails().contains(
@@ -327,7 +370,12 @@ fn kubectl_sees_validation_errors() {
         ),
         "{type_change:#?}"
     );
+    assert_eq!(secret_names(&env.server), ["regcred"]);
+}
 
+#[test]
+fn kubectl_sees_data_of_an_immutable_secret_refused() {
+    let env = Env::new();
     env.server.seed(json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "frozen", "namespace": "dev"},
@@ -336,7 +384,7 @@ fn kubectl_sees_validation_errors() {
     }));
     let frozen = env.kubectl_in(
         &["apply", "--server-side", "--force-conflicts", "-f", "-"],
-        &manifest.replace("\"regcred\"", "\"frozen\""),
+        &dockerconfigjson_manifest("frozen"),
     );
     assert!(
         frozen.fails().contains(
@@ -344,7 +392,12 @@ fn kubectl_sees_validation_errors() {
         ),
         "{frozen:#?}"
     );
+    assert_eq!(secret_names(&env.server), ["frozen"]);
+}
 
+#[test]
+fn kubectl_sees_a_dockerconfigjson_that_is_not_an_object_refused() {
+    let env = Env::new();
     let not_object = env.kubectl(&[
         "create",
         "secret",
@@ -359,6 +412,12 @@ fn kubectl_sees_validation_errors() {
         ),
         "{not_object:#?}"
     );
+    assert!(secret_names(&env.server).is_empty());
+}
+
+#[test]
+fn kubectl_sees_a_missing_dockerconfigjson_key_refused() {
+    let env = Env::new();
     let missing_key = env.kubectl(&[
         "create",
         "secret",
@@ -373,7 +432,12 @@ fn kubectl_sees_validation_errors() {
             .contains("failed to create secret Secret \"nokey\" is invalid: data[.dockerconfigjson]: Required value"),
         "{missing_key:#?}"
     );
+    assert!(secret_names(&env.server).is_empty());
+}
 
+#[test]
+fn kubectl_sees_data_over_1_mib_refused_and_exactly_1_mib_accepted() {
+    let env = Env::new();
     let big = env.dir.path().join("big");
     std::fs::write(&big, vec![b'x'; 1024 * 1024 + 1]).unwrap();
     let too_big = env.kubectl(&[
@@ -389,6 +453,7 @@ fn kubectl_sees_validation_errors() {
             .contains("failed to create secret Secret \"big\" is invalid: data: Too long: may not be more than 1048576 bytes"),
         "{too_big:#?}"
     );
+    assert!(secret_names(&env.server).is_empty());
     std::fs::write(&big, vec![b'x'; 1024 * 1024]).unwrap();
     env.kubectl(&[
         "create",
@@ -398,7 +463,12 @@ fn kubectl_sees_validation_errors() {
         &format!("--from-file=blob={}", big.display()),
     ])
     .ok();
+    assert_eq!(secret_names(&env.server), ["big"]);
+}
 
+#[test]
+fn kubectl_sees_an_invalid_secret_name_refused() {
+    let env = Env::new();
     let bad_name = env.kubectl(&[
         "create",
         "secret",
@@ -412,14 +482,7 @@ fn kubectl_sees_validation_errors() {
         ),
         "{bad_name:#?}"
     );
-    // Nothing of the refused writes was stored.
-    let names: Vec<String> = env
-        .server
-        .objects("secrets")
-        .iter()
-        .map(|s| s["metadata"]["name"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(names, ["big", "frozen", "regcred"]);
+    assert!(secret_names(&env.server).is_empty());
 }
 
 #[test]
@@ -472,11 +535,9 @@ fn kubectl_delete_and_label_selection() {
 }
 
 #[test]
-fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
+fn kubectl_with_a_wrong_token_is_unauthorized() {
     let env = Env::new();
     let home = env.dir.path();
-
-    // A wrong token: 401.
     let wrong = Kubeconfig::new()
         .server_as("fake", &env.server, Auth::Token("wrong".into()))
         .current("fake")
@@ -494,8 +555,12 @@ fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
             .iter()
             .any(|r| r.status == Some(401) && r.user.is_none())
     );
+}
 
-    // A CA that did not sign the server's certificate: the client refuses the connection.
+#[test]
+fn kubectl_refuses_a_server_certificate_an_unrelated_ca_did_not_sign() {
+    let env = Env::new();
+    let home = env.dir.path();
     let bad_ca = Kubeconfig::new()
         .cluster("fake", &env.server.url(), Ca::Data(unrelated_ca_pem()))
         .user(
@@ -512,8 +577,12 @@ fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
             .contains("x509: certificate signed by unknown authority"),
         "{refused:#?}"
     );
+}
 
-    // The CA as a file and the server named localhost: accepted.
+#[test]
+fn kubectl_accepts_a_ca_file_and_the_server_named_localhost() {
+    let env = Env::new();
+    let home = env.dir.path();
     let ca_file = home.join("ca.crt");
     std::fs::write(&ca_file, env.server.ca_pem()).unwrap();
     let by_file = Kubeconfig::new()
@@ -526,8 +595,13 @@ fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
         .current("fake")
         .write(home.join("ca-file"));
     kubectl_with(home, &[&by_file], &["get", "namespace", "dev"], None).ok();
+}
 
-    // A token file, ending in a newline as `echo TOKEN > file` writes it: client-go trims it.
+/// A token file ending in a newline, as `echo TOKEN > file` writes it: client-go trims it.
+#[test]
+fn kubectl_trims_the_final_newline_of_a_token_file() {
+    let env = Env::new();
+    let home = env.dir.path();
     env.server.add_token("file-token", "carol");
     let token_file = home.join("token");
     std::fs::write(&token_file, "file-token\n").unwrap();
@@ -543,8 +617,12 @@ fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
             .iter()
             .any(|r| r.user.as_deref() == Some("carol"))
     );
+}
 
-    // An exec credential plugin providing another user's token.
+#[test]
+fn kubectl_sends_the_token_an_exec_credential_plugin_provides() {
+    let env = Env::new();
+    let home = env.dir.path();
     env.server.add_token("exec-token", "bob");
     let plugin = ExecPlugin::new(home, "exec-token");
     let exec = Kubeconfig::new()
@@ -563,9 +641,14 @@ fn kubectl_auth_tls_exec_and_kubeconfig_lists() {
         .map(|r| r.user.clone())
         .collect();
     assert_eq!(users, [Some("bob".to_string())]);
+}
 
-    // Two files in KUBECONFIG, a second server: both contexts usable, the first file's
-    // current-context wins.
+/// Two files in KUBECONFIG, a second server: both contexts usable, the first file's
+/// current-context wins.
+#[test]
+fn kubectl_merges_two_kubeconfig_files_and_the_first_current_context_wins() {
+    let env = Env::new();
+    let home = env.dir.path();
     let second = ApiServer::start_tls();
     second.create_namespace("prod");
     let other = Kubeconfig::new()
@@ -849,23 +932,27 @@ fn unauthenticated_requests_get_401_and_public_endpoints_answer() {
     assert!(unknown.starts_with("HTTP/1.1 404"));
 }
 
-#[test]
-fn patches_selectors_dry_run_and_limits() {
+const SECRETS: &str = "/api/v1/namespaces/default/secrets";
+
+/// A Secret body with these labels and `stringData` (which the server turns into `data`).
+fn secret_body(name: &str, labels: Value) -> String {
+    json!({"apiVersion": "v1", "kind": "Secret",
+           "metadata": {"name": name, "labels": labels},
+           "stringData": {"k": "v"}})
+    .to_string()
+}
+
+/// A plain-HTTP fake holding Secrets `a` (label team=x) and `b` (team=y) in `default`, both
+/// POSTed as a client would.
+fn server_with_secrets_a_and_b() -> ApiServer {
     let server = ApiServer::start();
-    let base = "/api/v1/namespaces/default/secrets";
-    let secret = |name: &str, labels: Value| {
-        json!({"apiVersion": "v1", "kind": "Secret",
-               "metadata": {"name": name, "labels": labels},
-               "stringData": {"k": "v"}})
-        .to_string()
-    };
     assert_eq!(
         server
             .call(
                 "POST",
-                base,
+                SECRETS,
                 "application/json",
-                &secret("a", json!({"team": "x"}))
+                &secret_body("a", json!({"team": "x"}))
             )
             .0,
         201
@@ -874,38 +961,50 @@ fn patches_selectors_dry_run_and_limits() {
         server
             .call(
                 "POST",
-                base,
+                SECRETS,
                 "application/json",
-                &secret("b", json!({"team": "y"}))
+                &secret_body("b", json!({"team": "y"}))
             )
             .0,
         201
     );
-    // stringData became base64 data, type defaulted.
+    server
+}
+
+#[test]
+fn string_data_becomes_base64_data_and_the_type_defaults_to_opaque() {
+    let server = server_with_secrets_a_and_b();
     let a = server.secret("default", "a").unwrap();
     assert_eq!(a["data"], json!({"k": "dg=="}));
     assert_eq!(a["type"], "Opaque");
     assert!(a.get("stringData").is_none());
+}
 
-    // Label and field selectors.
-    let (_, list) = server.call("GET", &format!("{base}?labelSelector=team%3Dx"), "", "");
+#[test]
+fn lists_filter_by_label_and_field_selectors() {
+    let server = server_with_secrets_a_and_b();
+    let (_, list) = server.call("GET", &format!("{SECRETS}?labelSelector=team%3Dx"), "", "");
     let list: Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list["kind"], "SecretList");
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["metadata"]["name"], "a");
     let (_, list) = server.call(
         "GET",
-        &format!("{base}?fieldSelector=metadata.name!%3Da"),
+        &format!("{SECRETS}?fieldSelector=metadata.name!%3Da"),
         "",
         "",
     );
     let list: Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list["items"][0]["metadata"]["name"], "b");
+}
 
-    // Merge patch (null deletes), JSON patch with a failing test, strategic merge.
+/// Merge patch (null deletes), JSON patch with a failing test, strategic merge.
+#[test]
+fn merge_json_and_strategic_merge_patches_apply() {
+    let server = server_with_secrets_a_and_b();
     let (code, _) = server.call(
         "PATCH",
-        &format!("{base}/a"),
+        &format!("{SECRETS}/a"),
         "application/merge-patch+json",
         r#"{"metadata":{"labels":{"team":null,"tier":"gold"}}}"#,
     );
@@ -916,21 +1015,21 @@ fn patches_selectors_dry_run_and_limits() {
     );
     let (code, _) = server.call(
         "PATCH",
-        &format!("{base}/a"),
+        &format!("{SECRETS}/a"),
         "application/json-patch+json",
         r#"[{"op":"test","path":"/metadata/labels/tier","value":"silver"},{"op":"remove","path":"/metadata/labels"}]"#,
     );
     assert_eq!(code, 422);
     let (code, _) = server.call(
         "PATCH",
-        &format!("{base}/a"),
+        &format!("{SECRETS}/a"),
         "application/json-patch+json",
         r#"[{"op":"test","path":"/metadata/labels/tier","value":"gold"},{"op":"add","path":"/metadata/labels/zone","value":"eu"}]"#,
     );
     assert_eq!(code, 200);
     let (code, _) = server.call(
         "PATCH",
-        &format!("{base}/a"),
+        &format!("{SECRETS}/a"),
         "application/strategic-merge-patch+json",
         r#"{"metadata":{"annotations":{"note":"hi"}}}"#,
     );
@@ -945,48 +1044,62 @@ fn patches_selectors_dry_run_and_limits() {
         a["metadata"]["managedFields"][0]["manager"], "raw-test-client",
         "the User-Agent names the manager when fieldManager is absent"
     );
+}
 
-    // A stale resourceVersion in a patch, in an apply: 409.
+#[test]
+fn a_patch_with_a_stale_resource_version_conflicts() {
+    let server = server_with_secrets_a_and_b();
+    assert!(
+        rv(&server.secret("default", "a").unwrap()) > 1,
+        "resourceVersion 1 must be stale for this test"
+    );
     let (code, _) = server.call(
         "PATCH",
-        &format!("{base}/a"),
+        &format!("{SECRETS}/a"),
         "application/merge-patch+json",
         r#"{"metadata":{"resourceVersion":"1"}}"#,
     );
     assert_eq!(code, 409);
+}
 
-    // Dry runs validate and persist nothing; a bad dryRun value is refused.
+/// Dry runs validate and persist nothing; a bad dryRun value is refused.
+#[test]
+fn dry_runs_persist_nothing_and_a_bad_dry_run_value_is_refused() {
+    let server = server_with_secrets_a_and_b();
     let before = server.revision();
     let (code, body) = server.call(
         "PATCH",
         "/api/v1/namespaces/default/secrets/new?fieldManager=m&dryRun=All",
         "application/apply-patch+yaml",
-        &secret("new", json!({})),
+        &secret_body("new", json!({})),
     );
     assert_eq!(code, 201, "{body}");
     assert_eq!(server.secret("default", "new"), None);
-    let (code, _) = server.call("DELETE", &format!("{base}/a?dryRun=All"), "", "");
+    let (code, _) = server.call("DELETE", &format!("{SECRETS}/a?dryRun=All"), "", "");
     assert_eq!(code, 200);
     assert!(server.secret("default", "a").is_some());
     assert_eq!(server.revision(), before);
     let (code, body) = server.call(
         "POST",
-        &format!("{base}?dryRun=Some"),
+        &format!("{SECRETS}?dryRun=Some"),
         "application/json",
-        &secret("c", json!({})),
+        &secret_body("c", json!({})),
     );
     assert_eq!(code, 422);
     assert!(
         body.contains(r#"dryRun: Unsupported value: \"Some\": supported values: \"All\""#),
         "{body}"
     );
+}
 
-    // Names, labels and namespaces are validated.
+#[test]
+fn invalid_label_keys_and_namespace_names_are_refused() {
+    let server = ApiServer::start();
     let (code, body) = server.call(
         "POST",
-        base,
+        SECRETS,
         "application/json",
-        &secret("ok", json!({"bad key!": "v"})),
+        &secret_body("ok", json!({"bad key!": "v"})),
     );
     assert_eq!(code, 422);
     assert!(
@@ -1000,16 +1113,21 @@ fn patches_selectors_dry_run_and_limits() {
         body.contains("a lowercase RFC 1123 label must consist of"),
         "{body}"
     );
+}
+
+#[test]
+fn unknown_fields_are_dropped_unless_field_validation_is_strict() {
+    let server = ApiServer::start();
     let (code, _) = server.call(
         "POST",
-        base,
+        SECRETS,
         "application/json",
         r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"},"bogus":1}"#,
     );
     assert_eq!(code, 201, "unknown fields are dropped by default");
     let (code, body) = server.call(
         "POST",
-        &format!("{base}?fieldValidation=Strict"),
+        &format!("{SECRETS}?fieldValidation=Strict"),
         "application/json",
         r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"y"},"bogus":1}"#,
     );
@@ -1018,24 +1136,40 @@ fn patches_selectors_dry_run_and_limits() {
         body.contains(r#"strict decoding error: unknown field \"bogus\""#),
         "{body}"
     );
+}
 
-    // A body over the server's 3 MiB request limit: 413.
+#[test]
+fn a_body_over_the_3_mib_request_limit_gets_413() {
+    let server = ApiServer::start();
     let huge = "x".repeat(3 * 1024 * 1024 + 1);
-    let (code, _) = server.call("POST", base, "application/json", &huge);
+    let (code, _) = server.call("POST", SECRETS, "application/json", &huge);
     assert_eq!(code, 413);
+}
 
-    // In a terminating namespace existing objects may still change; nothing new is created.
+/// In a terminating namespace existing objects may still change; nothing new is created.
+#[test]
+fn a_terminating_namespace_lets_objects_change_but_not_be_created() {
+    let server = server_with_secrets_a_and_b();
     server.terminate_namespace("default");
     let (code, _) = server.call(
         "PATCH",
-        &format!("{base}/b"),
+        &format!("{SECRETS}/b"),
         "application/merge-patch+json",
         r#"{"metadata":{"labels":{"team":"z"}}}"#,
     );
     assert_eq!(code, 200);
-    let (code, _) = server.call("POST", base, "application/json", &secret("late", json!({})));
+    let (code, _) = server.call(
+        "POST",
+        SECRETS,
+        "application/json",
+        &secret_body("late", json!({})),
+    );
     assert_eq!(code, 403);
-    // DELETE of a namespace marks it terminating and answers the object.
+}
+
+#[test]
+fn deleting_a_namespace_marks_it_terminating_and_answers_the_object() {
+    let server = ApiServer::start();
     server.create_namespace("gone");
     let (code, body) = server.call("DELETE", "/api/v1/namespaces/gone", "", "");
     assert_eq!(code, 200);

@@ -443,22 +443,41 @@ fn push_env(k: &SecretServiceFixture, kubeconfig: &Path) -> Vec<(OsString, OsStr
     env
 }
 
-#[test]
-fn push_against_a_server_that_drops_connections_or_answers_500() {
-    use support::apiserver::{ApiServer, Fault, FaultKind};
-    use support::kubeconfig::Kubeconfig;
-    let k = fixture();
-    store(&k, "registry.push-faults.example", "jane", "push-secret");
-    let server = ApiServer::start();
-    for ns in ["one", "two", "three"] {
-        server.create_namespace(ns);
+/// A keychain holding one credential and a plain-HTTP fake with namespaces one, two, three.
+struct PushFaults {
+    keyring: SecretServiceFixture,
+    server: support::apiserver::ApiServer,
+    kubeconfig: PathBuf,
+}
+
+impl PushFaults {
+    fn new() -> PushFaults {
+        use support::apiserver::ApiServer;
+        use support::kubeconfig::Kubeconfig;
+        let keyring = fixture();
+        store(
+            &keyring,
+            "registry.push-faults.example",
+            "jane",
+            "push-secret",
+        );
+        let server = ApiServer::start();
+        for ns in ["one", "two", "three"] {
+            server.create_namespace(ns);
+        }
+        let kubeconfig = Kubeconfig::new()
+            .server("dev", &server)
+            .current("dev")
+            .write(keyring.home.path().join("kubeconfig"));
+        PushFaults {
+            keyring,
+            server,
+            kubeconfig,
+        }
     }
-    let kc = Kubeconfig::new()
-        .server("dev", &server)
-        .current("dev")
-        .write(k.home.path().join("kubeconfig"));
-    let push = || {
-        let mut cmd = support::command(&push_env(&k, &kc));
+
+    fn push(&self) -> Run {
+        let mut cmd = support::command(&push_env(&self.keyring, &self.kubeconfig));
         cmd.args([
             "--backend",
             "secret-service",
@@ -474,14 +493,17 @@ fn push_against_a_server_that_drops_connections_or_answers_500() {
             "5",
         ]);
         run_command(cmd, b"")
-    };
-    for (kind, what) in [
-        (FaultKind::DropConnection, "dropped connection"),
-        (FaultKind::InternalError, "500"),
-    ] {
-        server.clear_faults();
-        server.inject(Fault::new(kind, "/api/v1/namespaces/two/secrets"));
-        let r = push();
+    }
+
+    /// With `kind` injected on namespace `two`'s secrets: push fails that target alone, by
+    /// name, leaks nothing, and leaves no partial state.
+    #[track_caller]
+    fn assert_only_two_fails(&self, kind: support::apiserver::FaultKind, what: &str) {
+        use support::apiserver::Fault;
+        self.server.clear_faults();
+        self.server
+            .inject(Fault::new(kind, "/api/v1/namespaces/two/secrets"));
+        let r = self.push();
         assert_eq!(r.code, Some(1), "{what}: {r:#?}");
         assert!(
             r.elapsed < Duration::from_secs(40),
@@ -501,28 +523,61 @@ fn push_against_a_server_that_drops_connections_or_answers_500() {
         );
         // No partial state: the failed namespace has no secret or a complete one.
         for ns in ["one", "three"] {
-            let data = server
+            let data = self
+                .server
                 .secret_data(ns, "regcred")
                 .expect("the others were pushed");
             let doc: serde_json::Value =
                 serde_json::from_slice(&data[".dockerconfigjson"]).unwrap();
             assert!(doc["auths"]["registry.push-faults.example"]["auth"].is_string());
         }
-        if let Some(data) = server.secret_data("two", "regcred") {
+        if let Some(data) = self.server.secret_data("two", "regcred") {
             let doc: serde_json::Value =
                 serde_json::from_slice(&data[".dockerconfigjson"]).unwrap();
             assert!(doc["auths"]["registry.push-faults.example"]["auth"].is_string());
         }
     }
-    // Once the server is well again, a retry completes everything.
-    server.clear_faults();
-    let r = push();
+
+    /// The keychain lost nothing along the way.
+    #[track_caller]
+    fn assert_keychain_kept(&self) {
+        let got: serde_json::Value = serde_json::from_str(
+            helper(&self.keyring, &["get"], "registry.push-faults.example").ok(),
+        )
+        .unwrap();
+        assert_eq!(got["Secret"], "push-secret");
+    }
+}
+
+#[test]
+fn push_fails_only_the_target_whose_connection_the_server_drops() {
+    let w = PushFaults::new();
+    w.assert_only_two_fails(
+        support::apiserver::FaultKind::DropConnection,
+        "dropped connection",
+    );
+    w.assert_keychain_kept();
+}
+
+#[test]
+fn push_fails_only_the_target_the_server_answers_500() {
+    let w = PushFaults::new();
+    w.assert_only_two_fails(support::apiserver::FaultKind::InternalError, "500");
+    w.assert_keychain_kept();
+}
+
+/// After both faults, once the server is well again, a retry completes everything.
+#[test]
+fn push_retried_after_server_faults_completes_every_target() {
+    use support::apiserver::FaultKind;
+    let w = PushFaults::new();
+    w.assert_only_two_fails(FaultKind::DropConnection, "dropped connection");
+    w.assert_only_two_fails(FaultKind::InternalError, "500");
+    w.server.clear_faults();
+    let r = w.push();
     r.ok();
-    assert!(server.secret_data("two", "regcred").is_some());
-    // The keychain lost nothing along the way.
-    let got: serde_json::Value =
-        serde_json::from_str(helper(&k, &["get"], "registry.push-faults.example").ok()).unwrap();
-    assert_eq!(got["Secret"], "push-secret");
+    assert!(w.server.secret_data("two", "regcred").is_some());
+    w.assert_keychain_kept();
 }
 
 /// Regression (found by `keyring_daemon_killed_while_16_helpers_run`): gnome-keyring killed

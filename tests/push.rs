@@ -192,8 +192,16 @@ fn patches(requests: &[Request]) -> Vec<&Request> {
     requests.iter().filter(|r| r.method == "PATCH").collect()
 }
 
+/// A [`World`] in which `push` already created `dev/regcred`, so that the next push
+/// that reaches the server answers `unchanged` (or `updated` after a new password).
+fn world_with_regcred() -> World {
+    let w = World::new();
+    assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: created"]);
+    w
+}
+
 #[test]
-fn created_then_unchanged_then_updated() {
+fn a_first_push_creates_the_secret_by_server_side_apply() {
     let w = World::new();
     let run = w.push(&[REGISTRY]);
     assert_lines(&run, &["fake/dev/regcred: created"]);
@@ -251,15 +259,25 @@ fn created_then_unchanged_then_updated() {
         json!({"f:.dockerconfigjson": {}})
     );
     assert_no_canary_in_requests(&requests);
+}
 
-    // Again: nothing to change, nothing written.
+/// Again: nothing to change, nothing written.
+#[test]
+fn a_second_push_with_nothing_to_change_writes_nothing() {
+    let w = world_with_regcred();
+    let secret = w.server.secret("dev", "regcred").unwrap();
     let before = w.server.revision();
     assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: unchanged"]);
     assert_eq!(w.server.revision(), before);
     assert_eq!(w.server.secret("dev", "regcred").unwrap(), secret);
+}
 
-    // A new password in the keychain: updated, new resourceVersion, new bytes; our existing
-    // secret is applied with force.
+/// A new password in the keychain: updated, new resourceVersion, new bytes; our existing
+/// secret is applied with force.
+#[test]
+fn a_new_password_updates_the_secret_applying_with_force() {
+    let w = world_with_regcred();
+    let secret = w.server.secret("dev", "regcred").unwrap();
     store(&w.keyring, REGISTRY, "alice", "rotated-Pw-0000");
     w.server.clear_requests();
     assert_lines(&w.push(&[REGISTRY]), &["fake/dev/regcred: updated"]);
@@ -503,7 +521,7 @@ fn exec_plugin_credentials() {
 }
 
 #[test]
-fn tls_ca_bearer_token_and_their_failures() {
+fn a_ca_that_did_not_sign_the_server_certificate_fails_and_sends_nothing() {
     let w = World::new();
     let home = w.dir.path();
     let bad_ca = Kubeconfig::new()
@@ -524,7 +542,12 @@ fn tls_ca_bearer_token_and_their_failures() {
         w.server.requests().is_empty(),
         "nothing is sent to an unverified server"
     );
+}
 
+#[test]
+fn a_wrong_bearer_token_fails_with_401() {
+    let w = World::new();
+    let home = w.dir.path();
     let wrong_token = Kubeconfig::new()
         .server_as("wrong", &w.server, Auth::Token("not-the-token".into()))
         .context_ns("wrong", "dev")
@@ -546,8 +569,13 @@ fn tls_ca_bearer_token_and_their_failures() {
             .iter()
             .all(|r| r.header("authorization") == Some("Bearer not-the-token"))
     );
+}
 
-    // The CA as a file, the server under its DNS name: accepted.
+/// The CA as a file, the server under its DNS name: accepted.
+#[test]
+fn a_ca_file_and_the_server_under_its_dns_name_are_accepted() {
+    let w = World::new();
+    let home = w.dir.path();
     let ca_file = home.join("ca.crt");
     std::fs::write(&ca_file, w.server.ca_pem()).unwrap();
     let by_name = Kubeconfig::new()
@@ -563,9 +591,12 @@ fn tls_ca_bearer_token_and_their_failures() {
         &push_with(&w.keyring, &[&by_name], &[REGISTRY]),
         &["byname/dev/regcred: created"],
     );
+}
 
-    // insecure-skip-tls-verify, and a CA path relative to the kubeconfig's directory (kubectl
-    // resolves it there, whatever the working directory).
+#[test]
+fn insecure_skip_tls_verify_is_used_with_insecure_and_warned_about() {
+    let w = world_with_regcred();
+    let home = w.dir.path();
     let insecure = Kubeconfig::new()
         .cluster("insecure", &w.server.url(), Ca::Insecure)
         .user(
@@ -578,6 +609,14 @@ fn tls_ca_bearer_token_and_their_failures() {
     let run = push_with(&w.keyring, &[&insecure], &[REGISTRY, "--insecure"]);
     assert_lines(&run, &["insecure/dev/regcred: unchanged"]);
     assert!(run.stderr.contains("insecure-skip-tls-verify"), "{run:#?}");
+}
+
+/// A CA path relative to the kubeconfig's directory: kubectl resolves it there, whatever the
+/// working directory.
+#[test]
+fn a_relative_ca_path_is_resolved_from_the_kubeconfig_directory() {
+    let w = world_with_regcred();
+    let home = w.dir.path();
     std::fs::create_dir_all(home.join("rel")).unwrap();
     std::fs::write(home.join("rel/ca.crt"), w.server.ca_pem()).unwrap();
     let relative = Kubeconfig::new()
@@ -593,8 +632,14 @@ fn tls_ca_bearer_token_and_their_failures() {
         &push_with(&w.keyring, &[&relative], &[REGISTRY]),
         &["relative/dev/regcred: unchanged"],
     );
+}
 
-    // A token file instead of an inline token (no final newline: see below).
+/// A token file instead of an inline token (no final newline: see
+/// token_file_with_a_final_newline_works_as_with_kubectl).
+#[test]
+fn a_token_file_authenticates_as_its_user() {
+    let w = world_with_regcred();
+    let home = w.dir.path();
     w.server.add_token("file-token", "carol");
     let token_file = home.join("token");
     std::fs::write(&token_file, "file-token").unwrap();
@@ -614,8 +659,13 @@ fn tls_ca_bearer_token_and_their_failures() {
             .iter()
             .all(|r| r.user.as_deref() == Some("carol"))
     );
+}
 
-    // Nobody listening: the line names the context and the server.
+/// Nobody listening: the line names the context and the server.
+#[test]
+fn a_server_nobody_listens_on_fails_naming_context_and_address() {
+    let w = World::new();
+    let home = w.dir.path();
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap()
@@ -859,8 +909,8 @@ fn field_ownership_is_taken_with_force_and_others_fields_stay() {
     );
 }
 
-#[test]
-fn service_account_image_pull_secrets_are_appended_atomically() {
+/// A [`World`] with service account `dev/builder`, made by helm, pulling with `theirs`.
+fn world_with_builder_account() -> World {
     let w = World::new();
     w.server.seed_apply(
         json!({
@@ -870,6 +920,12 @@ fn service_account_image_pull_secrets_are_appended_atomically() {
         }),
         "helm",
     );
+    w
+}
+
+#[test]
+fn service_account_image_pull_secrets_are_appended_with_a_put_of_the_read_version() {
+    let w = world_with_builder_account();
     let run = w.push(&[REGISTRY, "--service-account", "builder"]);
     assert_eq!(
         lines(&run),
@@ -900,8 +956,21 @@ fn service_account_image_pull_secrets_are_appended_atomically() {
         sent["metadata"]["resourceVersion"].is_string(),
         "the PUT carries the resourceVersion it read: {sent:#}"
     );
+}
 
-    // Again: nothing to add, no PUT.
+/// Again: nothing to add, no PUT.
+#[test]
+fn service_account_already_listing_the_secret_is_unchanged_and_not_written() {
+    let w = world_with_builder_account();
+    let run = w.push(&[REGISTRY, "--service-account", "builder"]);
+    assert_eq!(
+        lines(&run),
+        [
+            "fake/dev/regcred: created",
+            "fake/dev/serviceaccount/builder: updated"
+        ],
+        "{run:#?}"
+    );
     w.server.clear_requests();
     let run = w.push(&[REGISTRY, "--service-account", "builder"]);
     assert_eq!(
@@ -916,8 +985,12 @@ fn service_account_image_pull_secrets_are_appended_atomically() {
         w.server.image_pull_secrets("dev", "builder"),
         ["theirs", "regcred"]
     );
+}
 
-    // Two other writers get in between GET and PUT: push reads again and keeps their entries.
+/// Two other writers get in between GET and PUT: push reads again and keeps their entries.
+#[test]
+fn service_account_written_concurrently_is_read_again_and_their_entries_kept() {
+    let w = World::new();
     w.server.create_namespace("busy");
     w.server
         .concurrent_writer("serviceaccounts", "busy", "default", 2, |sa| {
@@ -954,8 +1027,12 @@ fn service_account_image_pull_secrets_are_appended_atomically() {
         json!({"f:imagePullSecrets": {}})
     );
     assert!(owner(&sa, CONCURRENT_MANAGER).is_none());
+}
 
-    // A writer that never stops: push gives up with a clear line and a failure status.
+/// A writer that never stops: push gives up with a clear line and a failure status.
+#[test]
+fn service_account_that_keeps_changing_fails_with_409_after_retries() {
+    let w = World::new();
     w.server.create_namespace("storm");
     w.server
         .concurrent_writer("serviceaccounts", "storm", "default", 100, |sa| {
@@ -966,8 +1043,11 @@ fn service_account_image_pull_secrets_are_appended_atomically() {
     assert!(l.contains("409") && l.contains("try again"), "{l}");
     assert_eq!(run.code, Some(1));
     assert!(w.server.image_pull_secrets("storm", "default").is_empty());
+}
 
-    // A service account that does not exist.
+#[test]
+fn service_account_that_does_not_exist_fails_naming_it() {
+    let w = World::new();
     let run = w.push(&[REGISTRY, "--service-account", "ghost"]);
     let l = line(&run, "fake/dev/serviceaccount/ghost: failed: ");
     assert!(l.contains("ghost") && l.contains("does not exist"), "{l}");
