@@ -1587,6 +1587,24 @@ fn plain_http_to_a_remote_cluster_is_refused_without_insecure() {
 }
 
 #[test]
+fn an_insecure_cluster_is_refused_before_its_exec_plugin_runs() {
+    let w = World::new();
+    let plugin = ExecPlugin::new(w.dir.path(), "exec-issued-token");
+    let kc = Kubeconfig::new()
+        .cluster("remote", "http://registry.invalid:1", Ca::None)
+        .user("remote", Auth::Exec(plugin.command.clone()))
+        .context("remote", "remote", "remote", Some("dev"))
+        .current("remote")
+        .write(w.dir.path().join("remote-exec"));
+    let run = push_with(&w.keyring, &[&kc], &[REGISTRY]);
+    let l = line(&run, "remote/dev/regcred: failed: ");
+    assert!(l.contains("--insecure"), "{l}");
+    // No MFA prompt for a cluster we will not talk to.
+    assert_eq!(plugin.calls(), 0, "plugin runs");
+    assert_eq!(run.code, Some(1));
+}
+
+#[test]
 fn plain_http_to_a_remote_cluster_with_insecure_warns_and_connects() {
     let w = World::new();
     let kc = kubeconfig_for(&w, "remote", "http://registry.invalid:1", Ca::None);
