@@ -4,6 +4,7 @@
 
 mod apply;
 mod delete;
+mod exec;
 mod explain;
 mod report;
 mod service_account;
@@ -116,7 +117,7 @@ fn names_of(contexts: &[Context]) -> Vec<String> {
     contexts.iter().map(|c| c.name.clone()).collect()
 }
 
-/// Build the client of one context (kube runs its exec plugin here). A context where the
+/// Build the client of one context, running its exec plugin (once). A context where the
 /// passwords could be read on the way gets no client unless `--insecure` says so; `--delete`
 /// sends no password and is not checked.
 async fn connect(
@@ -163,7 +164,10 @@ async fn connect(
                 Some(why) if !options.insecure => Err(format!(
                     "refused to send the registry passwords to context {name:?}: {why}: give the cluster an https:// server and its certificate-authority, or pass --insecure to send them anyway"
                 )),
-                _ => Client::try_from(cfg).map_err(|e| {
+                _ => exec::resolve(&mut cfg.auth_info)
+                    .map_err(kube::Error::Auth)
+                    .and_then(|()| Client::try_from(cfg))
+                    .map_err(|e| {
                     if auth_error(&e).is_some() {
                         format!(
                             "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",

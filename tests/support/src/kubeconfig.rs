@@ -234,15 +234,28 @@ pub struct ExecPlugin {
 }
 
 impl ExecPlugin {
-    /// Write the plugin into `dir`, answering `token`.
+    /// Write the plugin into `dir`, answering `token` (no `expirationTimestamp`).
     pub fn new(dir: &Path, token: &str) -> ExecPlugin {
+        ExecPlugin::with_status(dir, serde_json::json!({"token": token}))
+    }
+
+    /// Write the plugin into `dir`, answering `token` valid until `expiration` (RFC 3339).
+    pub fn expiring(dir: &Path, token: &str, expiration: &str) -> ExecPlugin {
+        ExecPlugin::with_status(
+            dir,
+            serde_json::json!({"token": token, "expirationTimestamp": expiration}),
+        )
+    }
+
+    /// Write the plugin into `dir`, answering an `ExecCredential` with this `status`.
+    pub fn with_status(dir: &Path, status: serde_json::Value) -> ExecPlugin {
         use std::os::unix::fs::PermissionsExt;
         let command = dir.join("kube-token-plugin");
         let log = dir.join("kube-token-plugin.log");
         let credential = serde_json::json!({
             "apiVersion": "client.authentication.k8s.io/v1",
             "kind": "ExecCredential",
-            "status": {"token": token},
+            "status": status,
         });
         let script = format!(
             "#!/bin/sh\n\
