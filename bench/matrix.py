@@ -7,7 +7,9 @@ ratios, and the issue's targets.
 The misses are what docker asks on anonymous pulls: Docker Hub's key (every spelling of it is
 looked up, the most candidates of any query) and a registry with a repository path.
 
-Usage: bench/matrix.py [--reps N] [--sizes 10,100,1000] [--binary PATH]
+Usage: bench/matrix.py [--reps N] [--sizes 10,100,1000] [--binary PATH] [--reference PATH]
+`--reference` puts another helper binary in the Go helper's place, e.g. an older release build of
+ours, to compare two versions in one interleaved run (the targets then do not apply).
 Needs: dbus, gnome-keyring, golang-docker-credential-helpers (Debian packages), a release build.
 """
 
@@ -57,9 +59,12 @@ def main():
     ap.add_argument("--getall-max", type=int, default=100,
                     help="largest size at which get-all is timed (it costs n process starts)")
     ap.add_argument("--binary", default=ss.OURS)
+    ap.add_argument("--reference", default=None,
+                    help="the helper to compare with instead of docker-credential-secretservice")
     args = ap.parse_args()
     ours_bin = os.path.abspath(args.binary)
-    helpers = (("ours", ours_bin), ("theirs", ss.THEIRS))
+    theirs_bin = os.path.abspath(args.reference) if args.reference else ss.THEIRS
+    helpers = (("ours", ours_bin), ("theirs", theirs_bin))
     sizes = [int(s) for s in args.sizes.split(",")]
     k = ss.Keyring()
     rows = []
@@ -99,6 +104,8 @@ def main():
     print(f"{'op':<42} {'items':>6} {'ours ms':>9} {'theirs ms':>10} {'ratio':>7} {'calls':>6}")
     for op, n, o, t, ratio, calls in rows:
         print(f"{op:<42} {n:>6} {o:>9.2f} {t:>10.2f} {ratio:>7.3f} {calls:>6}")
+    if args.reference:
+        return
     for op, n, _, _, ratio, _ in rows:
         key = "get miss" if op.startswith("get miss") else op
         limit = TARGETS.get(key, 0.1 if (op == "list" and n == 1000) else None)
