@@ -68,6 +68,12 @@ pub enum Error {
         "cannot tell where podman's auth.json is: neither REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set; pass --from PATH"
     )]
     NoAuthFile,
+    #[error(transparent)]
+    Helper(#[from] crate::helper_client::Error),
+    #[error(
+        "{program} holds no credentials for {registry} (nothing was changed); `{program} list` shows what it holds"
+    )]
+    NotInHelper { program: String, registry: String },
 }
 
 impl Hint for Error {
@@ -87,6 +93,10 @@ pub struct Options {
     /// Read podman/skopeo's auth.json at this path instead of Docker's config (never modified);
     /// an empty path means podman's default ([`podman_auth_file`]).
     pub from: Option<PathBuf>,
+    /// Copy from the credential helper `docker-credential-NAME` instead (never modified).
+    pub from_helper: Option<String>,
+    /// With `from_helper`: only these registries, each asked for directly.
+    pub registries: Vec<String>,
     /// Only show what would move.
     pub dry_run: bool,
     /// The backend override (`--backend`).
@@ -208,6 +218,9 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Report, Error> {
+    if let Some(name) = &options.from_helper {
+        return run_from_helper(options, settings, name, out, err);
+    }
     match &options.from {
         Some(from) if from.as_os_str().is_empty() => {
             let from = podman_auth_file().ok_or(Error::NoAuthFile)?;
@@ -388,6 +401,87 @@ fn run_from_auth_file(
             kind.name(),
             kind.facts().lasts,
             from.display()
+        );
+    }
+    report.moved = moved
+        .iter()
+        .map(|p| (p.server.clone(), p.describe()))
+        .collect();
+    Ok(report)
+}
+
+/// Copy what the credential helper `docker-credential-NAME` holds (every entry it lists, or
+/// the registries named) into the keychain, each read back; the helper is only read.
+fn run_from_helper(
+    options: &Options,
+    settings: &Settings,
+    name: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Report, Error> {
+    use crate::helper_client::Helper;
+    let helper = Helper::find(name, settings)?;
+    let program = helper.program().to_owned();
+    // Everything is read before anything is written: a registry the helper lacks stops the
+    // run with the keychain untouched.
+    let mut found = Vec::new();
+    if options.registries.is_empty() {
+        for server in helper.list()?.into_keys() {
+            if let Some(c) = helper.get(&server)? {
+                found.push(c);
+            } // else erased meanwhile
+        }
+    } else {
+        for registry in &options.registries {
+            let c = helper.lookup(registry)?.ok_or_else(|| Error::NotInHelper {
+                program: program.clone(),
+                registry: registry.clone(),
+            })?;
+            found.push(c);
+        }
+    }
+    let entries: Vec<Plain> = found
+        .into_iter()
+        .map(|c| Plain {
+            key: c.server_url.clone(),
+            kind: if c.username == TOKEN_USERNAME {
+                Kind::IdentityToken
+            } else {
+                Kind::Password
+            },
+            server: c.server_url,
+            username: c.username,
+            secret: c.secret,
+        })
+        .collect();
+    let mut report = Report {
+        moved: entries
+            .iter()
+            .map(|p| (p.server.clone(), p.describe()))
+            .collect(),
+        saved: None,
+    };
+    if entries.is_empty() {
+        say(
+            out,
+            format_args!("{program} holds no credentials: nothing to import"),
+        )?;
+        return Ok(report);
+    }
+    if options.dry_run {
+        list_moves(out, "would copy", &entries, "")?;
+        say(out, format_args!("dry run: nothing was changed"))?;
+        return Ok(report);
+    }
+    let moved = move_entries(options, settings, entries, out, err, "copied")?;
+    say(out, format_args!("{program} was left as it is"))?;
+    // Nothing is removed from the source, so a store that forgets loses nothing.
+    if let Some(kind) = select::requested_volatile(settings, options.backend.as_deref()) {
+        let _ = writeln!(
+            err,
+            "warning: {} keeps the copies {}; {program} still holds them",
+            kind.name(),
+            kind.facts().lasts,
         );
     }
     report.moved = moved
