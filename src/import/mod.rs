@@ -52,9 +52,9 @@ pub enum Error {
         source: backend::Error,
     },
     #[error(
-        "nothing was imported: the keychain already holds different credentials for {registries}; run `docker-credential-keyring import --overwrite` to replace them with the ones in the file"
+        "nothing was imported: the keychain already holds different credentials for {registries}; run `docker-credential-keyring import --overwrite` to replace them with the ones in {from}"
     )]
-    AllConflict { registries: String },
+    AllConflict { registries: String, from: String },
     #[error(
         "{path} was not changed: the {backend} backend keeps {keeps}, {lasts}, so the credentials would be lost once removed from the file; pass --allow-volatile to move them anyway, or choose a durable backend with --backend (see `docker-credential-keyring backends`)"
     )]
@@ -171,6 +171,7 @@ fn move_entries(
     out: &mut dyn Write,
     err: &mut dyn Write,
     verb: &str,
+    source: &str,
 ) -> Result<Vec<Plain>, Error> {
     let sorted = sort_against_keychain(&*open(options, settings)?, entries, options.overwrite)?;
     if sorted.to_store.is_empty() && sorted.already.is_empty() {
@@ -181,6 +182,7 @@ fn move_entries(
                 .map(|(p, _)| p.server.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
+            from: source.to_owned(),
         });
     }
     let backend = if sorted.to_store.is_empty() {
@@ -202,7 +204,7 @@ fn move_entries(
     for (p, user) in &sorted.conflicts {
         let _ = writeln!(
             err,
-            "warning: kept {} in the file: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
+            "warning: kept {} in {source}: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
             p.server
         );
     }
@@ -299,7 +301,7 @@ pub fn run_docker(
     }
     refuse_volatile(options, settings, path)?;
     drop(config);
-    let moved = move_entries(options, settings, entries, out, err, "moved")?;
+    let moved = move_entries(options, settings, entries, out, err, "moved", "the file")?;
     // Every entry is in the keychain and verified: now, and only now, strip the file.
     let mut config = DockerConfig::load(path)?;
     let stripped = strip(&mut config, &moved, false)?;
@@ -384,7 +386,7 @@ fn run_from_auth_file(
         say(out, format_args!("dry run: nothing was changed"))?;
         return Ok(report);
     }
-    let moved = move_entries(options, settings, entries, out, err, "copied")?;
+    let moved = move_entries(options, settings, entries, out, err, "copied", "the file")?;
     say(
         out,
         format_args!(
@@ -473,7 +475,7 @@ fn run_from_helper(
         say(out, format_args!("dry run: nothing was changed"))?;
         return Ok(report);
     }
-    let moved = move_entries(options, settings, entries, out, err, "copied")?;
+    let moved = move_entries(options, settings, entries, out, err, "copied", &program)?;
     say(out, format_args!("{program} was left as it is"))?;
     // Nothing is removed from the source, so a store that forgets loses nothing.
     if let Some(kind) = select::requested_volatile(settings, options.backend.as_deref()) {
