@@ -46,7 +46,8 @@ pub enum Command {
     /// --registry) in Docker's config.json, importing plaintext credentials first
     Setup(SetupArgs),
     /// Move the plaintext credentials in Docker's config.json into the keychain (verified),
-    /// then remove them from the file
+    /// then remove them from the file; or copy podman's auth.json (--from) or another
+    /// credential helper's entries (--from-helper)
     Import(ImportArgs),
     /// Check the backend, the keychain, the binary on PATH and Docker's config; print the fix
     /// for each problem (exit 0 only when healthy)
@@ -69,7 +70,8 @@ pub enum Command {
         /// Output directory
         dir: std::path::PathBuf,
     },
-    /// Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)
+    /// Turn stored credentials (or docker's, or another helper's: --from) into Kubernetes pull
+    /// secrets (or remove them with --delete)
     Push(PushArgs),
 }
 
