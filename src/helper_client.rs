@@ -272,7 +272,11 @@ fn message(stdout: &[u8], stderr: Option<&[u8]>, status: ExitStatus) -> String {
     let first_line = |bytes: &[u8], last: bool| {
         let text = String::from_utf8_lossy(bytes);
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        let line = if last { lines.last() } else { lines.next() };
+        let line = if last {
+            lines.next_back()
+        } else {
+            lines.next()
+        };
         line.map(|l| {
             l.chars()
                 .filter(|c| !c.is_control())
