@@ -46,7 +46,8 @@ pub enum Command {
     /// --registry) in Docker's config.json, importing plaintext credentials first
     Setup(SetupArgs),
     /// Move the plaintext credentials in Docker's config.json into the keychain (verified),
-    /// then remove them from the file
+    /// then remove them from the file; or copy podman's auth.json (--from) or another
+    /// credential helper's entries (--from-helper)
     Import(ImportArgs),
     /// Check the backend, the keychain, the binary on PATH and Docker's config; print the fix
     /// for each problem (exit 0 only when healthy)
@@ -69,7 +70,8 @@ pub enum Command {
         /// Output directory
         dir: std::path::PathBuf,
     },
-    /// Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)
+    /// Turn stored credentials (or docker's, or another helper's: --from) into Kubernetes pull
+    /// secrets (or remove them with --delete)
     Push(PushArgs),
 }
 
@@ -100,8 +102,16 @@ pub struct ImportArgs {
     pub dry_run: bool,
     /// Copy from podman/skopeo's auth.json instead (left unchanged). Without PATH:
     /// $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
-    #[arg(long, value_name = "PATH", num_args = 0..=1)]
+    #[arg(long, value_name = "PATH", num_args = 0..=1, conflicts_with = "from_helper")]
     pub from: Option<Option<std::path::PathBuf>>,
+    /// Copy the credentials the credential helper docker-credential-NAME (on PATH) lists, or
+    /// only the REGISTRY arguments (asked for directly: helpers like ecr-login list nothing);
+    /// the helper is only read, never changed
+    #[arg(long, value_name = "NAME")]
+    pub from_helper: Option<String>,
+    /// With --from-helper: copy only these registries
+    #[arg(value_name = "REGISTRY", requires = "from_helper")]
+    pub registries: Vec<String>,
     /// Replace a different credential the keychain already holds for the same registry
     /// (without it, such entries are kept in the file and reported)
     #[arg(long)]
@@ -140,6 +150,8 @@ impl ImportArgs {
         crate::import::Options {
             // `--from` without a path: podman's default file (an empty path means that).
             from: self.from.as_ref().map(|p| p.clone().unwrap_or_default()),
+            from_helper: self.from_helper.clone(),
+            registries: self.registries.clone(),
             dry_run: self.dry_run,
             backend: backend.map(str::to_owned),
             overwrite: self.overwrite,
@@ -165,6 +177,7 @@ impl PushArgs {
         crate::push::Options {
             registries: self.registries.clone(),
             all: self.all,
+            source: self.from.clone(),
             namespaces: self.namespaces.clone(),
             contexts: self.contexts.clone(),
             kubeconfig: self.kubeconfig.clone(),
@@ -217,9 +230,20 @@ pub struct PushArgs {
     /// Registries to push, matched like `get` (`docker.io` finds the Docker Hub entry)
     #[arg(value_name = "REGISTRY", required_unless_present_any = ["all", "delete"], conflicts_with = "all")]
     pub registries: Vec<String>,
-    /// Push every credential in the keychain
+    /// Push every credential the source holds (with helper:NAME, what it lists)
     #[arg(long)]
     pub all: bool,
+    /// Where to read the credentials: keychain (this helper's), docker (each registry resolved
+    /// as the docker CLI does from its config.json: credHelpers, then credsStore, then
+    /// plaintext auths), or helper:NAME (the credential helper docker-credential-NAME on PATH,
+    /// e.g. helper:ecr-login; a registry named is asked for directly). Sources are only read
+    #[arg(
+        long = "from",
+        value_name = "SOURCE",
+        default_value = "keychain",
+        conflicts_with = "delete"
+    )]
+    pub from: crate::source::Source,
     /// Target namespace (repeatable; default: the context's namespace)
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
     pub namespaces: Vec<String>,

@@ -11,6 +11,8 @@
 //! - [`settings`]: every `DOCKER_CREDENTIAL_KEYRING_*` variable and the config file, read once.
 //! - [`config`]: our config file (the backend choice) and platform directories.
 //! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
+//! - [`helper_client`]: other credential helpers run as the docker CLI runs them (`list`, `get`).
+//! - [`source`]: where `push` reads credentials: the keychain, docker's own resolution, a helper.
 //! - [`push`]: stored credentials to Kubernetes pull secrets (`push` only: the helper path
 //!   never starts its async runtime or kube client).
 //! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
@@ -26,6 +28,7 @@ pub mod error;
 pub mod fs;
 pub mod go_json;
 pub mod hardening;
+pub mod helper_client;
 pub mod import;
 #[cfg(target_os = "linux")]
 pub mod keyctl;
@@ -37,6 +40,7 @@ pub mod registry;
 pub mod secret;
 pub mod settings;
 pub mod setup;
+pub mod source;
 
 pub use error::{Error, Hint, Result};
 pub use secret::Secret;

@@ -205,6 +205,23 @@ pub fn parse_store(input: &str) -> Result<Credential> {
     })
 }
 
+/// Parse another helper's `get` answer as the docker CLI's client does (Go's `json.Decoder`
+/// into its `Credentials`): the rules of [`parse_store`], no field required. The reason of an
+/// error never quotes a value (the answer holds a secret).
+pub fn parse_answer(input: &str) -> Result<Credential> {
+    let mut de = serde_json::Deserializer::from_str(input);
+    let mut fields = StoreSeed
+        .deserialize(&mut de)
+        .map_err(|e| Error::BadInput {
+            reason: e.to_string(),
+        })?;
+    Ok(Credential {
+        server_url: std::mem::take(&mut fields.server_url),
+        username: std::mem::take(&mut fields.username),
+        secret: Secret::new(std::mem::take(&mut fields.secret)),
+    })
+}
+
 #[derive(Default)]
 struct StoreFields {
     server_url: String,

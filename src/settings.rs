@@ -27,6 +27,9 @@ pub const KEYUTILS_KEYRING_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRI
 pub const LOCK_DIR_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_LOCK_DIR";
 /// macOS: the service-name prefix of our keychain items instead of `docker-credential-keyring:`.
 pub const KEYCHAIN_SERVICE_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_KEYCHAIN_SERVICE";
+/// Seconds another credential helper (a source of `push --from`, `import --from-helper`) may
+/// take to answer.
+pub const HELPER_TIMEOUT_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_HELPER_TIMEOUT";
 /// Windows: a prefix before every target name (none by default: Docker's own target names).
 pub const WINCRED_PREFIX_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_WINCRED_PREFIX";
 
@@ -50,6 +53,11 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: PROMPT_TIMEOUT_ENV,
         doc: "seconds to wait for an unlock prompt to be answered (default 60).",
+    },
+    Variable {
+        name: HELPER_TIMEOUT_ENV,
+        doc: "seconds another credential helper read by push --from or import --from-helper \
+              may take to answer before it is stopped (default 30).",
     },
     Variable {
         name: PASSPHRASE_ENV,
@@ -95,6 +103,8 @@ pub struct Settings {
     pub timeout: Option<String>,
     /// [`PROMPT_TIMEOUT_ENV`], unparsed.
     pub prompt_timeout: Option<String>,
+    /// [`HELPER_TIMEOUT_ENV`], unparsed.
+    pub helper_timeout: Option<String>,
     /// [`PASSPHRASE_ENV`].
     pub passphrase: Option<Secret>,
     /// [`FILE_CACHE_SECONDS_ENV`], unparsed.
@@ -123,6 +133,7 @@ impl Settings {
             timeout: std::env::var_os(TIMEOUT_ENV).map(|v| v.to_string_lossy().into_owned()),
             prompt_timeout: std::env::var_os(PROMPT_TIMEOUT_ENV)
                 .map(|v| v.to_string_lossy().into_owned()),
+            helper_timeout: text(HELPER_TIMEOUT_ENV),
             passphrase: text(PASSPHRASE_ENV).map(Secret::new),
             file_cache_seconds: text(FILE_CACHE_SECONDS_ENV),
             keyutils_keyring: non_empty(KEYUTILS_KEYRING_ENV),

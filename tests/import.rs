@@ -439,3 +439,248 @@ fn import_as_root_keeps_the_owner_of_config_and_backup() {
     assert_no_secret(&std::fs::read_to_string(&bak).unwrap());
     assert_eq!(owner(&bak), (12345, 12345));
 }
+
+/// `import --from-helper NAME [REGISTRY...]`: Docker's Go helpers read by the built binary,
+/// copied into another keychain of ours, read back through our `get`; the helper untouched.
+mod from_helper {
+    use serde_json::{Value, json};
+    use std::ffi::OsString;
+    use support::pass::PassStore;
+    use support::secret_service::{SecretServiceFixture, fixture};
+    use support::{Keyring, Run, command, run_command};
+
+    const CANARY_A: &str = "canary-imp-A-77c2e0";
+    const CANARY_T: &str = "canary-imp-T-1b5f93";
+    const CANARY_B: &str = "canary-imp-B-e8a4d1";
+
+    #[track_caller]
+    fn assert_no_canary(run: &Run) {
+        for c in [CANARY_A, CANARY_T, CANARY_B] {
+            assert!(
+                !run.stdout.contains(c) && !run.stderr.contains(c),
+                "{run:#?}"
+            );
+        }
+    }
+
+    /// Our binary on `ours`, with `extra` (what the source helper needs) and `bin` first on PATH.
+    fn ours_run(
+        ours: &dyn Keyring,
+        extra: Vec<(OsString, OsString)>,
+        bin: Option<&std::path::Path>,
+        args: &[&str],
+        stdin: &str,
+    ) -> Run {
+        let mut env = ours.env();
+        env.push((
+            "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+            ours.backend().into(),
+        ));
+        env.extend(extra);
+        if let Some(bin) = bin {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let mut dirs = vec![bin.to_path_buf()];
+            dirs.extend(std::env::split_paths(&path));
+            env.push(("PATH".into(), std::env::join_paths(dirs).unwrap()));
+        }
+        let mut cmd = command(&env);
+        cmd.args(args);
+        let run = run_command(cmd, stdin.as_bytes());
+        assert_no_canary(&run);
+        run
+    }
+
+    fn bus(ss: &SecretServiceFixture) -> Vec<(OsString, OsString)> {
+        vec![("DBUS_SESSION_BUS_ADDRESS".into(), ss.address().into())]
+    }
+
+    fn pass_env(p: &PassStore) -> Vec<(OsString, OsString)> {
+        vec![
+            ("GNUPGHOME".into(), p.gnupg.clone().into()),
+            ("PASSWORD_STORE_DIR".into(), p.store.clone().into()),
+        ]
+    }
+
+    /// Our `get` for `server`: (username, secret).
+    fn get(ours: &dyn Keyring, extra: Vec<(OsString, OsString)>, server: &str) -> Value {
+        let mut env = ours.env();
+        env.push((
+            "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+            ours.backend().into(),
+        ));
+        env.extend(extra);
+        let mut cmd = command(&env);
+        cmd.arg("get");
+        let run = run_command(cmd, server.as_bytes());
+        serde_json::from_str(run.ok()).unwrap()
+    }
+
+    fn list(ours: &dyn Keyring) -> Value {
+        serde_json::from_str(support::helper(ours, &["list"], "").ok()).unwrap()
+    }
+
+    #[test]
+    fn secretservice_everything_it_lists_is_copied_and_read_back() {
+        let ss = fixture();
+        ss.go_store("a.example.com", "alice", CANARY_A);
+        ss.go_store("tok.example.com", "<token>", CANARY_T);
+        let ours = PassStore::new();
+        let args = ["import", "--from-helper", "secretservice"];
+
+        let run = ours_run(
+            &ours,
+            bus(&ss),
+            None,
+            &[&args[..], &["--dry-run"]].concat(),
+            "",
+        );
+        assert_eq!(
+            run.ok(),
+            "would copy a.example.com (user alice) into the keychain\n\
+             would copy tok.example.com (identity token) into the keychain\n\
+             dry run: nothing was changed\n"
+        );
+        assert_eq!(list(&ours), json!({}));
+
+        let run = ours_run(&ours, bus(&ss), None, &args, "");
+        assert_eq!(
+            run.ok(),
+            "copied a.example.com (user alice) into the keychain (pass)\n\
+             copied tok.example.com (identity token) into the keychain (pass)\n\
+             docker-credential-secretservice was left as it is\n"
+        );
+        assert_eq!(
+            get(&ours, vec![], "a.example.com"),
+            json!({"ServerURL": "a.example.com", "Username": "alice", "Secret": CANARY_A})
+        );
+        assert_eq!(
+            get(&ours, vec![], "tok.example.com"),
+            json!({"ServerURL": "tok.example.com", "Username": "<token>", "Secret": CANARY_T})
+        );
+        // The source still holds both.
+        let listed: Value = serde_json::from_str(&ss.go_helper(&["list"], "").stdout).unwrap();
+        assert_eq!(
+            listed,
+            json!({"a.example.com": "alice", "tok.example.com": "<token>"})
+        );
+        // A second run finds them there.
+        let run = ours_run(&ours, bus(&ss), None, &args, "");
+        assert!(
+            run.ok()
+                .contains("a.example.com (user alice) was already in the keychain"),
+            "{run:#?}"
+        );
+    }
+
+    #[test]
+    fn pass_named_registries_only_and_a_different_credential_needs_overwrite() {
+        let p = PassStore::new();
+        for (server, user, secret) in [
+            ("a.example.com", "alice", CANARY_A),
+            ("b.example.com", "bob", CANARY_B),
+        ] {
+            let payload = json!({"ServerURL": server, "Username": user, "Secret": secret});
+            let run = p.docker_credential_pass(&["store"], &payload.to_string());
+            assert_eq!(run.code, Some(0), "{run:#?}");
+        }
+        let ours = fixture();
+        support::store(&ours, "a.example.com", "old-user", "old-secret");
+
+        let run = ours_run(
+            &ours,
+            pass_env(&p),
+            None,
+            &["import", "--from-helper", "pass", "a.example.com"],
+            "",
+        );
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert!(
+            run.stderr.starts_with(
+                "docker-credential-keyring: nothing was imported: the keychain already holds different credentials for a.example.com; run `docker-credential-keyring import --overwrite` to replace them with the ones in docker-credential-pass"
+            ),
+            "{run:#?}"
+        );
+        assert_eq!(get(&ours, vec![], "a.example.com")["Username"], "old-user");
+
+        let run = ours_run(
+            &ours,
+            pass_env(&p),
+            None,
+            &[
+                "import",
+                "--from-helper",
+                "pass",
+                "--overwrite",
+                "a.example.com",
+            ],
+            "",
+        );
+        assert_eq!(
+            run.ok(),
+            "copied a.example.com (user alice) into the keychain (secret-service)\n\
+             docker-credential-pass was left as it is\n"
+        );
+        assert_eq!(
+            get(&ours, vec![], "a.example.com"),
+            json!({"ServerURL": "a.example.com", "Username": "alice", "Secret": CANARY_A})
+        );
+        // Only the registry named.
+        assert_eq!(list(&ours), json!({"a.example.com": "alice"}));
+
+        // A registry it does not hold: nothing is written.
+        let run = ours_run(
+            &ours,
+            pass_env(&p),
+            None,
+            &[
+                "import",
+                "--from-helper",
+                "pass",
+                "b.example.com",
+                "zzz.example.com",
+            ],
+            "",
+        );
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert_eq!(
+            run.stderr,
+            "docker-credential-keyring: docker-credential-pass holds no credentials for zzz.example.com (nothing was changed); `docker-credential-pass list` shows what it holds\n"
+        );
+        assert_eq!(list(&ours), json!({"a.example.com": "alice"}));
+    }
+
+    #[test]
+    fn a_missing_or_failing_helper_writes_nothing() {
+        let ours = PassStore::new();
+        let run = ours_run(
+            &ours,
+            vec![],
+            None,
+            &["import", "--from-helper", "nonexistent"],
+            "",
+        );
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert_eq!(
+            run.stderr,
+            "docker-credential-keyring: docker-credential-nonexistent was not found on PATH: install it, or add the directory that holds it to PATH\n"
+        );
+        let bin = tempfile::tempdir().unwrap();
+        let script = bin.path().join("docker-credential-broken");
+        std::fs::write(&script, "#!/bin/sh\necho 'vault is sealed'\nexit 1\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let run = ours_run(
+            &ours,
+            vec![],
+            Some(bin.path()),
+            &["import", "--from-helper", "broken"],
+            "",
+        );
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert_eq!(
+            run.stderr,
+            "docker-credential-keyring: docker-credential-broken list failed: vault is sealed\n"
+        );
+        assert_eq!(list(&ours), json!({}));
+    }
+}

@@ -30,12 +30,12 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print every stored server with its username, as JSON (never reads a secret)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, importing plaintext credentials first')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file; or copy podman''s auth.json (--from) or another credential helper''s entries (--from-helper)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
             [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
-            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -82,6 +82,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
         }
         'docker-credential-keyring;import' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Copy from podman/skopeo''s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json')
+            [CompletionResult]::new('--from-helper', '--from-helper', [CompletionResultType]::ParameterName, 'Copy the credentials the credential helper docker-credential-NAME (on PATH) lists, or only the REGISTRY arguments (asked for directly: helpers like ecr-login list nothing); the helper is only read, never changed')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only show what would move; change nothing')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)')
@@ -117,6 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             break
         }
         'docker-credential-keyring;push' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where to read the credentials: keychain (this helper''s), docker (each registry resolved as the docker CLI does from its config.json: credHelpers, then credsStore, then plaintext auths), or helper:NAME (the credential helper docker-credential-NAME on PATH, e.g. helper:ecr-login; a registry named is asked for directly). Sources are only read')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Target namespace (repeatable; default: the context''s namespace)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Target namespace (repeatable; default: the context''s namespace)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context (repeatable; default: the current context)')
@@ -128,7 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'With --dry-run: print the manifests for `kubectl apply -f -`')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each API request')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Push every credential in the keychain')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Push every credential the source holds (with helper:NAME, what it lists)')
             [CompletionResult]::new('--create-namespace', '--create-namespace', [CompletionResultType]::ParameterName, 'Create a missing namespace')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Delete and recreate a secret push made that cannot be updated (another type, or immutable); a secret push did not make also needs --adopt')
             [CompletionResult]::new('--adopt', '--adopt', [CompletionResultType]::ParameterName, 'Take over a secret of this name that push did not make (without the app.kubernetes.io/managed-by label): merge into its .dockerconfigjson, keeping the registries this push does not write, then label it as push''s. Registries push did not write stay on every later push; on a secret push made, --adopt also keeps those push wrote before and no longer writes')
@@ -145,12 +147,12 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print every stored server with its username, as JSON (never reads a secret)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, importing plaintext credentials first')
-            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file; or copy podman''s auth.json (--from) or another credential helper''s entries (--from-helper)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
             [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
-            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials into Kubernetes pull secrets (or remove them with --delete)')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

@@ -405,13 +405,17 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__import)
-            opts="-h --dry-run --from --overwrite --allow-volatile --backend --help"
+            opts="-h --dry-run --from --from-helper --overwrite --allow-volatile --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-helper)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -463,12 +467,16 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__push)
-            opts="-n -o -h --all --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --backend --help"
+            opts="-n -o -h --all --from --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -52,9 +52,9 @@ pub enum Error {
         source: backend::Error,
     },
     #[error(
-        "nothing was imported: the keychain already holds different credentials for {registries}; run `docker-credential-keyring import --overwrite` to replace them with the ones in the file"
+        "nothing was imported: the keychain already holds different credentials for {registries}; run `docker-credential-keyring import --overwrite` to replace them with the ones in {from}"
     )]
-    AllConflict { registries: String },
+    AllConflict { registries: String, from: String },
     #[error(
         "{path} was not changed: the {backend} backend keeps {keeps}, {lasts}, so the credentials would be lost once removed from the file; pass --allow-volatile to move them anyway, or choose a durable backend with --backend (see `docker-credential-keyring backends`)"
     )]
@@ -68,6 +68,12 @@ pub enum Error {
         "cannot tell where podman's auth.json is: neither REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set; pass --from PATH"
     )]
     NoAuthFile,
+    #[error(transparent)]
+    Helper(#[from] crate::helper_client::Error),
+    #[error(
+        "{program} holds no credentials for {registry} (nothing was changed); `{program} list` shows what it holds"
+    )]
+    NotInHelper { program: String, registry: String },
 }
 
 impl Hint for Error {
@@ -87,6 +93,10 @@ pub struct Options {
     /// Read podman/skopeo's auth.json at this path instead of Docker's config (never modified);
     /// an empty path means podman's default ([`podman_auth_file`]).
     pub from: Option<PathBuf>,
+    /// Copy from the credential helper `docker-credential-NAME` instead (never modified).
+    pub from_helper: Option<String>,
+    /// With `from_helper`: only these registries, each asked for directly.
+    pub registries: Vec<String>,
     /// Only show what would move.
     pub dry_run: bool,
     /// The backend override (`--backend`).
@@ -161,6 +171,7 @@ fn move_entries(
     out: &mut dyn Write,
     err: &mut dyn Write,
     verb: &str,
+    source: &str,
 ) -> Result<Vec<Plain>, Error> {
     let sorted = sort_against_keychain(&*open(options, settings)?, entries, options.overwrite)?;
     if sorted.to_store.is_empty() && sorted.already.is_empty() {
@@ -171,6 +182,7 @@ fn move_entries(
                 .map(|(p, _)| p.server.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
+            from: source.to_owned(),
         });
     }
     let backend = if sorted.to_store.is_empty() {
@@ -192,7 +204,7 @@ fn move_entries(
     for (p, user) in &sorted.conflicts {
         let _ = writeln!(
             err,
-            "warning: kept {} in the file: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
+            "warning: kept {} in {source}: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
             p.server
         );
     }
@@ -208,6 +220,9 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Report, Error> {
+    if let Some(name) = &options.from_helper {
+        return run_from_helper(options, settings, name, out, err);
+    }
     match &options.from {
         Some(from) if from.as_os_str().is_empty() => {
             let from = podman_auth_file().ok_or(Error::NoAuthFile)?;
@@ -286,7 +301,7 @@ pub fn run_docker(
     }
     refuse_volatile(options, settings, path)?;
     drop(config);
-    let moved = move_entries(options, settings, entries, out, err, "moved")?;
+    let moved = move_entries(options, settings, entries, out, err, "moved", "the file")?;
     // Every entry is in the keychain and verified: now, and only now, strip the file.
     let mut config = DockerConfig::load(path)?;
     let stripped = strip(&mut config, &moved, false)?;
@@ -371,7 +386,7 @@ fn run_from_auth_file(
         say(out, format_args!("dry run: nothing was changed"))?;
         return Ok(report);
     }
-    let moved = move_entries(options, settings, entries, out, err, "copied")?;
+    let moved = move_entries(options, settings, entries, out, err, "copied", "the file")?;
     say(
         out,
         format_args!(
@@ -388,6 +403,87 @@ fn run_from_auth_file(
             kind.name(),
             kind.facts().lasts,
             from.display()
+        );
+    }
+    report.moved = moved
+        .iter()
+        .map(|p| (p.server.clone(), p.describe()))
+        .collect();
+    Ok(report)
+}
+
+/// Copy what the credential helper `docker-credential-NAME` holds (every entry it lists, or
+/// the registries named) into the keychain, each read back; the helper is only read.
+fn run_from_helper(
+    options: &Options,
+    settings: &Settings,
+    name: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Report, Error> {
+    use crate::helper_client::Helper;
+    let helper = Helper::find(name, settings)?;
+    let program = helper.program().to_owned();
+    // Everything is read before anything is written: a registry the helper lacks stops the
+    // run with the keychain untouched.
+    let mut found = Vec::new();
+    if options.registries.is_empty() {
+        for server in helper.list()?.into_keys() {
+            if let Some(c) = helper.get(&server)? {
+                found.push(c);
+            } // else erased meanwhile
+        }
+    } else {
+        for registry in &options.registries {
+            let c = helper.lookup(registry)?.ok_or_else(|| Error::NotInHelper {
+                program: program.clone(),
+                registry: registry.clone(),
+            })?;
+            found.push(c);
+        }
+    }
+    let entries: Vec<Plain> = found
+        .into_iter()
+        .map(|c| Plain {
+            key: c.server_url.clone(),
+            kind: if c.username == TOKEN_USERNAME {
+                Kind::IdentityToken
+            } else {
+                Kind::Password
+            },
+            server: c.server_url,
+            username: c.username,
+            secret: c.secret,
+        })
+        .collect();
+    let mut report = Report {
+        moved: entries
+            .iter()
+            .map(|p| (p.server.clone(), p.describe()))
+            .collect(),
+        saved: None,
+    };
+    if entries.is_empty() {
+        say(
+            out,
+            format_args!("{program} holds no credentials: nothing to import"),
+        )?;
+        return Ok(report);
+    }
+    if options.dry_run {
+        list_moves(out, "would copy", &entries, "")?;
+        say(out, format_args!("dry run: nothing was changed"))?;
+        return Ok(report);
+    }
+    let moved = move_entries(options, settings, entries, out, err, "copied", &program)?;
+    say(out, format_args!("{program} was left as it is"))?;
+    // Nothing is removed from the source, so a store that forgets loses nothing.
+    if let Some(kind) = select::requested_volatile(settings, options.backend.as_deref()) {
+        let _ = writeln!(
+            err,
+            "warning: {} keeps the copies {}; {program} still holds them",
+            kind.name(),
+            kind.facts().lasts,
         );
     }
     report.moved = moved

@@ -11,6 +11,7 @@ mod dry_run;
 pub mod kubeconfig;
 mod payload;
 
+pub use crate::source::Source;
 pub use payload::Payload;
 
 use crate::Hint;
@@ -25,8 +26,10 @@ pub const FIELD_MANAGER: &str = crate::BINARY_NAME;
 pub struct Options {
     /// Registries to push, matched like `get`.
     pub registries: Vec<String>,
-    /// Push every credential in the keychain.
+    /// Push every credential the source holds.
     pub all: bool,
+    /// Where the credentials are read (`--from`).
+    pub source: Source,
     /// Target namespaces (empty: each context's own).
     pub namespaces: Vec<String>,
     /// Kubeconfig contexts (empty: the current one).
@@ -88,15 +91,17 @@ pub enum Error {
     #[error(transparent)]
     Refused(#[from] Refusal),
     #[error(
-        "{query}: no credentials for this registry in the keychain: run `docker login {query}` first"
+        "{query}: no credentials for this registry in {}: run `docker login {query}` first", from.describe()
     )]
-    NotStored { query: String },
-    #[error("the keychain holds no credentials: run `docker login REGISTRY` first")]
-    NothingStored,
+    NotStored { query: String, from: Source },
+    #[error("{} holds no credentials: run `docker login REGISTRY` first", from.describe())]
+    NothingStored { from: Source },
     #[error(
-        "none of the {skipped} credentials in the keychain can be used by the kubelet (see the lines above): log in with a username and password"
+        "none of the {skipped} credentials in {} can be used by the kubelet (see the lines above): log in with a username and password", from.describe()
     )]
-    NothingUsable { skipped: usize },
+    NothingUsable { skipped: usize, from: Source },
+    #[error(transparent)]
+    Source(#[from] crate::source::Error),
     #[error(
         "{first} and {second} are both stored for registry {key} with different credentials: push one of them by name"
     )]
@@ -134,9 +139,19 @@ pub enum Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Error::NotStored { .. } => Some(format!(
+            Error::NotStored {
+                from: Source::Keychain,
+                ..
+            } => Some(format!(
                 "The registries in the keychain: {} list",
                 crate::BINARY_NAME
+            )),
+            Error::NotStored {
+                from: Source::Helper(name),
+                ..
+            } => Some(format!(
+                "The registries it lists: {}{name} list",
+                crate::helper_client::PREFIX
             )),
             Error::Keychain(e) => e.hint(),
             Error::Refused(e) => e.hint(),
@@ -171,7 +186,7 @@ pub fn run(
     let payload = if options.delete {
         None
     } else {
-        Some(Payload::from_keychain(options, settings, err)?)
+        Some(Payload::from_source(options, settings, err)?)
     };
     if client_dry_run {
         return dry_run::dry_run_client(options, payload.as_ref(), out);

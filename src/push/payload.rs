@@ -3,7 +3,7 @@
 //! servers say.
 
 use super::dockerconfig::{self, Entry};
-use super::{Error, Options};
+use super::{Error, Options, Source};
 use crate::backend::Credential;
 use crate::secret::Secret;
 use std::collections::BTreeMap;
@@ -20,51 +20,41 @@ pub struct Payload {
 }
 
 impl Payload {
-    /// Read the selected credentials and build the secret's bytes, refusing what the kubelet
-    /// cannot use; what `--all` skips is said on `err`.
-    pub fn from_keychain(
+    /// Read the selected credentials from the source (`--from`) and build the secret's bytes,
+    /// refusing what the kubelet cannot use; what `--all` skips is said on `err`.
+    pub fn from_source(
         options: &Options,
         settings: &crate::settings::Settings,
         err: &mut dyn Write,
     ) -> Result<Payload, Error> {
-        let keychain = crate::backend::open(settings, options.backend.as_deref())
-            .map_err(crate::Error::from)?;
-        let mut found: Vec<Credential> = Vec::new();
-        if options.all {
-            let listed = keychain.list().map_err(crate::Error::from)?;
-            let mut skipped = 0;
-            for l in listed {
-                let Some(c) = keychain.get(&l.server_url).map_err(crate::Error::from)? else {
-                    continue; // erased meanwhile
-                };
-                if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
-                    // With --all an unusable entry is skipped, not fatal: say so.
-                    let _ = writeln!(err, "{}: push: skipped {refusal}", crate::BINARY_NAME);
-                    skipped += 1;
-                    continue;
-                }
-                found.push(c);
-            }
-            if found.is_empty() {
-                return Err(if skipped > 0 {
-                    Error::NothingUsable { skipped }
-                } else {
-                    Error::NothingStored
-                });
-            }
+        let from = &options.source;
+        let found = if *from == Source::Keychain {
+            from_keychain(options, settings)?
         } else {
-            for query in &options.registries {
-                // Found as `get` finds it: the spellings the query can match.
-                let c = keychain
-                    .find(query)
-                    .map_err(crate::Error::from)?
-                    .ok_or_else(|| Error::NotStored {
+            // A helper that is not there fails here, before any credential is asked for.
+            let reader = crate::source::Reader::open(from, settings)?;
+            if options.all {
+                reader.all()?
+            } else {
+                let mut found = Vec::new();
+                for query in &options.registries {
+                    let c = reader.get(query)?.ok_or_else(|| Error::NotStored {
                         query: query.clone(),
+                        from: from.clone(),
                     })?;
-                dockerconfig::check_entry(query, &c.username)?;
-                found.push(c);
+                    found.push(c);
+                }
+                found
             }
-        }
+        };
+        let found = if options.all {
+            usable(found, from, err)?
+        } else {
+            for (query, c) in options.registries.iter().zip(&found) {
+                dockerconfig::check_entry(query, &c.username)?;
+            }
+            found
+        };
         Payload::build(found)
     }
 
@@ -153,6 +143,66 @@ impl Payload {
         }
         out
     }
+}
+
+/// The selected credentials in the keychain: every one (`--all`), or each registry found as
+/// `get` finds it.
+fn from_keychain(
+    options: &Options,
+    settings: &crate::settings::Settings,
+) -> Result<Vec<Credential>, Error> {
+    let keychain =
+        crate::backend::open(settings, options.backend.as_deref()).map_err(crate::Error::from)?;
+    let mut found: Vec<Credential> = Vec::new();
+    if options.all {
+        for l in keychain.list().map_err(crate::Error::from)? {
+            if let Some(c) = keychain.get(&l.server_url).map_err(crate::Error::from)? {
+                found.push(c);
+            } // else erased meanwhile
+        }
+    } else {
+        for query in &options.registries {
+            // Found as `get` finds it: the spellings the query can match.
+            let c = keychain
+                .find(query)
+                .map_err(crate::Error::from)?
+                .ok_or_else(|| Error::NotStored {
+                    query: query.clone(),
+                    from: Source::Keychain,
+                })?;
+            found.push(c);
+        }
+    }
+    Ok(found)
+}
+
+/// With `--all` an entry the kubelet cannot use is skipped, not fatal: said on `err`.
+fn usable(
+    all: Vec<Credential>,
+    from: &Source,
+    err: &mut dyn Write,
+) -> Result<Vec<Credential>, Error> {
+    let mut skipped = 0;
+    let mut found = Vec::new();
+    for c in all {
+        if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
+            let _ = writeln!(err, "{}: push: skipped {refusal}", crate::BINARY_NAME);
+            skipped += 1;
+            continue;
+        }
+        found.push(c);
+    }
+    if found.is_empty() {
+        return Err(if skipped > 0 {
+            Error::NothingUsable {
+                skipped,
+                from: from.clone(),
+            }
+        } else {
+            Error::NothingStored { from: from.clone() }
+        });
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -325,6 +325,25 @@ pub fn registry_key(address: &str) -> Option<String> {
     Address::parse(address).map(|a| a.host_port())
 }
 
+/// The key the docker CLI files a registry under: Docker Hub's `https://index.docker.io/v1/`,
+/// else the address without scheme and path (its `ConvertToHostname`). What `docker login`
+/// stores, and what docker asks a helper for.
+pub fn docker_hostname(query: &str) -> String {
+    if registry_key(query).as_deref() == Some(DOCKER_HUB_HOST) {
+        return DOCKER_HUB_KEY.to_owned();
+    }
+    convert_to_hostname(query)
+}
+
+/// The docker CLI's `ConvertToHostname`: strip `http://` or `https://`, cut at the first `/`.
+pub fn convert_to_hostname(address: &str) -> String {
+    let rest = address
+        .strip_prefix("http://")
+        .or_else(|| address.strip_prefix("https://"))
+        .unwrap_or(address);
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
 /// The spellings other clients' helpers store for the registry of `query` that answer it,
 /// the query itself first: the docker CLI stores `host[:port]` (Docker Hub:
 /// `https://index.docker.io/v1/`), podman and skopeo `host[:port]` (Hub: `docker.io`), crane
