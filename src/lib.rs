@@ -13,6 +13,8 @@
 //! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
 //! - [`push`]: stored credentials to Kubernetes pull secrets (`push` only: the helper path
 //!   never starts its async runtime or kube client).
+//! - [`sync`]: saved pushes, `sync` (once, `--every`, on `store`); [`expiry`]: when a
+//!   token says it expires.
 //! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
 
 pub mod backend;
@@ -23,6 +25,7 @@ pub mod config;
 pub mod docker_config;
 pub mod doctor;
 pub mod error;
+pub mod expiry;
 pub mod fs;
 pub mod go_json;
 pub mod hardening;
@@ -35,6 +38,7 @@ pub mod registry;
 pub mod secret;
 pub mod settings;
 pub mod setup;
+pub mod sync;
 
 pub use error::{Error, Hint, Result};
 pub use secret::Secret;
