@@ -511,11 +511,10 @@ pub fn after_store(settings: &Settings, server: &str) {
     let Some(log_dir) = crate::config::state_dir() else {
         return;
     };
-    let mut log = open_log(&log_dir);
     let data = match store.read() {
         Ok(d) => d,
         Err(e) => {
-            if let Some(log) = &mut log {
+            if let Some(mut log) = open_log(&log_dir) {
                 let _ = writeln!(log, "{}: sync on store: {e}", stamp());
             }
             return;
@@ -530,6 +529,7 @@ pub fn after_store(settings: &Settings, server: &str) {
     if ids.is_empty() {
         return;
     }
+    let mut log = open_log(&log_dir);
     let list = ids.iter().map(u64::to_string).collect::<Vec<_>>();
     if let Some(log) = &mut log {
         let _ = writeln!(

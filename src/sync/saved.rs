@@ -90,21 +90,40 @@ impl SavedPush {
             && self.name == other.name
     }
 
-    /// `keychain registry.example.com → ctx/ns/regcred`, one line.
+    /// `keychain registry.example.com -> regcred in context dev, namespace team`, one line.
     pub fn describe(&self) -> String {
         let what = if self.all {
             "--all".to_owned()
         } else {
             self.registries.join(" ")
         };
-        let contexts = self.contexts.join(",");
-        let namespaces = if self.namespaces.is_empty() {
-            "(context's namespace)".to_owned()
+        let plural = |n: usize, word: &str| {
+            if n == 1 {
+                word.to_owned()
+            } else {
+                format!("{word}s")
+            }
+        };
+        let contexts = if self.contexts.is_empty() {
+            "the current context (in-cluster)".to_owned()
         } else {
-            self.namespaces.join(",")
+            format!(
+                "{} {}",
+                plural(self.contexts.len(), "context"),
+                self.contexts.join(",")
+            )
+        };
+        let namespaces = if self.namespaces.is_empty() {
+            "its namespace".to_owned()
+        } else {
+            format!(
+                "{} {}",
+                plural(self.namespaces.len(), "namespace"),
+                self.namespaces.join(",")
+            )
         };
         let mut s = format!(
-            "{} {what} -> {contexts}/{namespaces}/{}",
+            "{} {what} -> {} in {contexts}, {namespaces}",
             self.source, self.name
         );
         if !self.service_accounts.is_empty() {
