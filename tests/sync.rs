@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use support::apiserver::{ApiServer, DEFAULT_TOKEN};
 use support::keyutils::KernelKeyring;
 use support::kubeconfig::{Auth, Ca, Kubeconfig};
-use support::{Keyring, Run, helper, helper_command, run_command, store};
+use support::{Run, helper, helper_command, run_command, store};
 
 const REGISTRY: &str = "registry.example.com";
 /// The first and the rotated password: never in any output, log or file of ours.
