@@ -349,13 +349,22 @@ fn sync_on_store_never_fails_the_store_when_the_cluster_is_unreachable() {
 }
 
 #[test]
-fn sync_on_store_ignores_registries_no_saved_push_includes() {
+fn sync_on_store_starts_only_for_registries_a_saved_push_includes() {
     let w = World::new();
-    w.push_save(&[]);
+    w.push_save(&[]).ok();
     w.enable_sync_on_store();
     store(&w.keyring, "other.example.com", "bob", SECOND);
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!w.log().exists(), "a sync was started");
+    assert!(!w.log().exists(), "a sync was started for another registry");
+    // Another spelling of the saved registry counts (the address rules of `get`).
+    store(&w.keyring, &format!("https://{REGISTRY}"), "alice", SECOND);
+    eventually("a sync for the saved registry", || {
+        std::fs::read_to_string(w.log())
+            .unwrap_or_default()
+            .contains(&format!(
+                "store of https://{REGISTRY}: syncing saved push 1"
+            ))
+    });
 }
 
 /// A JWT whose payload says `exp`.
