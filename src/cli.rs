@@ -73,6 +73,49 @@ pub enum Command {
     /// Turn stored credentials (or docker's, or another helper's: --from) into Kubernetes pull
     /// secrets (or remove them with --delete)
     Push(PushArgs),
+    /// Run every push saved with `push … --save` again, so cluster secrets follow rotated
+    /// credentials (once, or --every interval); --list and --forget manage them
+    Sync(SyncArgs),
+}
+
+/// `sync` options.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Each target prints one line, as push does (unchanged when nothing changed); \
+                  exit status 1 if any target failed. With --every only changes and failures \
+                  are printed, a failing round never ends it, and SIGINT/SIGTERM end it with \
+                  exit status 0. To run it regularly instead: systemctl --user enable --now \
+                  docker-credential-keyring-sync.timer (every 30 min), or the launchd agent \
+                  io.github.docker-credential-keyring.sync on macOS. With \"sync_on_store\": \
+                  true in the config file, a store (docker login) for a registry a saved push \
+                  includes runs that push in the background."
+)]
+pub struct SyncArgs {
+    /// Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing
+    /// only changes and failures
+    #[arg(long, value_name = "DURATION", value_parser = crate::sync::parse_interval,
+          conflicts_with_all = ["list", "forget"])]
+    pub every: Option<std::time::Duration>,
+    /// Run only the saved push with this id (repeatable)
+    #[arg(long = "only", value_name = "ID", conflicts_with_all = ["list", "forget"])]
+    pub only: Vec<u64>,
+    /// Show each saved push: its id, what it pushes where, when it last ran and each
+    /// target's last result
+    #[arg(long, conflicts_with = "forget")]
+    pub list: bool,
+    /// Forget the saved push with this id (its Secrets stay in the clusters)
+    #[arg(long, value_name = "ID")]
+    pub forget: Option<u64>,
+}
+
+impl SyncArgs {
+    /// The library's options.
+    pub fn options(&self) -> crate::sync::Options {
+        crate::sync::Options {
+            only: self.only.clone(),
+            every: self.every,
+        }
+    }
 }
 
 /// `setup` options.
@@ -293,6 +336,10 @@ pub struct PushArgs {
     /// Seconds to wait for each API request
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub request_timeout: u64,
+    /// Also save this push (registries, contexts, namespaces, name, service accounts,
+    /// kubeconfig) so `sync` runs it again; a saved push writing the same Secrets is updated
+    #[arg(long, conflicts_with_all = ["delete", "dry_run"])]
+    pub save: bool,
 }
 
 /// `--dry-run` modes.

@@ -2,8 +2,8 @@
 //!
 //! `~/.config/docker-credential-keyring/config.json` on Linux (`$XDG_CONFIG_HOME` respected),
 //! `~/Library/Application Support/docker-credential-keyring/config.json` on macOS,
-//! `%APPDATA%\docker-credential-keyring\config\config.json` on Windows. Today it holds one
-//! setting, the backend: `{"backend": "pass"}`. A missing file means defaults; a file that
+//! `%APPDATA%\docker-credential-keyring\config\config.json` on Windows. It holds the backend
+//! (`{"backend": "pass"}`) and `sync_on_store`. A missing file means defaults; a file that
 //! cannot be read or parsed is an error naming it (a typo must not silently pick another
 //! keychain). Only the actions that open a keychain read it, through
 //! [`crate::settings::Settings::config`]: `version` and `--help` never do.
@@ -15,6 +15,16 @@ use std::sync::Arc;
 /// The application's directories (config, data), from the platform conventions.
 pub fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", crate::BINARY_NAME)
+}
+
+/// Where our state (the background sync's log) lives: `$XDG_STATE_HOME/docker-credential-keyring`
+/// on Linux, the local data directory elsewhere.
+pub fn state_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| {
+        d.state_dir()
+            .unwrap_or_else(|| d.data_local_dir())
+            .to_path_buf()
+    })
 }
 
 /// Where the config file is, when the platform has a home directory.
@@ -29,6 +39,10 @@ pub struct Config {
     /// The backend name, as for `--backend`.
     #[serde(default)]
     pub backend: Option<String>,
+    /// After a successful `store` for a registry a saved push includes, run that push in the
+    /// background (`sync --only ID…`, detached, logged in the state directory).
+    #[serde(default)]
+    pub sync_on_store: bool,
 }
 
 /// The config file could not be used. `Clone`, so the settings can hand out the one outcome of
@@ -42,7 +56,7 @@ pub enum Error {
         source: Arc<std::io::Error>,
     },
     #[error(
-        "the config file {path} is not valid ({reason}): write it as {{\"backend\": \"NAME\"}} or delete it"
+        "the config file {path} is not valid ({reason}): write it as {{\"backend\": \"NAME\", \"sync_on_store\": true}} (both optional) or delete it"
     )]
     Parse { path: PathBuf, reason: String },
 }

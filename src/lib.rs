@@ -15,6 +15,8 @@
 //! - [`source`]: where `push` reads credentials: the keychain, docker's own resolution, a helper.
 //! - [`push`]: stored credentials to Kubernetes pull secrets (`push` only: the helper path
 //!   never starts its async runtime or kube client).
+//! - [`sync`]: saved pushes, `sync` (once, `--every`, on `store`); [`expiry`]: when a
+//!   token says it expires.
 //! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
 
 pub mod backend;
@@ -25,6 +27,7 @@ pub mod config;
 pub mod docker_config;
 pub mod doctor;
 pub mod error;
+pub mod expiry;
 pub mod fs;
 pub mod go_json;
 pub mod hardening;
@@ -41,6 +44,7 @@ pub mod secret;
 pub mod settings;
 pub mod setup;
 pub mod source;
+pub mod sync;
 
 pub use error::{Error, Hint, Result};
 pub use secret::Secret;

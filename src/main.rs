@@ -6,7 +6,7 @@ use docker_credential_keyring::settings::Settings;
 use docker_credential_keyring::{
     Error, Hint, backend, backends, completions, hardening, man, protocol, push,
 };
-use docker_credential_keyring::{doctor, import, setup};
+use docker_credential_keyring::{doctor, import, setup, sync};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -42,6 +42,19 @@ fn main() -> ExitCode {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
                 }
+                Command::Push(args) if args.save => {
+                    let result = sync::push_and_save(
+                        &args.options(cli.backend.as_deref()),
+                        &settings,
+                        &mut std::io::stdout().lock(),
+                        &mut std::io::stderr(),
+                    );
+                    match result {
+                        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
+                        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
+                        Err(e) => fail(Channel::Stdout, &e),
+                    }
+                }
                 Command::Push(args) => {
                     let result = push::run(
                         &args.options(cli.backend.as_deref()),
@@ -54,6 +67,22 @@ fn main() -> ExitCode {
                         // Each failed target's line said why.
                         Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
                         Err(e) => fail(Channel::Stdout, &e),
+                    }
+                }
+                Command::Sync(a) => {
+                    let out = &mut std::io::stdout().lock();
+                    let result = if a.list {
+                        sync::list(&settings, out).map(|()| push::Outcome::AllDone)
+                    } else if let Some(id) = a.forget {
+                        sync::forget(&settings, id, out).map(|()| push::Outcome::AllDone)
+                    } else {
+                        sync::run(&a.options(), &settings, out, &mut std::io::stderr())
+                    };
+                    match result {
+                        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
+                        // Each failed target's line said why.
+                        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
+                        Err(e) => fail(Channel::Stderr, &e),
                     }
                 }
                 Command::Man { dir } => match man::write_all(&dir) {
@@ -108,14 +137,20 @@ fn run_action(
     backend_name: Option<&str>,
 ) -> ExitCode {
     let open = || backend::open(settings, backend_name).map_err(Error::from);
-    let result = protocol::run(
+    let result = protocol::run_reporting(
         action,
         open,
         &mut std::io::stdin().lock(),
         &mut std::io::stdout().lock(),
     );
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(stored) => {
+            if let Some(server) = stored {
+                // Opt-in, detached, and unable to fail the store.
+                sync::after_store(settings, &server);
+            }
+            ExitCode::SUCCESS
+        }
         // The answer could not be written: stdout is gone, so there is nowhere to say so.
         Err(Error::Stdout(_)) => ExitCode::FAILURE,
         Err(e) => fail(Channel::Stdout, &e),

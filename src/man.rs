@@ -51,7 +51,19 @@ the kubeconfig files push reads, as kubectl does.
 .SH "FILES"
 .TP
 \fI~/.config/docker\-credential\-keyring/config.json\fR
-this helper's settings, e.g. {"backend": "pass"}.
+this helper's settings, e.g. {"backend": "pass", "sync_on_store": true}. With
+"sync_on_store": true, a store for a registry a saved push includes runs that push in the
+background (detached; docker login never waits for it).
+.TP
+\fI~/.config/docker\-credential\-keyring/saved\-pushes.json\fR
+the pushes saved with push \-\-save, which sync runs again, with each one's last results.
+.TP
+\fI~/.local/state/docker\-credential\-keyring/sync.log\fR
+the output of the syncs started by store.
+.TP
+\fI/usr/lib/systemd/user/docker\-credential\-keyring\-sync.timer\fR
+runs sync every 30 minutes: systemctl \-\-user enable \-\-now docker\-credential\-keyring\-sync.timer.
+On macOS, the launchd agent io.github.docker\-credential\-keyring.sync does the same.
 .TP
 \fI~/.local/share/docker\-credential\-keyring/\fR
 the file backend's encrypted store.

@@ -77,15 +77,25 @@ pub fn run(
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
 ) -> Result<()> {
+    run_reporting(action, open, stdin, stdout).map(drop)
+}
+
+/// [`run`], answering the server URL a successful `store` stored (for `sync_on_store`).
+pub fn run_reporting(
+    action: Action,
+    open: impl FnOnce() -> Result<Box<dyn Backend>>,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+) -> Result<Option<String>> {
     match action {
-        Action::Version => emit(stdout, format!("{}\n", version_line()).as_bytes()),
+        Action::Version => emit(stdout, format!("{}\n", version_line()).as_bytes()).map(|()| None),
         Action::List => {
             let entries = open()?.list()?;
             let map: BTreeMap<String, String> = entries
                 .into_iter()
                 .map(|e| (e.server_url, e.username))
                 .collect();
-            emit(stdout, go_json(&map).as_bytes())
+            emit(stdout, go_json(&map).as_bytes()).map(|()| None)
         }
         Action::Get => {
             let query = read_server_url(stdin)?;
@@ -104,12 +114,12 @@ pub fn run(
                 username: &credential.username,
                 secret: credential.secret.expose(),
             }));
-            emit(stdout, out.as_bytes())
+            emit(stdout, out.as_bytes()).map(|()| None)
         }
         Action::Erase => {
             let query = read_server_url(stdin)?;
             if erase(&*open()?, &query)? {
-                Ok(())
+                Ok(None)
             } else {
                 Err(Error::NotFound)
             }
@@ -118,7 +128,7 @@ pub fn run(
             let input = read_input(stdin)?;
             let credential = parse_store(&input)?;
             open()?.store(&credential)?;
-            Ok(())
+            Ok(Some(credential.server_url.clone()))
         }
     }
 }

@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -136,8 +137,19 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--adopt', '--adopt', [CompletionResultType]::ParameterName, 'Take over a secret of this name that push did not make (without the app.kubernetes.io/managed-by label): merge into its .dockerconfigjson, keeping the registries this push does not write, then label it as push''s. Registries push did not write stay on every later push; on a secret push made, --adopt also keeps those push wrote before and no longer writes')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Send the credentials even to a cluster reached over plain http:// (other than loopback) or with insecure-skip-tls-verify, where others can read them (a warning per target)')
             [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Delete the secret (only if push made it) and remove it from the --service-account lists; a secret also holding registries push did not write keeps them, loses push''s registries and label, and stays in the lists')
+            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also save this push (registries, contexts, namespaces, name, service accounts, kubeconfig) so `sync` runs it again; a saved push writing the same Secrets is updated')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'docker-credential-keyring;sync' {
+            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only the saved push with this id (repeatable)')
+            [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Forget the saved push with this id (its Secrets stay in the clusters)')
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Show each saved push: its id, what it pushes where, when it last ran and each target''s last result')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'docker-credential-keyring;help' {
@@ -153,6 +165,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -190,6 +203,9 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             break
         }
         'docker-credential-keyring;help;push' {
+            break
+        }
+        'docker-credential-keyring;help;sync' {
             break
         }
         'docker-credential-keyring;help;help' {

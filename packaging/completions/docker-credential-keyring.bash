@@ -52,6 +52,9 @@ _docker__credential__keyring() {
             docker__credential__keyring,store)
                 cmd="docker__credential__keyring__subcmd__store"
                 ;;
+            docker__credential__keyring,sync)
+                cmd="docker__credential__keyring__subcmd__sync"
+                ;;
             docker__credential__keyring,version)
                 cmd="docker__credential__keyring__subcmd__version"
                 ;;
@@ -91,6 +94,9 @@ _docker__credential__keyring() {
             docker__credential__keyring__subcmd__help,store)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__store"
                 ;;
+            docker__credential__keyring__subcmd__help,sync)
+                cmd="docker__credential__keyring__subcmd__help__subcmd__sync"
+                ;;
             docker__credential__keyring__subcmd__help,version)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__version"
                 ;;
@@ -101,7 +107,7 @@ _docker__credential__keyring() {
 
     case "${cmd}" in
         docker__credential__keyring)
-            opts="-h --backend --help store get erase list version setup import doctor backends completions man push help"
+            opts="-h --backend --help store get erase list version setup import doctor backends completions man push sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,7 +215,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help)
-            opts="store get erase list version setup import doctor backends completions man push help"
+            opts="store get erase list version setup import doctor backends completions man push sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +396,20 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -467,7 +487,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__subcmd__credential__subcmd__keyring__subcmd__push)
-            opts="-n -o -h --all --from --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --backend --help"
+            opts="-n -o -h --all --from --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --save --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -557,6 +577,36 @@ _docker__credential__keyring() {
                 return 0
             fi
             case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__subcmd__credential__subcmd__keyring__subcmd__sync)
+            opts="-h --every --only --list --forget --backend --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backend)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -168,6 +168,36 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
+    run_reporting(options, settings, out, err).map(|r| r.outcome)
+}
+
+/// What a `push` run reports besides its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub outcome: Outcome,
+    /// Each pushed registry whose secret says when it expires, with that time (epoch seconds).
+    pub expires: Vec<(String, u64)>,
+}
+
+/// [`run`], also answering when the pushed credentials expire (for `sync`'s warnings).
+pub fn run_reporting(
+    options: &Options,
+    settings: &crate::settings::Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Report, Error> {
+    let mut expires = Vec::new();
+    let outcome = run_inner(options, settings, out, err, &mut expires)?;
+    Ok(Report { outcome, expires })
+}
+
+fn run_inner(
+    options: &Options,
+    settings: &crate::settings::Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    expires: &mut Vec<(String, u64)>,
+) -> Result<Outcome, Error> {
     check_names(options)?;
     if options.output.is_some() && options.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
@@ -188,6 +218,20 @@ pub fn run(
     } else {
         Some(Payload::from_source(options, settings, err)?)
     };
+    if let Some(p) = &payload {
+        // When it stops working, said once before anything is sent: a token pushed into a
+        // cluster goes stale there silently.
+        let now = crate::expiry::now();
+        for (registry, at) in &p.expires {
+            let _ = writeln!(
+                err,
+                "{}: push: {}",
+                crate::BINARY_NAME,
+                crate::expiry::describe(registry, *at, now)
+            );
+        }
+        expires.clone_from(&p.expires);
+    }
     if client_dry_run {
         return dry_run::dry_run_client(options, payload.as_ref(), out);
     }

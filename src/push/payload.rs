@@ -17,6 +17,8 @@ pub struct Payload {
     pub config: Secret<Vec<u8>>,
     /// Every secret value in any form we send, to scrub from server messages.
     redact: Vec<Secret>,
+    /// Each registry key whose secret says when it expires, with that time (epoch seconds).
+    pub expires: Vec<(String, u64)>,
 }
 
 impl Payload {
@@ -104,10 +106,15 @@ impl Payload {
             &base64::engine::general_purpose::STANDARD,
             config.expose(),
         )));
+        let expires = entries
+            .iter()
+            .filter_map(|e| Some((e.key.clone(), crate::expiry::of(e.password.expose())?)))
+            .collect();
         Ok(Payload {
             keys: entries.iter().map(|e| e.key.clone()).collect(),
             config,
             redact,
+            expires,
         })
     }
 

@@ -1,0 +1,681 @@
+//! Saved pushes and `sync`: `push … --save` records a push ([`saved`]), `sync` runs every
+//! saved push again (once, or `--every` interval in the foreground), `sync --list` and
+//! `--forget` manage them, and with `"sync_on_store": true` a `store` for a registry a saved
+//! push includes starts that push in a detached process ([`after_store`]).
+//!
+//! Each run goes through `push` itself (its checks, its one line per target, its own runtime:
+//! nothing async here, so the helper path that calls [`after_store`] stays synchronous and
+//! cheap). What a run printed per target is kept as that push's last results.
+
+pub mod saved;
+
+use crate::push;
+use crate::settings::Settings;
+use saved::{SavedPush, Store};
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The systemd user timer and launchd agent we ship, by name.
+pub const TIMER_UNIT: &str = "docker-credential-keyring-sync.timer";
+pub const LAUNCHD_LABEL: &str = "io.github.docker-credential-keyring.sync";
+/// The background sync's log, in our state directory.
+pub const LOG_NAME: &str = "sync.log";
+/// A log grown past this is moved to `sync.log.1` (one old generation kept).
+const LOG_LIMIT: u64 = 1 << 20;
+
+/// What `sync` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only these saved pushes (empty: every one).
+    pub only: Vec<u64>,
+    /// Run a round now and then every interval until a signal.
+    pub every: Option<Duration>,
+}
+
+/// Why `sync` did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Saved(#[from] saved::Error),
+    #[error("no saved pushes: save one with `docker-credential-keyring push REGISTRY … --save`")]
+    NoneSaved,
+    #[error("no saved push with id {0}: see `docker-credential-keyring sync --list`")]
+    UnknownId(u64),
+    #[error("cannot write to stdout: {0}")]
+    Stdout(#[source] std::io::Error),
+}
+
+impl crate::Hint for Error {}
+
+/// Why `push --save` did nothing, or saved nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error(transparent)]
+    Push(#[from] push::Error),
+    #[error("the push ran but was not saved: {0}")]
+    Saved(#[from] saved::Error),
+}
+
+impl crate::Hint for SaveError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            SaveError::Push(e) => crate::Hint::hint(e),
+            SaveError::Saved(_) => None,
+        }
+    }
+}
+
+/// `push … --save`: run the push, then record it (a saved push writing the same Secrets is
+/// updated, not duplicated) with this run's results.
+pub fn push_and_save(
+    options: &push::Options,
+    settings: &Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<push::Outcome, SaveError> {
+    // Checked before the push runs: a broken file must not cost a push that cannot be saved.
+    let store = Store::beside(settings.config_path())?;
+    store.read()?;
+    let mut capture = Capture::new(out, false);
+    let report = push::run_reporting(options, settings, &mut capture, err)?;
+    let lines = capture.lines;
+    let mut saved = SavedPush {
+        id: 0,
+        source: options.source.clone(),
+        registries: options.registries.clone(),
+        all: options.all,
+        contexts: options.contexts.clone(),
+        namespaces: options.namespaces.clone(),
+        name: options.name.clone(),
+        service_accounts: options.service_accounts.clone(),
+        kubeconfig: options
+            .kubeconfig
+            .as_deref()
+            .map(|k| std::path::absolute(k).unwrap_or_else(|_| k.to_owned())),
+        backend: options.backend.clone(),
+        create_namespace: options.create_namespace,
+        insecure: options.insecure,
+        request_timeout: options.request_timeout.as_secs(),
+        last_run: Some(crate::expiry::now()),
+        last_results: lines,
+        last_error: None,
+        expires: earliest(&report.expires),
+    };
+    if saved.contexts.is_empty() {
+        // Pinned now: a later `kubectl config use-context` must not send these credentials to
+        // another cluster. (In-cluster, with no kubeconfig, there is nothing to pin.)
+        if let Ok(Some(kc)) = push::kubeconfig::load(options.kubeconfig.as_deref())
+            && let Ok(names) = push::kubeconfig::contexts(Some(&kc), &[])
+        {
+            saved.contexts = names;
+        }
+    }
+    let mut locked = store.lock()?;
+    let verb = match locked
+        .data
+        .pushes
+        .iter_mut()
+        .find(|p| p.same_targets(&saved))
+    {
+        Some(existing) => {
+            saved.id = existing.id;
+            *existing = saved.clone();
+            "updated saved push"
+        }
+        None => {
+            saved.id = locked.data.next_id.max(1);
+            locked.data.next_id = saved.id + 1;
+            locked.data.pushes.push(saved.clone());
+            "saved as push"
+        }
+    };
+    locked.write()?;
+    drop(locked);
+    let _ = writeln!(
+        err,
+        "{}: push: {verb} {} ({}): `{} sync` runs it again",
+        crate::BINARY_NAME,
+        saved.id,
+        saved.describe(),
+        crate::BINARY_NAME
+    );
+    if !report.expires.is_empty() && !timer_enabled() {
+        let now = crate::expiry::now();
+        for (registry, at) in report.expires.iter().filter(|(_, at)| *at > now) {
+            let _ = writeln!(
+                err,
+                "{}: push: warning: {registry}: the credential expires in {} and no sync timer is enabled, so the Secret goes stale then: run `systemctl --user enable --now {TIMER_UNIT}` (macOS: `launchctl load ~/Library/LaunchAgents/{LAUNCHD_LABEL}.plist`), or keep `{} sync --every 30m` running",
+                crate::BINARY_NAME,
+                crate::expiry::human(Duration::from_secs(at - now)),
+                crate::BINARY_NAME,
+            );
+        }
+    }
+    Ok(report.outcome)
+}
+
+fn earliest(expires: &[(String, u64)]) -> Option<u64> {
+    expires.iter().map(|(_, at)| *at).min()
+}
+
+/// Whether our sync timer (systemd user timer, or launchd agent) is enabled for this user.
+fn timer_enabled() -> bool {
+    let mut places: Vec<PathBuf> = Vec::new();
+    if let Some(base) = directories::BaseDirs::new() {
+        places.push(
+            base.config_dir()
+                .join("systemd/user/timers.target.wants")
+                .join(TIMER_UNIT),
+        );
+        places.push(
+            base.home_dir()
+                .join("Library/LaunchAgents")
+                .join(format!("{LAUNCHD_LABEL}.plist")),
+        );
+    }
+    places.push(PathBuf::from("/etc/systemd/user/timers.target.wants").join(TIMER_UNIT));
+    places.iter().any(|p| p.exists())
+}
+
+/// `sync --list`: each saved push, its last run and each target's last result.
+pub fn list(settings: &Settings, out: &mut dyn Write) -> Result<(), Error> {
+    let data = Store::beside(settings.config_path())?.read()?;
+    if data.pushes.is_empty() {
+        return Err(Error::NoneSaved);
+    }
+    let mut text = String::new();
+    for p in &data.pushes {
+        text.push_str(&format!("{}: {}\n", p.id, p.describe()));
+        match p.last_run {
+            None => text.push_str("  last run: never\n"),
+            Some(at) => text.push_str(&format!("  last run: {}\n", crate::expiry::rfc3339(at))),
+        }
+        if let Some(e) = &p.last_error {
+            text.push_str(&format!("  failed: {e}\n"));
+        }
+        for line in &p.last_results {
+            text.push_str(&format!("  {line}\n"));
+        }
+        if let Some(at) = p.expires {
+            text.push_str(&format!(
+                "  credential expires: {}\n",
+                crate::expiry::rfc3339(at)
+            ));
+        }
+    }
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Stdout)
+}
+
+/// `sync --forget ID`: remove one saved push (nothing in any cluster changes).
+pub fn forget(settings: &Settings, id: u64, out: &mut dyn Write) -> Result<(), Error> {
+    let store = Store::beside(settings.config_path())?;
+    let mut locked = store.lock()?;
+    let before = locked.data.pushes.len();
+    locked.data.pushes.retain(|p| p.id != id);
+    if locked.data.pushes.len() == before {
+        return Err(Error::UnknownId(id));
+    }
+    locked.write()?;
+    writeln!(
+        out,
+        "forgot saved push {id} (its Secrets stay; remove them with push --delete)"
+    )
+    .map_err(Error::Stdout)
+}
+
+/// Set by SIGINT/SIGTERM: `sync --every` ends.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// While a round talks to clusters, a signal ends the process at once (every cluster write
+/// is one request, applied whole or not at all; nothing of ours is being written then).
+static ABORTABLE: AtomicBool = AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+    if ABORTABLE.load(Ordering::SeqCst) {
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(0) };
+    }
+}
+
+/// Make SIGINT and SIGTERM end `sync --every` cleanly (exit status 0).
+fn install_stop_handler() {
+    #[cfg(unix)]
+    // SAFETY: the handler only touches atomics and calls _exit, both async-signal-safe.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+        libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
+    }
+}
+
+/// `sync` (or `sync --every`): run the saved pushes. `SomeFailed` when any target or push
+/// failed; with `--every`, only a signal ends it, and that is success.
+pub fn run(
+    options: &Options,
+    settings: &Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<push::Outcome, Error> {
+    let store = Store::beside(settings.config_path())?;
+    let data = store.read()?;
+    if let Some(id) = options
+        .only
+        .iter()
+        .find(|id| !data.pushes.iter().any(|p| p.id == **id))
+    {
+        return Err(Error::UnknownId(*id));
+    }
+    if data.pushes.is_empty() {
+        return Err(Error::NoneSaved);
+    }
+    let Some(every) = options.every else {
+        return round(&store, options, settings, out, err, None);
+    };
+    install_stop_handler();
+    let mut seen = Seen::default();
+    while !STOP.load(Ordering::SeqCst) {
+        let started = Instant::now();
+        // A failing round is said and the loop goes on.
+        if let Err(e) = round(
+            &store,
+            options,
+            settings,
+            out,
+            err,
+            Some((every, &mut seen)),
+        ) {
+            let _ = writeln!(err, "{}: sync: {e}", crate::BINARY_NAME);
+        }
+        // Short slices, so a signal ends the wait within a fraction of a second.
+        while !STOP.load(Ordering::SeqCst) && started.elapsed() < every {
+            std::thread::sleep(Duration::from_millis(100).min(every));
+        }
+    }
+    Ok(push::Outcome::AllDone)
+}
+
+/// What `--every` already said, so each round prints only what is new.
+#[derive(Default)]
+struct Seen {
+    notes: HashSet<String>,
+    expiry_warnings: HashSet<(u64, u64)>,
+}
+
+/// One round: every selected saved push run as `push` runs, its results recorded.
+fn round(
+    store: &Store,
+    options: &Options,
+    settings: &Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    mut every: Option<(Duration, &mut Seen)>,
+) -> Result<push::Outcome, Error> {
+    let data = store.read()?;
+    let mut failed = false;
+    for saved in data
+        .pushes
+        .iter()
+        .filter(|p| options.only.is_empty() || options.only.contains(&p.id))
+    {
+        if STOP.load(Ordering::SeqCst) {
+            break;
+        }
+        let quiet = every.is_some();
+        let mut capture = Capture::new(out, quiet);
+        let mut notes = match &mut every {
+            Some((_, seen)) => Notes::Once(err, &mut seen.notes, Vec::new()),
+            None => Notes::All(err),
+        };
+        ABORTABLE.store(true, Ordering::SeqCst);
+        let result = push::run_reporting(&to_options(saved), settings, &mut capture, &mut notes);
+        ABORTABLE.store(false, Ordering::SeqCst);
+        if STOP.load(Ordering::SeqCst) {
+            break;
+        }
+        let lines = capture.lines;
+        let (error, expires) = match result {
+            Ok(report) => {
+                failed |= report.outcome == push::Outcome::SomeFailed;
+                (None, earliest(&report.expires))
+            }
+            Err(e) => {
+                failed = true;
+                writeln!(out, "push {}: failed: {e}", saved.id).map_err(Error::Stdout)?;
+                (Some(e.to_string()), saved.expires)
+            }
+        };
+        drop(notes);
+        if let (Some((interval, seen)), Some(at)) = (&mut every, expires) {
+            let now = crate::expiry::now();
+            if at > now
+                && Duration::from_secs(at - now) < *interval
+                && seen.expiry_warnings.insert((saved.id, at))
+            {
+                let _ = writeln!(
+                    err,
+                    "{}: sync: warning: push {}: a credential expires in {}, before the next round (every {}): use a shorter --every",
+                    crate::BINARY_NAME,
+                    saved.id,
+                    crate::expiry::human(Duration::from_secs(at - now)),
+                    crate::expiry::human(*interval)
+                );
+            }
+        }
+        record(store, saved.id, lines, error, expires)?;
+    }
+    Ok(if failed {
+        push::Outcome::SomeFailed
+    } else {
+        push::Outcome::AllDone
+    })
+}
+
+/// Keep a run's results on its saved push (re-read under the lock: another sync may have
+/// recorded meanwhile, and a push forgotten meanwhile stays forgotten).
+fn record(
+    store: &Store,
+    id: u64,
+    lines: Vec<String>,
+    error: Option<String>,
+    expires: Option<u64>,
+) -> Result<(), Error> {
+    let mut locked = store.lock()?;
+    let Some(p) = locked.data.pushes.iter_mut().find(|p| p.id == id) else {
+        return Ok(());
+    };
+    p.last_run = Some(crate::expiry::now());
+    if error.is_none() {
+        p.last_results = lines;
+    }
+    p.last_error = error;
+    p.expires = expires;
+    locked.write()?;
+    Ok(())
+}
+
+fn to_options(p: &SavedPush) -> push::Options {
+    push::Options {
+        registries: p.registries.clone(),
+        all: p.all,
+        namespaces: p.namespaces.clone(),
+        contexts: p.contexts.clone(),
+        kubeconfig: p.kubeconfig.clone(),
+        name: p.name.clone(),
+        service_accounts: p.service_accounts.clone(),
+        create_namespace: p.create_namespace,
+        insecure: p.insecure,
+        request_timeout: Duration::from_secs(p.request_timeout),
+        backend: p.backend.clone(),
+        source: p.source.clone(),
+        ..push::Options::default()
+    }
+}
+
+/// Whether a target line says nothing changed.
+fn is_unchanged(line: &str) -> bool {
+    !line.contains(": failed: ")
+        && (line.ends_with(": unchanged") || line.contains(": unchanged ("))
+}
+
+/// Passes push's lines on (with `quiet`, only those that are not `unchanged`) and keeps them.
+struct Capture<'a> {
+    inner: &'a mut dyn Write,
+    quiet: bool,
+    partial: Vec<u8>,
+    lines: Vec<String>,
+}
+
+impl<'a> Capture<'a> {
+    fn new(inner: &'a mut dyn Write, quiet: bool) -> Capture<'a> {
+        Capture {
+            inner,
+            quiet,
+            partial: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+}
+
+impl Write for Capture<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.partial.extend_from_slice(buf);
+        while let Some(end) = self.partial.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=end).collect();
+            let text = String::from_utf8_lossy(&line[..line.len() - 1]).into_owned();
+            if !(self.quiet && is_unchanged(&text)) {
+                self.inner.write_all(&line)?;
+            }
+            self.lines.push(text);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// push's warnings and notes: all of them, or (with `--every`) each only the first time.
+enum Notes<'a, 'b> {
+    All(&'a mut dyn Write),
+    Once(&'a mut dyn Write, &'b mut HashSet<String>, Vec<u8>),
+}
+
+impl Write for Notes<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Notes::All(w) => w.write(buf),
+            Notes::Once(w, seen, partial) => {
+                partial.extend_from_slice(buf);
+                while let Some(end) = partial.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = partial.drain(..=end).collect();
+                    let text = String::from_utf8_lossy(&line);
+                    // "expires at T (in 11h 59m)" is the same note a minute later.
+                    let key = text.split(" (in ").next().unwrap_or_default().to_owned();
+                    if seen.insert(key) {
+                        w.write_all(&line)?;
+                    }
+                }
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Notes::All(w) | Notes::Once(w, ..) => w.flush(),
+        }
+    }
+}
+
+/// After a successful `store` of `server`: with `"sync_on_store": true`, start the saved
+/// pushes that include it in a detached process and return at once. Never fails the store:
+/// whatever goes wrong here is written to the log, or nowhere.
+pub fn after_store(settings: &Settings, server: &str) {
+    let Ok(config) = settings.config() else {
+        return;
+    };
+    if !config.sync_on_store {
+        return;
+    }
+    let Ok(store) = Store::beside(settings.config_path()) else {
+        return;
+    };
+    let Some(log_dir) = crate::config::state_dir() else {
+        return;
+    };
+    let data = match store.read() {
+        Ok(d) => d,
+        Err(e) => {
+            if let Some(mut log) = open_log(&log_dir) {
+                let _ = writeln!(log, "{}: sync on store: {e}", stamp());
+            }
+            return;
+        }
+    };
+    let ids: Vec<u64> = data
+        .pushes
+        .iter()
+        .filter(|p| includes(p, server))
+        .map(|p| p.id)
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    let mut log = open_log(&log_dir);
+    let list = ids.iter().map(u64::to_string).collect::<Vec<_>>();
+    if let Some(log) = &mut log {
+        let _ = writeln!(
+            log,
+            "{}: store of {server}: syncing saved push {}",
+            stamp(),
+            list.join(", ")
+        );
+    }
+    if let Err(e) = spawn_detached(&ids, log.as_ref())
+        && let Some(log) = &mut log
+    {
+        let _ = writeln!(log, "{}: cannot start the sync: {e}", stamp());
+    }
+}
+
+fn stamp() -> String {
+    crate::expiry::rfc3339(crate::expiry::now())
+}
+
+/// Whether a saved push reads the credential stored for `server` (the address rules of `get`).
+fn includes(p: &SavedPush, server: &str) -> bool {
+    p.all
+        || p.registries.iter().any(|q| {
+            crate::registry::same_registry(q, server)
+                || crate::registry::resolve(q, std::iter::once(server)).is_some()
+        })
+}
+
+/// The log, appended to (0600 in a 0700 directory), moved aside once it grows past the limit.
+fn open_log(dir: &std::path::Path) -> Option<std::fs::File> {
+    crate::fs::create_private_dir(dir).ok()?;
+    let path = dir.join(LOG_NAME);
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_LIMIT) {
+        let _ = std::fs::rename(&path, dir.join(format!("{LOG_NAME}.1")));
+    }
+    let mut open = std::fs::OpenOptions::new();
+    open.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    open.open(path).ok()
+}
+
+/// `docker-credential-keyring sync --only ID…` in its own session, stdin empty, output to the
+/// log: the caller (docker login) neither waits for it nor sees it. It reads the keychain
+/// itself; no secret is in its arguments or environment.
+fn spawn_detached(ids: &[u64], log: Option<&std::fs::File>) -> std::io::Result<()> {
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe()?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("sync");
+    for id in ids {
+        cmd.arg("--only").arg(id.to_string());
+    }
+    cmd.stdin(Stdio::null());
+    match log {
+        Some(f) => {
+            cmd.stdout(f.try_clone()?).stderr(f.try_clone()?);
+        }
+        None => {
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid is async-signal-safe, all that runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        const DETACHED_PROCESS: u32 = 0x0000_0008;
+        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        cmd.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP);
+    }
+    // Not waited for: we exit right after, and the child is reparented.
+    cmd.spawn().map(drop)
+}
+
+/// `90s`, `30m`, `6h` (also `1d`): the interval of `sync --every`.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    let bad =
+        || format!("{text:?} is not an interval: use a whole number and a unit, e.g. 90s, 30m, 6h");
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = text.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60).ok_or_else(bad)?,
+        "h" => n.checked_mul(3600).ok_or_else(bad)?,
+        "d" => n.checked_mul(86_400).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if secs == 0 {
+        return Err(format!("{text:?}: the interval must be at least 1s"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals() {
+        assert_eq!(parse_interval("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_interval("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_interval("6h"), Ok(Duration::from_secs(21600)));
+        for bad in ["", "5", "m", "1.5h", "-1s", "0s", "10x", "1 h"] {
+            assert!(parse_interval(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unchanged_lines_are_told_apart() {
+        assert!(is_unchanged("c/n/regcred: unchanged"));
+        assert!(is_unchanged(
+            "c/n/regcred: unchanged (kept its other registries: a.io)"
+        ));
+        assert!(is_unchanged("c/n/serviceaccount/ci: unchanged"));
+        assert!(!is_unchanged("c/n/regcred: updated"));
+        assert!(!is_unchanged("c/n/regcred: failed: unchanged"));
+    }
+
+    #[test]
+    fn a_saved_push_includes_the_spellings_get_would_match() {
+        let p = SavedPush {
+            registries: vec!["registry.example.com".into()],
+            ..SavedPush::default()
+        };
+        assert!(includes(&p, "https://registry.example.com"));
+        assert!(includes(&p, "registry.example.com"));
+        assert!(!includes(&p, "other.example.com"));
+        let all = SavedPush {
+            all: true,
+            ..SavedPush::default()
+        };
+        assert!(includes(&all, "anything.io"));
+    }
+}
