@@ -42,31 +42,16 @@ fn main() -> ExitCode {
                     completions::write(shell, &mut std::io::stdout().lock());
                     ExitCode::SUCCESS
                 }
-                Command::Push(args) if args.save => {
-                    let result = sync::push_and_save(
-                        &args.options(cli.backend.as_deref()),
-                        &settings,
-                        &mut std::io::stdout().lock(),
-                        &mut std::io::stderr(),
-                    );
-                    match result {
-                        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
-                        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
-                        Err(e) => fail(Channel::Stdout, &e),
-                    }
-                }
                 Command::Push(args) => {
-                    let result = push::run(
-                        &args.options(cli.backend.as_deref()),
-                        &settings,
-                        &mut std::io::stdout().lock(),
-                        &mut std::io::stderr(),
-                    );
-                    match result {
-                        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
-                        // Each failed target's line said why.
-                        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
-                        Err(e) => fail(Channel::Stdout, &e),
+                    let options = args.options(cli.backend.as_deref());
+                    let (out, err) = (&mut std::io::stdout().lock(), &mut std::io::stderr());
+                    if args.save {
+                        targets(
+                            sync::push_and_save(&options, &settings, out, err),
+                            Channel::Stdout,
+                        )
+                    } else {
+                        targets(push::run(&options, &settings, out, err), Channel::Stdout)
                     }
                 }
                 Command::Sync(a) => {
@@ -78,12 +63,7 @@ fn main() -> ExitCode {
                     } else {
                         sync::run(&a.options(), &settings, out, &mut std::io::stderr())
                     };
-                    match result {
-                        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
-                        // Each failed target's line said why.
-                        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
-                        Err(e) => fail(Channel::Stderr, &e),
-                    }
+                    targets(result, Channel::Stderr)
                 }
                 Command::Man { dir } => match man::write_all(&dir) {
                     Ok(_) => ExitCode::SUCCESS,
@@ -191,6 +171,16 @@ fn say(channel: Channel, line: &str, hint: Option<String>) -> ExitCode {
         }
     }
     ExitCode::FAILURE
+}
+
+/// The result of a command that works on targets (push, sync): each failed target's line said
+/// why, so only an error that stopped the whole run is rendered, on `channel`.
+fn targets(result: Result<push::Outcome, impl Hint>, channel: Channel) -> ExitCode {
+    match result {
+        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
+        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
+        Err(e) => fail(channel, &e),
+    }
 }
 
 /// A command's result: success, or its error on `channel`.

@@ -196,23 +196,14 @@ pub fn read_server_url(stdin: &mut dyn Read) -> Result<String> {
 /// value only, keys matched case-insensitively (Unicode simple folding), the last duplicate
 /// winning, `null` meaning empty, unknown keys ignored. Checks the URL, then the username.
 pub fn parse_store(input: &str) -> Result<Credential> {
-    let mut de = serde_json::Deserializer::from_str(input);
-    let mut fields = StoreSeed
-        .deserialize(&mut de)
-        .map_err(|e| Error::BadInput {
-            reason: e.to_string(),
-        })?;
-    if fields.server_url.is_empty() {
+    let credential = parse_answer(input)?;
+    if credential.server_url.is_empty() {
         return Err(Error::MissingServerUrl);
     }
-    if fields.username.is_empty() {
+    if credential.username.is_empty() {
         return Err(Error::MissingUsername);
     }
-    Ok(Credential {
-        server_url: std::mem::take(&mut fields.server_url),
-        username: std::mem::take(&mut fields.username),
-        secret: Secret::new(std::mem::take(&mut fields.secret)),
-    })
+    Ok(credential)
 }
 
 /// Parse another helper's `get` answer as the docker CLI's client does (Go's `json.Decoder`
