@@ -93,10 +93,7 @@ pub fn helper_keys(registry: &str) -> Vec<String> {
         .trim_start_matches("https://")
         .trim_start_matches("http://");
     let host = trimmed.split('/').next().unwrap_or("").to_ascii_lowercase();
-    if matches!(
-        host.as_str(),
-        "docker.io" | "index.docker.io" | "registry-1.docker.io"
-    ) {
+    if crate::registry::DOCKER_HUB_ALIASES.contains(&host.as_str()) {
         vec!["index.docker.io".into(), "docker.io".into()]
     } else {
         vec![host]

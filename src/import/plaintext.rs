@@ -9,7 +9,7 @@ use base64::Engine;
 use std::path::Path;
 
 /// The Username the docker CLI stores for an identity token.
-pub const TOKEN_USERNAME: &str = "<token>";
+pub use crate::registry::TOKEN_USERNAME;
 /// The server string the docker CLI uses for Docker Hub.
 pub const DOCKER_HUB: &str = crate::registry::DOCKER_HUB_KEY;
 /// The fields of an `auths` entry that hold or derive from a secret, removed after import.
@@ -59,10 +59,7 @@ fn is_hub_alias(key: &str) -> bool {
         .trim_start_matches("https://")
         .trim_start_matches("http://")
         .trim_end_matches('/');
-    matches!(
-        host,
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "index.docker.io/v1"
-    )
+    crate::registry::DOCKER_HUB_ALIASES.contains(&host) || host == "index.docker.io/v1"
 }
 
 /// The plaintext credentials in an `auths` object, in file order. Stub entries are skipped.

@@ -32,7 +32,7 @@ pub const REGISTRIES_ANNOTATION: &str = "docker-credential-keyring/registries";
 /// The most decoded data the API server accepts in one Secret.
 pub const MAX_SECRET_BYTES: usize = 1 << 20;
 /// The username docker stores for identity-token logins; the kubelet cannot use those.
-pub const IDENTITY_TOKEN_USERNAME: &str = "<token>";
+pub use crate::registry::TOKEN_USERNAME as IDENTITY_TOKEN_USERNAME;
 
 /// One registry's credential, keyed as the kubelet matches it.
 pub struct Entry {

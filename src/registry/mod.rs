@@ -20,7 +20,10 @@
 pub const DOCKER_HUB_HOST: &str = "docker.io";
 /// The key the docker CLI (and kubectl) use for Docker Hub.
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
-const DOCKER_HUB_ALIASES: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+/// The hosts that are all Docker Hub.
+pub const DOCKER_HUB_ALIASES: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+/// The Username with which the docker CLI stores an identity (refresh) token as the secret.
+pub const TOKEN_USERNAME: &str = "<token>";
 
 /// The scheme an address was written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
