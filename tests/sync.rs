@@ -1,5 +1,6 @@
 //! Saved pushes and `sync` end to end: the built binary reads a real kernel keyring (the
-//! keyutils backend), where a test rotates the credential with a real `store`, and writes to
+//! keyutils backend), where a test rotates the credential with a real `store`, or a rotating
+//! credential helper (a script on PATH whose `get` mints a new token each time), and writes to
 //! the project's API-server fake through a real kubeconfig file.
 
 #![cfg(target_os = "linux")]
@@ -21,11 +22,20 @@ const REGISTRY: &str = "registry.example.com";
 /// The first and the rotated password: never in any output, log or file of ours.
 const FIRST: &str = "canary-first-7c1d93a";
 const SECOND: &str = "canary-second-e28b4f0";
+/// What every command of ours gets in its environment; no child of ours may inherit it.
+const PASSPHRASE_CANARY: &str = "passphrase-canary-51d0ae";
+/// The registry the rotating helper serves.
+const ROTATING: &str = "r.example";
+
+/// The rotating helper's token number `n`: never in any output, log or file of ours.
+fn token(n: u64) -> String {
+    format!("rotating-{n}-canary-4b8e1f")
+}
 
 struct World {
     keyring: KernelKeyring,
     server: ApiServer,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     kubeconfig: PathBuf,
 }
 
@@ -41,17 +51,29 @@ impl World {
             .context_ns("fake", "dev")
             .current("fake")
             .write(dir.path().join("kubeconfig"));
+        std::fs::create_dir_all(dir.path().join("bin")).unwrap();
         World {
             keyring,
             server,
-            _dir: dir,
+            dir,
             kubeconfig,
         }
     }
 
-    /// The binary with `args`; no KUBECONFIG: a saved push must carry its own.
+    /// The binary with `args`; no KUBECONFIG: a saved push must carry its own. Our bin
+    /// directory (test helpers) first on PATH, and a passphrase that no child may inherit.
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = helper_command(&self.keyring, args);
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![self.bin()];
+        dirs.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(dirs).unwrap())
+            .env("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE", PASSPHRASE_CANARY);
+        cmd
+    }
+
     fn run(&self, args: &[&str]) -> Run {
-        let run = run_command(helper_command(&self.keyring, args), b"");
+        let run = run_command(self.command(args), b"");
         assert_no_secret(&run.stdout);
         assert_no_secret(&run.stderr);
         run
@@ -62,6 +84,98 @@ impl World {
         let mut args = vec!["push", REGISTRY, "--kubeconfig", k, "--save"];
         args.extend_from_slice(extra);
         self.run(&args)
+    }
+
+    fn bin(&self) -> PathBuf {
+        self.dir.path().join("bin")
+    }
+
+    /// A helper script `docker-credential-NAME` on the binary's PATH.
+    fn script(&self, name: &str, body: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.bin().join(format!("docker-credential-{name}"));
+        // Written aside and renamed: a running sync never sees a half-written script.
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+
+    /// `docker-credential-rotating`: `list` shows [`ROTATING`]; each `get` answers
+    /// [`token`]`(N)`, N a counter it increments on every call, except while the file
+    /// `frozen` exists (then N stays); the file `once` increments it one more time and goes.
+    /// Each call appends its argv and environment to `spy.log`.
+    fn rotating_helper(&self) {
+        let d = self.dir.path().display();
+        self.script(
+            "rotating",
+            &format!(
+                r#"d='{d}'
+{{ printf 'argv:'; printf ' %s' "$@"; echo; env; }} >> "$d/spy.log"
+case "$1" in
+list) printf '{{"{ROTATING}":"AWS"}}\n' ;;
+get)
+  read -r server || true
+  n=$(cat "$d/counter" 2>/dev/null || echo 0)
+  if [ -e "$d/once" ]; then rm -f "$d/once"; n=$((n+1))
+  elif [ ! -e "$d/frozen" ]; then n=$((n+1)); fi
+  echo "$n" > "$d/counter"
+  echo get >> "$d/calls"
+  printf '{{"ServerURL":"%s","Username":"AWS","Secret":"rotating-%s-canary-4b8e1f"}}\n' "$server" "$n" ;;
+*) echo "unsupported action: $1"; exit 1 ;;
+esac"#
+            ),
+        );
+    }
+
+    /// The rotating helper's counter: the number of the token it last answered.
+    fn counter(&self) -> u64 {
+        std::fs::read_to_string(self.dir.path().join("counter"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// How many `get`s the rotating helper answered.
+    fn gets(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("calls"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+
+    /// Create (`true`) or remove one of the rotating helper's switch files.
+    fn switch(&self, name: &str, on: bool) {
+        let path = self.dir.path().join(name);
+        if on {
+            std::fs::write(path, "").unwrap();
+        } else {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+
+    /// `push --from helper:rotating r.example --kubeconfig … --save ARGS`.
+    fn push_save_rotating(&self, extra: &[&str]) -> Run {
+        let k = self.kubeconfig.to_str().unwrap();
+        let mut args = vec![
+            "push",
+            "--from",
+            "helper:rotating",
+            ROTATING,
+            "--kubeconfig",
+            k,
+            "--save",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    /// The password for `registry` in the Secret `name` the fake holds in `dev`.
+    fn password_in(&self, name: &str, registry: &str) -> Option<String> {
+        let data = self.server.secret_data("dev", name)?;
+        let config: Value = serde_json::from_slice(&data[".dockerconfigjson"]).unwrap();
+        Some(config["auths"][registry]["password"].as_str()?.to_owned())
     }
 
     fn rotate(&self, secret: &str) {
@@ -98,7 +212,7 @@ impl World {
     /// `sync ARGS` running in the background, its stdout and stderr lines arriving on the
     /// channels.
     fn spawn(&self, args: &[&str]) -> (Child, mpsc::Receiver<String>, mpsc::Receiver<String>) {
-        let mut cmd = helper_command(&self.keyring, args);
+        let mut cmd = self.command(args);
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -126,12 +240,15 @@ fn lines_of(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String>
 
 #[track_caller]
 fn assert_no_secret(text: &str) {
-    for s in [FIRST, SECOND] {
-        for form in [
-            s.to_owned(),
-            B64.encode(s),
-            B64.encode(format!("alice:{s}")),
-        ] {
+    assert!(!text.contains("-canary-4b8e1f"), "a token leaked: {text}");
+    assert!(
+        !text.contains(PASSPHRASE_CANARY),
+        "the passphrase leaked: {text}"
+    );
+    let tokens = (0..50).map(|n| ("AWS", token(n)));
+    let ours = [FIRST, SECOND].map(|s| ("alice", s.to_owned()));
+    for (user, s) in ours.into_iter().chain(tokens) {
+        for form in [s.clone(), B64.encode(&s), B64.encode(format!("{user}:{s}"))] {
             assert!(!text.contains(&form), "a secret leaked: {text}");
         }
     }
@@ -419,4 +536,203 @@ fn push_and_sync_say_when_a_jwt_expires_and_never_print_it() {
     let list = w.run(&["sync", "--list"]);
     assert!(list.ok().contains("  credential expires: 20"), "{list:#?}");
     assert!(!list.stdout.contains(claims));
+}
+
+#[test]
+fn sync_from_a_rotating_helper_picks_up_the_new_token_then_says_unchanged() {
+    let w = World::new();
+    w.rotating_helper();
+    let saved = w.push_save_rotating(&[]);
+    assert_eq!(saved.ok(), "fake/dev/regcred: created\n", "{saved:#?}");
+    let first = w.counter();
+    assert_eq!(w.password_in("regcred", ROTATING), Some(token(first)));
+
+    // Each `get` mints a new token: sync pushes it.
+    let run = w.run(&["sync"]);
+    assert_eq!(run.ok(), "fake/dev/regcred: updated\n", "{run:#?}");
+    let second = w.counter();
+    assert!(second > first, "the helper was not asked again");
+    assert_eq!(w.password_in("regcred", ROTATING), Some(token(second)));
+
+    // The same token again: nothing to change.
+    w.switch("frozen", true);
+    let run = w.run(&["sync"]);
+    assert_eq!(run.ok(), "fake/dev/regcred: unchanged\n", "{run:#?}");
+    assert_eq!(w.password_in("regcred", ROTATING), Some(token(second)));
+    let list = w.run(&["sync", "--list"]);
+    let text = list.ok();
+    assert!(
+        text.starts_with(&format!("1: helper:rotating {ROTATING} -> regcred ")),
+        "{text}"
+    );
+    assert!(text.contains("  fake/dev/regcred: unchanged"), "{text}");
+}
+
+#[test]
+fn every_picks_up_a_rotating_helpers_new_token_within_three_rounds() {
+    let w = World::new();
+    w.rotating_helper();
+    w.switch("frozen", true);
+    w.push_save_rotating(&[]).ok();
+    let before = w.counter();
+    let (mut child, lines, _) = w.spawn(&["sync", "--every", "1s"]);
+    // The first round gets the same token and prints nothing; wait until it is recorded.
+    eventually("a first round recorded", || {
+        let text = std::fs::read_to_string(w.saved_file()).unwrap_or_default();
+        text.contains("fake/dev/regcred: unchanged")
+    });
+    let gets = w.gets();
+    // The helper's next `get` answers a new token (and the ones after it, that token again).
+    w.switch("once", true);
+    let line = lines
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a line for the rotation");
+    assert_eq!(line, "fake/dev/regcred: updated");
+    // Each round asks the helper once; another round may have begun since the line.
+    let rounds = w.gets() - gets;
+    assert!(
+        (1..=3).contains(&rounds),
+        "the rotation took {rounds} rounds"
+    );
+    assert_eq!(w.counter(), before + 1);
+    assert_eq!(w.password_in("regcred", ROTATING), Some(token(before + 1)));
+    terminate(&child);
+    let (status, _) = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    // The rounds before and after the rotation found nothing to change and said nothing.
+    assert!(lines.try_recv().is_err());
+}
+
+#[test]
+fn a_missing_or_failing_source_helper_fails_only_its_push_and_touches_nothing() {
+    let w = World::new();
+    w.rotating_helper();
+    let k = w.kubeconfig.to_str().unwrap();
+    // Two helpers that work when the pushes are saved (the rotating one under other names).
+    for name in ["gone", "broken"] {
+        w.script(name, "exec docker-credential-rotating \"$@\"");
+        let from = format!("helper:{name}");
+        let secret = format!("{name}-cred");
+        let run = w.run(&[
+            "push",
+            "--from",
+            &from,
+            ROTATING,
+            "--kubeconfig",
+            k,
+            "--name",
+            &secret,
+            "--save",
+        ]);
+        assert_eq!(
+            run.ok(),
+            format!("fake/dev/{secret}: created\n"),
+            "{run:#?}"
+        );
+    }
+    // Saved last: the failures before it must not keep it from running.
+    w.push_save(&[]).ok();
+    let kept: Vec<_> = ["gone-cred", "broken-cred"]
+        .iter()
+        .map(|name| w.server.secret("dev", name).unwrap())
+        .collect();
+
+    std::fs::remove_file(w.bin().join("docker-credential-gone")).unwrap();
+    w.script("broken", "echo 'vault is sealed: run vault unseal'\nexit 1");
+    w.rotate(SECOND);
+    w.server.clear_requests();
+    let run = w.run(&["sync"]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert_eq!(
+        run.stdout,
+        "push 1: failed: docker-credential-gone was not found on PATH: install it, or add the directory that holds it to PATH\n\
+         push 2: failed: docker-credential-broken get failed: vault is sealed: run vault unseal\n\
+         fake/dev/regcred: updated\n",
+        "{run:#?}"
+    );
+    assert_eq!(w.pushed_password().as_deref(), Some(SECOND));
+    // Nothing was sent for the failing pushes: no request names their Secrets, every write is
+    // the working push's, and their Secrets are as they were.
+    for r in w.server.requests() {
+        assert!(
+            !r.path.contains("gone-cred") && !r.path.contains("broken-cred"),
+            "a request for a failing push: {}",
+            r.to_text()
+        );
+    }
+    for r in w.server.writes() {
+        assert!(r.path.ends_with("/secrets/regcred"), "{}", r.to_text());
+    }
+    for (name, before) in ["gone-cred", "broken-cred"].iter().zip(&kept) {
+        assert_eq!(w.server.secret("dev", name).as_ref(), Some(before));
+    }
+
+    let list = w.run(&["sync", "--list"]);
+    let text = list.ok();
+    assert!(
+        text.contains(
+            "  failed: docker-credential-gone was not found on PATH: install it, or add the directory that holds it to PATH\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  failed: docker-credential-broken get failed: vault is sealed: run vault unseal\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("  fake/dev/regcred: updated\n"), "{text}");
+}
+
+#[test]
+fn a_rotating_helpers_tokens_never_leave_the_secret() {
+    let w = World::new();
+    w.rotating_helper();
+    // Every run's output is checked by `run`, every line of `spawn` by `lines_of`.
+    w.push_save_rotating(&[]).ok();
+    w.run(&["sync"]).ok();
+    w.run(&["sync", "--list"]).ok();
+    let (mut child, lines, errors) = w.spawn(&["sync", "--every", "1s"]);
+    let line = lines
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a line for the rotation");
+    assert_eq!(line, "fake/dev/regcred: updated");
+    terminate(&child);
+    assert_eq!(wait_exit(&mut child).0.code(), Some(0));
+    while errors.recv_timeout(Duration::from_secs(5)).is_ok() {}
+
+    // A store for the registry starts the saved push in the background, which asks the
+    // helper again: its log is checked too.
+    w.enable_sync_on_store();
+    let counter = w.counter();
+    let payload = serde_json::json!({"ServerURL": ROTATING, "Username": "AWS", "Secret": FIRST});
+    let run = run_command(w.command(&["store"]), payload.to_string().as_bytes());
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (Some(0), "", "")
+    );
+    eventually("the background sync pushed a new token", || {
+        w.password_in("regcred", ROTATING) != Some(token(counter))
+            && std::fs::read_to_string(w.log())
+                .unwrap_or_default()
+                .contains("fake/dev/regcred: updated")
+    });
+    assert_no_secret(&std::fs::read_to_string(w.log()).unwrap());
+    assert_no_secret(&std::fs::read_to_string(w.saved_file()).unwrap());
+
+    // The helper's argv is only the action; its environment has neither a token nor our
+    // passphrase (each of our commands had it), also when the detached sync ran it.
+    let spy = std::fs::read_to_string(w.dir.path().join("spy.log")).unwrap();
+    let argv: Vec<&str> = spy.lines().filter(|l| l.starts_with("argv:")).collect();
+    assert!(argv.len() >= 4, "{spy}");
+    assert!(
+        argv.iter().all(|l| *l == "argv: get" || *l == "argv: list"),
+        "{argv:?}"
+    );
+    assert!(spy.contains("DOCKER_CREDENTIAL_KEYRING_BACKEND="), "{spy}");
+    assert!(
+        !spy.contains("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE"),
+        "{spy}"
+    );
+    assert_no_secret(&spy);
 }
