@@ -17,6 +17,7 @@
 //!   never starts its async runtime or kube client).
 //! - [`sync`]: saved pushes, `sync` (once, `--every`, on `store`); [`expiry`]: when a
 //!   token says it expires.
+//! - [`untrusted`]: text from a cluster, a helper or a Secret, made safe to print or save.
 //! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
 
 pub mod backend;
@@ -45,6 +46,7 @@ pub mod settings;
 pub mod setup;
 pub mod source;
 pub mod sync;
+pub mod untrusted;
 
 pub use error::{Error, Hint, Result};
 pub use secret::Secret;
