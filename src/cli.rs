@@ -8,6 +8,7 @@
 use crate::protocol::Action;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 /// A Docker credential helper on the operating system's keychain, and a bridge that turns the
 /// stored credentials into Kubernetes pull secrets.
@@ -17,12 +18,14 @@ use std::ffi::OsString;
     version,
     disable_version_flag = true,
     after_help = "Docker runs the protocol actions itself once ~/.docker/config.json says \
-                  \"credsStore\": \"keyring\". Exit status: 0 on success, 1 on any error \
-                  (the message is printed on stdout, as the protocol requires)."
+                  \"credsStore\": \"keyring\". Exit status: 0 on success, 1 on any error, 2 \
+                  for a bad command line. The protocol actions print their error line on \
+                  stdout, as the protocol requires; every other command prints errors on \
+                  stderr. `docker-credential-keyring COMMAND --help` shows a command's options."
 )]
 pub struct Cli {
     /// The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", value_parser = backend_names())]
     pub backend: Option<String>,
 
     #[command(subcommand)]
@@ -63,12 +66,6 @@ pub enum Command {
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
-    },
-    /// Write the man pages into DIR (used to refresh man/)
-    #[command(hide = true)]
-    Man {
-        /// Output directory
-        dir: std::path::PathBuf,
     },
     /// Turn stored credentials (or docker's, or another helper's: --from) into Kubernetes pull
     /// secrets (or remove them with --delete)
@@ -239,7 +236,7 @@ impl PushArgs {
             adopt: self.adopt,
             insecure: self.insecure,
             delete: self.delete,
-            request_timeout: std::time::Duration::from_secs(self.request_timeout),
+            request_timeout: self.request_timeout,
             backend: backend.map(str::to_owned),
         }
     }
@@ -333,9 +330,11 @@ pub struct PushArgs {
     /// and label, and stays in the lists
     #[arg(long, conflicts_with_all = ["registries", "all", "replace", "adopt", "create_namespace", "output"])]
     pub delete: bool,
-    /// Seconds to wait for each API request
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
-    pub request_timeout: u64,
+    /// How long to wait for each API request: 30s, 2m (a bare number is seconds; 0 waits as
+    /// long as the server takes)
+    #[arg(long, default_value = "30s", value_name = "DURATION",
+          value_parser = crate::duration::parse_timeout)]
+    pub request_timeout: std::time::Duration,
     /// Also save this push (registries, contexts, namespaces, name, service accounts,
     /// kubeconfig) so `sync` runs it again; a saved push writing the same Secrets is updated
     #[arg(long, conflicts_with_all = ["delete", "dry_run"])]
@@ -363,10 +362,16 @@ pub enum OutputFormat {
 pub enum Invocation {
     /// A protocol action, as docker runs it: exactly one argument.
     Protocol(Action),
-    /// No argument, or a protocol action with extra arguments: print the usage line, exit 1.
+    /// No argument at all: a person exploring; the help, on stdout, exit 0.
+    Help,
+    /// A protocol action followed by more than options (never what a client sends): the
+    /// protocol's usage line, exit 1.
     Usage,
-    /// A single argument that is neither an action, a subcommand nor an option.
-    UnknownAction(String),
+    /// `man DIR`: write the man pages (packaging/generate-assets.sh refreshes man/ with it).
+    /// Kept out of clap so that no help, completion or man page offers it.
+    Man(PathBuf),
+    /// A first word that is no command: said on stderr with what was meant, exit 2.
+    Unknown { word: String, meant: Option<String> },
     /// Anything else: parse with clap.
     Cli,
 }
@@ -374,26 +379,120 @@ pub enum Invocation {
 /// Sort an argument vector (without the program name) into an [`Invocation`].
 pub fn classify(args: &[OsString]) -> Invocation {
     let first = match args.first() {
-        None => return Invocation::Usage,
+        None => return Invocation::Help,
         Some(a) => a.to_string_lossy(),
     };
     if let Some(action) = Action::from_arg(&first) {
-        return if args.len() == 1 {
-            Invocation::Protocol(action)
+        if args.len() == 1 {
+            return Invocation::Protocol(action);
+        }
+        // `get --help`, `list --backend pass`: a person's options, for clap. Anything else
+        // after an action is not what a client sends.
+        let options_follow = args[1..].iter().any(|a| {
+            let a = a.to_string_lossy();
+            a == "-h" || a == "--help" || a == "--backend" || a.starts_with("--backend=")
+        });
+        return if options_follow && !first.starts_with('-') {
+            Invocation::Cli
         } else {
             Invocation::Usage
         };
     }
-    let is_subcommand = || {
-        use clap::CommandFactory;
-        Cli::command()
-            .get_subcommands()
-            .any(|c| c.get_name() == first || c.get_all_aliases().any(|a| a == first))
-    };
-    if args.len() == 1 && !first.starts_with('-') && first != "help" && !is_subcommand() {
-        return Invocation::UnknownAction(first.into_owned());
+    if first == "man" && args.len() == 2 {
+        return Invocation::Man(PathBuf::from(&args[1]));
+    }
+    if !first.starts_with('-') && first != "help" {
+        let names = command_names();
+        if !names.iter().any(|n| *n == first) {
+            return Invocation::Unknown {
+                meant: crate::suggest::closest(&first, names.iter().map(String::as_str))
+                    .map(str::to_owned),
+                word: first.into_owned(),
+            };
+        }
     }
     Invocation::Cli
+}
+
+/// Every command's name and alias (the hidden ones too).
+fn command_names() -> Vec<String> {
+    use clap::CommandFactory;
+    Cli::command()
+        .get_subcommands()
+        .flat_map(|c| std::iter::once(c.get_name()).chain(c.get_all_aliases()))
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Invocation {
+    /// The line for [`Invocation::Unknown`].
+    pub fn unknown_line(word: &str, meant: Option<&str>) -> String {
+        let word = crate::untrusted::line(word, 60);
+        match meant {
+            Some(m) => format!(
+                "unknown command '{word}': did you mean '{m}'? (--help lists every command)"
+            ),
+            None => format!("unknown command '{word}': --help lists every command"),
+        }
+    }
+}
+
+/// The clap command, with its commands grouped for the reader in the help: those docker runs,
+/// then those people run. Parse with this rather than `Cli::parse`.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let (mut docker, mut people) = (String::new(), String::new());
+    for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+        let name = sub.get_name();
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        let group = if Action::from_arg(name).is_some() {
+            &mut docker
+        } else {
+            &mut people
+        };
+        group.push_str(&listing_line(name, &about));
+    }
+    people.push_str(&listing_line(
+        "help",
+        "Print this help, or a command's (also COMMAND --help)",
+    ));
+    cmd.help_template(format!(
+        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n\
+         Commands docker runs (JSON over stdin and stdout):\n{docker}\n\
+         Commands for people:\n{people}\n\
+         Options:\n{{options}}{{after-help}}"
+    ))
+}
+
+/// `  NAME         ABOUT`, the about wrapped under itself at 100 columns.
+fn listing_line(name: &str, about: &str) -> String {
+    const INDENT: usize = 16;
+    const WIDTH: usize = 100;
+    let mut out = format!("  {name:<width$}", width = INDENT - 2);
+    let mut column = INDENT;
+    for word in about.split_whitespace() {
+        if column > INDENT && column + 1 + word.len() > WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(INDENT));
+            column = INDENT;
+        } else if column > INDENT {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += word.chars().count();
+    }
+    out.push('\n');
+    out
+}
+
+/// Every backend name and `auto`: offered by the shell completions; a misspelt one gets
+/// clap's "did you mean".
+fn backend_names() -> clap::builder::PossibleValuesParser {
+    let mut names = crate::backend::Kind::names();
+    names.push("auto");
+    clap::builder::PossibleValuesParser::new(names)
 }
 
 #[cfg(test)]
@@ -406,23 +505,64 @@ mod tests {
 
     #[test]
     fn classification() {
-        assert!(matches!(classify(&args(&[])), Invocation::Usage));
+        assert!(matches!(classify(&args(&[])), Invocation::Help));
         assert!(matches!(
             classify(&args(&["get"])),
             Invocation::Protocol(Action::Get)
         ));
         assert!(matches!(classify(&args(&["get", "x"])), Invocation::Usage));
         assert!(matches!(
-            classify(&args(&["--version"])),
-            Invocation::Protocol(Action::Version)
+            classify(&args(&["get", "--help"])),
+            Invocation::Cli
         ));
-        assert!(matches!(classify(&args(&["GET"])), Invocation::UnknownAction(a) if a == "GET"));
+        assert!(matches!(
+            classify(&args(&["list", "--backend", "pass"])),
+            Invocation::Cli
+        ));
+        assert!(matches!(
+            classify(&args(&["--version", "--help"])),
+            Invocation::Usage
+        ));
+        for version in ["--version", "-v", "-V", "version"] {
+            assert!(matches!(
+                classify(&args(&[version])),
+                Invocation::Protocol(Action::Version)
+            ));
+        }
+        assert!(matches!(
+            classify(&args(&["GET"])),
+            Invocation::Unknown { meant: Some(m), .. } if m == "get"
+        ));
+        assert!(matches!(
+            classify(&args(&["docter", "--json"])),
+            Invocation::Unknown { meant: Some(m), .. } if m == "doctor"
+        ));
+        assert!(matches!(classify(&args(&["push", "x"])), Invocation::Cli));
         assert!(matches!(classify(&args(&["--help"])), Invocation::Cli));
         assert!(matches!(classify(&args(&["help"])), Invocation::Cli));
+        assert!(matches!(classify(&args(&["man", "d"])), Invocation::Man(_)));
         assert!(matches!(
             classify(&args(&["--backend", "pass", "get"])),
             Invocation::Cli
         ));
+    }
+
+    #[test]
+    fn help_groups_the_commands_docker_runs_apart_from_those_people_run() {
+        let help = command().render_help().to_string();
+        let docker = help.find("Commands docker runs").unwrap();
+        let people = help.find("Commands for people").unwrap();
+        let options = help.find("Options:").unwrap();
+        assert!(docker < people && people < options, "{help}");
+        for action in ["store", "get", "erase", "list", "version"] {
+            let at = help.find(&format!("\n  {action} ")).unwrap();
+            assert!(docker < at && at < people, "{action}: {help}");
+        }
+        for command in ["setup", "push", "sync", "doctor", "help"] {
+            let at = help.find(&format!("\n  {command} ")).unwrap();
+            assert!(people < at && at < options, "{command}: {help}");
+        }
+        assert!(!help.contains("\n  man "), "{help}");
     }
 
     #[test]

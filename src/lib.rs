@@ -27,6 +27,7 @@ pub mod completions;
 pub mod config;
 pub mod docker_config;
 pub mod doctor;
+pub mod duration;
 pub mod error;
 pub mod expiry;
 pub mod fs;
@@ -45,6 +46,7 @@ pub mod secret;
 pub mod settings;
 pub mod setup;
 pub mod source;
+pub mod suggest;
 pub mod sync;
 pub mod untrusted;
 

@@ -1,13 +1,13 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
-use clap::Parser;
-use docker_credential_keyring::cli::{Cli, Command, Invocation, classify};
+use clap::FromArgMatches;
+use docker_credential_keyring::cli::{self, Cli, Command, Invocation, classify};
 use docker_credential_keyring::settings::Settings;
 use docker_credential_keyring::{
     Error, Hint, backend, backends, completions, hardening, man, protocol, push,
 };
 use docker_credential_keyring::{doctor, import, setup, sync};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -20,12 +20,31 @@ fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     match classify(&args) {
         Invocation::Usage => say(Channel::Stdout, &protocol::usage_line(), None),
-        Invocation::UnknownAction(arg) => {
-            say(Channel::Stdout, &protocol::unknown_action_line(&arg), None)
+        Invocation::Help => {
+            // A help that cannot be written has nowhere to say so.
+            let _ = cli::command().print_help();
+            ExitCode::SUCCESS
+        }
+        Invocation::Man(dir) => match man::write_all(&dir) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => say(
+                Channel::Stderr,
+                &format!("cannot write man pages to {}: {e}", dir.display()),
+                None,
+            ),
+        },
+        Invocation::Unknown { word, meant } => {
+            say(
+                Channel::Stderr,
+                &Invocation::unknown_line(&word, meant.as_deref()),
+                None,
+            );
+            ExitCode::from(2)
         }
         Invocation::Protocol(action) => run_action(action, &settings, None),
         Invocation::Cli => {
-            let cli = Cli::parse();
+            let matches = cli::command().get_matches();
+            let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
             if let Some(action) = cli.command.action() {
                 return run_action(action, &settings, cli.backend.as_deref());
             }
@@ -39,8 +58,11 @@ fn main() -> ExitCode {
                     }
                 }
                 Command::Completions { shell } => {
-                    completions::write(shell, &mut std::io::stdout().lock());
-                    ExitCode::SUCCESS
+                    // A script that cannot be written has nowhere to say so.
+                    match completions::write(shell, &mut std::io::stdout().lock()) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(_) => ExitCode::FAILURE,
+                    }
                 }
                 Command::Push(args) => {
                     let options = args.options(cli.backend.as_deref());
@@ -48,10 +70,10 @@ fn main() -> ExitCode {
                     if args.save {
                         targets(
                             sync::push_and_save(&options, &settings, out, err),
-                            Channel::Stdout,
+                            Channel::Stderr,
                         )
                     } else {
-                        targets(push::run(&options, &settings, out, err), Channel::Stdout)
+                        targets(push::run(&options, &settings, out, err), Channel::Stderr)
                     }
                 }
                 Command::Sync(a) => {
@@ -65,14 +87,6 @@ fn main() -> ExitCode {
                     };
                     targets(result, Channel::Stderr)
                 }
-                Command::Man { dir } => match man::write_all(&dir) {
-                    Ok(_) => ExitCode::SUCCESS,
-                    Err(e) => say(
-                        Channel::Stderr,
-                        &format!("cannot write man pages to {}: {e}", dir.display()),
-                        None,
-                    ),
-                },
                 Command::Setup(a) => finish(
                     setup::run(
                         &a.options(cli.backend.as_deref()),
@@ -117,6 +131,23 @@ fn run_action(
     backend_name: Option<&str>,
 ) -> ExitCode {
     let open = || backend::open(settings, backend_name).map_err(Error::from);
+    let stdin_read = matches!(
+        action,
+        protocol::Action::Store | protocol::Action::Get | protocol::Action::Erase
+    );
+    if stdin_read && std::io::stdin().is_terminal() {
+        // A person typed it: say what it waits for (clients always pipe stdin).
+        let _ = writeln!(
+            std::io::stderr(),
+            "reading {} from stdin; end with Ctrl-D (docker-credential-keyring {} --help)",
+            if action == protocol::Action::Store {
+                "{\"ServerURL\":…,\"Username\":…,\"Secret\":…}"
+            } else {
+                "a server URL"
+            },
+            action.name(),
+        );
+    }
     let result = protocol::run_reporting(
         action,
         open,
@@ -140,11 +171,12 @@ fn run_action(
 /// Where a command's errors go: a convention per command, kept byte for byte.
 #[derive(Debug, Clone, Copy)]
 enum Channel {
-    /// The protocol's error channel, which `push` shares: the line on stdout (clients parse
-    /// it), the longer remedy before it on stderr.
+    /// The protocol's error channel: the line on stdout (clients parse it), the longer remedy
+    /// before it on stderr.
     Stdout,
-    /// The people-facing commands (setup, import, man): `docker-credential-keyring: LINE` on
-    /// stderr, then the remedy.
+    /// The people-facing commands (push, sync, setup, import, man): `docker-credential-keyring:
+    /// LINE` on stderr, then the remedy, so stdout carries only results (`push -o yaml |
+    /// kubectl apply -f -` never feeds an error to kubectl).
     Stderr,
 }
 

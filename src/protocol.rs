@@ -40,9 +40,20 @@ impl Action {
             "get" => Action::Get,
             "erase" => Action::Erase,
             "list" => Action::List,
-            "version" | "--version" | "-v" => Action::Version,
+            "version" | "--version" | "-v" | "-V" => Action::Version,
             _ => return None,
         })
+    }
+
+    /// The word a client passes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Store => "store",
+            Action::Get => "get",
+            Action::Erase => "erase",
+            Action::List => "list",
+            Action::Version => "version",
+        }
     }
 }
 
@@ -52,11 +63,6 @@ pub fn usage_line() -> String {
         "Usage: {} <store|get|erase|list|version>",
         crate::BINARY_NAME
     )
-}
-
-/// `docker-credential-keyring: unknown action: X`
-pub fn unknown_action_line(arg: &str) -> String {
-    format!("{}: unknown action: {arg}", crate::BINARY_NAME)
 }
 
 /// `docker-credential-keyring (<project URL>) v<semver>`

@@ -77,19 +77,83 @@ fn completions_are_fresh() {
     }
 }
 
-#[test]
-fn bash_completion_completes_subcommands() {
-    let mut cmd = command(&[]);
-    cmd.args(["completions", "bash"]);
-    let script = run_command(cmd, b"").ok().to_owned();
+/// What the committed bash script offers for the command line `words` (the last one being
+/// completed), as bash itself computes it after `complete -p` names the function.
+fn bash_completes(words: &[&str]) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("packaging/completions/docker-credential-keyring.bash");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
     let out = std::process::Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "{script}\nCOMP_WORDS=(docker-credential-keyring ver); COMP_CWORD=1; \
-             _docker__credential__keyring docker-credential-keyring ver docker-credential-keyring; \
-             printf '%s\\n' \"${{COMPREPLY[@]}}\""
+            "source '{}' || exit 9\n\
+             f=$(complete -p docker-credential-keyring | sed -n 's/.* -F \\([^ ]*\\) .*/\\1/p')\n\
+             [ -n \"$f\" ] || exit 8\n\
+             COMP_WORDS=(docker-credential-keyring {}); COMP_CWORD=${{#COMP_WORDS[@]}}; \
+             COMP_CWORD=$((COMP_CWORD - 1))\n\
+             \"$f\" docker-credential-keyring \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            quoted.join(" ")
         ))
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "version");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_commands_options_of_every_command_and_backend_names() {
+    assert_eq!(bash_completes(&["ver"]), ["version"]);
+    assert_eq!(bash_completes(&["push", "--dry"]), ["--dry-run"]);
+    assert_eq!(bash_completes(&["sync", "--ev"]), ["--every"]);
+    assert_eq!(bash_completes(&["setup", "--allow"]), ["--allow-volatile"]);
+    let backends = [
+        "secret-service",
+        "keychain",
+        "wincred",
+        "pass",
+        "keyutils",
+        "file",
+        "auto",
+    ];
+    assert_eq!(bash_completes(&["--backend", ""]), backends);
+    assert_eq!(bash_completes(&["push", "--backend", ""]), backends);
+    assert_eq!(
+        bash_completes(&["--backend", "key"]),
+        ["keychain", "keyutils"]
+    );
+    let commands = bash_completes(&[""]);
+    assert!(commands.iter().any(|c| c == "push"), "{commands:?}");
+    assert!(!commands.iter().any(|c| c == "man"), "{commands:?}");
+}
+
+/// zsh and fish read their scripts without running them (skipped where the shell is missing:
+/// tests/run.sh installs both).
+#[test]
+fn zsh_and_fish_scripts_parse() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/completions");
+    for (shell, file) in [
+        ("zsh", "_docker-credential-keyring"),
+        ("fish", "docker-credential-keyring.fish"),
+    ] {
+        let Ok(out) = std::process::Command::new(shell)
+            .arg("-n")
+            .arg(dir.join(file))
+            .output()
+        else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{shell} is missing: tests/run.sh installs it"
+            );
+            continue;
+        };
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(text.contains("keyutils"), "{file} offers no backend names");
+        assert!(!text.contains("'man:"), "{file} offers the man writer");
+    }
 }

@@ -11,9 +11,19 @@ fn run(args: &[&str], stdin: &str) -> support::Run {
 const USAGE: &str = "Usage: docker-credential-keyring <store|get|erase|list|version>";
 
 #[test]
-fn no_argument_prints_usage_on_stdout_exit_1() {
+fn no_argument_prints_the_whole_help_on_stdout_exit_0() {
     let r = run(&[], "");
-    assert_eq!(r.fails(), USAGE);
+    let out = r.ok();
+    for word in [
+        "Commands docker runs",
+        "store",
+        "Commands for people",
+        "setup",
+        "push",
+        "sync",
+    ] {
+        assert!(out.contains(word), "{word}: {out}");
+    }
     assert_eq!(r.stderr, "");
 }
 
@@ -31,12 +41,65 @@ fn extra_argument_after_an_action_prints_usage() {
 }
 
 #[test]
-fn unknown_action_is_named() {
-    for action in ["GET", "Store", "delete", "foo"] {
-        let r = run(&[action], "");
+fn an_unknown_word_is_named_on_stderr_with_what_was_meant_exit_2() {
+    for (typo, meant) in [
+        ("docter", "doctor"),
+        ("pushh", "push"),
+        ("sycn", "sync"),
+        ("lsit", "list"),
+        ("GET", "get"),
+    ] {
+        for args in [&[typo][..], &[typo, "--json"]] {
+            let r = run(args, "");
+            assert_eq!(r.code, Some(2), "{args:?}: {r:?}");
+            assert_eq!(r.stdout, "", "{args:?}");
+            assert!(
+                r.stderr.contains(&format!("'{typo}'")),
+                "{args:?}: {}",
+                r.stderr
+            );
+            assert!(
+                r.stderr.contains(&format!("did you mean '{meant}'")),
+                "{args:?}: {}",
+                r.stderr
+            );
+            assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        }
+    }
+    let r = run(&["frobnicate"], "");
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("'frobnicate'"), "{}", r.stderr);
+}
+
+#[test]
+fn help_after_every_action_and_subcommand_exits_0() {
+    for command in [
+        "store", "get", "erase", "list", "setup", "push", "sync", "doctor",
+    ] {
+        for flag in ["--help", "-h"] {
+            let r = run(&[command, flag], "");
+            let out = r.ok();
+            assert!(
+                out.contains("Usage: docker-credential-keyring"),
+                "{command}: {out}"
+            );
+            assert!(out.contains("--backend"), "{command}: {out}");
+        }
+    }
+}
+
+#[test]
+fn an_action_takes_backend_after_it_as_before_it() {
+    for args in [
+        &["list", "--backend", "nosuch"][..],
+        &["--backend", "nosuch", "list"],
+    ] {
+        let r = run(args, "");
+        assert_eq!(r.code, Some(2), "{args:?}: {r:?}");
+        assert!(r.stderr.contains("'nosuch'"), "{}", r.stderr);
         assert_eq!(
-            r.fails(),
-            format!("docker-credential-keyring: unknown action: {action}")
+            r.stdout, "",
+            "{args:?}: a bad command line is no protocol answer"
         );
     }
 }
@@ -47,7 +110,7 @@ fn version_in_all_spellings_never_reads_stdin() {
         "docker-credential-keyring (https://github.com/docker-credential-keyring/docker-credential-keyring) v{}\n",
         env!("CARGO_PKG_VERSION")
     );
-    for arg in ["version", "--version", "-v"] {
+    for arg in ["version", "--version", "-v", "-V"] {
         let mut cmd = command(&[]);
         cmd.arg(arg);
         let r = run_command_stdin_open(cmd);

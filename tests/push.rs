@@ -457,7 +457,7 @@ fn every_registry_in_one_secret_and_kubeconfig_selection() {
     w.server.clear_requests();
     let run = w.push(&[REGISTRY, "--context", "nope"]);
     assert_ne!(run.code, Some(0));
-    assert!(run.stdout.contains("nope"), "{run:#?}");
+    assert!(run.fails_on_stderr().contains("nope"), "{run:#?}");
     assert!(w.server.requests().is_empty());
 }
 
@@ -1143,6 +1143,32 @@ fn service_account_that_does_not_exist_fails_naming_it() {
 }
 
 #[test]
+fn request_timeout_takes_kubectls_durations_and_0_waits_as_long_as_it_takes() {
+    let w = World::new();
+    w.server.create_namespace("slow");
+    let path = "/api/v1/namespaces/slow/secrets/regcred";
+    w.server
+        .inject(Fault::new(FaultKind::Slow(Duration::from_secs(3)), path).times(1));
+    let run = w.push(&[REGISTRY, "-n", "slow", "--request-timeout", "1s"]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        line(&run, "fake/slow/regcred: failed: ").contains("within 1s"),
+        "{run:#?}"
+    );
+    w.server
+        .inject(Fault::new(FaultKind::Slow(Duration::from_secs(3)), path).times(1));
+    let run = w.push(&[REGISTRY, "-n", "slow", "--request-timeout", "0"]);
+    assert_eq!(
+        line(&run, "fake/slow/"),
+        "fake/slow/regcred: created",
+        "{run:#?}"
+    );
+    let run = w.push(&[REGISTRY, "-n", "slow", "--request-timeout", "5x"]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(run.stderr.contains("not a duration"), "{run:#?}");
+}
+
+#[test]
 fn faults_end_in_clear_failed_lines_and_other_targets_still_done() {
     let w = World::new();
     for ns in ["internal", "slow", "proxy", "dropped", "fine"] {
@@ -1358,7 +1384,10 @@ fn an_unknown_registry_is_refused_before_anything_is_sent() {
     let w = World::new();
     let run = w.push(&["unknown.example.org"]);
     assert_ne!(run.code, Some(0));
-    assert!(run.stdout.contains("unknown.example.org"), "{run:#?}");
+    assert!(
+        run.fails_on_stderr().contains("unknown.example.org"),
+        "{run:#?}"
+    );
     assert!(w.server.requests().is_empty());
 }
 

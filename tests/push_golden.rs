@@ -212,14 +212,20 @@ fn all_pushes_every_usable_entry_and_skips_tokens() {
         "identity-token-value",
     );
     let run = helper(&only_tokens, &["push", "--all", "--dry-run", "-n", "x"], "");
-    assert!(run.fails().contains("none of the 1 credentials"), "{run:?}");
+    assert!(
+        run.fails_on_stderr().contains("none of the 1 credentials"),
+        "{run:?}"
+    );
     assert!(
         !run.stdout.contains("identity-token-value")
             && !run.stderr.contains("identity-token-value")
     );
     let empty = fixture();
     let run = helper(&empty, &["push", "--all", "--dry-run", "-n", "x"], "");
-    assert!(run.fails().contains("holds no credentials"), "{run:?}");
+    assert!(
+        run.fails_on_stderr().contains("holds no credentials"),
+        "{run:?}"
+    );
 }
 
 #[test]
@@ -314,7 +320,7 @@ fn client_dry_run_reads_no_kubeconfig_when_namespaces_are_given() {
         "",
     );
     assert!(
-        run.fails().contains("cannot read the kubeconfig"),
+        run.fails_on_stderr().contains("cannot read the kubeconfig"),
         "{run:?}"
     );
 }
@@ -377,7 +383,7 @@ fn client_dry_run_uses_the_contexts_namespace() {
         ],
         "",
     );
-    let line = run.fails();
+    let line = run.fails_on_stderr();
     assert!(
         line.contains("\"staging\"") && line.contains("dev, prod"),
         "{line}"
@@ -388,7 +394,7 @@ fn client_dry_run_uses_the_contexts_namespace() {
 #[track_caller]
 fn refused(k: &SecretServiceFixture, args: &[&str], expect: &str, secrets: &[&str]) {
     let run = helper(k, args, "");
-    let line = run.fails();
+    let line = run.fails_on_stderr();
     assert!(line.contains(expect), "expected {expect:?} in {run:?}");
     for s in secrets {
         assert!(
@@ -484,7 +490,7 @@ fn more_than_one_mebibyte_is_refused() {
         ],
         "",
     );
-    let line = run.fails();
+    let line = run.fails_on_stderr();
     assert!(line.contains("1 MiB"), "{line}");
     assert!(!run.stdout.contains("bbbbbbbb") && !run.stderr.contains("bbbbbbbb"));
 }
@@ -559,7 +565,7 @@ fn a_wrong_context_is_refused_before_the_keychain_is_asked() {
         ],
         "",
     );
-    let line = run.fails();
+    let line = run.fails_on_stderr();
     assert!(
         line.contains("context \"nope\" is not in the kubeconfig (it has: c)"),
         "{line}"

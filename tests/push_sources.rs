@@ -378,13 +378,13 @@ fn no_secret_in_a_source_helpers_argv_or_environment() {
 
 /// Lines of our own the tests use.
 trait Fails {
-    /// The protocol's failure shape (exit 1, one line on stdout): that line.
+    /// push's failure shape (exit 1, nothing on stdout, the line on stderr): that line.
     fn fails_line(&self) -> &str;
 }
 
 impl Fails for Run {
     #[track_caller]
     fn fails_line(&self) -> &str {
-        self.fails().trim_end()
+        self.fails_on_stderr().trim_end()
     }
 }

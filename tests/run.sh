@@ -25,6 +25,7 @@ PACKAGES=(
   python3-pip                       # to install docker-py (pip package `docker`) below
   bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
   time                              # /usr/bin/time: peak memory in bench/memory.sh
+  zsh fish                          # the completion scripts are checked by their own shells
   mold                              # links the ~25 test binaries several times faster than ld
 )
 # The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).

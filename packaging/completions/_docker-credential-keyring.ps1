@@ -34,7 +34,6 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
             [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -112,12 +111,6 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
-        'docker-credential-keyring;man' {
-            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
         'docker-credential-keyring;push' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where to read the credentials: keychain (this helper''s), docker (each registry resolved as the docker CLI does from its config.json: credHelpers, then credsStore, then plaintext auths), or helper:NAME (the credential helper docker-credential-NAME on PATH, e.g. helper:ecr-login; a registry named is asked for directly). Sources are only read')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Target namespace (repeatable; default: the context''s namespace)')
@@ -129,7 +122,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'client: contact no cluster, print what would be applied; server: validate on the server without persisting')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'With --dry-run: print the manifests for `kubectl apply -f -`')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'With --dry-run: print the manifests for `kubectl apply -f -`')
-            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each API request')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each API request: 30s, 2m (a bare number is seconds; 0 waits as long as the server takes)')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Push every credential the source holds (with helper:NAME, what it lists)')
             [CompletionResult]::new('--create-namespace', '--create-namespace', [CompletionResultType]::ParameterName, 'Create a missing namespace')
@@ -163,7 +156,6 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
             [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
-            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages into DIR (used to refresh man/)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -197,9 +189,6 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             break
         }
         'docker-credential-keyring;help;completions' {
-            break
-        }
-        'docker-credential-keyring;help;man' {
             break
         }
         'docker-credential-keyring;help;push' {

@@ -40,9 +40,6 @@ _docker__credential__keyring() {
             docker__credential__keyring,list)
                 cmd="docker__credential__keyring__subcmd__list"
                 ;;
-            docker__credential__keyring,man)
-                cmd="docker__credential__keyring__subcmd__man"
-                ;;
             docker__credential__keyring,push)
                 cmd="docker__credential__keyring__subcmd__push"
                 ;;
@@ -82,9 +79,6 @@ _docker__credential__keyring() {
             docker__credential__keyring__subcmd__help,list)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__list"
                 ;;
-            docker__credential__keyring__subcmd__help,man)
-                cmd="docker__credential__keyring__subcmd__help__subcmd__man"
-                ;;
             docker__credential__keyring__subcmd__help,push)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__push"
                 ;;
@@ -107,14 +101,14 @@ _docker__credential__keyring() {
 
     case "${cmd}" in
         docker__credential__keyring)
-            opts="-h --backend --help store get erase list version setup import doctor backends completions man push sync help"
+            opts="-h --backend --help store get erase list version setup import doctor backends completions push sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -124,7 +118,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__backends)
+        docker__credential__keyring__subcmd__backends)
             opts="-h --json --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -132,7 +126,7 @@ _docker__credential__keyring() {
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -142,7 +136,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__completions)
+        docker__credential__keyring__subcmd__completions)
             opts="-h --backend --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -150,7 +144,7 @@ _docker__credential__keyring() {
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -160,7 +154,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__doctor)
+        docker__credential__keyring__subcmd__doctor)
             opts="-h --json --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -168,7 +162,7 @@ _docker__credential__keyring() {
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -178,7 +172,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__erase)
+        docker__credential__keyring__subcmd__erase)
             opts="-h --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -186,7 +180,7 @@ _docker__credential__keyring() {
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -196,7 +190,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__get)
+        docker__credential__keyring__subcmd__get)
             opts="-h --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -204,7 +198,7 @@ _docker__credential__keyring() {
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -214,8 +208,8 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help)
-            opts="store get erase list version setup import doctor backends completions man push sync help"
+        docker__credential__keyring__subcmd__help)
+            opts="store get erase list version setup import doctor backends completions push sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -228,7 +222,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__backends)
+        docker__credential__keyring__subcmd__help__subcmd__backends)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -242,7 +236,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__completions)
+        docker__credential__keyring__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -256,7 +250,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__doctor)
+        docker__credential__keyring__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -270,7 +264,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__erase)
+        docker__credential__keyring__subcmd__help__subcmd__erase)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -284,7 +278,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__get)
+        docker__credential__keyring__subcmd__help__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -298,7 +292,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__help)
+        docker__credential__keyring__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -312,7 +306,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__import)
+        docker__credential__keyring__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -326,7 +320,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__list)
+        docker__credential__keyring__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -340,7 +334,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__man)
+        docker__credential__keyring__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -354,7 +348,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__push)
+        docker__credential__keyring__subcmd__help__subcmd__setup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -368,7 +362,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__setup)
+        docker__credential__keyring__subcmd__help__subcmd__store)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -382,7 +376,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__store)
+        docker__credential__keyring__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -396,7 +390,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__sync)
+        docker__credential__keyring__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -410,21 +404,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__help__subcmd__version)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__import)
+        docker__credential__keyring__subcmd__import)
             opts="-h --dry-run --from --from-helper --overwrite --allow-volatile --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -440,7 +420,7 @@ _docker__credential__keyring() {
                     return 0
                     ;;
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -450,7 +430,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__list)
+        docker__credential__keyring__subcmd__list)
             opts="-h --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -458,7 +438,7 @@ _docker__credential__keyring() {
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -468,25 +448,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__man)
-            opts="-h --backend --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__push)
+        docker__credential__keyring__subcmd__push)
             opts="-n -o -h --all --from --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --save --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -538,7 +500,7 @@ _docker__credential__keyring() {
                     return 0
                     ;;
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -548,7 +510,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__setup)
+        docker__credential__keyring__subcmd__setup)
             opts="-y -h --registry --no-import --yes --allow-volatile --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -560,7 +522,7 @@ _docker__credential__keyring() {
                     return 0
                     ;;
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -570,7 +532,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__store)
+        docker__credential__keyring__subcmd__store)
             opts="-h --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -578,7 +540,7 @@ _docker__credential__keyring() {
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -588,7 +550,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__sync)
+        docker__credential__keyring__subcmd__sync)
             opts="-h --every --only --list --forget --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -608,7 +570,7 @@ _docker__credential__keyring() {
                     return 0
                     ;;
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -618,7 +580,7 @@ _docker__credential__keyring() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        docker__subcmd__credential__subcmd__keyring__subcmd__version)
+        docker__credential__keyring__subcmd__version)
             opts="-h --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -626,7 +588,7 @@ _docker__credential__keyring() {
             fi
             case "${prev}" in
                 --backend)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -24,7 +24,13 @@ function __fish_docker_credential_keyring_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -s h -l help -d 'Print help'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "store" -d 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "get" -d 'Print the credential for the server URL read from stdin, as JSON'
@@ -36,43 +42,100 @@ complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "doctor" -d 'Check the backend, the keychain, the binary on PATH and Docker\'s config; print the fix for each problem (exit 0 only when healthy)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "backends" -d 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "man" -d 'Write the man pages into DIR (used to refresh man/)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "push" -d 'Turn stored credentials (or docker\'s, or another helper\'s: --from) into Kubernetes pull secrets (or remove them with --delete)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "sync" -d 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -s h -l help -d 'Print help'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l registry -d 'Use this helper only for REGISTRY (a credHelpers entry); repeatable. Without it, "credsStore": "keyring" makes it the helper for every registry' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l no-import -d 'Leave plaintext credentials in config.json (docker ignores them once a store is set)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -s y -l yes -d 'Import without asking, even on a terminal'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l allow-volatile -d 'Import even when the backend forgets at reboot (keyutils): the credentials\' only copy is then lost at the next reboot. Without it, setup refuses and changes nothing'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -s h -l help -d 'Print help'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from -d 'Copy from podman/skopeo\'s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json' -r -F
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from-helper -d 'Copy the credentials the credential helper docker-credential-NAME (on PATH) lists, or only the REGISTRY arguments (asked for directly: helpers like ecr-login list nothing); the helper is only read, never changed' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l dry-run -d 'Only show what would move; change nothing'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l overwrite -d 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l allow-volatile -d 'Strip config.json even when the backend forgets at reboot (keyutils): the credentials\' only copy is then lost at the next reboot. Without it, import refuses and changes nothing. Not needed with --from, whose file is never modified (a warning only)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l json -d 'Print the diagnosis as JSON'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l json -d 'Print JSON for scripts (stable field names)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand man" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand man" -s h -l help -d 'Print help'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l from -d 'Where to read the credentials: keychain (this helper\'s), docker (each registry resolved as the docker CLI does from its config.json: credHelpers, then credsStore, then plaintext auths), or helper:NAME (the credential helper docker-credential-NAME on PATH, e.g. helper:ecr-login; a registry named is asked for directly). Sources are only read' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s n -l namespace -d 'Target namespace (repeatable; default: the context\'s namespace)' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l context -d 'Kubeconfig context (repeatable; default: the current context)' -r
@@ -83,8 +146,14 @@ complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using
 server\t'The API server validates and answers without persisting'"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s o -l output -d 'With --dry-run: print the manifests for `kubectl apply -f -`' -r -f -a "json\t''
 yaml\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l request-timeout -d 'Seconds to wait for each API request' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l request-timeout -d 'How long to wait for each API request: 30s, 2m (a bare number is seconds; 0 waits as long as the server takes)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l all -d 'Push every credential the source holds (with helper:NAME, what it lists)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l create-namespace -d 'Create a missing namespace'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l replace -d 'Delete and recreate a secret push made that cannot be updated (another type, or immutable); a secret push did not make also needs --adopt'
@@ -96,20 +165,25 @@ complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l every -d 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l only -d 'Run only the saved push with this id (repeatable)' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l forget -d 'Forget the saved push with this id (its Secrets stay in the clusters)' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+keychain\t''
+wincred\t''
+pass\t''
+keyutils\t''
+file\t''
+auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l list -d 'Show each saved push: its id, what it pushes where, when it last ran and each target\'s last result'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "store" -d 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "get" -d 'Print the credential for the server URL read from stdin, as JSON'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "erase" -d 'Erase the credential for the server URL read from stdin'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "list" -d 'Print every stored server with its username, as JSON (never reads a secret)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "version" -d 'Print the version'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "setup" -d 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker\'s config.json, importing plaintext credentials first'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "import" -d 'Move the plaintext credentials in Docker\'s config.json into the keychain (verified), then remove them from the file; or copy podman\'s auth.json (--from) or another credential helper\'s entries (--from-helper)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "doctor" -d 'Check the backend, the keychain, the binary on PATH and Docker\'s config; print the fix for each problem (exit 0 only when healthy)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "backends" -d 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "man" -d 'Write the man pages into DIR (used to refresh man/)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "push" -d 'Turn stored credentials (or docker\'s, or another helper\'s: --from) into Kubernetes pull secrets (or remove them with --delete)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "sync" -d 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions man push sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "store" -d 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "get" -d 'Print the credential for the server URL read from stdin, as JSON'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "erase" -d 'Erase the credential for the server URL read from stdin'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "list" -d 'Print every stored server with its username, as JSON (never reads a secret)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "version" -d 'Print the version'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "setup" -d 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker\'s config.json, importing plaintext credentials first'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "import" -d 'Move the plaintext credentials in Docker\'s config.json into the keychain (verified), then remove them from the file; or copy podman\'s auth.json (--from) or another credential helper\'s entries (--from-helper)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "doctor" -d 'Check the backend, the keychain, the binary on PATH and Docker\'s config; print the fix for each problem (exit 0 only when healthy)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "backends" -d 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "push" -d 'Turn stored credentials (or docker\'s, or another helper\'s: --from) into Kubernetes pull secrets (or remove them with --delete)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "sync" -d 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

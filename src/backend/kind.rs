@@ -20,9 +20,18 @@ pub enum Kind {
 
 /// A name that is no backend's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown backend {name:?}: choose one of {}, auto", Kind::names().join(", "))]
+#[error("unknown backend {name:?}{}: choose one of {}, auto", meant(name), Kind::names().join(", "))]
 pub struct UnknownBackend {
     pub name: String,
+}
+
+/// `, did you mean "keyutils"?` for a near miss; nothing otherwise.
+fn meant(name: &str) -> String {
+    let mut names = Kind::names();
+    names.push("auto");
+    crate::suggest::closest(name, names)
+        .map(|m| format!(" (did you mean {m:?}?)"))
+        .unwrap_or_default()
 }
 
 /// What a backend keeps, for how long, and how to set it up.
@@ -410,6 +419,14 @@ mod tests {
             }
             .to_string(),
             "unknown backend \"x\": choose one of secret-service, keychain, wincred, pass, keyutils, file, auto"
+        );
+        let typo = UnknownBackend {
+            name: "keyutil".to_owned(),
+        };
+        assert!(
+            typo.to_string()
+                .starts_with("unknown backend \"keyutil\" (did you mean \"keyutils\"?): "),
+            "{typo}"
         );
     }
 

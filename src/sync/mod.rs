@@ -499,22 +499,11 @@ impl Write for Notes<'_, '_> {
 
 /// `90s`, `30m`, `6h` (also `1d`): the interval of `sync --every`.
 pub fn parse_interval(text: &str) -> Result<Duration, String> {
-    let bad =
-        || format!("{text:?} is not an interval: use a whole number and a unit, e.g. 90s, 30m, 6h");
-    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (n, unit) = text.split_at(split);
-    let n: u64 = n.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n.checked_mul(60).ok_or_else(bad)?,
-        "h" => n.checked_mul(3600).ok_or_else(bad)?,
-        "d" => n.checked_mul(86_400).ok_or_else(bad)?,
-        _ => return Err(bad()),
-    };
-    if secs == 0 {
+    let interval = crate::duration::parse(text)?;
+    if interval.is_zero() {
         return Err(format!("{text:?}: the interval must be at least 1s"));
     }
-    Ok(Duration::from_secs(secs))
+    Ok(interval)
 }
 
 #[cfg(test)]

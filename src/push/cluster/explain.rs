@@ -135,7 +135,7 @@ impl Job<'_> {
         let text = match f {
             Failure::Timeout => format!(
                 "no answer from the API server {server} of context {name:?} within {}s while {what}: check that the cluster is up and reachable, or raise --request-timeout",
-                self.timeout.as_secs()
+                self.timeout.unwrap_or_default().as_secs()
             ),
             Failure::Kube(kube::Error::Api(s)) => {
                 let plain = !f.is_status();
@@ -239,7 +239,7 @@ mod tests {
         let job = Job {
             options,
             payload: Some(&payload),
-            timeout: Duration::from_secs(7),
+            timeout: Some(Duration::from_secs(7)),
             server_dry_run: false,
             err: std::cell::RefCell::new(&mut sink),
         };

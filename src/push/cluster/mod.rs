@@ -43,7 +43,8 @@ struct Context {
 struct Job<'a> {
     options: &'a Options,
     payload: Option<&'a Payload>,
-    timeout: Duration,
+    /// None: `--request-timeout 0`, wait as long as the server takes.
+    timeout: Option<Duration>,
     server_dry_run: bool,
     /// Where warnings go (stderr), shared by the targets in flight.
     err: RefCell<&'a mut dyn Write>,
@@ -59,7 +60,7 @@ pub async fn run(
     err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
     let names = kubeconfig::contexts(config.as_ref(), &options.contexts)?;
-    let timeout = options.request_timeout.max(Duration::from_secs(1));
+    let timeout = (!options.request_timeout.is_zero()).then_some(options.request_timeout);
     let mut contexts = Vec::new();
     for name in names {
         contexts.push(connect(config.as_ref(), &name, timeout, options).await);
@@ -123,7 +124,7 @@ fn names_of(contexts: &[Context]) -> Vec<String> {
 async fn connect(
     config: Option<&Kubeconfig>,
     name: &str,
-    timeout: Duration,
+    timeout: Option<Duration>,
     options: &Options,
 ) -> Context {
     let exec_command = kubeconfig::exec_command(config, name);
@@ -146,7 +147,7 @@ async fn connect(
     };
     match loaded {
         Ok(mut cfg) => {
-            cfg.connect_timeout = Some(timeout);
+            cfg.connect_timeout = timeout;
             let server = cfg.cluster_url.to_string();
             let default_namespace = if name == IN_CLUSTER {
                 cfg.default_namespace.clone()
@@ -215,7 +216,10 @@ impl Job<'_> {
         &self,
         fut: impl std::future::Future<Output = kube::Result<T>>,
     ) -> Result<T, Failure> {
-        match tokio::time::timeout(self.timeout, fut).await {
+        let Some(limit) = self.timeout else {
+            return fut.await.map_err(Failure::Kube);
+        };
+        match tokio::time::timeout(limit, fut).await {
             Ok(r) => r.map_err(Failure::Kube),
             Err(_) => Err(Failure::Timeout),
         }

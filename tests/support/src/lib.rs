@@ -151,6 +151,21 @@ impl Run {
         );
         self.stdout.trim_end_matches('\n')
     }
+
+    /// Assert the people commands' failure shape (exit 1, nothing on stdout, `BINARY: LINE`
+    /// on stderr after any warnings, the remedy after it) and return LINE.
+    #[track_caller]
+    pub fn fails_on_stderr(&self) -> &str {
+        assert_eq!(self.code, Some(1), "expected exit 1: {self:#?}");
+        assert_eq!(self.stdout, "", "expected nothing on stdout: {self:#?}");
+        self.stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("docker-credential-keyring: "))
+            .next_back()
+            .unwrap_or_else(|| {
+                panic!("expected `docker-credential-keyring: …` on stderr: {self:#?}")
+            })
+    }
 }
 
 impl From<(Output, Duration)> for Run {
