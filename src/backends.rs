@@ -93,7 +93,7 @@ pub fn report(settings: &Settings, flag: Option<&str>) -> Report {
             Ok(Choice::Kind(kind)) => Selected {
                 name: Some(name),
                 source: origin.label(),
-                error: select::availability(kind)
+                error: select::availability(kind, settings)
                     .err()
                     .map(|why| format!("{kind} (from {}) is not usable: {why}", origin.describe())),
             },
@@ -112,7 +112,7 @@ pub fn report(settings: &Settings, flag: Option<&str>) -> Report {
         .into_iter()
         .map(|kind| {
             let facts = kind.facts();
-            let (available, reason) = match select::availability(kind) {
+            let (available, reason) = match select::availability(kind, settings) {
                 Ok(why) => (true, why),
                 Err(why) => (false, why),
             };

@@ -48,7 +48,8 @@ pub const VARIABLES: &[Variable] = &[
     },
     Variable {
         name: TIMEOUT_ENV,
-        doc: "seconds to wait for the keyring daemon before failing (default 5).",
+        doc: "seconds to wait for the keyring daemon before failing (default 5; when auto \
+              probes the Secret Service, 2 unless this is set).",
     },
     Variable {
         name: PROMPT_TIMEOUT_ENV,

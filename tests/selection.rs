@@ -329,6 +329,35 @@ fn auto_fails_rather_than_switch_stores_when_the_secret_service_hangs() {
     assert!(r.elapsed < Duration::from_secs(10), "{r:#?}");
 }
 
+/// The deadline its message tells the user to raise is the one `auto` waits by: a keyring that
+/// answers after 3 s is used with DOCKER_CREDENTIAL_KEYRING_TIMEOUT=20 (the probe's own 2 s
+/// gave up before).
+#[test]
+fn auto_waits_as_long_as_docker_credential_keyring_timeout_says() {
+    let ss = secret_service::fixture();
+    let mut env = home_env(&ss.home);
+    env.extend(ss.env());
+    run(&env, &["store"], PAYLOAD).ok();
+    env.push(("DOCKER_CREDENTIAL_KEYRING_TIMEOUT".into(), "20".into()));
+    ss.stop_keyring();
+    let mut cmd = command(&env);
+    cmd.arg("get");
+    let thawed = std::thread::scope(|scope| {
+        let thaw = scope.spawn(|| {
+            std::thread::sleep(Duration::from_secs(3));
+            ss.continue_keyring();
+        });
+        let r = run_command(cmd, b"sel.example.com");
+        thaw.join().unwrap();
+        r
+    });
+    assert!(thawed.ok().contains(r#""Secret":"s""#), "{thawed:#?}");
+    assert!(
+        thawed.elapsed >= Duration::from_secs(3),
+        "the keyring was frozen for 3 s, so the answer cannot have come sooner: {thawed:#?}"
+    );
+}
+
 #[test]
 fn auto_picks_pass_when_initialised_before_the_file() {
     let store = PassStore::new();

@@ -49,9 +49,10 @@ pub struct Facts {
     pub summary: &'static str,
 }
 
-/// How long `auto` waits for the Secret Service to answer before giving up on it. Absent
-/// services answer at once (no bus: no connection; no owner: an error reply); only a hung bus
-/// or daemon costs this much, and then `auto` fails rather than store elsewhere.
+/// How long a probe waits for the Secret Service to answer before giving up on it, unless
+/// DOCKER_CREDENTIAL_KEYRING_TIMEOUT says otherwise. Absent services answer at once (no bus: no
+/// connection; no owner: an error reply); only a hung bus or daemon costs this much, and then
+/// `auto` fails rather than store elsewhere.
 pub const SECRET_SERVICE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What a probe found.
@@ -241,7 +242,8 @@ impl Kind {
 
     /// Whether it can be used here if chosen. For `file`, `auto` asks whether the file exists
     /// (`auto` never creates it), anyone else whether it could be created.
-    pub fn probe(self, for_auto: bool) -> Found {
+    pub fn probe(self, for_auto: bool, settings: &crate::settings::Settings) -> Found {
+        let _ = settings; // only the Secret Service's probe has a deadline to read
         if let Some(why) = self.not_here() {
             return Found::Absent(why.to_owned());
         }
@@ -254,7 +256,14 @@ impl Kind {
                 target_os = "dragonfly"
             ))]
             Kind::SecretService => {
-                match super::secret_service::probe(SECRET_SERVICE_PROBE_TIMEOUT) {
+                let deadline = match &settings.timeout {
+                    None => SECRET_SERVICE_PROBE_TIMEOUT,
+                    Some(_) => match super::secret_service::Settings::from_settings(settings) {
+                        Ok(s) => s.call_timeout,
+                        Err(e) => return Found::Broken(e),
+                    },
+                };
+                match super::secret_service::probe(deadline) {
                     Ok(probed) => Found::Usable(
                         "a Secret Service answers on the session bus".to_owned(),
                         Some(Probed::SecretService(probed)),

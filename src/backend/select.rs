@@ -106,7 +106,7 @@ pub struct AutoChoice {
 pub fn auto(settings: &Settings) -> Result<AutoChoice, Error> {
     let mut passed_over: Vec<(Kind, String)> = Vec::new();
     for &kind in Kind::auto_candidates() {
-        match kind.probe(true) {
+        match kind.probe(true, settings) {
             Found::Usable(why, probed) => {
                 let reason = if passed_over.is_empty() {
                     why
@@ -134,8 +134,8 @@ pub fn auto(settings: &Settings) -> Result<AutoChoice, Error> {
 }
 
 /// Whether a backend can be used if chosen: `Ok(why)` or `Err(why not)`.
-pub fn availability(kind: Kind) -> Result<String, String> {
-    match kind.probe(false) {
+pub fn availability(kind: Kind, settings: &Settings) -> Result<String, String> {
+    match kind.probe(false, settings) {
         Found::Usable(why, _) => Ok(why),
         Found::Absent(why) => Err(why),
         Found::Broken(e) => Err(e.to_string()),
