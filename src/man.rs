@@ -4,9 +4,7 @@
 //! `docker-credential-keyring man man/`; a test fails when it is stale.
 
 use crate::backend::Kind;
-use crate::cli::Cli;
 use crate::settings::VARIABLES;
-use clap::CommandFactory;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -79,15 +77,27 @@ subcommands print their errors on stderr; 2 means the command line was wrong.
 /// Write every man page into `dir`; returns the files written.
 pub fn write_all(dir: &Path) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = crate::cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut written = Vec::new();
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("{}-{}", crate::BINARY_NAME, sub.get_name());
-        let page = clap_mangen::Man::new(sub.clone().display_name(name.clone()));
-        let path = dir.join(format!("{name}.1"));
+        let usage = synopsis(sub);
+        let page =
+            clap_mangen::Man::new(sub.clone().display_name(name.clone()).override_usage(usage));
         let mut buf = Vec::new();
-        page.render(&mut buf)?;
+        page.render_title(&mut buf)?;
+        page.render_name_section(&mut buf)?;
+        page.render_synopsis_section(&mut buf)?;
+        // NAME already says what the command does; DESCRIPTION says the rest, when there is one.
+        if let Some(after) = sub.get_after_help() {
+            buf.extend_from_slice(
+                format!(".SH \"DESCRIPTION\"\n{}\n", roff(&after.to_string())).as_bytes(),
+            );
+        }
+        page.render_options_section(&mut buf)?;
+        buf.extend_from_slice(examples(sub.get_name()).as_bytes());
+        let path = dir.join(format!("{name}.1"));
         std::fs::write(&path, buf)?;
         written.push(path);
     }
@@ -108,6 +118,73 @@ pub fn write_all(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// The command with every option and the value it takes, e.g. `docker-credential-keyring push
+/// [--from SOURCE] [-n|--namespace NS]… [REGISTRY]…` (clap's own synopsis leaves the values out).
+fn synopsis(cmd: &clap::Command) -> String {
+    let mut line = format!("{} {}", crate::BINARY_NAME, cmd.get_name());
+    let (positionals, options): (Vec<_>, Vec<_>) = cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set())
+        .partition(|a| a.is_positional());
+    for arg in options.into_iter().chain(positionals) {
+        let repeat = matches!(arg.get_action(), clap::ArgAction::Append);
+        let value = || {
+            arg.get_value_names()
+                .map(|v| v.join(" "))
+                .unwrap_or_else(|| arg.get_id().as_str().to_uppercase())
+        };
+        let item = if arg.is_positional() {
+            value()
+        } else {
+            let mut names: Vec<String> = arg
+                .get_short()
+                .map(|c| format!("-{c}"))
+                .into_iter()
+                .collect();
+            names.extend(arg.get_long().map(|l| format!("--{l}")));
+            let mut item = names.join("|");
+            if arg.get_num_args().is_some_and(|n| n.takes_values()) {
+                let v = value();
+                if arg.is_require_equals_set() {
+                    item.push_str(&format!("[={v}]"));
+                } else {
+                    item.push_str(&format!(" {v}"));
+                }
+            }
+            item
+        };
+        let many = if repeat || arg.get_num_args().is_some_and(|n| n.max_values() > 1) {
+            "…"
+        } else {
+            ""
+        };
+        if arg.is_required_set() {
+            line.push_str(&format!(" {item}{many}"));
+        } else {
+            line.push_str(&format!(" [{item}]{many}"));
+        }
+    }
+    line
+}
+
+/// EXAMPLES from [`crate::cli::EXAMPLES`].
+fn examples(command: &str) -> String {
+    let Some((_, examples)) = crate::cli::EXAMPLES.iter().find(|(c, _)| *c == command) else {
+        return String::new();
+    };
+    let mut out = String::from(".SH \"EXAMPLES\"\n");
+    for (what, line) in *examples {
+        if !what.is_empty() {
+            out.push_str(&format!(".PP\n{}\n", roff(what)));
+        }
+        out.push_str(&format!(
+            ".PP\n.RS 4\n.nf\n\\fB{}\\fR\n.fi\n.RE\n",
+            roff(line)
+        ));
+    }
+    out
+}
+
 /// BACKENDS from each [`Kind`]'s facts, ENVIRONMENT from [`VARIABLES`].
 fn backends_and_environment() -> String {
     let mut out = String::from(".SH \"BACKENDS\"\n");
@@ -120,7 +197,9 @@ fn backends_and_environment() -> String {
     }
     out.push_str(
         ".TP\n\\fBauto\\fR\n\
-         the default: the platform keychain when it answers, else the first usable headless backend.\n\
+         the default: the platform keychain when it answers (the Secret Service on Linux), else pass when\n\
+         its store is initialised (Linux and the BSDs), else the file backend when its file exists.\n\
+         It never picks keyutils (it forgets at reboot) and never creates the file store.\n\
          Run \\fBdocker\\-credential\\-keyring backends\\fR to see which one is picked here and why.\n",
     );
     out.push_str(".SH \"ENVIRONMENT\"\n");

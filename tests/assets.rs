@@ -58,6 +58,30 @@ fn main_man_page_covers_protocol_backends_environment_files_exit_status() {
 }
 
 #[test]
+fn every_command_page_has_values_in_its_synopsis_and_examples() {
+    let man = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    for (name, page) in files(&man) {
+        if name == "docker-credential-keyring.1" {
+            continue;
+        }
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains(".SH \"EXAMPLES\""), "{name}");
+        assert!(
+            page.contains("[\\-\\-backend NAME]"),
+            "{name}: the synopsis names each option's value"
+        );
+    }
+    let push = std::fs::read_to_string(man.join("docker-credential-keyring-push.1")).unwrap();
+    for shown in [
+        "[\\-\\-from SOURCE]",
+        "[\\-n|\\-\\-namespace NS]…",
+        "[\\-\\-dry\\-run[=MODE]]",
+    ] {
+        assert!(push.contains(shown), "{shown}");
+    }
+}
+
+#[test]
 fn completions_are_fresh() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/completions");
     for (shell, file) in [

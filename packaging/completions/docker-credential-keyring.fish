@@ -24,7 +24,7 @@ function __fish_docker_credential_keyring_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -45,7 +45,7 @@ complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "push" -d 'Turn stored credentials (or docker\'s, or another helper\'s: --from) into Kubernetes pull secrets (or remove them with --delete)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "sync" -d 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -53,7 +53,7 @@ keyutils\t''
 file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -61,7 +61,7 @@ keyutils\t''
 file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -69,7 +69,7 @@ keyutils\t''
 file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -77,7 +77,7 @@ keyutils\t''
 file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -86,7 +86,7 @@ file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -s h -l help -d 'Print help'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l registry -d 'Use this helper only for REGISTRY (a credHelpers entry); repeatable. Without it, "credsStore": "keyring" makes it the helper for every registry' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -99,7 +99,7 @@ complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -s h -l help -d 'Print help'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from -d 'Copy from podman/skopeo\'s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json' -r -F
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from-helper -d 'Copy the credentials the credential helper docker-credential-NAME (on PATH) lists, or only the REGISTRY arguments (asked for directly: helpers like ecr-login list nothing); the helper is only read, never changed' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -110,7 +110,7 @@ complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l overwrite -d 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l allow-volatile -d 'Strip config.json even when the backend forgets at reboot (keyutils): the credentials\' only copy is then lost at the next reboot. Without it, import refuses and changes nothing. Not needed with --from, whose file is never modified (a warning only)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -119,7 +119,7 @@ file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l json -d 'Print the diagnosis as JSON'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -128,7 +128,7 @@ file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l json -d 'Print JSON for scripts (stable field names)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -147,7 +147,7 @@ server\t'The API server validates and answers without persisting'"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s o -l output -d 'With --dry-run: print the manifests for `kubectl apply -f -`' -r -f -a "json\t''
 yaml\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l request-timeout -d 'How long to wait for each API request: 30s, 2m (a bare number is seconds; 0 waits as long as the server takes)' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
@@ -165,7 +165,7 @@ complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l every -d 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l only -d 'Run only the saved push with this id (repeatable)' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l forget -d 'Forget the saved push with this id (its Secrets stay in the clusters)' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l backend -d 'The keychain backend (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
