@@ -25,10 +25,12 @@ pub enum Error {
     MissingServerUrl,
     #[error("no credentials username")]
     MissingUsername,
-    #[error(
-        "input on stdin exceeds {limit} bytes: send one credential as {{\"ServerURL\":…,\"Username\":…,\"Secret\":…}}"
-    )]
-    InputTooLarge { limit: usize },
+    #[error("input on stdin exceeds {limit} bytes: send {expected}")]
+    InputTooLarge {
+        limit: usize,
+        /// What the action reads.
+        expected: &'static str,
+    },
     #[error(
         "invalid credentials on stdin ({reason}): send {{\"ServerURL\":…,\"Username\":…,\"Secret\":…}}"
     )]

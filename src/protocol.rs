@@ -176,7 +176,10 @@ pub fn read_input(stdin: &mut dyn Read) -> Result<Zeroizing<String>> {
         .read_to_end(&mut raw)
         .map_err(Error::Stdin)?;
     if raw.len() > MAX_INPUT {
-        return Err(Error::InputTooLarge { limit: MAX_INPUT });
+        return Err(Error::InputTooLarge {
+            limit: MAX_INPUT,
+            expected: "one credential as {\"ServerURL\":…,\"Username\":…,\"Secret\":…}",
+        });
     }
     let mut joined = Zeroizing::new(Vec::with_capacity(raw.len()));
     for line in raw.split_inclusive(|&b| b == b'\n') {
@@ -190,7 +193,13 @@ pub fn read_input(stdin: &mut dyn Read) -> Result<Zeroizing<String>> {
 
 /// The server URL `get` and `erase` read: the joined input with Unicode whitespace trimmed.
 pub fn read_server_url(stdin: &mut dyn Read) -> Result<String> {
-    let input = read_input(stdin)?;
+    let input = read_input(stdin).map_err(|e| match e {
+        Error::InputTooLarge { limit, .. } => Error::InputTooLarge {
+            limit,
+            expected: "one server URL, e.g. ghcr.io",
+        },
+        e => e,
+    })?;
     let url = input.trim();
     if url.is_empty() {
         return Err(Error::MissingServerUrl);

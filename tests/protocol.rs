@@ -274,8 +274,14 @@ fn oversized_input_is_refused_nothing_stored(k: &dyn Keyring) {
     let line = r.fails();
     assert!(line.contains("exceeds"), "{line}");
     assert_eq!(list_json(k), serde_json::json!({}));
+    assert!(line.contains("\"ServerURL\""), "{line}");
     let r = helper(k, &["get"], &"y".repeat((1 << 20) + 10));
-    assert!(r.fails().contains("exceeds"));
+    let line = r.fails();
+    assert!(line.contains("exceeds"), "{line}");
+    assert!(
+        line.contains("server URL") && !line.contains("\"ServerURL\""),
+        "get reads a URL, not JSON: {line}"
+    );
 }
 
 #[cfg(not(windows))] // Windows refuses such a secret: long_secret_refused_by_wincred
