@@ -181,3 +181,66 @@ fn zsh_and_fish_scripts_parse() {
         assert!(!text.contains("'man:"), "{file} offers the man writer");
     }
 }
+
+/// The systemd unit and the launchd agent run the binary wherever it was installed (cargo
+/// install's ~/.cargo/bin, pip-style ~/.local/bin, the packages' /usr/bin and /usr/local/bin,
+/// Homebrew's /opt/homebrew/bin): each starts `sync` from a home where only ~/.cargo/bin or
+/// ~/.local/bin holds it, with a service manager's bare environment.
+#[test]
+fn the_timer_units_find_the_binary_wherever_it_was_installed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let unit = std::fs::read_to_string(
+        root.join("packaging/systemd/docker-credential-keyring-sync.service"),
+    )
+    .unwrap();
+    let value = |key: &str| {
+        unit.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in the unit"))
+            .to_owned()
+    };
+    let plist = std::fs::read_to_string(
+        root.join("packaging/macos/io.github.docker-credential-keyring.sync.plist"),
+    )
+    .unwrap();
+    let script = plist
+        .split("<string>-c</string>")
+        .nth(1)
+        .and_then(|rest| rest.split("<string>").nth(1))
+        .and_then(|rest| rest.split("</string>").next())
+        .expect("the agent runs /bin/sh -c SCRIPT")
+        .replace("&quot;", "\"");
+    for bin_dir in [".cargo/bin", ".local/bin"] {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join(bin_dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(support::bin(), dir.join("docker-credential-keyring")).unwrap();
+        let h = home.path().to_str().unwrap();
+        let path = value("Environment=PATH=").replace("%h", h);
+        let exec = value("ExecStart=");
+        let mut words = exec.split_whitespace();
+        let mut systemd = std::process::Command::new(words.next().unwrap());
+        systemd
+            .args(words)
+            .env_clear()
+            .env("HOME", h)
+            .env("PATH", path);
+        let mut launchd = std::process::Command::new("/bin/sh");
+        launchd
+            .args(["-c", &script])
+            .env_clear()
+            .env("HOME", h)
+            .env("PATH", "/usr/bin:/bin");
+        for (who, mut cmd) in [("systemd", systemd), ("launchd", launchd)] {
+            if who == "launchd" && bin_dir != ".cargo/bin" {
+                continue; // the agent looks in ~/.cargo/bin and Homebrew's directories
+            }
+            let out = cmd.output().unwrap();
+            let said = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                said.contains("saved pushes") || said.contains("saved push"),
+                "{who} with the binary in ~/{bin_dir}: {out:?}"
+            );
+        }
+    }
+}
