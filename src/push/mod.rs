@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod dockerconfig;
 mod dry_run;
 pub mod kubeconfig;
+mod listener;
 mod payload;
 
 pub use crate::source::Source;
