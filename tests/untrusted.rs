@@ -161,6 +161,21 @@ fn escape_sequences_from_a_cluster_reach_no_output_saved_file_or_log() {
     for s in &saved {
         assert_clean("saved-pushes.json", s);
     }
+
+    // A file an older version wrote, with the cluster's raw words in it: listed cleaned.
+    let path = config_dir.join("saved-pushes.json");
+    let mut old: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    old["pushes"][0]["last_results"] = json!([format!(
+        "fake/dev/regcred: adopted (kept its other registries: {EVIL_KEY})"
+    )]);
+    old["pushes"][0]["last_error"] = json!(EVIL_MESSAGE);
+    std::fs::write(&path, old.to_string()).unwrap();
+    let listed = run(&["sync", "--list"]);
+    assert!(
+        listed.stdout.contains("evil]0;owned.example.com") && listed.stdout.contains("FAKE LINE"),
+        "{listed:#?}"
+    );
+    assert_run_clean("sync --list of an old file", &listed);
 }
 
 /// Every string of the saved pushes file (its raw bytes hold no control character either).

@@ -228,7 +228,7 @@ fn run_inner(
                 err,
                 "{}: push: {}",
                 crate::BINARY_NAME,
-                crate::expiry::describe(registry, *at, now)
+                crate::untrusted::line(&crate::expiry::describe(registry, *at, now), 1000)
             );
         }
         expires.clone_from(&p.expires);
