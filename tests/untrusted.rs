@@ -186,3 +186,36 @@ fn saved_strings(path: &Path) -> Vec<String> {
     strings(&serde_json::from_str(&text).unwrap(), &mut out);
     out
 }
+
+#[test]
+fn a_failing_exec_plugins_stderr_is_shown_without_control_characters() {
+    use std::os::unix::fs::PermissionsExt;
+    let keyring = KernelKeyring::new();
+    store(&keyring, REGISTRY, "alice", "first-Pw-1");
+    let server = ApiServer::start_tls();
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("plugin");
+    std::fs::write(
+        &plugin,
+        "#!/bin/sh\nprintf 'login expired\\033]0;owned\\007\\033[2J\\r\\nFAKE LINE\\n' >&2\nexit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kubeconfig = Kubeconfig::new()
+        .server_as("fake", &server, support::kubeconfig::Auth::Exec(plugin))
+        .current("fake")
+        .write(dir.path().join("kubeconfig"));
+    let args = [
+        "push",
+        REGISTRY,
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+    ];
+    let run = run_command(helper_command(&keyring, &args), b"");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert_run_clean("push", &run);
+    assert!(
+        run.stdout.contains("login expired]0;owned[2J  FAKE LINE"),
+        "the plugin's words are still said: {run:#?}"
+    );
+}
