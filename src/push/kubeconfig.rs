@@ -280,7 +280,7 @@ pub struct Exposure {
 
 /// Why credentials sent to `server` could be read on the way, if they could: plain `http://`
 /// to a host that is not loopback; plain `http://` to loopback where `not_ours` (the listener
-/// check, [`super::listener::not_ours`]) finds that a socket listening there is not ours, or
+/// check, `listener::not_ours`) finds that a socket listening there is not ours, or
 /// none is; or TLS without checking the server's certificate (`insecure-skip-tls-verify`).
 /// Loopback is decided on the URL's text (`localhost`, 127.0.0.0/8, `::1`).
 pub fn exposure(
