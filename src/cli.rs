@@ -323,8 +323,9 @@ pub struct PushArgs {
     /// wrote before and no longer writes
     #[arg(long)]
     pub adopt: bool,
-    /// Send the credentials even to a cluster reached over plain http:// (other than loopback)
-    /// or with insecure-skip-tls-verify, where others can read them (a warning per target)
+    /// Send the credentials even to a cluster reached over plain http:// (other than to a
+    /// loopback port only your uid listens on, checked on Linux) or with
+    /// insecure-skip-tls-verify, where others can read them (a warning per target)
     #[arg(long)]
     pub insecure: bool,
     /// Delete the secret (only if push made it) and remove it from the --service-account lists;

@@ -14,7 +14,11 @@
 //!   private (systemd keeps it while the user has a session or lingers; it is what
 //!   `XDG_RUNTIME_DIR` names when set, but is found without it);
 //! - else `<home>/.cache/docker-credential-keyring/` (macOS: `<home>/Library/Caches/…`) with
-//!   the home directory from the password database, never from `$HOME`.
+//!   the home directory from the password database, never from `$HOME`;
+//! - for a uid the password database does not know (a container run with an arbitrary uid, as
+//!   OpenShift does), `$HOME/.cache/docker-credential-keyring/` when `$HOME` is an absolute path
+//!   to a real directory that is ours and not writable by group or others (such a process has
+//!   no other per-user place, and a home that others cannot write cannot be swapped under it).
 //!
 //! (Only at the user's very first login or last logout, while `/run/user/<uid>` appears or
 //! goes, can two helpers pick different places.) `DOCKER_CREDENTIAL_KEYRING_LOCK_DIR` names
@@ -45,9 +49,13 @@ pub const LOCK_NAME: &str = "store.lock";
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "no place for the store lock: the password database has no home directory for uid {uid}: set {LOCK_DIR_ENV} to a directory only you can write; nothing was changed"
+        "no place for the store lock: the password database has no home directory for uid {uid}, and $HOME {home}: make $HOME a directory of yours that only you can write, or set {LOCK_DIR_ENV} to such a directory; nothing was changed"
     )]
-    NoHome { uid: u32 },
+    NoHome {
+        uid: u32,
+        /// Why `$HOME` cannot stand in.
+        home: String,
+    },
     #[error(
         "refusing the store lock {}: {reason}: make the directory yours and private (chmod 700), or set {LOCK_DIR_ENV} to such a directory; nothing was changed",
         path.display()
@@ -80,7 +88,7 @@ impl From<CheckError> for Error {
 }
 
 /// The directory of the store lock: `dir` ([`LOCK_DIR_ENV`]) when given, else from the uid and
-/// the password database, never from `XDG_*` or `HOME`.
+/// the password database, never from `XDG_*`; from `HOME` only for a uid the database lacks.
 pub fn store_lock_dir(dir: Option<&Path>) -> Result<PathBuf, Error> {
     match dir {
         Some(dir) => Ok(dir.to_owned()),
@@ -148,11 +156,47 @@ mod imp {
                 return Ok(run.join(crate::BINARY_NAME));
             }
         }
-        let home = passwd_home(uid).ok_or(Error::NoHome { uid })?;
+        let home = match passwd_home(uid) {
+            Some(home) => home,
+            None => env_home(uid).map_err(|home| Error::NoHome { uid, home })?,
+        };
         #[cfg(target_os = "macos")]
         return Ok(home.join("Library/Caches").join(crate::BINARY_NAME));
         #[cfg(not(target_os = "macos"))]
         Ok(home.join(".cache").join(crate::BINARY_NAME))
+    }
+
+    /// `$HOME` for a uid the password database lacks, when it is an absolute path to a real
+    /// directory owned by `uid` and not writable by group or others; else why not.
+    fn env_home(uid: u32) -> Result<PathBuf, String> {
+        let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) else {
+            return Err("is not set".to_owned());
+        };
+        let home = PathBuf::from(home);
+        let shown = crate::untrusted::line(&home.to_string_lossy(), 200);
+        if !home.is_absolute() {
+            return Err(format!("({shown}) is not an absolute path"));
+        }
+        let meta = match std::fs::symlink_metadata(&home) {
+            Ok(m) => m,
+            Err(e) => return Err(format!("({shown}) cannot be used: {e}")),
+        };
+        if meta.file_type().is_symlink() || !meta.is_dir() {
+            return Err(format!("({shown}) is a symbolic link or not a directory"));
+        }
+        if meta.uid() != uid {
+            return Err(format!(
+                "({shown}) is owned by uid {}, not by you (uid {uid})",
+                meta.uid()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "({shown}) is writable by others (mode {:04o})",
+                meta.mode() & 0o7777
+            ));
+        }
+        Ok(home)
     }
 
     /// The home directory of `uid` in the password database (getpwuid_r: no global state).
@@ -197,7 +241,10 @@ mod imp {
     pub fn default_dir() -> Result<PathBuf, Error> {
         directories::BaseDirs::new()
             .map(|b| b.cache_dir().join(crate::BINARY_NAME))
-            .ok_or(Error::NoHome { uid: 0 })
+            .ok_or_else(|| Error::NoHome {
+                uid: 0,
+                home: "cannot be found".to_owned(),
+            })
     }
 }
 

@@ -79,7 +79,8 @@ pub const VARIABLES: &[Variable] = &[
         name: LOCK_DIR_ENV,
         doc: "the directory of the per-user lock that serializes store and erase, instead of \
               /run/user/<uid>/docker-credential-keyring (or ~/.cache/docker-credential-keyring, \
-              the home directory taken from the password database, not from HOME). It must be \
+              the home directory taken from the password database, not from HOME, which is \
+              used only for a uid the database lacks). It must be \
               yours and writable only by you; every process must see the same value. When the \
               lock cannot be taken, store and erase fail instead of running unlocked.",
     },

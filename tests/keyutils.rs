@@ -581,3 +581,114 @@ fn the_store_lock_is_the_same_with_and_without_xdg_runtime_dir() {
         "{path}"
     );
 }
+
+/// A uid the password database does not know (a container run with an arbitrary uid).
+const NO_PASSWD_UID: u32 = 12345;
+
+/// Run the binary as [`NO_PASSWD_UID`] with `HOME` set to `home` (and the XDG directories
+/// under it) and the default store lock (no DOCKER_CREDENTIAL_KEYRING_LOCK_DIR).
+fn as_unknown_uid(k: &KernelKeyring, home: &std::path::Path, args: &[&str], stdin: &str) -> Run {
+    let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = vec![
+        ("HOME".into(), home.into()),
+        ("XDG_CONFIG_HOME".into(), home.join(".config").into()),
+        ("XDG_DATA_HOME".into(), home.join(".local/share").into()),
+        ("XDG_CACHE_HOME".into(), home.join(".cache").into()),
+        (
+            "DOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING".into(),
+            k.name.clone().into(),
+        ),
+        (
+            "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+            "keyutils".into(),
+        ),
+    ];
+    let plain = support::command(&env);
+    let mut cmd = k.wrap(&bin(), args);
+    copy_env(&plain, &mut cmd);
+    run_command(cmd, stdin.as_bytes())
+}
+
+/// A fixture run as [`NO_PASSWD_UID`], and a directory it can reach to make homes in; `None`
+/// (the test is skipped) unless we are root and the uid really has no passwd entry.
+fn unknown_uid_fixture() -> Option<(KernelKeyring, tempfile::TempDir)> {
+    use std::os::unix::fs::PermissionsExt;
+    if !support::keyutils::is_root() {
+        eprintln!("skipped: needs root to run as a uid without a passwd entry");
+        return None;
+    }
+    let known = Command::new("getent")
+        .args(["passwd", &NO_PASSWD_UID.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        !known.status.success(),
+        "uid {NO_PASSWD_UID} has a passwd entry here: pick another"
+    );
+    let mut k = KernelKeyring::new();
+    k.as_user = Some(NO_PASSWD_UID);
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    Some((k, parent))
+}
+
+/// A directory `name` in `parent`, owned by `uid`, with `mode`.
+fn home_dir(parent: &std::path::Path, name: &str, uid: u32, mode: u32) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let home = parent.join(name);
+    std::fs::create_dir(&home).unwrap();
+    std::os::unix::fs::chown(&home, Some(uid), Some(uid)).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(mode)).unwrap();
+    home
+}
+
+#[test]
+fn a_uid_without_a_passwd_entry_locks_in_its_own_private_home() {
+    use std::os::unix::fs::MetadataExt;
+    let Some((k, parent)) = unknown_uid_fixture() else {
+        return;
+    };
+    let home = home_dir(parent.path(), "home", NO_PASSWD_UID, 0o700);
+    let run = as_unknown_uid(
+        &k,
+        &home,
+        &["store"],
+        &creds("https://r.example", "u", "s3cret"),
+    );
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (Some(0), "", ""),
+        "{run:#?}"
+    );
+    let got = json(as_unknown_uid(&k, &home, &["get"], "https://r.example").ok());
+    assert_eq!(got["Secret"], "s3cret");
+    let lock = home.join(".cache/docker-credential-keyring/store.lock");
+    let meta = std::fs::symlink_metadata(&lock).expect("the lock is in $HOME/.cache");
+    assert!(meta.is_file() && meta.uid() == NO_PASSWD_UID, "{meta:?}");
+    let erased = as_unknown_uid(&k, &home, &["erase"], "https://r.example");
+    assert_eq!(erased.code, Some(0), "{erased:#?}");
+    assert!(k.descriptions().is_empty());
+}
+
+#[test]
+fn a_uid_without_a_passwd_entry_refuses_a_home_of_someone_else_or_open_to_others() {
+    let Some((k, parent)) = unknown_uid_fixture() else {
+        return;
+    };
+    let theirs = home_dir(parent.path(), "theirs", 0, 0o755);
+    let open = home_dir(parent.path(), "open", NO_PASSWD_UID, 0o777);
+    for (home, why) in [
+        (&theirs, "is owned by uid 0, not by you (uid 12345)"),
+        (&open, "is writable by others (mode 0777)"),
+    ] {
+        let run = as_unknown_uid(&k, home, &["store"], &creds("https://r.example", "u", "s"));
+        let line = run.fails();
+        assert!(
+            line.contains("no place for the store lock")
+                && line.contains(&format!("$HOME ({}) {why}", home.display()))
+                && line.contains("DOCKER_CREDENTIAL_KEYRING_LOCK_DIR"),
+            "{line}"
+        );
+        assert!(!home.join(".cache").exists(), "nothing made in {home:?}");
+        assert!(k.descriptions().is_empty(), "stored without the lock");
+    }
+}

@@ -64,7 +64,11 @@ pub(super) fn dry_run_client(
                         t.context,
                         t.namespace,
                         options.name,
-                        p.keys.join(",")
+                        p.keys
+                            .iter()
+                            .map(|k| crate::untrusted::line(k, 256))
+                            .collect::<Vec<_>>()
+                            .join(",")
                     ),
                     None => format!(
                         "{}/{}/{}: would delete if made by {} (client dry run: nothing sent)\n",

@@ -271,25 +271,48 @@ pub fn exec_command(config: Option<&Kubeconfig>, context: &str) -> Option<String
         .clone()
 }
 
+/// Why credentials sent to a server could be read on the way, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exposure {
+    pub why: String,
+    pub fix: &'static str,
+}
+
 /// Why credentials sent to `server` could be read on the way, if they could: plain `http://`
-/// to a host that is not loopback, or TLS without checking the server's certificate
-/// (`insecure-skip-tls-verify`). Loopback is decided on the URL's text (`localhost`,
-/// 127.0.0.0/8, `::1`), never by resolving a name: `kubectl proxy` stays usable.
+/// to a host that is not loopback; plain `http://` to loopback where `not_ours` (the listener
+/// check, `listener::not_ours`) finds that a socket listening there is not ours, or
+/// none is; or TLS without checking the server's certificate (`insecure-skip-tls-verify`).
+/// Loopback is decided on the URL's text (`localhost`, 127.0.0.0/8, `::1`).
 pub fn exposure(
     server: &str,
     scheme: Option<&str>,
     host: &str,
+    port: Option<u16>,
     skip_tls_verify: bool,
-) -> Option<String> {
+    not_ours: impl FnOnce(&str, u16) -> Option<String>,
+) -> Option<Exposure> {
+    const HTTPS: &str = "give the cluster an https:// server and its certificate-authority";
     if scheme == Some("http") && !is_loopback(host) {
-        return Some(format!(
-            "its API server {server} is plain http:// on a host that is not loopback, so anyone on the way can read the registry passwords"
-        ));
+        return Some(Exposure {
+            why: format!(
+                "its API server {server} is plain http:// on a host that is not loopback, so anyone on the way can read the registry passwords"
+            ),
+            fix: HTTPS,
+        });
     }
-    if skip_tls_verify && scheme != Some("http") {
-        return Some(format!(
-            "its cluster has insecure-skip-tls-verify: true, so whoever answers for {server} gets the registry passwords"
-        ));
+    if scheme == Some("http") {
+        return not_ours(host, port.unwrap_or(80)).map(|why| Exposure {
+            why: format!("its API server {server} is plain http:// on loopback, and {why}"),
+            fix: "run the proxy (kubectl proxy) as yourself, or give the cluster an https:// server",
+        });
+    }
+    if skip_tls_verify {
+        return Some(Exposure {
+            why: format!(
+                "its cluster has insecure-skip-tls-verify: true, so whoever answers for {server} gets the registry passwords"
+            ),
+            fix: HTTPS,
+        });
     }
     None
 }
@@ -309,14 +332,59 @@ fn is_loopback(host: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Whether `url` is exposed, with every loopback listener ours.
     fn exposed(url: &str, skip: bool) -> bool {
+        exposed_with(url, skip, |_, _| None).is_some()
+    }
+
+    fn exposed_with(
+        url: &str,
+        skip: bool,
+        not_ours: impl FnOnce(&str, u16) -> Option<String>,
+    ) -> Option<Exposure> {
         let (scheme, rest) = url.split_once("://").unwrap();
         let authority = rest.split('/').next().unwrap();
-        let host = match authority.strip_prefix('[') {
-            Some(v6) => &authority[..v6.find(']').unwrap() + 2],
-            None => authority.split(':').next().unwrap(),
+        // As http::Uri splits it: an IPv6 host keeps its brackets.
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(v6) => {
+                let end = v6.find(']').unwrap() + 2;
+                (&authority[..end], authority[end..].strip_prefix(':'))
+            }
+            None => match authority.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            },
         };
-        exposure(url, Some(scheme), host, skip).is_some()
+        let port = port.map(|p| p.parse().unwrap());
+        exposure(url, Some(scheme), host, port, skip, not_ours)
+    }
+
+    #[test]
+    fn loopback_http_goes_only_to_our_own_listener() {
+        let mut asked = None;
+        let e = exposed_with("http://[::1]:8001", false, |host, port| {
+            asked = Some((host.to_owned(), port));
+            Some("port 8001 on ::1 is listened on by uid 7".into())
+        })
+        .unwrap();
+        assert_eq!(asked, Some(("[::1]".to_owned(), 8001)));
+        assert!(
+            e.why.contains("uid 7") && e.fix.contains("kubectl proxy"),
+            "{e:?}"
+        );
+        let mut port = None;
+        assert!(
+            exposed_with("http://localhost", false, |_, p| {
+                port = Some(p);
+                None
+            })
+            .is_none()
+        );
+        assert_eq!(port, Some(80));
+        // Not asked for https, nor for a remote host (refused whoever listens).
+        let never = |_: &str, _: u16| -> Option<String> { panic!("not a loopback http URL") };
+        assert!(exposed_with("https://127.0.0.1:6443", false, never).is_none());
+        assert!(exposed_with("http://k.example", false, never).is_some());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod dockerconfig;
 mod dry_run;
 pub mod kubeconfig;
+mod listener;
 mod payload;
 
 pub use crate::source::Source;
@@ -227,7 +228,7 @@ fn run_inner(
                 err,
                 "{}: push: {}",
                 crate::BINARY_NAME,
-                crate::expiry::describe(registry, *at, now)
+                crate::untrusted::line(&crate::expiry::describe(registry, *at, now), 1000)
             );
         }
         expires.clone_from(&p.expires);

@@ -193,7 +193,12 @@ fn usable(
     let mut found = Vec::new();
     for c in all {
         if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
-            let _ = writeln!(err, "{}: push: skipped {refusal}", crate::BINARY_NAME);
+            let _ = writeln!(
+                err,
+                "{}: push: skipped {}",
+                crate::BINARY_NAME,
+                crate::untrusted::line(&refusal.to_string(), 1000)
+            );
             skipped += 1;
             continue;
         }

@@ -194,11 +194,13 @@ pub fn list(settings: &Settings, out: &mut dyn Write) -> Result<(), Error> {
             None => text.push_str("  last run: never\n"),
             Some(at) => text.push_str(&format!("  last run: {}\n", crate::expiry::rfc3339(at))),
         }
+        // Saved text (a file an older version wrote may hold a cluster's raw words): cleaned.
+        let clean = |t: &str| crate::untrusted::line(t, 2000);
         if let Some(e) = &p.last_error {
-            text.push_str(&format!("  failed: {e}\n"));
+            text.push_str(&format!("  failed: {}\n", clean(e)));
         }
         for line in &p.last_results {
-            text.push_str(&format!("  {line}\n"));
+            text.push_str(&format!("  {}\n", clean(line)));
         }
         if let Some(at) = p.expires {
             text.push_str(&format!(

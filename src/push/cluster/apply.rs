@@ -39,6 +39,8 @@ impl Job<'_> {
             let ours = is_ours(existing);
             let type_ = existing.type_.as_deref().unwrap_or("Opaque");
             let other_type = type_ != SECRET_TYPE;
+            // As the server says it: quoted in a reason only as one clean bounded line.
+            let type_ = crate::untrusted::line(type_, 100);
             if !ours && !self.options.adopt {
                 return Err(if other_type {
                     format!(

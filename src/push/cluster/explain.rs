@@ -1,6 +1,15 @@
 //! Every failed request said in plain language: what went wrong, where, and what to do.
 
 use super::{Context, Job};
+use crate::untrusted::line;
+
+/// Bounds of what a server or a plugin said, as quoted in a reason.
+const MESSAGE_CHARS: usize = 300;
+const REASON_CHARS: usize = 60;
+/// A body that is not a Kubernetes Status (a proxy's page) says less.
+const PLAIN_CHARS: usize = 120;
+const STDERR_CHARS: usize = 300;
+const CHAIN_CHARS: usize = 500;
 
 /// A request that did not succeed.
 pub(super) enum Failure {
@@ -69,7 +78,8 @@ pub(super) fn chain(e: &dyn std::error::Error) -> String {
         }
         cur = s.source();
     }
-    let text = parts.join(": ").replace('\n', " ");
+    // Parts may quote the server (a certificate's names, a body it sent): made one clean line.
+    let text = line(&parts.join(": "), CHAIN_CHARS);
     // kube's variant names add nothing for a person.
     ["ServiceError: ", "HyperError: ", "Error: "]
         .iter()
@@ -106,7 +116,7 @@ pub(super) fn describe(e: &(dyn std::error::Error + 'static), exec: Option<&str>
     };
     match auth {
         AuthError::AuthExecRun { out, .. } => {
-            let stderr = shorten_to(&String::from_utf8_lossy(&out.stderr), 300);
+            let stderr = line(&String::from_utf8_lossy(&out.stderr), STDERR_CHARS);
             if stderr.is_empty() {
                 format!(
                     "{plugin} failed ({}) and printed nothing on stderr",
@@ -139,7 +149,9 @@ impl Job<'_> {
             ),
             Failure::Kube(kube::Error::Api(s)) => {
                 let plain = !f.is_status();
-                let msg = s.message.trim();
+                // The server's own words: untrusted, so one clean bounded line.
+                let msg = line(&s.message, MESSAGE_CHARS);
+                let reason = line(&s.reason, REASON_CHARS);
                 match s.code {
                     401 => format!(
                         "the API server {server} rejected the credentials of context {name:?} (401 Unauthorized): log in to the cluster again or renew the token (check with `kubectl --context {name} auth whoami`)"
@@ -162,18 +174,17 @@ impl Job<'_> {
                     ),
                     404 if plain => format!(
                         "the server {server} of context {name:?} answered 404 without a Kubernetes status while {what} ({}): is the server URL an API server, not a proxy or a wrong path?",
-                        shorten(msg)
+                        line(&msg, PLAIN_CHARS)
                     ),
                     422 => format!(
                         "the API server refused the secret (422 Invalid: {msg}): if it exists with another type or is immutable, --replace deletes and recreates it"
                     ),
                     code if plain => format!(
                         "the server {server} of context {name:?} answered {code} while {what}: {}",
-                        shorten(msg)
+                        line(&msg, PLAIN_CHARS)
                     ),
                     code => format!(
-                        "the API server {server} of context {name:?} answered {code} {} while {what}: {msg}",
-                        s.reason
+                        "the API server {server} of context {name:?} answered {code} {reason} while {what}: {msg}"
                     ),
                 }
             }
@@ -190,18 +201,6 @@ impl Job<'_> {
             Some(p) => p.scrub(&text),
             None => text,
         }
-    }
-}
-
-fn shorten(text: &str) -> String {
-    shorten_to(text, 120)
-}
-
-fn shorten_to(text: &str, chars: usize) -> String {
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one_line.char_indices().nth(chars) {
-        Some((i, _)) => format!("{}…", &one_line[..i]),
-        None => one_line,
     }
 }
 

@@ -36,7 +36,7 @@ struct Context {
     exec_command: Option<String>,
     /// Why the registry passwords could be read on the way to this cluster, when the user
     /// sends them anyway (`--insecure`): warned about per target.
-    exposure: Option<String>,
+    exposure: Option<kubeconfig::Exposure>,
 }
 
 /// Everything a target needs.
@@ -154,16 +154,23 @@ async fn connect(
             } else {
                 kubeconfig::default_namespace(config, name)
             };
-            let exposure = kubeconfig::exposure(
-                &server,
-                cfg.cluster_url.scheme_str(),
-                cfg.cluster_url.host().unwrap_or_default(),
-                cfg.accept_invalid_certs,
-            )
-            .filter(|_| !options.delete);
+            // Not checked for --delete: it sends no password (and asks no listener).
+            let exposure = (!options.delete)
+                .then(|| {
+                    kubeconfig::exposure(
+                        &server,
+                        cfg.cluster_url.scheme_str(),
+                        cfg.cluster_url.host().unwrap_or_default(),
+                        cfg.cluster_url.port_u16(),
+                        cfg.accept_invalid_certs,
+                        crate::push::listener::not_ours,
+                    )
+                })
+                .flatten();
             let client = match &exposure {
-                Some(why) if !options.insecure => Err(format!(
-                    "refused to send the registry passwords to context {name:?}: {why}: give the cluster an https:// server and its certificate-authority, or pass --insecure to send them anyway"
+                Some(e) if !options.insecure => Err(format!(
+                    "refused to send the registry passwords to context {name:?}: {}: {}, or pass --insecure to send them anyway",
+                    e.why, e.fix
                 )),
                 _ => exec::resolve(&mut cfg.auth_info)
                     .map_err(kube::Error::Auth)
@@ -244,15 +251,16 @@ impl Job<'_> {
                 return report;
             }
         };
-        if let Some(why) = &ctx.exposure {
+        if let Some(e) = &ctx.exposure {
             // Said before anything is sent.
             let _ = writeln!(
                 self.err.borrow_mut(),
-                "{}: push: warning: {}/{}/{}: sending the registry passwords anyway (--insecure): {why}",
+                "{}: push: warning: {}/{}/{}: sending the registry passwords anyway (--insecure): {}",
                 crate::BINARY_NAME,
                 t.context,
                 t.namespace,
-                self.options.name
+                self.options.name,
+                crate::untrusted::line(&e.why, 1000)
             );
         }
         let secrets: Api<KubeSecret> = Api::namespaced(client.clone(), &t.namespace);

@@ -1,6 +1,14 @@
 //! What happened on each target, as types, and the one place that says it as lines:
 //! `CONTEXT/NAMESPACE/NAME: created | updated | … | failed: REASON`, then one line per
-//! service account.
+//! service account. Everything in them that came from outside (registry keys of a Secret read
+//! from the cluster, a server's or a plugin's words in a reason) is made one clean, bounded
+//! line here, so what is printed, logged and saved holds no control character.
+
+use crate::untrusted::line;
+
+/// Bounds of a registry key and of a whole reason, as printed.
+const KEY_CHARS: usize = 256;
+const REASON_CHARS: usize = 2000;
 
 /// A failure said in plain language (what went wrong, what to do), scrubbed of every secret.
 pub type Reason = String;
@@ -92,11 +100,11 @@ impl SecretResult {
                 let ours = if removed.is_empty() {
                     "its label".to_owned()
                 } else {
-                    format!("push's registries ({}) and its label", removed.join(", "))
+                    format!("push's registries ({}) and its label", keys(removed))
                 };
                 format!(
                     "kept for its other registries ({}): removed {ours}; service accounts still refer to it",
-                    kept.join(", ")
+                    keys(kept)
                 )
             }
         }
@@ -144,10 +152,13 @@ impl TargetReport {
         };
         let said = |label: String, what: Result<String, &Reason>| match what {
             Ok(word) => format!("{label}: {word}{suffix}"),
-            Err(reason) => format!("{label}: failed: {reason}"),
+            Err(reason) => format!("{label}: failed: {}", line(reason, REASON_CHARS)),
         };
+        // Names we were given, not sent: cleaned all the same, a kubeconfig may be someone's.
+        let name = |text: &str| line(text, KEY_CHARS);
+        let (context, namespace) = (name(&self.context), name(&self.namespace));
         let mut lines = vec![said(
-            format!("{}/{}/{}", self.context, self.namespace, self.name),
+            format!("{context}/{namespace}/{}", name(&self.name)),
             self.secret.as_ref().map(SecretResult::word),
         )];
         for (sa, result) in &self.accounts {
@@ -156,7 +167,7 @@ impl TargetReport {
                 AccountResult::Unchanged => "unchanged".to_owned(),
             });
             lines.push(said(
-                format!("{}/{}/serviceaccount/{sa}", self.context, self.namespace),
+                format!("{context}/{namespace}/serviceaccount/{}", name(sa)),
                 word,
             ));
         }
@@ -171,13 +182,13 @@ fn with_registries(word: &str, registries: &Registries) -> String {
     if !registries.removed.is_empty() {
         notes.push(format!(
             "removed {}, no longer pushed",
-            registries.removed.join(", ")
+            keys(&registries.removed)
         ));
     }
     if !registries.kept.is_empty() {
         notes.push(format!(
             "kept its other registries: {}",
-            registries.kept.join(", ")
+            keys(&registries.kept)
         ));
     }
     if notes.is_empty() {
@@ -185,6 +196,14 @@ fn with_registries(word: &str, registries: &Registries) -> String {
     } else {
         format!("{word} ({})", notes.join("; "))
     }
+}
+
+/// Registry keys as printed: each one clean and bounded (they come from the cluster).
+fn keys(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| line(k, KEY_CHARS))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -240,6 +259,31 @@ mod tests {
         assert_eq!(
             report(Err("why".into()), false).lines()[0],
             "dev/team/regcred: failed: why"
+        );
+    }
+
+    #[test]
+    fn text_from_the_cluster_is_printed_without_control_characters() {
+        let r = report(
+            Ok(SecretResult::Adopted {
+                recreated: false,
+                registries: Registries {
+                    kept: vec!["evil\x1b]0;owned\x07.io".into()],
+                    removed: vec!["b\u{9b}2J.io".into()],
+                },
+            }),
+            false,
+        );
+        let printed = r.lines().join("\n");
+        assert!(!printed.contains(['\x1b', '\x07', '\u{9b}']), "{printed:?}");
+        assert!(printed.contains("evil]0;owned.io"), "{printed}");
+        let r = report(
+            Err("forbidden (User \"\x1b[2Jx\x07\" cannot)\r\nnext".into()),
+            false,
+        );
+        assert_eq!(
+            r.lines()[0],
+            "dev/team/regcred: failed: forbidden (User \"[2Jx\" cannot)  next"
         );
     }
 

@@ -115,6 +115,15 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
             body.extend_from_slice(&raw.body);
             return http::Reply::Respond(http::Response::text(502, body));
         }
+        Some(FaultKind::Status {
+            code,
+            reason,
+            message,
+        }) => {
+            record(code);
+            let e = status::failure(code, &reason, &message, status::Details::default());
+            return http::Reply::Respond(http::Response::json(code, e.body));
+        }
         Some(FaultKind::Slow(d)) => std::thread::sleep(d),
         Some(FaultKind::CreateFirst { object, manager }) => {
             let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());

@@ -25,6 +25,13 @@ pub enum FaultKind {
     /// 502 text/plain quoting the request body, as some proxies and firewalls do: a client
     /// that prints server messages must scrub what it sent.
     EchoBody,
+    /// A Failure Status with these words, as a hostile or broken server (or a middlebox) may
+    /// send: nothing in them is checked, control characters included.
+    Status {
+        code: u16,
+        reason: String,
+        message: String,
+    },
     /// Another client creates this object (as `manager`, operation Update, as kubectl create
     /// would) just before the request, which is then handled normally: a create race.
     CreateFirst { object: Value, manager: String },
