@@ -241,6 +241,7 @@ impl PushArgs {
             delete: self.delete,
             request_timeout: std::time::Duration::from_secs(self.request_timeout),
             backend: backend.map(str::to_owned),
+            pinned: None,
         }
     }
 }
