@@ -421,14 +421,17 @@ fn round(
             }
         };
         drop(notes);
-        if let (true, Some((interval, _))) = (just_locked, &every) {
+        if let (true, Some((interval, seen))) = (just_locked, &mut every) {
             locked_out = true;
-            let _ = writeln!(
-                err,
+            let note = format!(
                 "{}: sync: the keychain is locked: the other saved pushes that read it wait for the next round (in {}) instead of prompting again",
                 crate::BINARY_NAME,
                 crate::expiry::human(*interval)
             );
+            // Once per `--every`: each round's failure line already says it again.
+            if seen.notes.insert(note.clone()) {
+                let _ = writeln!(err, "{note}");
+            }
         }
         if let (Some((interval, seen)), Some(at)) = (&mut every, expires) {
             let now = crate::expiry::now();
