@@ -279,6 +279,38 @@ mod tests {
     }
 
     #[test]
+    fn a_file_others_can_write_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o622)).unwrap();
+        let e = append_private(dir.path(), "x.log").unwrap_err();
+        assert!(
+            e.to_string().contains("writable by others (mode 0622)"),
+            "{e}"
+        );
+        assert!(check_private(dir.path(), "x.log").is_err());
+    }
+
+    #[test]
+    fn appending_goes_to_the_end() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        append_private(dir.path(), "x.log")
+            .unwrap()
+            .write_all(b"a\n")
+            .unwrap();
+        append_private(dir.path(), "x.log")
+            .unwrap()
+            .write_all(b"b\n")
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("x.log")).unwrap(),
+            "a\nb\n"
+        );
+    }
+
+    #[test]
     fn missing_directories_are_created_private() {
         let dir = tempfile::tempdir().unwrap();
         let private = dir.path().join("a/b");

@@ -334,20 +334,35 @@ pub fn check_pinned(
         if server != pin.server {
             return Err(Error::Repointed {
                 context: pin.context.clone(),
-                now: crate::untrusted::line(&server, 200),
-                then: pin.server.clone(),
+                now: show_server(&server),
+                then: show_server(&pin.server),
             });
         }
         if ca != pin.ca {
             return Err(Error::Recertified {
                 context: pin.context.clone(),
-                server,
+                server: show_server(&server),
                 now: short_ca(&ca),
                 then: short_ca(&pin.ca),
             });
         }
     }
     Ok(())
+}
+
+/// A server URL for people: one printable line, any `user:password@` left out.
+pub fn show_server(server: &str) -> String {
+    let shown = match server.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => server.to_owned(),
+            }
+        }
+        None => server.to_owned(),
+    };
+    crate::untrusted::line(&shown, 200)
 }
 
 /// A pinned CA for people: `sha256:` and the first 16 hex digits.
@@ -564,6 +579,111 @@ mod tests {
             None => authority.split(':').next().unwrap(),
         };
         exposure(url, Some(scheme), host, skip).is_some()
+    }
+
+    fn config(yaml: &str) -> Kubeconfig {
+        Kubeconfig::from_yaml(yaml).unwrap()
+    }
+
+    const TWO: &str = r#"
+apiVersion: v1
+kind: Config
+clusters:
+- name: a
+  cluster: {server: "https://a.example:6443", certificate-authority-data: "Q0EtQQ=="}
+- name: b
+  cluster: {server: "https://b.example:6443"}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: ctx
+  context: {cluster: a, user: u, namespace: apps}
+- name: other
+  context: {cluster: b, user: u}
+current-context: ctx
+"#;
+
+    #[test]
+    fn a_pin_holds_the_server_the_ca_fingerprint_and_the_namespaces() {
+        let kc = config(TWO);
+        let names = ["ctx".to_owned(), "other".to_owned()];
+        let pinned = pin(Some(&kc), vec![PathBuf::from("/k")], &names, &[]).unwrap();
+        let ctx = &pinned.contexts[0];
+        assert_eq!(ctx.server, "https://a.example:6443");
+        // `printf CA-A | sha256sum`: the bytes as configured, -data decoded.
+        assert_eq!(
+            ctx.ca,
+            "sha256:9be06ea94f325c3673db4fffedd38d047342e3fd916a5a6bb24fa72e3e778874"
+        );
+        assert_eq!(ctx.namespaces, ["apps"]);
+        assert_eq!(pinned.contexts[1].ca, SYSTEM_ROOTS);
+        assert_eq!(pinned.contexts[1].namespaces, ["default"]);
+        check_pinned(Some(&kc), &names, &pinned).unwrap();
+        let targets: Vec<String> = pinned
+            .targets()
+            .iter()
+            .map(|t| format!("{}/{}", t.context, t.namespace))
+            .collect();
+        assert_eq!(targets, ["ctx/apps", "other/default"]);
+    }
+
+    #[test]
+    fn another_server_or_ca_or_no_ca_check_is_refused() {
+        let names = ["ctx".to_owned()];
+        let pinned = pin(Some(&config(TWO)), Vec::new(), &names, &[]).unwrap();
+        let moved = config(&TWO.replace("https://a.example:6443", "https://evil.example"));
+        let e = check_pinned(Some(&moved), &names, &pinned).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "context \"ctx\" now points to https://evil.example (saved: https://a.example:6443): run the push again with --save to re-aim it"
+        );
+        let recertified = config(&TWO.replace("Q0EtQQ==", "Q0EtQg=="));
+        let e = check_pinned(Some(&recertified), &names, &pinned).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("context \"ctx\" now points to https://a.example:6443 with another certificate authority (CA sha256:"),
+            "{e}"
+        );
+        let unchecked = config(&TWO.replace(
+            "certificate-authority-data: \"Q0EtQQ==\"",
+            "insecure-skip-tls-verify: true",
+        ));
+        let e = check_pinned(Some(&unchecked), &names, &pinned).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("(insecure-skip-tls-verify; saved: CA sha256:"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_ca_file_is_fingerprinted_by_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "CA-A").unwrap();
+        let yaml = TWO.replace(
+            "certificate-authority-data: \"Q0EtQQ==\"",
+            &format!("certificate-authority: {:?}", ca.display().to_string()),
+        );
+        let names = ["ctx".to_owned()];
+        let from_file = pin(Some(&config(&yaml)), Vec::new(), &names, &[]).unwrap();
+        let from_data = pin(Some(&config(TWO)), Vec::new(), &names, &[]).unwrap();
+        assert_eq!(from_file.contexts[0].ca, from_data.contexts[0].ca);
+        std::fs::write(&ca, "CA-B").unwrap();
+        assert!(check_pinned(Some(&config(&yaml)), &names, &from_file).is_err());
+    }
+
+    #[test]
+    fn a_server_is_shown_without_its_userinfo() {
+        assert_eq!(
+            show_server("https://u:p@k.example:6443/x"),
+            "https://k.example:6443/x"
+        );
+        assert_eq!(
+            show_server("https://k.example/a@b"),
+            "https://k.example/a@b"
+        );
     }
 
     #[test]

@@ -158,7 +158,7 @@ impl SavedPush {
                 format!(
                     "pinned: context {} -> {} ({}), namespace {}",
                     p.context,
-                    p.server,
+                    crate::push::kubeconfig::show_server(&p.server),
                     crate::push::kubeconfig::short_ca(&p.ca),
                     p.namespaces.join(",")
                 )
