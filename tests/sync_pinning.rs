@@ -323,18 +323,15 @@ fn a_config_directory_others_can_write_is_refused_before_any_request() {
     ] {
         let run = w.run(None, args);
         assert_eq!(run.code, Some(1), "{args:?}: {run:#?}");
-        // push says why on stdout, sync on stderr: one line either way.
-        let said = if args[0] == "push" {
-            &run.stdout
+        // push says why on stdout, sync on stderr (after the program's name): one line.
+        let (said, prefix) = if args[0] == "push" {
+            (&run.stdout, "")
         } else {
-            &run.stderr
+            (&run.stderr, "docker-credential-keyring: ")
         };
         assert!(
             said.starts_with(&format!(
-                "refusing {}: the directory is writable by others (mode 0777): make it yours and private",
-                w.config_dir().display()
-            )) || said.starts_with(&format!(
-                "docker-credential-keyring: refusing {}: the directory is writable by others (mode 0777): make it yours and private",
+                "{prefix}refusing {}: the directory is writable by others (mode 0777): make it yours and private",
                 w.config_dir().display()
             )),
             "{args:?}: {run:#?}"

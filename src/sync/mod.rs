@@ -367,9 +367,9 @@ fn round(
 ) -> Result<push::Outcome, Error> {
     let data = store.read()?;
     let mut failed = false;
-    // Set when the keychain is locked (or nobody answered its unlock prompt): the other saved
-    // pushes that read it wait for the next round instead of prompting again, one by one.
-    let mut locked_out = false;
+    // The keychain (by `--backend`) found locked, or whose unlock prompt nobody answered: the
+    // other saved pushes that read it wait for the next round instead of prompting again.
+    let mut locked_out: Option<Option<String>> = None;
     for saved in data
         .pushes
         .iter()
@@ -391,7 +391,7 @@ fn round(
             record(store, saved.id, Vec::new(), Some(e), saved.expires)?;
             continue;
         }
-        if locked_out && saved.source == push::Source::Keychain {
+        if saved.source == push::Source::Keychain && locked_out.as_ref() == Some(&saved.backend) {
             continue;
         }
         let quiet = every.is_some();
@@ -422,7 +422,7 @@ fn round(
         };
         drop(notes);
         if let (true, Some((interval, seen))) = (just_locked, &mut every) {
-            locked_out = true;
+            locked_out = Some(saved.backend.clone());
             let note = format!(
                 "{}: sync: the keychain is locked: the other saved pushes that read it wait for the next round (in {}) instead of prompting again",
                 crate::BINARY_NAME,
