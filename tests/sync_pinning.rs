@@ -249,6 +249,45 @@ fn a_context_that_now_points_to_another_cluster_is_refused_and_nothing_reaches_i
 }
 
 #[test]
+fn the_sync_a_store_starts_goes_only_where_the_push_was_pinned() {
+    let w = kernel_world();
+    let a = w.path_of("a");
+    let b = w.path_of("b");
+    w.run(Some(&a), &["push", REGISTRY, "--save"]).ok();
+    w.enable_sync_on_store();
+    let login = |secret: &str| {
+        // `docker login` from a shell whose KUBECONFIG names another cluster's `ctx`.
+        let payload =
+            serde_json::json!({"ServerURL": REGISTRY, "Username": "alice", "Secret": secret});
+        let run = run_command(
+            w.command(Some(&b), &["store"]),
+            payload.to_string().as_bytes(),
+        );
+        assert_eq!((run.code, run.stderr.as_str()), (Some(0), ""), "{run:#?}");
+    };
+    login(SECOND);
+    eventually("the pinned cluster's Secret follows the store", || {
+        World::<KernelKeyring>::password_in(&w.a, "dev").as_deref() == Some(SECOND)
+    });
+    assert!(w.b.requests().is_empty(), "{:#?}", w.b.requests());
+
+    // The pinned file now names `ctx` for cluster b: the next login's sync refuses it.
+    w.write_kubeconfig("a", &w.b, "dev");
+    login(FIRST);
+    let log = w.state_dir().join("sync.log");
+    eventually("the refusal is logged", || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains(&format!(
+                "push 1: failed: context \"ctx\" now points to {} (saved: {})",
+                w.b.url(),
+                w.a.url()
+            ))
+    });
+    assert!(w.b.requests().is_empty(), "{:#?}", w.b.requests());
+}
+
+#[test]
 fn the_namespace_the_context_had_at_save_time_is_pinned() {
     let w = kernel_world();
     let a = w.path_of("a");

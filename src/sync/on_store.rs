@@ -89,7 +89,7 @@ pub(super) fn includes(p: &SavedPush, server: &str) -> bool {
 /// The log, appended to: a private file in a private directory, opened as the store lock is
 /// (no symbolic link, ours, writable by nobody else; crate::fs::append_private), moved aside
 /// once it grows past the limit. None when it cannot be used safely.
-pub(super) fn open_log(dir: &std::path::Path) -> Option<std::fs::File> {
+fn open_log(dir: &std::path::Path) -> Option<std::fs::File> {
     let log = crate::fs::append_private(dir, LOG_NAME).ok()?;
     if log.metadata().is_ok_and(|m| m.len() > LOG_LIMIT) {
         // The name was checked through the descriptor just opened; renaming it moves the
