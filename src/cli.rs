@@ -87,7 +87,11 @@ pub enum Command {
                   docker-credential-keyring-sync.timer (every 30 min), or the launchd agent \
                   io.github.docker-credential-keyring.sync on macOS. With \"sync_on_store\": \
                   true in the config file, a store (docker login) for a registry a saved push \
-                  includes runs that push in the background."
+                  includes runs that push in the background. Each saved push goes only where \
+                  it was pinned by push --save (kubeconfig files, each context's server and CA, \
+                  namespaces), whatever KUBECONFIG says now: a context that now points to \
+                  another server or CA fails that push before anything is sent; run the push \
+                  again with --save to re-aim it."
 )]
 pub struct SyncArgs {
     /// Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing
@@ -98,8 +102,9 @@ pub struct SyncArgs {
     /// Run only the saved push with this id (repeatable)
     #[arg(long = "only", value_name = "ID", conflicts_with_all = ["list", "forget"])]
     pub only: Vec<u64>,
-    /// Show each saved push: its id, what it pushes where, when it last ran and each
-    /// target's last result
+    /// Show each saved push: its id, what it pushes where, where it is pinned (servers, CA
+    /// fingerprints, namespaces, kubeconfig files), when it last ran and each target's last
+    /// result
     #[arg(long, conflicts_with = "forget")]
     pub list: bool,
     /// Forget the saved push with this id (its Secrets stay in the clusters)
@@ -240,6 +245,7 @@ impl PushArgs {
             delete: self.delete,
             request_timeout: self.request_timeout,
             backend: backend.map(str::to_owned),
+            pinned: None,
         }
     }
 }
@@ -339,7 +345,9 @@ pub struct PushArgs {
           value_parser = crate::duration::parse_timeout)]
     pub request_timeout: std::time::Duration,
     /// Also save this push (registries, contexts, namespaces, name, service accounts,
-    /// kubeconfig) so `sync` runs it again; a saved push writing the same Secrets is updated
+    /// kubeconfig) so `sync` runs it again, pinned to the kubeconfig files, each context's
+    /// server and CA, and the namespaces used now; a saved push writing the same Secrets is
+    /// updated (which re-aims it)
     #[arg(long, conflicts_with_all = ["delete", "dry_run"])]
     pub save: bool,
 }

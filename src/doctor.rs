@@ -404,6 +404,14 @@ pub fn diagnose(settings: &Settings, backend_flag: Option<&str>) -> Report {
     let store_lock = lock_check(settings, &mut checks);
     path_checks(&mut checks);
     config_checks(&mut checks);
+    if let Some(why) = crate::sync::unusable_in_background(backend_flag, settings) {
+        checks.push(check(
+            "sync_on_store",
+            Status::Problem,
+            why,
+            Some("set \"sync_on_store\": false, or choose another backend".into()),
+        ));
+    }
     Report {
         healthy: checks.iter().all(|c| c.status != Status::Problem),
         backend,

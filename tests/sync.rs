@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use support::apiserver::{ApiServer, DEFAULT_TOKEN};
+use support::apiserver::{ApiServer, Fault, FaultKind};
 use support::keyutils::KernelKeyring;
-use support::kubeconfig::{Auth, Ca, Kubeconfig};
+use support::kubeconfig::Kubeconfig;
 use support::{Run, helper, helper_command, run_command, store};
 
 const REGISTRY: &str = "registry.example.com";
@@ -438,17 +438,8 @@ fn sync_on_store_never_fails_the_store_when_the_cluster_is_unreachable() {
     let w = World::new();
     w.push_save(&[]);
     w.enable_sync_on_store();
-    // The saved kubeconfig now points at a port where nothing listens.
-    Kubeconfig::new()
-        .cluster(
-            "fake",
-            "https://127.0.0.1:9",
-            Ca::Data(w.server.ca_pem().into()),
-        )
-        .user("fake", Auth::Token(DEFAULT_TOKEN.into()))
-        .context("fake", "fake", "fake", Some("dev"))
-        .current("fake")
-        .write(&w.kubeconfig);
+    // The saved push's cluster now drops every connection.
+    w.server.inject(Fault::new(FaultKind::DropConnection, "/"));
     let payload = serde_json::json!({"ServerURL": REGISTRY, "Username": "alice", "Secret": SECOND});
     let run = helper(&w.keyring, &["store"], &payload.to_string());
     assert_eq!(

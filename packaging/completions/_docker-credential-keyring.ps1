@@ -130,7 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--adopt', '--adopt', [CompletionResultType]::ParameterName, 'Take over a secret of this name that push did not make (without the app.kubernetes.io/managed-by label): merge into its .dockerconfigjson, keeping the registries this push does not write, then label it as push''s. Registries push did not write stay on every later push; on a secret push made, --adopt also keeps those push wrote before and no longer writes')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Send the credentials even to a cluster reached over plain http:// (other than to a loopback port only your uid listens on, checked on Linux) or with insecure-skip-tls-verify, where others can read them (a warning per target)')
             [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Delete the secret (only if push made it) and remove it from the --service-account lists; a secret also holding registries push did not write keeps them, loses push''s registries and label, and stays in the lists')
-            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also save this push (registries, contexts, namespaces, name, service accounts, kubeconfig) so `sync` runs it again; a saved push writing the same Secrets is updated')
+            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Also save this push (registries, contexts, namespaces, name, service accounts, kubeconfig) so `sync` runs it again, pinned to the kubeconfig files, each context''s server and CA, and the namespaces used now; a saved push writing the same Secrets is updated (which re-aims it)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -140,7 +140,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only the saved push with this id (repeatable)')
             [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Forget the saved push with this id (its Secrets stay in the clusters)')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Show each saved push: its id, what it pushes where, when it last ran and each target''s last result')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Show each saved push: its id, what it pushes where, where it is pinned (servers, CA fingerprints, namespaces, kubeconfig files), when it last ran and each target''s last result')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -11,7 +11,7 @@
 mod private;
 mod replace;
 
-pub use private::{CheckError, check_private, create_private_dir, open_private};
+pub use private::{CheckError, append_private, check_private, create_private_dir, open_private};
 pub use replace::{Owner, ReplaceError, mode, replace};
 
 use std::fs::{File, TryLockError};

@@ -35,7 +35,12 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// Open `name` in the private directory `dir` for reading and writing, creating both (0700,
 /// 0600) when missing and checking both (see the module docs). Never truncates.
 pub fn open_private(dir: &Path, name: &str) -> Result<File, CheckError> {
-    imp::open_private(dir, name)
+    imp::open_private(dir, name, false)
+}
+
+/// [`open_private`] for appending (a log: every write goes to the end).
+pub fn append_private(dir: &Path, name: &str) -> Result<File, CheckError> {
+    imp::open_private(dir, name, true)
 }
 
 /// Check `dir` and `name` in it where they exist, creating nothing.
@@ -97,7 +102,7 @@ mod imp {
         Ok(())
     }
 
-    /// The file must be a regular file of ours.
+    /// The file must be a regular file of ours that nobody else can write.
     fn check_file(path: &Path, meta: &std::fs::Metadata) -> Result<(), CheckError> {
         if !meta.file_type().is_file() {
             return Err(unsafe_path(path, "it is not a regular file".to_owned()));
@@ -112,6 +117,15 @@ mod imp {
                 ),
             ));
         }
+        if meta.mode() & 0o022 != 0 {
+            return Err(unsafe_path(
+                path,
+                format!(
+                    "it is writable by others (mode {:04o})",
+                    meta.mode() & 0o7777
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -120,7 +134,7 @@ mod imp {
             .map_err(|_| unsafe_path(path, "the path contains a NUL character".to_owned()))
     }
 
-    pub fn open_private(dir: &Path, name: &str) -> Result<File, CheckError> {
+    pub fn open_private(dir: &Path, name: &str, append: bool) -> Result<File, CheckError> {
         let path = dir.join(name);
         // Missing parts are created 0700; existing ones are checked below, not trusted.
         super::create_private_dir(dir).map_err(io_error(dir))?;
@@ -155,7 +169,8 @@ mod imp {
                     | libc::O_CREAT
                     | libc::O_NOFOLLOW
                     | libc::O_CLOEXEC
-                    | libc::O_NONBLOCK,
+                    | libc::O_NONBLOCK
+                    | if append { libc::O_APPEND } else { 0 },
                 0o600 as libc::c_uint,
             )
         };
@@ -203,12 +218,13 @@ mod imp {
     use std::fs::{File, OpenOptions};
     use std::path::Path;
 
-    pub fn open_private(dir: &Path, name: &str) -> Result<File, CheckError> {
+    pub fn open_private(dir: &Path, name: &str, append: bool) -> Result<File, CheckError> {
         super::create_private_dir(dir).map_err(io_error(dir))?;
         let path = dir.join(name);
         OpenOptions::new()
             .read(true)
             .write(true)
+            .append(append)
             .create(true)
             .truncate(false)
             .open(&path)
@@ -260,6 +276,38 @@ mod tests {
         );
         assert!(!dir.path().join("x.lock").exists());
         assert!(check_private(dir.path(), "x.lock").is_err());
+    }
+
+    #[test]
+    fn a_file_others_can_write_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o622)).unwrap();
+        let e = append_private(dir.path(), "x.log").unwrap_err();
+        assert!(
+            e.to_string().contains("writable by others (mode 0622)"),
+            "{e}"
+        );
+        assert!(check_private(dir.path(), "x.log").is_err());
+    }
+
+    #[test]
+    fn appending_goes_to_the_end() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        append_private(dir.path(), "x.log")
+            .unwrap()
+            .write_all(b"a\n")
+            .unwrap();
+        append_private(dir.path(), "x.log")
+            .unwrap()
+            .write_all(b"b\n")
+            .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("x.log")).unwrap(),
+            "a\nb\n"
+        );
     }
 
     #[test]

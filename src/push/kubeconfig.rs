@@ -1,14 +1,22 @@
 //! Which clusters and namespaces `push` talks to, found as kubectl finds them: `--kubeconfig`,
 //! else every file of the `KUBECONFIG` list (merged, first one wins, missing files skipped),
-//! else `~/.kube/config`, else the in-cluster service account.
+//! else `~/.kube/config`, else the in-cluster service account; and where a saved push was
+//! aimed ([`Pinned`]): the files, each context's server and CA, the namespaces.
 
 use super::Options;
 use kube::config::Kubeconfig;
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 
 /// The context name reported for the in-cluster configuration.
 pub const IN_CLUSTER: &str = "in-cluster";
 const IN_CLUSTER_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+const IN_CLUSTER_CA: &str = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+/// The pinned CA of a cluster with no certificate-authority setting.
+pub const SYSTEM_ROOTS: &str = "system roots";
+/// The pinned CA of a cluster whose certificate is not checked at all.
+pub const NO_CA_CHECK: &str = "insecure-skip-tls-verify";
 
 /// Why no cluster could be chosen.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +35,29 @@ pub enum Error {
     NoCurrentContext { known: String },
     #[error("--context needs a kubeconfig; none was found (running in a pod uses no contexts)")]
     ContextWithoutKubeconfig,
+    #[error("cannot pin context {context:?}: {reason}: fix the kubeconfig and run the push again")]
+    Unpinnable { context: String, reason: String },
+    #[error(
+        "context {context:?} now points to {now} (saved: {then}): run the push again with --save to re-aim it"
+    )]
+    Repointed {
+        context: String,
+        now: String,
+        then: String,
+    },
+    #[error(
+        "context {context:?} now points to {server} with another certificate authority ({now}; saved: {then}): run the push again with --save to re-aim it"
+    )]
+    Recertified {
+        context: String,
+        server: String,
+        now: String,
+        then: String,
+    },
+    #[error(
+        "none of the kubeconfig files this push was saved with exists any more ({files}): run the push again with --save to re-aim it"
+    )]
+    PinnedFilesGone { files: String },
 }
 
 /// The line says what to do.
@@ -64,42 +95,76 @@ fn inline_token_files(config: &mut Kubeconfig) {
     }
 }
 
-fn load_files(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
-    let read = |p: &Path| {
-        Kubeconfig::read_from(p).map_err(|e| Error::Read {
-            path: p.to_owned(),
-            reason: one_line(&e.to_string()),
-        })
-    };
+/// The files kubectl would read, absolute: `--kubeconfig`, else the whole `KUBECONFIG` list
+/// (missing files included: they are skipped when read, as kubectl does), else
+/// `~/.kube/config` when it exists; empty: none (in-cluster).
+pub fn files(explicit: Option<&Path>) -> Vec<PathBuf> {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
     if let Some(path) = explicit {
-        return read(path).map(Some);
+        return vec![absolute(path)];
     }
     if let Some(list) = std::env::var_os("KUBECONFIG").filter(|l| !l.is_empty()) {
-        // As kubectl: files of the list that do not exist are skipped, and a set KUBECONFIG
-        // never falls back to ~/.kube/config.
-        let paths: Vec<PathBuf> = std::env::split_paths(&list)
-            .filter(|p| !p.as_os_str().is_empty() && p.exists())
+        // A set KUBECONFIG never falls back to ~/.kube/config.
+        return std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(|p| absolute(&p))
             .collect();
-        let mut merged: Option<Kubeconfig> = None;
-        for p in &paths {
-            let next = read(p)?;
-            merged = Some(match merged {
-                None => next,
-                Some(m) => m.merge(next).map_err(|e| Error::Read {
-                    path: p.clone(),
-                    reason: e.to_string(),
-                })?,
-            });
-        }
-        return Ok(merged);
     }
     if let Some(home) = std::env::var_os("HOME") {
         let default = PathBuf::from(home).join(".kube").join("config");
         if default.exists() {
-            return read(&default).map(Some);
+            return vec![absolute(&default)];
         }
     }
-    Ok(None)
+    Vec::new()
+}
+
+/// Read the files a saved push was pinned to (as a `KUBECONFIG` list), whatever the
+/// environment says now; `None` when it was pinned in-cluster.
+pub fn load_pinned(files: &[PathBuf]) -> Result<Option<Kubeconfig>, Error> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut config = read_list(files)?.ok_or_else(|| Error::PinnedFilesGone {
+        files: join_paths(files),
+    })?;
+    inline_token_files(&mut config);
+    Ok(Some(config))
+}
+
+fn join_paths(files: &[PathBuf]) -> String {
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
+}
+
+fn read_one(p: &Path) -> Result<Kubeconfig, Error> {
+    Kubeconfig::read_from(p).map_err(|e| Error::Read {
+        path: p.to_owned(),
+        reason: one_line(&e.to_string()),
+    })
+}
+
+/// A `KUBECONFIG` list merged as kubectl merges it: first one wins, missing files skipped.
+fn read_list(paths: &[PathBuf]) -> Result<Option<Kubeconfig>, Error> {
+    let mut merged: Option<Kubeconfig> = None;
+    for p in paths.iter().filter(|p| p.exists()) {
+        let next = read_one(p)?;
+        merged = Some(match merged {
+            None => next,
+            Some(m) => m.merge(next).map_err(|e| Error::Read {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?,
+        });
+    }
+    Ok(merged)
+}
+
+fn load_files(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
+    if let Some(path) = explicit {
+        return read_one(path).map(Some);
+    }
+    read_list(&files(None))
 }
 
 /// The first line of a (possibly multi-line, snippet-rendering) parser message.
@@ -179,6 +244,203 @@ pub fn default_namespace(config: Option<&Kubeconfig>, context: &str) -> String {
     from_file
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "default".to_owned())
+}
+
+/// Where a saved push was aimed when it was saved: `sync` reads these files, and refuses a
+/// context that now resolves to another server or CA before anything is sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pinned {
+    /// The kubeconfig files read, absolute (the whole `KUBECONFIG` list when it was used);
+    /// empty: in-cluster.
+    pub kubeconfig: Vec<PathBuf>,
+    pub contexts: Vec<Pin>,
+}
+
+/// One context of a [`Pinned`] push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    pub context: String,
+    /// The cluster's `server`, as the kubeconfig has it.
+    pub server: String,
+    /// `sha256:HEX` of the certificate-authority bytes as configured (`-data` decoded, else
+    /// the file's contents), [`SYSTEM_ROOTS`] or [`NO_CA_CHECK`].
+    pub ca: String,
+    /// The namespaces written (the context's own, resolved at save time, when none was named).
+    pub namespaces: Vec<String>,
+}
+
+impl Pinned {
+    /// Every pinned context × its namespaces.
+    pub fn targets(&self) -> Vec<Target> {
+        let mut out = Vec::new();
+        for pin in &self.contexts {
+            for ns in &pin.namespaces {
+                out.push(Target {
+                    context: pin.context.clone(),
+                    namespace: ns.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Pin `contexts` of `config` (None: in-cluster) read from `files`: each one's server, CA and
+/// namespaces (`namespaces`, else its own).
+pub fn pin(
+    config: Option<&Kubeconfig>,
+    files: Vec<PathBuf>,
+    contexts: &[String],
+    namespaces: &[String],
+) -> Result<Pinned, Error> {
+    let mut pins = Vec::new();
+    for name in contexts {
+        let (server, ca) = aim(config, name)?;
+        let namespaces = if namespaces.is_empty() {
+            vec![default_namespace(config, name)]
+        } else {
+            namespaces.to_vec()
+        };
+        pins.push(Pin {
+            context: name.clone(),
+            server,
+            ca,
+            namespaces,
+        });
+    }
+    Ok(Pinned {
+        kubeconfig: files,
+        contexts: pins,
+    })
+}
+
+/// Refuse a pinned context that now resolves to another server or CA. Reads the kubeconfig's
+/// data only: no exec plugin runs, nothing is sent.
+pub fn check_pinned(
+    config: Option<&Kubeconfig>,
+    contexts: &[String],
+    pinned: &Pinned,
+) -> Result<(), Error> {
+    for pin in &pinned.contexts {
+        if !contexts.contains(&pin.context) {
+            return Err(Error::Unpinnable {
+                context: pin.context.clone(),
+                reason: "it is pinned but not among the push's contexts".into(),
+            });
+        }
+        let (server, ca) = aim(config, &pin.context)?;
+        if server != pin.server {
+            return Err(Error::Repointed {
+                context: pin.context.clone(),
+                now: show_server(&server),
+                then: show_server(&pin.server),
+            });
+        }
+        if ca != pin.ca {
+            return Err(Error::Recertified {
+                context: pin.context.clone(),
+                server: show_server(&server),
+                now: short_ca(&ca),
+                then: short_ca(&pin.ca),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A server URL for people: one printable line, any `user:password@` left out.
+pub fn show_server(server: &str) -> String {
+    let shown = match server.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => server.to_owned(),
+            }
+        }
+        None => server.to_owned(),
+    };
+    crate::untrusted::line(&shown, 200)
+}
+
+/// A pinned CA for people: `sha256:` and the first 16 hex digits.
+pub fn short_ca(ca: &str) -> String {
+    match ca.strip_prefix("sha256:") {
+        Some(hex) if hex.len() > 16 => format!("CA sha256:{}…", &hex[..16]),
+        _ => ca.to_owned(),
+    }
+}
+
+/// The server and CA `context` resolves to, from the kubeconfig's data alone.
+fn aim(config: Option<&Kubeconfig>, context: &str) -> Result<(String, String), Error> {
+    let unpinnable = |reason: String| Error::Unpinnable {
+        context: context.to_owned(),
+        reason,
+    };
+    let Some(config) = config else {
+        // In-cluster, as kube reads it.
+        let host = std::env::var("KUBERNETES_SERVICE_HOST")
+            .map_err(|_| unpinnable("KUBERNETES_SERVICE_HOST is not set".into()))?;
+        let port = std::env::var("KUBERNETES_SERVICE_PORT")
+            .map_err(|_| unpinnable("KUBERNETES_SERVICE_PORT is not set".into()))?;
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        let ca = std::fs::read(IN_CLUSTER_CA)
+            .map_err(|e| unpinnable(format!("cannot read {IN_CLUSTER_CA}: {e}")))?;
+        return Ok((format!("https://{host}:{port}"), fingerprint(&ca)));
+    };
+    let cluster_name = config
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.cluster.clone())
+        .ok_or_else(|| unpinnable("it is not in the kubeconfig".into()))?;
+    let cluster = config
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster_name)
+        .and_then(|c| c.cluster.as_ref())
+        .ok_or_else(|| {
+            unpinnable(format!(
+                "its cluster {cluster_name:?} is not in the kubeconfig"
+            ))
+        })?;
+    let server = cluster
+        .server
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| unpinnable(format!("its cluster {cluster_name:?} has no server")))?;
+    let ca = if cluster.insecure_skip_tls_verify == Some(true) {
+        NO_CA_CHECK.to_owned()
+    } else if let Some(data) = &cluster.certificate_authority_data {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .map_err(|e| {
+                unpinnable(format!("its certificate-authority-data is not base64: {e}"))
+            })?;
+        fingerprint(&bytes)
+    } else if let Some(path) = &cluster.certificate_authority {
+        let bytes = std::fs::read(path).map_err(|e| {
+            unpinnable(format!("cannot read its certificate-authority {path}: {e}"))
+        })?;
+        fingerprint(&bytes)
+    } else {
+        SYSTEM_ROOTS.to_owned()
+    };
+    Ok((server, ca))
+}
+
+fn fingerprint(bytes: &[u8]) -> String {
+    let digest = sha2::Sha256::digest(bytes);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// One place to put the Secret.
@@ -385,6 +647,111 @@ mod tests {
         let never = |_: &str, _: u16| -> Option<String> { panic!("not a loopback http URL") };
         assert!(exposed_with("https://127.0.0.1:6443", false, never).is_none());
         assert!(exposed_with("http://k.example", false, never).is_some());
+    }
+
+    fn config(yaml: &str) -> Kubeconfig {
+        Kubeconfig::from_yaml(yaml).unwrap()
+    }
+
+    const TWO: &str = r#"
+apiVersion: v1
+kind: Config
+clusters:
+- name: a
+  cluster: {server: "https://a.example:6443", certificate-authority-data: "Q0EtQQ=="}
+- name: b
+  cluster: {server: "https://b.example:6443"}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: ctx
+  context: {cluster: a, user: u, namespace: apps}
+- name: other
+  context: {cluster: b, user: u}
+current-context: ctx
+"#;
+
+    #[test]
+    fn a_pin_holds_the_server_the_ca_fingerprint_and_the_namespaces() {
+        let kc = config(TWO);
+        let names = ["ctx".to_owned(), "other".to_owned()];
+        let pinned = pin(Some(&kc), vec![PathBuf::from("/k")], &names, &[]).unwrap();
+        let ctx = &pinned.contexts[0];
+        assert_eq!(ctx.server, "https://a.example:6443");
+        // `printf CA-A | sha256sum`: the bytes as configured, -data decoded.
+        assert_eq!(
+            ctx.ca,
+            "sha256:9be06ea94f325c3673db4fffedd38d047342e3fd916a5a6bb24fa72e3e778874"
+        );
+        assert_eq!(ctx.namespaces, ["apps"]);
+        assert_eq!(pinned.contexts[1].ca, SYSTEM_ROOTS);
+        assert_eq!(pinned.contexts[1].namespaces, ["default"]);
+        check_pinned(Some(&kc), &names, &pinned).unwrap();
+        let targets: Vec<String> = pinned
+            .targets()
+            .iter()
+            .map(|t| format!("{}/{}", t.context, t.namespace))
+            .collect();
+        assert_eq!(targets, ["ctx/apps", "other/default"]);
+    }
+
+    #[test]
+    fn another_server_or_ca_or_no_ca_check_is_refused() {
+        let names = ["ctx".to_owned()];
+        let pinned = pin(Some(&config(TWO)), Vec::new(), &names, &[]).unwrap();
+        let moved = config(&TWO.replace("https://a.example:6443", "https://evil.example"));
+        let e = check_pinned(Some(&moved), &names, &pinned).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "context \"ctx\" now points to https://evil.example (saved: https://a.example:6443): run the push again with --save to re-aim it"
+        );
+        let recertified = config(&TWO.replace("Q0EtQQ==", "Q0EtQg=="));
+        let e = check_pinned(Some(&recertified), &names, &pinned).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("context \"ctx\" now points to https://a.example:6443 with another certificate authority (CA sha256:"),
+            "{e}"
+        );
+        let unchecked = config(&TWO.replace(
+            "certificate-authority-data: \"Q0EtQQ==\"",
+            "insecure-skip-tls-verify: true",
+        ));
+        let e = check_pinned(Some(&unchecked), &names, &pinned).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("(insecure-skip-tls-verify; saved: CA sha256:"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_ca_file_is_fingerprinted_by_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "CA-A").unwrap();
+        let yaml = TWO.replace(
+            "certificate-authority-data: \"Q0EtQQ==\"",
+            &format!("certificate-authority: {:?}", ca.display().to_string()),
+        );
+        let names = ["ctx".to_owned()];
+        let from_file = pin(Some(&config(&yaml)), Vec::new(), &names, &[]).unwrap();
+        let from_data = pin(Some(&config(TWO)), Vec::new(), &names, &[]).unwrap();
+        assert_eq!(from_file.contexts[0].ca, from_data.contexts[0].ca);
+        std::fs::write(&ca, "CA-B").unwrap();
+        assert!(check_pinned(Some(&config(&yaml)), &names, &from_file).is_err());
+    }
+
+    #[test]
+    fn a_server_is_shown_without_its_userinfo() {
+        assert_eq!(
+            show_server("https://u:p@k.example:6443/x"),
+            "https://k.example:6443/x"
+        );
+        assert_eq!(
+            show_server("https://k.example/a@b"),
+            "https://k.example/a@b"
+        );
     }
 
     #[test]

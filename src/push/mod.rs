@@ -59,6 +59,10 @@ pub struct Options {
     pub request_timeout: std::time::Duration,
     /// The keychain backend override (`--backend`).
     pub backend: Option<String>,
+    /// Where a saved push was aimed: its kubeconfig files are read (not `$KUBECONFIG`), a
+    /// context that now resolves elsewhere is refused before anything is sent, and its
+    /// targets are the pinned namespaces.
+    pub pinned: Option<kubeconfig::Pinned>,
 }
 
 /// `--dry-run` modes.
@@ -209,9 +213,16 @@ fn run_inner(
     let kubeconfig = if client_dry_run {
         None
     } else {
-        let kubeconfig = kubeconfig::load(options.kubeconfig.as_deref())?;
+        let kubeconfig = match &options.pinned {
+            Some(pinned) => kubeconfig::load_pinned(&pinned.kubeconfig)?,
+            None => kubeconfig::load(options.kubeconfig.as_deref())?,
+        };
         kubeconfig::check_contexts(kubeconfig.as_ref(), &options.contexts)?;
-        kubeconfig::contexts(kubeconfig.as_ref(), &options.contexts)?;
+        let contexts = kubeconfig::contexts(kubeconfig.as_ref(), &options.contexts)?;
+        if let Some(pinned) = &options.pinned {
+            // Before the keychain is read and before any exec plugin runs.
+            kubeconfig::check_pinned(kubeconfig.as_ref(), &contexts, pinned)?;
+        }
         kubeconfig
     };
     let payload = if options.delete {
@@ -248,6 +259,25 @@ fn run_inner(
         out,
         err,
     ))
+}
+
+/// Where `options` would push now, pinned for `push --save`: the kubeconfig files read, each
+/// context's server and CA, the namespaces. Contacts no cluster, runs no exec plugin.
+pub fn aim(options: &Options) -> Result<kubeconfig::Pinned, Error> {
+    check_names(options)?;
+    let config = kubeconfig::load(options.kubeconfig.as_deref())?;
+    kubeconfig::check_contexts(config.as_ref(), &options.contexts)?;
+    let contexts = kubeconfig::contexts(config.as_ref(), &options.contexts)?;
+    let files = match config {
+        Some(_) => kubeconfig::files(options.kubeconfig.as_deref()),
+        None => Vec::new(),
+    };
+    Ok(kubeconfig::pin(
+        config.as_ref(),
+        files,
+        &contexts,
+        &options.namespaces,
+    )?)
 }
 
 fn check_names(options: &Options) -> Result<(), Error> {

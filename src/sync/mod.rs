@@ -56,15 +56,20 @@ impl crate::Hint for Error {}
 pub enum SaveError {
     #[error(transparent)]
     Push(#[from] push::Error),
+    /// The saved pushes cannot be used: nothing was pushed.
+    #[error("{0}")]
+    Unusable(saved::Error),
     #[error("the push ran but was not saved: {0}")]
     Saved(#[from] saved::Error),
+    #[error("not saved: {0}")]
+    FileInBackground(String),
 }
 
 impl crate::Hint for SaveError {
     fn hint(&self) -> Option<String> {
         match self {
             SaveError::Push(e) => crate::Hint::hint(e),
-            SaveError::Saved(_) => None,
+            SaveError::Saved(_) | SaveError::Unusable(_) | SaveError::FileInBackground(_) => None,
         }
     }
 }
@@ -78,12 +83,21 @@ pub fn push_and_save(
     err: &mut dyn Write,
 ) -> Result<push::Outcome, SaveError> {
     // Checked before the push runs: a broken file must not cost a push that cannot be saved.
-    let store = Store::beside(settings.config_path())?;
-    store.read()?;
+    let store = Store::beside(settings.config_path()).map_err(SaveError::Unusable)?;
+    store.read().map_err(SaveError::Unusable)?;
+    refuse_unusable_in_background(options.backend.as_deref(), settings)?;
+    // Pinned first, and the push itself goes where the pin says: what runs now is what
+    // `sync` will re-check and repeat.
+    let pinned = push::aim(options)?;
+    let options = &push::Options {
+        pinned: Some(pinned.clone()),
+        ..options.clone()
+    };
     let mut capture = Capture::new(out, false);
     let report = push::run_reporting(options, settings, &mut capture, err)?;
     let lines = capture.lines;
     let mut saved = SavedPush {
+        pinned: None,
         id: 0,
         source: options.source.clone(),
         registries: options.registries.clone(),
@@ -105,15 +119,12 @@ pub fn push_and_save(
         last_error: None,
         expires: earliest(&report.expires),
     };
-    if saved.contexts.is_empty() {
-        // Pinned now: a later `kubectl config use-context` must not send these credentials to
-        // another cluster. (In-cluster, with no kubeconfig, there is nothing to pin.)
-        if let Ok(Some(kc)) = push::kubeconfig::load(options.kubeconfig.as_deref())
-            && let Ok(names) = push::kubeconfig::contexts(Some(&kc), &[])
-        {
-            saved.contexts = names;
-        }
+    if !pinned.kubeconfig.is_empty() {
+        // The contexts by name too (the current one when none was given): a later
+        // `kubectl config use-context` must not redirect the push. (In-cluster has none.)
+        saved.contexts = pinned.contexts.iter().map(|p| p.context.clone()).collect();
     }
+    saved.pinned = Some(pinned);
     let mut locked = store.lock()?;
     let verb = match locked
         .data
@@ -158,6 +169,38 @@ pub fn push_and_save(
     Ok(report.outcome)
 }
 
+/// Why the sync `store` starts in the background could never read the keychain, if it could
+/// not: `"sync_on_store": true` with the `file` backend whose passphrase is only in the
+/// environment (removed before any child runs; the detached sync has no terminal to ask on).
+/// Said by `push --save` (which then saves nothing) and by `doctor`.
+pub fn unusable_in_background(backend: Option<&str>, settings: &Settings) -> Option<String> {
+    use crate::backend::{kind::Kind, select};
+    if settings.passphrase.is_none() || !settings.config().is_ok_and(|c| c.sync_on_store) {
+        return None;
+    }
+    let kind = match select::chosen(settings, backend).ok()?.0 {
+        select::Choice::Kind(kind) => kind,
+        select::Choice::Auto => select::auto(settings).ok()?.kind,
+    };
+    let config = settings
+        .config_path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "the config file".into());
+    (kind == Kind::File).then(|| format!(
+        "\"sync_on_store\": true runs sync in the background after each store, and with the file backend and the passphrase only in {} that sync can never unlock the file: set \"sync_on_store\": false in {config} (and run `{} sync` where the passphrase is set, e.g. a timer), or use another backend",
+        crate::settings::PASSPHRASE_ENV,
+        crate::BINARY_NAME,
+    ))
+}
+
+fn refuse_unusable_in_background(
+    backend: Option<&str>,
+    settings: &Settings,
+) -> Result<(), SaveError> {
+    unusable_in_background(backend, settings)
+        .map_or(Ok(()), |why| Err(SaveError::FileInBackground(why)))
+}
+
 fn earliest(expires: &[(String, u64)]) -> Option<u64> {
     expires.iter().map(|(_, at)| *at).min()
 }
@@ -193,6 +236,9 @@ pub fn list(settings: &Settings, out: &mut dyn Write) -> Result<(), Error> {
         match p.last_run {
             None => text.push_str("  last run: never\n"),
             Some(at) => text.push_str(&format!("  last run: {}\n", crate::expiry::rfc3339(at))),
+        }
+        for line in p.describe_pins() {
+            text.push_str(&format!("  {}\n", crate::untrusted::line(&line, 2000)));
         }
         // Saved text (a file an older version wrote may hold a cluster's raw words): cleaned.
         let clean = |t: &str| crate::untrusted::line(t, 2000);
@@ -323,6 +369,9 @@ fn round(
 ) -> Result<push::Outcome, Error> {
     let data = store.read()?;
     let mut failed = false;
+    // The keychain (by `--backend`) found locked, or whose unlock prompt nobody answered: the
+    // other saved pushes that read it wait for the next round instead of prompting again.
+    let mut locked_out: Option<Option<String>> = None;
     for saved in data
         .pushes
         .iter()
@@ -330,6 +379,22 @@ fn round(
     {
         if STOP.load(Ordering::SeqCst) {
             break;
+        }
+        if saved.pinned.is_none() {
+            // Saved before pushes were pinned: where it would go now is nowhere verified.
+            failed = true;
+            let e = format!(
+                "saved push {} is not pinned to a cluster (saved by an older version): run its push again with --save to pin it, or `{} sync --forget {}`",
+                saved.id,
+                crate::BINARY_NAME,
+                saved.id
+            );
+            writeln!(out, "push {}: failed: {e}", saved.id).map_err(Error::Stdout)?;
+            record(store, saved.id, Vec::new(), Some(e), saved.expires)?;
+            continue;
+        }
+        if saved.source == push::Source::Keychain && locked_out.as_ref() == Some(&saved.backend) {
+            continue;
         }
         let quiet = every.is_some();
         let mut capture = Capture::new(out, quiet);
@@ -344,6 +409,7 @@ fn round(
             break;
         }
         let lines = capture.lines;
+        let mut just_locked = false;
         let (error, expires) = match result {
             Ok(report) => {
                 failed |= report.outcome == push::Outcome::SomeFailed;
@@ -352,10 +418,23 @@ fn round(
             Err(e) => {
                 failed = true;
                 writeln!(out, "push {}: failed: {e}", saved.id).map_err(Error::Stdout)?;
+                just_locked = saved.source == push::Source::Keychain && is_locked(&e);
                 (Some(e.to_string()), saved.expires)
             }
         };
         drop(notes);
+        if let (true, Some((interval, seen))) = (just_locked, &mut every) {
+            locked_out = Some(saved.backend.clone());
+            let note = format!(
+                "{}: sync: the keychain is locked: the other saved pushes that read it wait for the next round (in {}) instead of prompting again",
+                crate::BINARY_NAME,
+                crate::expiry::human(*interval)
+            );
+            // Once per `--every`: each round's failure line already says it again.
+            if seen.notes.insert(note.clone()) {
+                let _ = writeln!(err, "{note}");
+            }
+        }
         if let (Some((interval, seen)), Some(at)) = (&mut every, expires) {
             let now = crate::expiry::now();
             if at > now
@@ -379,6 +458,15 @@ fn round(
     } else {
         push::Outcome::AllDone
     })
+}
+
+/// Whether a push failed because the keychain is locked or its unlock prompt went unanswered.
+fn is_locked(e: &push::Error) -> bool {
+    use crate::backend::Error as B;
+    matches!(
+        e,
+        push::Error::Keychain(crate::Error::Backend(B::Locked | B::PromptTimeout { .. }))
+    )
 }
 
 /// Keep a run's results on its saved push (re-read under the lock: another sync may have
@@ -418,6 +506,7 @@ fn to_options(p: &SavedPush) -> push::Options {
         request_timeout: Duration::from_secs(p.request_timeout),
         backend: p.backend.clone(),
         source: p.source.clone(),
+        pinned: p.pinned.clone(),
         ..push::Options::default()
     }
 }

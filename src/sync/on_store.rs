@@ -45,6 +45,18 @@ pub fn after_store(settings: &Settings, server: &str) {
         return;
     }
     let mut log = open_log(&log_dir);
+    // Said, not started: it could not unlock the keychain (push --save and doctor say so too).
+    let stuck = data
+        .pushes
+        .iter()
+        .filter(|p| ids.contains(&p.id))
+        .find_map(|p| super::unusable_in_background(p.backend.as_deref(), settings));
+    if let Some(why) = stuck {
+        if let Some(log) = &mut log {
+            let _ = writeln!(log, "{}: store of {server}: not syncing: {why}", stamp());
+        }
+        return;
+    }
     let list = ids.iter().map(u64::to_string).collect::<Vec<_>>();
     if let Some(log) = &mut log {
         let _ = writeln!(
@@ -74,18 +86,18 @@ pub(super) fn includes(p: &SavedPush, server: &str) -> bool {
         })
 }
 
-/// The log, appended to (0600 in a 0700 directory), moved aside once it grows past the limit.
+/// The log, appended to: a private file in a private directory, opened as the store lock is
+/// (no symbolic link, ours, writable by nobody else; crate::fs::append_private), moved aside
+/// once it grows past the limit. None when it cannot be used safely.
 fn open_log(dir: &std::path::Path) -> Option<std::fs::File> {
-    crate::fs::create_private_dir(dir).ok()?;
-    let path = dir.join(LOG_NAME);
-    if std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_LIMIT) {
-        let _ = std::fs::rename(&path, dir.join(format!("{LOG_NAME}.1")));
+    let log = crate::fs::append_private(dir, LOG_NAME).ok()?;
+    if log.metadata().is_ok_and(|m| m.len() > LOG_LIMIT) {
+        // The name was checked through the descriptor just opened; renaming it moves the
+        // file we checked (or, raced, whatever is there now, which is only renamed).
+        let _ = std::fs::rename(dir.join(LOG_NAME), dir.join(format!("{LOG_NAME}.1")));
+        return crate::fs::append_private(dir, LOG_NAME).ok();
     }
-    let mut open = std::fs::OpenOptions::new();
-    open.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-    open.open(path).ok()
+    Some(log)
 }
 
 /// `docker-credential-keyring sync --only ID…` in its own session, stdin empty, output to the
@@ -111,12 +123,14 @@ fn spawn_detached(ids: &[u64], log: Option<&std::fs::File>) -> std::io::Result<(
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        // SAFETY: setsid is async-signal-safe, all that runs between fork and exec.
+        // SAFETY: setsid, close_range, getrlimit and fcntl are async-signal-safe, all that
+        // runs between fork and exec.
         unsafe {
             cmd.pre_exec(|| {
                 if libc::setsid() == -1 {
                     return Err(std::io::Error::last_os_error());
                 }
+                close_inherited();
                 Ok(())
             });
         }
@@ -130,4 +144,43 @@ fn spawn_detached(ids: &[u64], log: Option<&std::fs::File>) -> std::io::Result<(
     }
     // Not waited for: we exit right after, and the child is reparented.
     cmd.spawn().map(drop)
+}
+
+/// In the child, between fork and exec: every descriptor above 2 is closed at exec, so
+/// nothing our caller passed down (a pipe it waits on for EOF, a socket) stays open while the
+/// sync talks to clusters. close-on-exec rather than close: std's own error pipe to the parent
+/// (already close-on-exec) keeps working until the exec. close_range (Linux 5.11) marks them
+/// all at once; elsewhere, or on older kernels, each possible descriptor is marked in turn.
+#[cfg(unix)]
+fn close_inherited() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: a plain system call on descriptor numbers; no memory is passed.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            )
+        };
+        if r == 0 {
+            return;
+        }
+    }
+    // SAFETY: getrlimit writes into the struct we own; fcntl on a descriptor number is safe
+    // whether or not it is open (EBADF).
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        let max = if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0
+            && limit.rlim_cur != libc::RLIM_INFINITY
+        {
+            limit.rlim_cur.min(1 << 20) as libc::c_int
+        } else {
+            1 << 16
+        };
+        for fd in 3..max {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
 }

@@ -50,9 +50,13 @@ pub struct SavedPush {
     pub name: String,
     #[serde(default)]
     pub service_accounts: Vec<String>,
-    /// `--kubeconfig`, absolute; none: `$KUBECONFIG`, then ~/.kube/config at run time.
+    /// `--kubeconfig`, absolute, when one was given (the files read are in `pinned`).
     #[serde(default)]
     pub kubeconfig: Option<PathBuf>,
+    /// Where it was aimed when saved: files, servers, CAs, namespaces. None: saved by a
+    /// version that did not pin, and refused by `sync` until saved again.
+    #[serde(default)]
+    pub pinned: Option<crate::push::kubeconfig::Pinned>,
     /// `--backend`, when one was given.
     #[serde(default)]
     pub backend: Option<String>,
@@ -137,6 +141,41 @@ impl SavedPush {
         }
         s
     }
+
+    /// Where it is pinned, one line per context and one for the files (no secrets: servers,
+    /// CA fingerprints, namespaces, paths).
+    pub fn describe_pins(&self) -> Vec<String> {
+        let Some(pinned) = &self.pinned else {
+            return vec![format!(
+                "not pinned (saved by an older version): sync refuses it until its push is run again with --save (or `sync --forget {}`)",
+                self.id
+            )];
+        };
+        let mut lines: Vec<String> = pinned
+            .contexts
+            .iter()
+            .map(|p| {
+                format!(
+                    "pinned: context {} -> {} ({}), namespace {}",
+                    p.context,
+                    crate::push::kubeconfig::show_server(&p.server),
+                    crate::push::kubeconfig::short_ca(&p.ca),
+                    p.namespaces.join(",")
+                )
+            })
+            .collect();
+        if pinned.kubeconfig.is_empty() {
+            lines.push("pinned kubeconfig: none (in-cluster)".to_owned());
+        } else {
+            let files: Vec<String> = pinned
+                .kubeconfig
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            lines.push(format!("pinned kubeconfig: {}", files.join(", ")));
+        }
+        lines
+    }
 }
 
 /// The saved pushes could not be read or written.
@@ -156,6 +195,9 @@ pub enum Error {
     Write { path: PathBuf, reason: String },
     #[error("cannot lock {path}: {reason}")]
     Lock { path: PathBuf, reason: String },
+    /// The directory or the file could have been changed by someone else: not read.
+    #[error("{0}: make it yours and private (chmod 700 the directory, chmod 600 the files)")]
+    Unsafe(crate::fs::CheckError),
 }
 
 impl crate::Hint for Error {}
@@ -163,6 +205,8 @@ impl crate::Hint for Error {}
 /// The saved pushes' file in the directory of our config file.
 pub struct Store {
     dir: PathBuf,
+    /// Our config file's name in `dir`.
+    config_name: String,
 }
 
 /// The file, held locked until dropped.
@@ -178,6 +222,10 @@ impl Store {
         let config = config_path.ok_or(Error::NoDirectory)?;
         Ok(Store {
             dir: crate::fs::parent_dir(config),
+            config_name: config
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
         })
     }
 
@@ -187,7 +235,20 @@ impl Store {
 
     /// Read without locking (a reader sees a whole file either way).
     pub fn read(&self) -> Result<SavedPushes, Error> {
+        self.check()?;
         read(&self.path())
+    }
+
+    /// Our config directory, config.json and saved-pushes.json must be ours and writable by
+    /// nobody else: what they say decides where credentials go.
+    pub fn check(&self) -> Result<(), Error> {
+        for name in [self.config_name.as_str(), FILE_NAME]
+            .into_iter()
+            .filter(|n| !n.is_empty())
+        {
+            crate::fs::check_private(&self.dir, name).map_err(Error::Unsafe)?;
+        }
+        Ok(())
     }
 
     /// Take the lock and read.
@@ -197,6 +258,7 @@ impl Store {
             path: lock_path.clone(),
             reason,
         };
+        self.check()?;
         let file =
             crate::fs::open_private(&self.dir, LOCK_NAME).map_err(|e| failed(e.to_string()))?;
         crate::fs::lock_exclusive(&file, LOCK_DEADLINE).map_err(|e| failed(e.to_string()))?;

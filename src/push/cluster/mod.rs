@@ -65,13 +65,16 @@ pub async fn run(
     for name in names {
         contexts.push(connect(config.as_ref(), &name, timeout, options).await);
     }
-    let targets = kubeconfig::pair(&names_of(&contexts), &options.namespaces, |c| {
-        contexts
-            .iter()
-            .find(|x| x.name == c)
-            .map(|x| x.default_namespace.clone())
-            .unwrap_or_else(|| "default".into())
-    });
+    let targets = match &options.pinned {
+        Some(pinned) => pinned.targets(),
+        None => kubeconfig::pair(&names_of(&contexts), &options.namespaces, |c| {
+            contexts
+                .iter()
+                .find(|x| x.name == c)
+                .map(|x| x.default_namespace.clone())
+                .unwrap_or_else(|| "default".into())
+        }),
+    };
     let job = Job {
         options,
         payload,
