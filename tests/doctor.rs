@@ -121,13 +121,20 @@ fn doctor_reports_a_keychain_that_will_not_open() {
     assert_eq!(check(&report, "keychain")["status"], "problem", "{report}");
     assert!(check(&report, "keychain")["fix"].is_string());
 
-    // An unknown backend: the backend check itself fails.
+    // An unknown backend from the environment: the backend check itself fails. (On the command
+    // line it is a bad command line: exit 2 before doctor runs.)
     let mut cmd = s.command(support::bin());
-    cmd.args(["doctor", "--json", "--backend", "nonesuch"]);
+    cmd.args(["doctor", "--json"])
+        .env("DOCKER_CREDENTIAL_KEYRING_BACKEND", "nonesuch");
     let out = support::run_command(cmd, b"");
     assert_eq!(out.code, Some(1), "{out:#?}");
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(check(&report, "backend")["status"], "problem", "{report}");
+    let mut cmd = s.command(support::bin());
+    cmd.args(["doctor", "--json", "--backend", "nonesuch"]);
+    let out = support::run_command(cmd, b"");
+    assert_eq!(out.code, Some(2), "{out:#?}");
+    assert!(out.stderr.contains("'nonesuch'"), "{out:#?}");
 }
 
 #[test]

@@ -112,9 +112,9 @@ fn precedence_flag_then_env_then_config_then_auto() {
         "sel.example.com",
     );
     assert!(r.ok().contains("\"Secret\":\"s\""), "{r:#?}");
-    // After the action it is an extra argument: the protocol's usage line, as docker expects.
+    // After the action it works the same (a person's spelling; docker passes the action alone).
     let r = run(&env_wincred, &["list", "--backend", "file"], "");
-    assert!(r.fails().starts_with("Usage: docker-credential-keyring"));
+    assert_eq!(r.ok(), "{\"https://sel.example.com\":\"u\"}\n");
 
     // An empty variable counts as unset: the config file decides.
     let r = run(&with(&env, ENV, ""), &["list"], "");
@@ -134,10 +134,15 @@ fn precedence_flag_then_env_then_config_then_auto() {
 fn unknown_backend_names_are_refused_clearly() {
     let home = Home::new();
     let env = home_env(&home);
-    for (env, args) in [
-        (env.clone(), vec!["--backend", "gnome-keyring", "list"]),
-        (with(&env, ENV, "gnome-keyring"), vec!["list"]),
-    ] {
+    // On the command line: a bad command line (exit 2), with the names to choose from.
+    let r = run(&env, &["--backend", "gnome-keyring", "list"], "");
+    assert_eq!(r.code, Some(2), "{r:#?}");
+    assert!(
+        r.stderr.contains("'gnome-keyring'") && r.stderr.contains("secret-service"),
+        "{r:#?}"
+    );
+    assert_eq!(r.stdout, "");
+    for (env, args) in [(with(&env, ENV, "gnome-keyring"), vec!["list"])] {
         let r = run(&env, &args, "");
         let line = r.fails();
         assert!(
