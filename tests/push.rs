@@ -624,12 +624,41 @@ fn a_ca_that_did_not_sign_the_server_certificate_fails_and_sends_nothing() {
     let run = push_with(&w.keyring, &[&bad_ca], &[REGISTRY]);
     let l = line(&run, "badca/dev/regcred: failed: ");
     assert!(l.contains(&w.server.url()), "names the server: {l}");
-    assert!(l.to_lowercase().contains("certificate"), "says why: {l}");
+    assert!(
+        l.contains("answered, but its certificate was refused")
+            && l.contains("it is not signed by a CA this context trusts")
+            && l.contains("checked against the cluster's certificate-authority-data"),
+        "says why in words, and where the CA came from: {l}"
+    );
+    assert!(
+        !l.contains("cannot reach") && !l.contains("UnknownIssuer"),
+        "{l}"
+    );
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         w.server.requests().is_empty(),
         "nothing is sent to an unverified server"
     );
+}
+
+/// kubectl (Go's TLS) accepts a server presenting its CA certificate as its own; rustls never
+/// does. Said in words, never as rustls's error dump.
+#[test]
+fn a_server_presenting_its_ca_certificate_is_refused_in_words() {
+    let w = World::with(ApiServer::start_tls_ca_as_server());
+    let run = w.push(&[REGISTRY]);
+    let l = line(&run, "fake/dev/regcred: failed: ");
+    assert!(
+        l.contains("its certificate was refused")
+            && l.contains("presents a CA certificate as its own"),
+        "{l}\n{}",
+        run.stderr
+    );
+    assert!(
+        !l.contains("CaUsedAsEndEntity") && !l.contains("cannot reach"),
+        "{l}"
+    );
+    assert!(w.server.requests().is_empty());
 }
 
 #[test]

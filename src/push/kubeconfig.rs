@@ -533,6 +533,32 @@ pub fn exec_command(config: Option<&Kubeconfig>, context: &str) -> Option<String
         .clone()
 }
 
+/// Where `context`'s cluster takes the CA that signs its server's certificate, for a message
+/// about a refused certificate.
+pub fn ca_source(config: Option<&Kubeconfig>, context: &str) -> String {
+    let Some(config) = config else {
+        return "the service account's ca.crt".to_owned();
+    };
+    let cluster = config
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| config.clusters.iter().find(|k| k.name == c.cluster))
+        .and_then(|k| k.cluster.as_ref());
+    match cluster {
+        Some(c) if c.certificate_authority_data.is_some() => {
+            "the cluster's certificate-authority-data in the kubeconfig".to_owned()
+        }
+        Some(c) if c.certificate_authority.is_some() => format!(
+            "the cluster's certificate-authority {}",
+            c.certificate_authority.as_deref().unwrap_or_default()
+        ),
+        _ => "this system's root certificates (the cluster names no certificate-authority)"
+            .to_owned(),
+    }
+}
+
 /// Why credentials sent to a server could be read on the way, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exposure {

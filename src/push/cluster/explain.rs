@@ -88,6 +88,48 @@ pub(super) fn chain(e: &dyn std::error::Error) -> String {
         })
 }
 
+/// Why TLS refused the server's certificate, in words, when that is what `e` is (rustls's error
+/// travels inside io::Errors, whose `source` skips it: `get_ref` reaches it).
+pub(super) fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::{CertificateError as C, Error as Tls};
+    let mut cur = Some(e);
+    let tls = loop {
+        let err = cur?;
+        if let Some(tls) = err.downcast_ref::<Tls>() {
+            break tls;
+        }
+        // An io::Error's `source` is its inner error's source: step into the inner error.
+        cur = match err.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    };
+    let Tls::InvalidCertificate(why) = tls else {
+        return Some(format!(
+            "the TLS handshake failed ({})",
+            line(&tls.to_string(), 200)
+        ));
+    };
+    Some(match why {
+        C::UnknownIssuer => "it is not signed by a CA this context trusts".to_owned(),
+        C::Expired | C::ExpiredContext { .. } => "it has expired".to_owned(),
+        C::NotValidYet | C::NotValidYetContext { .. } => {
+            "it is not valid yet (is this machine's clock right?)".to_owned()
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "it is not issued for the server's host name (compare the kubeconfig's server with the names in the certificate)".to_owned()
+        }
+        C::Revoked => "it has been revoked".to_owned(),
+        C::BadSignature | C::BadEncoding => "it is malformed or its signature is wrong".to_owned(),
+        other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+            "the server presents a CA certificate as its own; kubectl's TLS accepts that, the rustls library this tool uses never does: give the API server a certificate issued by that CA".to_owned()
+        }
+        other => line(&format!("{other:?}"), 200),
+    })
+}
+
 /// The credential error somewhere in `e`'s source chain (at connect time kube wraps it in
 /// `Error::Auth`, at request time in a service error).
 pub(super) fn auth_error<'a>(
@@ -192,10 +234,16 @@ impl Job<'_> {
                 "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
                 describe(e, ctx.exec_command.as_deref())
             ),
-            Failure::Kube(e) => format!(
-                "cannot reach the API server {server} of context {name:?} while {what}: {}",
-                chain(e)
-            ),
+            Failure::Kube(e) => match refused_certificate(e) {
+                Some(why) => format!(
+                    "the API server {server} of context {name:?} answered, but its certificate was refused while {what}: {why}; checked against {}",
+                    ctx.ca_source
+                ),
+                None => format!(
+                    "cannot reach the API server {server} of context {name:?} while {what}: {}",
+                    chain(e)
+                ),
+            },
         };
         match self.payload {
             Some(p) => p.scrub(&text),
@@ -248,6 +296,7 @@ mod tests {
             client: Err("unused".into()),
             default_namespace: "default".into(),
             exec_command: None,
+            ca_source: "the cluster's certificate-authority-data in the kubeconfig".into(),
             exposure: None,
         };
         job.explain(&ctx, "team", "applying the secret", f)

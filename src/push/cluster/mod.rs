@@ -34,6 +34,9 @@ struct Context {
     default_namespace: String,
     /// The command of the context's exec credential plugin, named when it fails.
     exec_command: Option<String>,
+    /// Where the CA that should sign the server's certificate comes from, named when the
+    /// certificate is refused.
+    ca_source: String,
     /// Why the registry passwords could be read on the way to this cluster, when the user
     /// sends them anyway (`--insecure`): warned about per target.
     exposure: Option<kubeconfig::Exposure>,
@@ -131,6 +134,7 @@ async fn connect(
     options: &Options,
 ) -> Context {
     let exec_command = kubeconfig::exec_command(config, name);
+    let ca_source = kubeconfig::ca_source(config, name);
     let loaded = match config {
         None => Config::incluster().map_err(|e| format!("in-cluster configuration: {e}")),
         Some(kc) => Config::from_custom_kubeconfig(
@@ -198,6 +202,7 @@ async fn connect(
                 client,
                 default_namespace,
                 exec_command,
+                ca_source,
                 exposure,
             }
         }
@@ -207,6 +212,7 @@ async fn connect(
             client: Err(reason),
             default_namespace: kubeconfig::default_namespace(config, name),
             exec_command,
+            ca_source,
             exposure: None,
         },
     }

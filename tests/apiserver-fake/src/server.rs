@@ -36,6 +36,15 @@ impl ApiServer {
         s
     }
 
+    /// Like [`ApiServer::start_tls`], serving its CA certificate itself as the server's (some
+    /// hand-made clusters do; Go's TLS accepts it, rustls never does).
+    pub fn start_tls_ca_as_server() -> ApiServer {
+        let (config, ca) = crate::tls::tls_config_ca_as_server();
+        let mut s = ApiServer::start_with(Some(config));
+        s.ca_pem = Some(ca);
+        s
+    }
+
     fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> ApiServer {
         let state = Arc::new(Mutex::new(State {
             revision: 1000,
