@@ -199,6 +199,9 @@ fn run_inner(
     expires: &mut Vec<(String, u64)>,
 ) -> Result<Outcome, Error> {
     check_names(options)?;
+    // Exec credential plugins get the deadline of credential helpers.
+    let plugin_timeout =
+        crate::helper_client::timeout(settings).map_err(crate::source::Error::from)?;
     if options.output.is_some() && options.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
     }
@@ -244,6 +247,7 @@ fn run_inner(
         options,
         kubeconfig,
         payload.as_ref(),
+        plugin_timeout,
         out,
         err,
     ))

@@ -50,11 +50,12 @@ struct Job<'a> {
 }
 
 /// Apply (or delete) on every target; write its lines to `out` as results arrive, in order,
-/// and warnings and notes to `err`.
+/// and warnings and notes to `err`. An exec credential plugin may take `plugin_timeout`.
 pub async fn run(
     options: &Options,
     config: Option<Kubeconfig>,
     payload: Option<&Payload>,
+    plugin_timeout: Duration,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
@@ -62,7 +63,7 @@ pub async fn run(
     let timeout = options.request_timeout.max(Duration::from_secs(1));
     let mut contexts = Vec::new();
     for name in names {
-        contexts.push(connect(config.as_ref(), &name, timeout, options).await);
+        contexts.push(connect(config.as_ref(), &name, timeout, plugin_timeout, options).await);
     }
     let targets = kubeconfig::pair(&names_of(&contexts), &options.namespaces, |c| {
         contexts
@@ -124,6 +125,7 @@ async fn connect(
     config: Option<&Kubeconfig>,
     name: &str,
     timeout: Duration,
+    plugin_timeout: Duration,
     options: &Options,
 ) -> Context {
     let exec_command = kubeconfig::exec_command(config, name);
@@ -164,7 +166,7 @@ async fn connect(
                 Some(why) if !options.insecure => Err(format!(
                     "refused to send the registry passwords to context {name:?}: {why}: give the cluster an https:// server and its certificate-authority, or pass --insecure to send them anyway"
                 )),
-                _ => exec::resolve(&mut cfg.auth_info)
+                _ => exec::resolve(&mut cfg.auth_info, plugin_timeout)
                     .map_err(kube::Error::Auth)
                     .and_then(|()| Client::try_from(cfg))
                     .map_err(|e| {
