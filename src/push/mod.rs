@@ -97,7 +97,7 @@ pub enum Error {
     #[error("{} holds no credentials: run `docker login REGISTRY` first", from.describe())]
     NothingStored { from: Source },
     #[error(
-        "none of the {skipped} credentials in {} can be used by the kubelet (see the lines above): log in with a username and password", from.describe()
+        "none of the {skipped} credentials in {} can be pushed (see the lines above): log in with a username and password, under the registry's address", from.describe()
     )]
     NothingUsable { skipped: usize, from: Source },
     #[error(transparent)]
