@@ -503,22 +503,8 @@ get) read -r server; printf '{{"ServerURL":"%s","Username":"alice","Secret":"{CA
 esac"#
         ),
     );
-    let run = w.push(&["--from", "helper:evil", "--all", "--adopt"]);
-    assert_eq!(run.code, Some(0), "{run:#?}");
-    assert_eq!(
-        run.stderr,
-        "docker-credential-keyring: push: skipped \"a.example.com,b.example.com\" is not a registry address (it contains a comma): keep its credentials under [https://]host[:port][/path], e.g. `docker login registry.example.com`\n",
-        "{run:#?}"
-    );
-    assert_eq!(
-        run.stdout,
-        "fake/dev/regcred: adopted (kept its other registries: b.example.com)\n"
-    );
-    let secret = w.server.secret("dev", "regcred").unwrap();
-    assert_eq!(
-        secret["metadata"]["annotations"]["docker-credential-keyring/registries"],
-        r#"["ok.example.com"]"#
-    );
+    let adopt = w.push(&["--from", "helper:evil", "--all", "--adopt"]);
+    assert_eq!(adopt.code, Some(0), "{adopt:#?}");
     // The next pushes (named, then everything) leave b.example.com as it was.
     for args in [&["ok.example.com"][..], &["--all"]] {
         let mut all = vec!["--from", "helper:evil"];
@@ -530,6 +516,21 @@ esac"#
         assert_eq!(config["auths"]["b.example.com"], victim, "{args:?}");
         assert_eq!(config["auths"].as_object().unwrap().len(), 2, "{config}");
     }
+    // What the adopting push said and wrote: the key skipped, only ok.example.com push's.
+    assert_eq!(
+        adopt.stderr,
+        "docker-credential-keyring: push: skipped \"a.example.com,b.example.com\" is not a registry address (it contains a comma): keep its credentials under [https://]host[:port][/path], e.g. `docker login registry.example.com`\n",
+        "{adopt:#?}"
+    );
+    assert_eq!(
+        adopt.stdout,
+        "fake/dev/regcred: adopted (kept its other registries: b.example.com)\n"
+    );
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(
+        secret["metadata"]["annotations"]["docker-credential-keyring/registries"],
+        r#"["ok.example.com"]"#
+    );
     // A registry named that is not an address is refused before any source is asked.
     let run = w.push(&["--from", "helper:evil", "x.example.com,b.example.com"]);
     assert_eq!(
