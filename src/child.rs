@@ -149,11 +149,9 @@ fn read_pipe(pipe: Option<impl Read + Send + 'static>, max: usize) -> mpsc::Rece
 /// while the child is unreaped, so its id still names it and its group.
 fn kill(child: &mut Child, own_group: bool) {
     #[cfg(unix)]
-    if own_group {
-        if let Ok(pgid) = libc::pid_t::try_from(child.id()) {
-            // SAFETY: kill(2) with a negative id signals that process group; no memory involved.
-            unsafe { libc::kill(-pgid, libc::SIGKILL) };
-        }
+    if own_group && let Ok(pgid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative id signals that process group; no memory involved.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
     }
     #[cfg(not(unix))]
     let _ = own_group;

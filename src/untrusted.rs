@@ -7,20 +7,18 @@
 /// breaks and tabs become spaces; leading and trailing white space goes.
 pub fn line(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars * 4));
-    let mut count = 0;
     let chars = text.trim().chars().filter_map(|c| match c {
         '\n' | '\r' | '\t' => Some(' '),
         c if c.is_control() || is_invisible_format(c) => None,
         c => Some(c),
     });
-    for c in chars {
+    for (count, c) in chars.enumerate() {
         if count == max_chars {
             out.pop();
             out.push('…');
             break;
         }
         out.push(c);
-        count += 1;
     }
     out.trim_end().to_owned()
 }
