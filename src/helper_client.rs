@@ -153,8 +153,18 @@ impl Helper {
         // The docker CLI writes "unused" on list's stdin; some helpers read it.
         let out = self.run("list", b"unused")?;
         let text = std::str::from_utf8(&out).map_err(|_| self.bad_answer("list", "not UTF-8"))?;
-        serde_json::from_str::<BTreeMap<String, String>>(text)
-            .map_err(|e| self.bad_answer("list", &e.to_string()))
+        serde_json::from_str::<BTreeMap<String, String>>(text).map_err(|e| {
+            // serde's text for a value of the wrong type quotes the value: never repeated.
+            let reason = match e.classify() {
+                serde_json::error::Category::Data => format!(
+                    "not an object of server to username, at line {} column {}",
+                    e.line(),
+                    e.column()
+                ),
+                _ => e.to_string(),
+            };
+            self.bad_answer("list", &reason)
+        })
     }
 
     /// `get` for `server` as written: None when the helper does not hold it.
@@ -347,6 +357,29 @@ mod tests {
             message(secretservice.as_bytes(), b"", status),
             secretservice
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_list_answer_of_another_shape_is_not_quoted() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docker-credential-odd");
+        for answer in [
+            r#""hunter2""#,
+            r#"{"r.io":"u","s.io":{"Secret":"hunter2"}}"#,
+        ] {
+            std::fs::write(&path, format!("#!/bin/sh\necho '{answer}'\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let helper = Helper {
+                program: "docker-credential-odd".into(),
+                path: path.clone(),
+                timeout: DEFAULT_TIMEOUT,
+            };
+            let e = helper.list().unwrap_err().to_string();
+            assert!(e.contains("not an object of server to username"), "{e}");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
     }
 
     #[cfg(unix)]
