@@ -259,13 +259,9 @@ impl Helper {
 fn message(stdout: &[u8], stderr: &[u8], status: ExitStatus) -> String {
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let (stdout, stderr) = (Zeroizing::new(text(stdout)), Zeroizing::new(text(stderr)));
-    let nonempty = |t: &'_ str| -> Vec<String> {
-        t.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
+    fn nonempty(t: &str) -> Vec<&str> {
+        t.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+    }
     let out_lines = nonempty(&stdout);
     let withheld = out_lines.iter().any(|l| may_hold_secret(l)) || may_hold_secret(&stdout);
     let from_stdout = out_lines.first().filter(|_| !withheld);
