@@ -132,20 +132,15 @@ fn run(exec: &ExecConfig, timeout: Duration) -> Result<Status, AuthError> {
         timeout,
         max_output: MAX_OUTPUT,
     };
-    let stopped = |why: String| {
-        AuthError::AuthExec(format!(
-            "the exec plugin {program:?} {why} and was stopped: check that it works on its own (it may be waiting for a login), or raise {}",
-            crate::settings::HELPER_TIMEOUT_ENV
-        ))
-    };
     let out = crate::child::run(&mut cmd, call).map_err(|f| match f {
         crate::child::Failure::Spawn(e) => AuthError::AuthExecStart(e),
-        crate::child::Failure::Timeout => stopped(format!(
-            "did not answer within {} s",
-            timeout.as_secs_f64()
+        crate::child::Failure::Timeout => AuthError::AuthExec(format!(
+            "the exec plugin {program:?} did not answer within {} s and was stopped (it may be waiting for a login; raise {} if it needs longer)",
+            timeout.as_secs_f64(),
+            crate::settings::HELPER_TIMEOUT_ENV
         )),
         crate::child::Failure::TooMuchOutput => AuthError::AuthExec(format!(
-            "the exec plugin {program:?} printed more than {} MiB and was stopped: check that it is a client-go credential plugin",
+            "the exec plugin {program:?} printed more than {} MiB and was stopped (not a client-go credential plugin?)",
             MAX_OUTPUT >> 20
         )),
     })?;
