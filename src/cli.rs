@@ -278,7 +278,8 @@ pub struct PushArgs {
     /// Registries to push, matched like `get` (`docker.io` finds the Docker Hub entry)
     #[arg(value_name = "REGISTRY", required_unless_present_any = ["all", "delete"], conflicts_with = "all")]
     pub registries: Vec<String>,
-    /// Push every credential the source holds (with helper:NAME, what it lists)
+    /// Push every credential the source holds (with helper:NAME, what it lists); one whose key
+    /// is no registry address, or that the kubelet cannot use, is skipped with a line on stderr
     #[arg(long)]
     pub all: bool,
     /// Where to read the credentials: keychain (this helper's), docker (each registry resolved

@@ -4,17 +4,17 @@
 //! The query goes over the child's stdin and the secret comes back over its stdout pipe:
 //! nothing in argv but the action, nothing added to its environment (our passphrase variable
 //! left the environment at start, and is removed here again in case a library caller kept it).
-//! Every call has a deadline, after which the child is killed. Errors carry the helper's own
-//! message (its first line), never its answer: an answer can hold a secret.
+//! One deadline covers each call (spawn, our input, its answer, its exit); past it the helper
+//! and every process it started are killed (`crate::child`). Errors carry the helper's own
+//! message line, never its answer nor anything that may be a credential.
 
 use crate::backend::Credential;
+use crate::child;
 use crate::settings::{HELPER_TIMEOUT_ENV, PASSPHRASE_ENV, Settings};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus};
+use std::time::Duration;
 use zeroize::Zeroizing;
 
 /// Every helper's program name starts with this.
@@ -26,7 +26,10 @@ pub const NOT_FOUND: &str = "credentials not found in native keychain";
 /// (ecr-login), short enough that a hung one does not hang a `sync`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most output read from a helper: far above any real answer.
-const MAX_OUTPUT: u64 = 1 << 20;
+const MAX_OUTPUT: usize = 1 << 20;
+/// The most we write to a helper (a server address, or `list`'s `unused`): far above any real
+/// query, and a bound on what a hostile list can make us send.
+pub const MAX_INPUT: usize = 256 << 10;
 /// The longest piece of a helper's own message we repeat.
 const MAX_MESSAGE: usize = 300;
 
@@ -46,6 +49,14 @@ pub enum Error {
         program: String,
         #[source]
         source: std::io::Error,
+    },
+    #[error(
+        "{program} {action}: the query is {len} bytes, more than the {} KiB a helper is sent: check the registry address", MAX_INPUT >> 10
+    )]
+    TooLong {
+        program: String,
+        action: &'static str,
+        len: usize,
     },
     #[error("{program} {action} failed: {message}")]
     Failed {
@@ -142,8 +153,18 @@ impl Helper {
         // The docker CLI writes "unused" on list's stdin; some helpers read it.
         let out = self.run("list", b"unused")?;
         let text = std::str::from_utf8(&out).map_err(|_| self.bad_answer("list", "not UTF-8"))?;
-        serde_json::from_str::<BTreeMap<String, String>>(text)
-            .map_err(|e| self.bad_answer("list", &e.to_string()))
+        serde_json::from_str::<BTreeMap<String, String>>(text).map_err(|e| {
+            // serde's text for a value of the wrong type quotes the value: never repeated.
+            let reason = match e.classify() {
+                serde_json::error::Category::Data => format!(
+                    "not an object of server to username, at line {} column {}",
+                    e.line(),
+                    e.column()
+                ),
+                _ => e.to_string(),
+            };
+            self.bad_answer("list", &reason)
+        })
     }
 
     /// `get` for `server` as written: None when the helper does not hold it.
@@ -191,102 +212,85 @@ impl Helper {
 
     /// Run `ACTION` with `input` on stdin; its stdout when it exits 0 within the deadline.
     fn run(&self, action: &'static str, input: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let deadline = Instant::now() + self.timeout;
-        let mut child = Command::new(&self.path)
-            .arg(action)
-            .env_remove(PASSPHRASE_ENV)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| Error::Spawn {
+        if input.len() > MAX_INPUT {
+            return Err(Error::TooLong {
+                program: self.program.clone(),
+                action,
+                len: input.len(),
+            });
+        }
+        let mut cmd = Command::new(&self.path);
+        cmd.arg(action).env_remove(PASSPHRASE_ENV);
+        let call = child::Call {
+            input: Some(input),
+            capture_stderr: true,
+            own_group: true,
+            timeout: self.timeout,
+            max_output: MAX_OUTPUT,
+        };
+        let out = child::run(&mut cmd, call).map_err(|f| match f {
+            child::Failure::Spawn(source) => Error::Spawn {
                 program: self.program.clone(),
                 source,
-            })?;
-        let stdout = read_pipe(child.stdout.take());
-        let stderr = read_pipe(child.stderr.take());
-        if let Some(mut stdin) = child.stdin.take() {
-            // A helper may exit without reading its input: a broken pipe is its answer.
-            let _ = stdin.write_all(input);
+            },
+            child::Failure::Timeout => Error::Timeout {
+                program: self.program.clone(),
+                action,
+                secs: format!("{}", self.timeout.as_secs_f64()),
+            },
+            child::Failure::TooMuchOutput => self.bad_answer(action, "more than 1 MiB"),
+        })?;
+        if out.status.success() {
+            return Ok(out.stdout);
         }
-        let timeout = || Error::Timeout {
-            program: self.program.clone(),
-            action,
-            secs: format!("{}", self.timeout.as_secs_f64()),
-        };
-        let status = wait_until(&mut child, deadline).ok_or_else(timeout)?;
-        // A grandchild may still hold the pipes open: they get the rest of the deadline.
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let out = stdout
-            .recv_timeout(remaining.max(Duration::from_millis(100)))
-            .map_err(|_| timeout())?;
-        if status.success() {
-            return Ok(out);
-        }
-        let err = stderr.recv_timeout(Duration::from_millis(100)).ok();
         Err(Error::Failed {
             program: self.program.clone(),
             action,
-            message: message(&out, err.as_deref().map(|v| &v[..]), status),
+            message: message(&out.stdout, &out.stderr, out.status),
         })
     }
 }
 
-/// Read a child's pipe to its end (bounded) on a thread of its own.
-fn read_pipe(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Zeroizing<Vec<u8>>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = Zeroizing::new(Vec::with_capacity(4096));
-        if let Some(pipe) = pipe {
-            let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut buf);
-        }
-        let _ = tx.send(buf);
-    });
-    rx
-}
-
-/// Wait for `child` until `deadline`; past it the child is killed and None returned.
-fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
-    let mut pause = Duration::from_micros(500);
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Some(status),
-            Ok(None) => {}
-            Err(_) => break,
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(20));
+/// The helper's own error line, never something that may be its answer: the protocol puts the
+/// message on stdout (`credentials not found in native keychain`), but a helper that printed
+/// its credential and failed has its secret there. So the first line of stdout only when no
+/// line of it may be a credential ([`may_hold_secret`]); else the last line of stderr (when
+/// that line may not be one either); else the exit status. One line, bounded, printable.
+fn message(stdout: &[u8], stderr: &[u8], status: ExitStatus) -> String {
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let (stdout, stderr) = (Zeroizing::new(text(stdout)), Zeroizing::new(text(stderr)));
+    fn nonempty(t: &str) -> Vec<&str> {
+        t.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
+    let out_lines = nonempty(&stdout);
+    let withheld = out_lines.iter().any(|l| may_hold_secret(l)) || may_hold_secret(&stdout);
+    let from_stdout = out_lines.first().filter(|_| !withheld);
+    let err_lines = nonempty(&stderr);
+    let from_stderr = err_lines.last().filter(|l| !may_hold_secret(l));
+    match from_stdout.or(from_stderr) {
+        Some(line) => crate::untrusted::line(line, MAX_MESSAGE),
+        None if withheld || !err_lines.is_empty() => {
+            format!("it exited with {status} (its output is not repeated: it may hold a secret)")
+        }
+        None => format!("it exited with {status} and said nothing"),
+    }
 }
 
-/// The helper's own error line: the protocol puts it on stdout; else the last line of stderr;
-/// else the exit status. One line, bounded, without control characters.
-fn message(stdout: &[u8], stderr: Option<&[u8]>, status: ExitStatus) -> String {
-    let first_line = |bytes: &[u8], last: bool| {
-        let text = String::from_utf8_lossy(bytes);
-        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        let line = if last {
-            lines.next_back()
-        } else {
-            lines.next()
-        };
-        line.map(|l| {
-            l.chars()
-                .filter(|c| !c.is_control())
-                .take(MAX_MESSAGE)
-                .collect::<String>()
-        })
-    };
-    first_line(stdout, false)
-        .or_else(|| stderr.and_then(|e| first_line(e, true)))
-        .unwrap_or_else(|| format!("it exited with {status} and said nothing"))
+/// Whether helper output may be a credential rather than a message: JSON (or what starts like
+/// it), or a `Secret` field (the protocol's name for the password) in any case and any
+/// notation (`"Secret":`, `secret=`, `Secret :`). A message that only names secrets
+/// (`org.freedesktop.secrets was not provided`) is still repeated.
+fn may_hold_secret(text: &str) -> bool {
+    let t = text.trim_start();
+    if t.starts_with(['{', '[', '"']) || serde_json::from_str::<serde_json::Value>(t).is_ok() {
+        return true;
+    }
+    let lower = t.to_ascii_lowercase();
+    lower.match_indices("secret").any(|(i, word)| {
+        lower[i + word.len()..]
+            .trim_start_matches(['"', '\'', ' ', '\t'])
+            .starts_with([':', '='])
+    })
 }
 
 #[cfg(unix)]
@@ -334,8 +338,69 @@ mod tests {
     fn message_prefers_stdout_first_line_then_stderr_last_line() {
         use std::os::unix::process::ExitStatusExt;
         let status = ExitStatus::from_raw(1 << 8);
-        assert_eq!(message(b"boom\nmore\n", Some(b"x"), status), "boom");
-        assert_eq!(message(b"  \n", Some(b"a\nlast\n"), status), "last");
-        assert!(message(b"", None, status).contains("said nothing"));
+        assert_eq!(message(b"boom\nmore\n", b"x", status), "boom");
+        assert_eq!(message(b"  \n", b"a\nlast\n", status), "last");
+        assert!(message(b"", b"", status).contains("said nothing"));
+        assert_eq!(message(NOT_FOUND.as_bytes(), b"", status), NOT_FOUND);
+        assert_eq!(
+            message(b"a\x1b]0;x\x07b\n", b"", status),
+            "a]0;xb",
+            "printable"
+        );
+        let secretservice =
+            "The name org.freedesktop.secrets was not provided by any .service files";
+        assert_eq!(
+            message(secretservice.as_bytes(), b"", status),
+            secretservice
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_list_answer_of_another_shape_is_not_quoted() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docker-credential-odd");
+        for answer in [
+            r#""hunter2""#,
+            r#"{"r.io":"u","s.io":{"Secret":"hunter2"}}"#,
+        ] {
+            std::fs::write(&path, format!("#!/bin/sh\necho '{answer}'\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let helper = Helper {
+                program: "docker-credential-odd".into(),
+                path: path.clone(),
+                timeout: DEFAULT_TIMEOUT,
+            };
+            let e = helper.list().unwrap_err().to_string();
+            assert!(e.contains("not an object of server to username"), "{e}");
+            assert!(!e.contains("hunter2"), "{e}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn message_never_repeats_what_may_be_a_credential() {
+        use std::os::unix::process::ExitStatusExt;
+        let status = ExitStatus::from_raw(1 << 8);
+        for answer in [
+            &br#"{"ServerURL":"r.io","Username":"u","Secret":"hunter2"}"#[..],
+            b"{\n  \"Username\": \"u\",\n  \"Secret\": \"hunter2\"\n}\n",
+            b"oops\n{\"Secret\":\"hunter2\"",
+            b"Secret: hunter2",
+            b"user=u secret = hunter2",
+            b"\"hunter2\"",
+            b"[\"hunter2\"]",
+        ] {
+            let m = message(answer, b"", status);
+            assert!(!m.contains("hunter2"), "{m}");
+            assert!(m.contains("not repeated"), "{m}");
+            assert_eq!(
+                message(answer, b"warn\nvault sealed\n", status),
+                "vault sealed"
+            );
+            let m = message(answer, b"Secret=hunter2", status);
+            assert!(!m.contains("hunter2"), "{m}");
+        }
     }
 }

@@ -11,6 +11,7 @@
 //! - [`settings`]: every `DOCKER_CREDENTIAL_KEYRING_*` variable and the config file, read once.
 //! - [`config`]: our config file (the backend choice) and platform directories.
 //! - [`secret`]: the redacting, zeroizing wrapper every secret lives in.
+//! - [`child`]: another program run within one deadline, its output capped, killed with its group.
 //! - [`helper_client`]: other credential helpers run as the docker CLI runs them (`list`, `get`).
 //! - [`source`]: where `push` reads credentials: the keychain, docker's own resolution, a helper.
 //! - [`push`]: stored credentials to Kubernetes pull secrets (`push` only: the helper path
@@ -22,6 +23,7 @@
 
 pub mod backend;
 pub mod backends;
+pub mod child;
 pub mod cli;
 pub mod completions;
 pub mod config;

@@ -57,8 +57,9 @@ pub const VARIABLES: &[Variable] = &[
     },
     Variable {
         name: HELPER_TIMEOUT_ENV,
-        doc: "seconds another credential helper read by push --from or import --from-helper \
-              may take to answer before it is stopped (default 30).",
+        doc: "seconds another credential helper read by push --from or import --from-helper, \
+              or a kubeconfig exec plugin run by push, may take to answer before it is stopped \
+              with every process it started (default 30).",
     },
     Variable {
         name: PASSPHRASE_ENV,

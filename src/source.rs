@@ -9,7 +9,7 @@
 use crate::backend::Credential;
 use crate::docker_config::{self, DockerConfig};
 use crate::helper_client::{self, Helper};
-use crate::registry::{convert_to_hostname, docker_hostname};
+use crate::registry::{NotAddress, check_address, convert_to_hostname, docker_hostname};
 use crate::settings::Settings;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -121,8 +121,9 @@ impl Reader {
         }
     }
 
-    /// Every credential the source knows, sorted by server.
-    pub fn all(&self) -> Result<Vec<Credential>, Error> {
+    /// Every credential the source knows, sorted by server, and the keys it knows that are
+    /// no registry address (never asked for).
+    pub fn all(&self) -> Result<All, Error> {
         match self {
             Reader::Helper(h) => get_listed(h),
             Reader::Docker(d) => d.all(),
@@ -130,15 +131,27 @@ impl Reader {
     }
 }
 
-/// Every credential `helper` lists (one erased meanwhile is left out).
-pub fn get_listed(helper: &Helper) -> Result<Vec<Credential>, Error> {
-    let mut found = Vec::new();
+/// What a source holds in all.
+#[derive(Debug, Default)]
+pub struct All {
+    /// The credentials, sorted by server.
+    pub found: Vec<Credential>,
+    /// Each key that is not a registry address, with why: left out, and never sent to a helper.
+    pub refused: Vec<NotAddress>,
+}
+
+/// Every credential `helper` lists (one erased meanwhile is left out); a listed key that is not
+/// a registry address is refused without being asked for.
+pub fn get_listed(helper: &Helper) -> Result<All, Error> {
+    let mut all = All::default();
     for server in helper.list()?.into_keys() {
-        if let Some(c) = helper.get(&server)? {
-            found.push(c);
+        if let Err(e) = check_address(&server) {
+            all.refused.push(e);
+        } else if let Some(c) = helper.get(&server)? {
+            all.found.push(c);
         }
     }
-    Ok(found)
+    Ok(all)
 }
 
 /// Docker's config.json, read to resolve credentials as the docker CLI does.
@@ -219,18 +232,26 @@ impl Docker {
         Ok(found.map(|i| plain.into_iter().nth(i).expect("found above")))
     }
 
-    /// Every credential docker knows, as its `GetAllCredentials` answers.
-    pub fn all(&self) -> Result<Vec<Credential>, Error> {
+    /// Every credential docker knows, as its `GetAllCredentials` answers; keys that are not
+    /// registry addresses are refused (a `credHelpers` one is never asked for).
+    pub fn all(&self) -> Result<All, Error> {
         let mut found: BTreeMap<String, Credential> = BTreeMap::new();
+        let mut refused = Vec::new();
         match self.config.creds_store().filter(|s| !s.is_empty()) {
             Some(store) => {
-                for c in get_listed(&self.helper(store)?)? {
+                let listed = get_listed(&self.helper(store)?)?;
+                refused = listed.refused;
+                for c in listed.found {
                     found.insert(c.server_url.clone(), c);
                 }
             }
             None => {
                 for c in self.plaintext()? {
-                    found.insert(c.server_url.clone(), c);
+                    if let Err(e) = check_address(&c.server_url) {
+                        refused.push(e);
+                    } else {
+                        found.insert(c.server_url.clone(), c);
+                    }
                 }
             }
         }
@@ -238,12 +259,19 @@ impl Docker {
             if name.is_empty() {
                 continue;
             }
+            if let Err(e) = check_address(registry) {
+                refused.push(e);
+                continue;
+            }
             match self.helper(name)?.get(registry)? {
                 Some(c) => found.insert(registry.to_owned(), c),
                 None => found.remove(registry),
             };
         }
-        Ok(found.into_values().collect())
+        Ok(All {
+            found: found.into_values().collect(),
+            refused,
+        })
     }
 }
 

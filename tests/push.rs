@@ -1505,7 +1505,7 @@ fn adopt_keeps_the_other_registries_and_adds_ours_and_the_label() {
     // From now on it is push's, and push's annotation lists only the registry push wrote.
     assert_eq!(
         after["metadata"]["annotations"]["docker-credential-keyring/registries"],
-        REGISTRY
+        format!("[\"{REGISTRY}\"]")
     );
 }
 
@@ -1569,7 +1569,7 @@ fn a_later_push_drops_only_the_registries_push_wrote() {
     let secret = w.server.secret("dev", "regcred").unwrap();
     assert_eq!(
         secret["metadata"]["annotations"]["docker-credential-keyring/registries"],
-        REGISTRY
+        format!("[\"{REGISTRY}\"]")
     );
 }
 
@@ -1931,5 +1931,185 @@ fn a_secret_made_with_our_content_while_push_creates_one_is_not_taken_over() {
     assert!(
         line(&w.push(&[REGISTRY]), "fake/dev/regcred: failed: ").contains("not made by"),
         "no longer taken for push's"
+    );
+}
+
+/// Whether process `pid` is gone (or a zombie its new parent has yet to reap).
+fn gone(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
+}
+
+#[test]
+fn a_hanging_or_flooding_exec_plugin_fails_only_its_context_within_the_deadline() {
+    let w = World::new();
+    let pids = w.dir.path().join("plugin-pids");
+    let hung = plugin_script(
+        &w,
+        "hung-plugin",
+        &format!(
+            "echo $$ >> '{p}'\nsleep 1000 &\necho $! >> '{p}'\nexec sleep 1000\n",
+            p = pids.display()
+        ),
+    );
+    let flood = plugin_script(&w, "flood-plugin", &format!("exec yes '{PLUGIN_SECRET}'\n"));
+    let kc = Kubeconfig::new()
+        .server_as("hung", &w.server, Auth::Exec(hung))
+        .context_ns("hung", "dev")
+        .server_as("flood", &w.server, Auth::Exec(flood))
+        .context_ns("flood", "dev")
+        .server("fake", &w.server)
+        .context_ns("fake", "dev")
+        .current("fake")
+        .write(w.dir.path().join("plugins-config"));
+    let mut env = w.keyring.env();
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_BACKEND".into(),
+        w.keyring.backend().into(),
+    ));
+    env.push(kubeconfig_env(&[&kc]));
+    env.push((
+        "DOCKER_CREDENTIAL_KEYRING_HELPER_TIMEOUT".into(),
+        "2".into(),
+    ));
+    let mut cmd = command(&env);
+    cmd.args(["push", REGISTRY, "--context", "hung", "--context", "flood"])
+        .args(["--context", "fake"]);
+    let run = run_command(cmd, b"");
+    let started: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    let cleanup = || {
+        for pid in &started {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    };
+    if run.code.is_none() {
+        cleanup();
+        panic!("push hung (killed after 60 s): {run:#?}");
+    }
+    assert_no_canary_in_output(&run);
+    assert!(!run.stdout.contains(PLUGIN_SECRET) && !run.stderr.contains(PLUGIN_SECRET));
+    assert!(
+        line(&run, "hung/dev/regcred: failed: ")
+            .contains("did not answer within 2 s and was stopped"),
+        "{run:#?}"
+    );
+    assert!(
+        line(&run, "flood/dev/regcred: failed: ").contains("printed more than 1 MiB"),
+        "{run:#?}"
+    );
+    assert_eq!(
+        line(&run, "fake/dev/regcred: "),
+        "fake/dev/regcred: created"
+    );
+    assert_eq!(run.code, Some(1));
+    assert_eq!(started.len(), 2, "the plugin and its child: {started:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !started.iter().all(|p| gone(*p)) {
+        if std::time::Instant::now() > deadline {
+            cleanup();
+            panic!("the plugin or its child survived the deadline: {started:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A Secret of push's, annotated by an older version (comma-separated), holding `auths`.
+fn older_push_secret(w: &World, annotation: &str, auths: Value) {
+    w.server.seed_apply(
+        json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {
+                "name": "regcred", "namespace": "dev",
+                "labels": {MANAGED_BY: FIELD_MANAGER},
+                "annotations": {"docker-credential-keyring/registries": annotation},
+            },
+            "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": B64.encode(json!({"auths": auths}).to_string())}
+        }),
+        FIELD_MANAGER,
+    );
+}
+
+#[test]
+fn an_older_comma_annotation_is_read_once_and_rewritten_as_json() {
+    let w = World::new();
+    let theirs = json!({"auth": B64.encode("bob:their-Pw-1")});
+    older_push_secret(
+        &w,
+        &format!("{REGISTRY},gone.example.com"),
+        json!({REGISTRY: {"auth": "eDp5"}, "gone.example.com": {"auth": "eDp5"}, "other.io": theirs}),
+    );
+    let run = w.push(&[REGISTRY]);
+    assert_lines(
+        &run,
+        &[
+            "fake/dev/regcred: updated (removed gone.example.com, no longer pushed; kept its other registries: other.io)",
+        ],
+    );
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(
+        secret["metadata"]["annotations"]["docker-credential-keyring/registries"],
+        format!("[\"{REGISTRY}\"]")
+    );
+    assert_eq!(w.config("dev", "regcred")["auths"]["other.io"], theirs);
+}
+
+#[test]
+fn an_older_annotation_that_split_a_key_with_a_comma_removes_nobody_elses_registry() {
+    let w = World::new();
+    // An older push wrote the helper-listed key `a.example.com,b.example.com` as one key (and
+    // in its annotation); b.example.com is someone else's.
+    let theirs = json!({"auth": B64.encode("bob:their-Pw-1")});
+    older_push_secret(
+        &w,
+        "a.example.com,b.example.com",
+        json!({"a.example.com,b.example.com": {"auth": "eDp5"}, "b.example.com": theirs}),
+    );
+    let run = w.push(&[REGISTRY]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let config = w.config("dev", "regcred");
+    assert_eq!(config["auths"]["b.example.com"], theirs, "{config}");
+    assert_eq!(config["auths"][REGISTRY]["password"], CANARY);
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(
+        secret["metadata"]["annotations"]["docker-credential-keyring/registries"],
+        format!("[\"{REGISTRY}\"]")
+    );
+}
+
+#[test]
+fn all_skips_a_keychain_key_that_is_not_an_address_and_pushes_the_rest() {
+    let w = World::new();
+    store(
+        &w.keyring,
+        "x.example.com,other.io",
+        "mallory",
+        "mallory-Pw-1",
+    );
+    let run = push_raw(
+        &w.keyring,
+        &[&w.kubeconfig],
+        &["--all", "--dry-run", "-o", "json", "-n", "dev"],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(
+        run.stderr,
+        "docker-credential-keyring: push: skipped \"x.example.com,other.io\" is not a registry address (it contains a comma): keep its credentials under [https://]host[:port][/path], e.g. `docker login registry.example.com`\n"
+    );
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let data = B64
+        .decode(v["data"][".dockerconfigjson"].as_str().unwrap())
+        .unwrap();
+    let config: Value = serde_json::from_slice(&data).unwrap();
+    let keys: Vec<&String> = config["auths"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, [REGISTRY]);
+    assert_eq!(
+        v["metadata"]["annotations"]["docker-credential-keyring/registries"],
+        format!("[\"{REGISTRY}\"]")
     );
 }

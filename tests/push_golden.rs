@@ -182,7 +182,7 @@ fn several_registries_are_kubectl_entries_side_by_side() {
     assert_eq!(ours, expected);
     assert_eq!(
         secret["metadata"]["annotations"]["docker-credential-keyring/registries"],
-        "ghcr.io,https://index.docker.io/v1/,registry.example.com:5000"
+        r#"["ghcr.io","https://index.docker.io/v1/","registry.example.com:5000"]"#
     );
 }
 

@@ -376,6 +376,205 @@ fn no_secret_in_a_source_helpers_argv_or_environment() {
     assert_no_secret_in(&text, "the helper's argv or environment");
 }
 
+#[test]
+fn a_failing_helper_that_prints_its_credential_is_not_quoted() {
+    let w = World::new();
+    let answer =
+        format!(r#"{{"ServerURL":"a.example.com","Username":"alice","Secret":"{CANARY_A}"}}"#);
+    // `push` checks every form of the canary in its output.
+    w.script("leaky", &format!("echo '{answer}'\nexit 1"));
+    let run = w.push(&["--from", "helper:leaky", "a.example.com"]);
+    assert_eq!(
+        run.fails_line(),
+        "docker-credential-leaky get failed: it exited with exit status: 1 (its output is not repeated: it may hold a secret)"
+    );
+    let run = w.push(&["--from", "helper:leaky", "--all"]);
+    assert!(
+        run.fails_line()
+            .starts_with("docker-credential-leaky list failed: it exited with exit status: 1"),
+        "{run:#?}"
+    );
+    // Its own message on stderr is shown instead; stdout stays unquoted.
+    w.script(
+        "leaky",
+        &format!("echo '{answer}'\necho 'vault is sealed: run vault unseal' >&2\nexit 1"),
+    );
+    let run = w.push(&["--from", "helper:leaky", "a.example.com"]);
+    assert_eq!(
+        run.fails_line(),
+        "docker-credential-leaky get failed: vault is sealed: run vault unseal"
+    );
+    // A plain `Secret: ...` line is no message either.
+    w.script("leaky", &format!("echo 'Secret: {CANARY_A}'\nexit 1"));
+    let run = w.push(&["--from", "helper:leaky", "a.example.com"]);
+    assert!(
+        run.fails_line()
+            .ends_with("(its output is not repeated: it may hold a secret)")
+    );
+    w.assert_nothing_sent();
+}
+
+/// Whether process `pid` is gone (or a zombie its new parent has yet to reap).
+fn gone(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
+}
+
+#[test]
+fn a_helper_that_never_reads_and_leaves_a_child_is_stopped_with_it_at_the_deadline() {
+    let w = World::new();
+    let key = format!("{}.example.com", "a".repeat(100_000));
+    std::fs::write(w.dir.path().join("key"), &key).unwrap();
+    let pids = w.dir.path().join("pids");
+    // It lists a 100 KB key, and every `get` starts a child holding its stdout, then sleeps
+    // without reading its input.
+    w.script(
+        "hostile",
+        &format!(
+            r#"case "$1" in
+list) printf '{{"%s":"u","ok.example.com":"u"}}' "$(cat '{key}')" ;;
+*) echo $$ >> '{pids}'; sleep 1000 & echo $! >> '{pids}'; exec sleep 1000 ;;
+esac"#,
+            key = w.dir.path().join("key").display(),
+            pids = pids.display(),
+        ),
+    );
+    let run = w.push_raw(
+        &["--from", "helper:hostile", "--all"],
+        &[("DOCKER_CREDENTIAL_KEYRING_HELPER_TIMEOUT", "2")],
+    );
+    let started: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    let cleanup = || {
+        for pid in &started {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    };
+    if run.code.is_none() {
+        cleanup();
+        panic!("push hung (killed after 60 s): {run:#?}");
+    }
+    assert_no_secret_in_output(&run);
+    // The long key is never sent (it is no registry address); the other one is asked for,
+    // and the helper stopped.
+    assert!(run.stderr.len() < 2000, "{run:#?}");
+    assert_eq!(
+        run.fails_line(),
+        "docker-credential-hostile get did not answer within 2 s and was stopped; check that it works on its own (it may be waiting for a prompt), or raise DOCKER_CREDENTIAL_KEYRING_HELPER_TIMEOUT"
+    );
+    assert!(run.elapsed < std::time::Duration::from_secs(30), "{run:#?}");
+    assert_eq!(started.len(), 2, "the helper and its child: {started:?}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !started.iter().all(|p| gone(*p)) {
+        if std::time::Instant::now() > deadline {
+            cleanup();
+            panic!("the helper or its child survived the deadline: {started:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    w.assert_nothing_sent();
+}
+
+#[test]
+fn keys_that_are_not_addresses_are_refused_and_never_take_someone_elses_registry() {
+    let w = World::new();
+    // Someone else's Secret holding b.example.com.
+    let victim = entry("victim", CANARY_C);
+    w.server.seed_as(
+        json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "regcred", "namespace": "dev"},
+            "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": B64.encode(json!({"auths": {"b.example.com": victim}}).to_string())},
+        }),
+        "kubectl-create",
+    );
+    // A helper listing one key that names two registries, and a plain one.
+    w.script(
+        "evil",
+        &format!(
+            r#"case "$1" in
+list) echo '{{"a.example.com,b.example.com":"alice","ok.example.com":"alice"}}' ;;
+get) read -r server; printf '{{"ServerURL":"%s","Username":"alice","Secret":"{CANARY_A}"}}' "$server" ;;
+esac"#
+        ),
+    );
+    let adopt = w.push(&["--from", "helper:evil", "--all", "--adopt"]);
+    assert_eq!(adopt.code, Some(0), "{adopt:#?}");
+    // The next pushes (named, then everything) leave b.example.com as it was.
+    for args in [&["ok.example.com"][..], &["--all"]] {
+        let mut all = vec!["--from", "helper:evil"];
+        all.extend_from_slice(args);
+        let run = w.push(&all);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        let data = w.server.secret_data("dev", "regcred").unwrap();
+        let config: Value = serde_json::from_slice(&data[".dockerconfigjson"]).unwrap();
+        assert_eq!(config["auths"]["b.example.com"], victim, "{args:?}");
+        assert_eq!(config["auths"].as_object().unwrap().len(), 2, "{config}");
+    }
+    // What the adopting push said and wrote: the key skipped, only ok.example.com push's.
+    assert_eq!(
+        adopt.stderr,
+        "docker-credential-keyring: push: skipped \"a.example.com,b.example.com\" is not a registry address (it contains a comma): keep its credentials under [https://]host[:port][/path], e.g. `docker login registry.example.com`\n",
+        "{adopt:#?}"
+    );
+    assert_eq!(
+        adopt.stdout,
+        "fake/dev/regcred: adopted (kept its other registries: b.example.com)\n"
+    );
+    let secret = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(
+        secret["metadata"]["annotations"]["docker-credential-keyring/registries"],
+        r#"["ok.example.com"]"#
+    );
+    // A registry named that is not an address is refused before any source is asked.
+    let run = w.push(&["--from", "helper:evil", "x.example.com,b.example.com"]);
+    assert_eq!(
+        run.fails_line(),
+        "\"x.example.com,b.example.com\" is not a registry address (it contains a comma): keep its credentials under [https://]host[:port][/path], e.g. `docker login registry.example.com`"
+    );
+    // The same from docker's config: plaintext auths and credHelpers keys.
+    w.docker_config(&json!({
+        "auths": {
+            "c.example.com *": {"auth": B64.encode(format!("carol:{CANARY_C}"))},
+            "c.example.com": {"auth": B64.encode(format!("carol:{CANARY_C}"))},
+        },
+        "credHelpers": {"d.example.com,b.example.com": "evil"},
+    }));
+    let run = w.push_raw(
+        &[
+            "--from",
+            "docker",
+            "--all",
+            "--dry-run",
+            "-o",
+            "json",
+            "-n",
+            "dev",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_no_secret_in(&run.stderr, &format!("{run:#?}"));
+    let skipped: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(skipped.len(), 2, "{run:#?}");
+    assert!(
+        skipped[0]
+            .contains("\"c.example.com *\" is not a registry address (it contains white space)"),
+        "{run:#?}"
+    );
+    assert!(
+        skipped[1].contains(
+            "\"d.example.com,b.example.com\" is not a registry address (it contains a comma)"
+        ),
+        "{run:#?}"
+    );
+}
+
 /// Lines of our own the tests use.
 trait Fails {
     /// push's failure shape (exit 1, nothing on stdout, the line on stderr): that line.

@@ -727,3 +727,58 @@ fn a_rotating_helpers_tokens_never_leave_the_secret() {
     );
     assert_no_secret(&spy);
 }
+
+#[test]
+fn a_failing_helper_that_prints_its_credential_leaks_it_nowhere() {
+    let w = World::new();
+    w.rotating_helper();
+    w.script("leaky", "exec docker-credential-rotating \"$@\"");
+    let k = w.kubeconfig.to_str().unwrap();
+    let run = w.run(&[
+        "push",
+        "--from",
+        "helper:leaky",
+        ROTATING,
+        "--kubeconfig",
+        k,
+        "--save",
+    ]);
+    assert_eq!(run.ok(), "fake/dev/regcred: created\n", "{run:#?}");
+
+    // From now on it prints its credential, then fails. Every output of `run` is checked.
+    w.script(
+        "leaky",
+        &format!(
+            r#"printf '{{"ServerURL":"{ROTATING}","Username":"AWS","Secret":"{}"}}\n'
+exit 1"#,
+            token(7)
+        ),
+    );
+    let failed = "docker-credential-leaky get failed: it exited with exit status: 1 (its output is not repeated: it may hold a secret)";
+    let run = w.run(&["sync"]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert_eq!(
+        run.stdout,
+        format!("push 1: failed: {failed}\n"),
+        "{run:#?}"
+    );
+    let list = w.run(&["sync", "--list"]);
+    assert!(
+        list.stdout.contains(&format!("  failed: {failed}\n")),
+        "{list:#?}"
+    );
+    // The background sync a store starts logs the same failure.
+    w.enable_sync_on_store();
+    let payload = serde_json::json!({"ServerURL": ROTATING, "Username": "AWS", "Secret": FIRST});
+    let run = run_command(w.command(&["store"]), payload.to_string().as_bytes());
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    eventually("the background sync logged the failure", || {
+        std::fs::read_to_string(w.log())
+            .unwrap_or_default()
+            .contains("docker-credential-leaky get failed")
+    });
+    assert_no_secret(&std::fs::read_to_string(w.log()).unwrap());
+    let saved = std::fs::read_to_string(w.saved_file()).unwrap();
+    assert!(saved.contains("its output is not repeated"), "{saved}");
+    assert_no_secret(&saved);
+}

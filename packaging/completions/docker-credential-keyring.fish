@@ -154,7 +154,7 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l all -d 'Push every credential the source holds (with helper:NAME, what it lists)'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l all -d 'Push every credential the source holds (with helper:NAME, what it lists); one whose key is no registry address, or that the kubelet cannot use, is skipped with a line on stderr'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l create-namespace -d 'Create a missing namespace'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l replace -d 'Delete and recreate a secret push made that cannot be updated (another type, or immutable); a secret push did not make also needs --adopt'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l adopt -d 'Take over a secret of this name that push did not make (without the app.kubernetes.io/managed-by label): merge into its .dockerconfigjson, keeping the registries this push does not write, then label it as push\'s. Registries push did not write stay on every later push; on a secret push made, --adopt also keeps those push wrote before and no longer writes'

@@ -25,9 +25,10 @@ pub const DATA_KEY: &str = ".dockerconfigjson";
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 /// The value of [`MANAGED_BY_LABEL`].
 pub const MANAGED_BY: &str = crate::BINARY_NAME;
-/// The annotation listing the registry keys push wrote into the secret (comma-separated, never a
-/// secret): its other registries are someone else's and are kept, as kubectl apply's
-/// last-applied annotation tells its own fields from others'.
+/// The annotation listing the registry keys push wrote into the secret (a JSON array of
+/// strings, never a secret): its other registries are someone else's and are kept, as kubectl
+/// apply's last-applied annotation tells its own fields from others'. Earlier versions wrote the
+/// keys comma-separated; that form is still read ([`annotated_registries`]).
 pub const REGISTRIES_ANNOTATION: &str = "docker-credential-keyring/registries";
 /// The most decoded data the API server accepts in one Secret.
 pub const MAX_SECRET_BYTES: usize = 1 << 20;
@@ -55,6 +56,8 @@ pub enum Refusal {
         "{server}: the username contains ':', which breaks the kubelet (it splits `auth` at the first ':'); log in with a username without ':'"
     )]
     ColonInUsername { server: String },
+    #[error(transparent)]
+    NotAddress(#[from] crate::registry::NotAddress),
     #[error(
         "the pull secret would hold {size} bytes, more than the API server's limit of 1 MiB: push fewer registries per secret (--name)"
     )]
@@ -193,7 +196,7 @@ pub fn manifest(
             )])),
             annotations: Some(BTreeMap::from([(
                 REGISTRIES_ANNOTATION.to_owned(),
-                keys.join(","),
+                serde_json::to_string(&keys).expect("strings serialize"),
             )])),
             ..ObjectMeta::default()
         },
@@ -227,20 +230,49 @@ pub struct Merged {
 
 /// The registry keys listed in [`REGISTRIES_ANNOTATION`] of `secret`, when it has one: the
 /// registries push wrote there (everything else in it is someone else's).
+///
+/// The annotation is a JSON array. Anything else is the comma-separated form older versions
+/// wrote, read for compatibility, except where it cannot be trusted: when a registry key in the
+/// secret itself contains a comma (an older push wrote `a.io,b.io` as one key, and someone
+/// else's `b.io` must not pass for ours), and for a value that is neither form. Then no
+/// registry counts as push's: nothing in the secret is removed, and the next push writes the
+/// JSON form.
 pub fn annotated_registries(secret: &KubeSecret) -> Option<Vec<String>> {
     let listed = secret
         .metadata
         .annotations
         .as_ref()?
         .get(REGISTRIES_ANNOTATION)?;
-    Some(
-        listed
-            .split(',')
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    )
+    if let Ok(keys) = serde_json::from_str::<Vec<String>>(listed) {
+        return Some(keys);
+    }
+    let keys: Vec<String> = listed
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let trusted = keys
+        .iter()
+        .all(|k| crate::registry::check_address(k).is_ok())
+        && !data_keys(secret).iter().any(|k| k.contains(','));
+    Some(if trusted { keys } else { Vec::new() })
+}
+
+/// The `auths` keys of a Secret's `.dockerconfigjson` (none when it is not one).
+fn data_keys(secret: &KubeSecret) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Keys {
+        #[serde(default)]
+        auths: BTreeMap<String, serde::de::IgnoredAny>,
+    }
+    secret
+        .data
+        .as_ref()
+        .and_then(|d| d.get(DATA_KEY))
+        .and_then(|b| serde_json::from_slice::<Keys>(&b.0).ok())
+        .map(|k| k.auths.into_keys().collect())
+        .unwrap_or_default()
 }
 
 /// A parsed `.dockerconfigjson` whose strings (passwords, `auth`) are wiped when dropped.
@@ -529,15 +561,49 @@ mod tests {
         );
     }
 
-    #[test]
-    fn annotation_lists_registries() {
+    fn annotated(value: &str, data: Option<&str>) -> Option<Vec<String>> {
         let mut s = KubeSecret::default();
-        assert_eq!(annotated_registries(&s), None);
         s.metadata.annotations = Some(BTreeMap::from([(
             REGISTRIES_ANNOTATION.to_owned(),
-            "a.io, b.io,,".to_owned(),
+            value.to_owned(),
         )]));
-        assert_eq!(annotated_registries(&s).unwrap(), ["a.io", "b.io"]);
+        s.data = data.map(|d| BTreeMap::from([(DATA_KEY.to_owned(), ByteString(d.into()))]));
+        annotated_registries(&s)
+    }
+
+    #[test]
+    fn annotation_lists_registries_as_a_json_array() {
+        assert_eq!(annotated_registries(&KubeSecret::default()), None);
+        let config = dockerconfigjson(&[entry("r.io", "a", "b")]).unwrap();
+        let keys = ["r.io".to_owned(), "[::1]:5000".to_owned()];
+        let m = manifest("regcred", None, &keys, &config);
+        let value = &m.0.metadata.annotations.as_ref().unwrap()[REGISTRIES_ANNOTATION];
+        assert_eq!(value, r#"["[::1]:5000","r.io"]"#);
+        assert_eq!(annotated(value, None).unwrap(), ["[::1]:5000", "r.io"]);
+        // A key with a comma stays one key.
+        assert_eq!(annotated(r#"["a.io,b.io"]"#, None).unwrap(), ["a.io,b.io"]);
+    }
+
+    #[test]
+    fn the_old_comma_form_is_read_unless_it_cannot_be_trusted() {
+        let data = r#"{"auths":{"a.io":{},"b.io":{}}}"#;
+        assert_eq!(
+            annotated("a.io, b.io,,", Some(data)).unwrap(),
+            ["a.io", "b.io"]
+        );
+        assert_eq!(
+            annotated("[::1]:5000,r.io", None).unwrap(),
+            ["[::1]:5000", "r.io"]
+        );
+        // An older push wrote the key `a.io,b.io`: b.io in the secret is not ours.
+        let data = r#"{"auths":{"a.io,b.io":{},"b.io":{}}}"#;
+        assert_eq!(
+            annotated("a.io,b.io", Some(data)).unwrap(),
+            Vec::<String>::new()
+        );
+        // Neither form: nothing is push's.
+        assert_eq!(annotated("[\"a.io\"", None).unwrap(), Vec::<String>::new());
+        assert_eq!(annotated("a.io,b io", None).unwrap(), Vec::<String>::new());
     }
 
     #[test]
@@ -549,7 +615,10 @@ mod tests {
         assert_eq!(v["kind"], "Secret");
         assert_eq!(v["apiVersion"], "v1");
         assert_eq!(v["metadata"]["labels"][MANAGED_BY_LABEL], MANAGED_BY);
-        assert_eq!(v["metadata"]["annotations"][REGISTRIES_ANNOTATION], "r.io");
+        assert_eq!(
+            v["metadata"]["annotations"][REGISTRIES_ANNOTATION],
+            r#"["r.io"]"#
+        );
         assert_eq!(
             STANDARD
                 .decode(v["data"][DATA_KEY].as_str().unwrap())

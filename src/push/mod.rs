@@ -102,7 +102,7 @@ pub enum Error {
     #[error("{} holds no credentials: run `docker login REGISTRY` first", from.describe())]
     NothingStored { from: Source },
     #[error(
-        "none of the {skipped} credentials in {} can be used by the kubelet (see the lines above): log in with a username and password", from.describe()
+        "none of the {skipped} credentials in {} can be pushed (see the lines above): log in with a username and password, under the registry's address", from.describe()
     )]
     NothingUsable { skipped: usize, from: Source },
     #[error(transparent)]
@@ -204,6 +204,9 @@ fn run_inner(
     expires: &mut Vec<(String, u64)>,
 ) -> Result<Outcome, Error> {
     check_names(options)?;
+    // Exec credential plugins get the deadline of credential helpers.
+    let plugin_timeout =
+        crate::helper_client::timeout(settings).map_err(crate::source::Error::from)?;
     if options.output.is_some() && options.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
     }
@@ -256,6 +259,7 @@ fn run_inner(
         options,
         kubeconfig,
         payload.as_ref(),
+        plugin_timeout,
         out,
         err,
     ))

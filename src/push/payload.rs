@@ -2,10 +2,11 @@
 //! keyed as the kubelet matches them, and every form of their secrets to scrub from what
 //! servers say.
 
-use super::dockerconfig::{self, Entry};
+use super::dockerconfig::{self, Entry, Refusal};
 use super::{Error, Options, Source};
 use crate::backend::Credential;
 use crate::secret::Secret;
+use crate::source::All;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -30,7 +31,11 @@ impl Payload {
         err: &mut dyn Write,
     ) -> Result<Payload, Error> {
         let from = &options.source;
-        let found = if *from == Source::Keychain {
+        // A registry named must be an address: nothing else is asked of any source.
+        for query in &options.registries {
+            crate::registry::check_address(query).map_err(Refusal::from)?;
+        }
+        let all = if *from == Source::Keychain {
             from_keychain(options, settings)?
         } else {
             // A helper that is not there fails here, before any credential is asked for.
@@ -46,12 +51,16 @@ impl Payload {
                     })?;
                     found.push(c);
                 }
-                found
+                All {
+                    found,
+                    refused: Vec::new(),
+                }
             }
         };
         let found = if options.all {
-            usable(found, from, err)?
+            usable(all, from, err)?
         } else {
+            let found = all.found;
             for (query, c) in options.registries.iter().zip(&found) {
                 dockerconfig::check_entry(query, &c.username)?;
             }
@@ -60,10 +69,12 @@ impl Payload {
         Payload::build(found)
     }
 
-    /// Key the credentials as the kubelet matches them and build the bytes.
+    /// Key the credentials as the kubelet matches them and build the bytes. Every key must be
+    /// a registry address (what is not never reaches a Secret or our annotation).
     pub fn build(found: Vec<Credential>) -> Result<Payload, Error> {
         let mut by_key: BTreeMap<String, Credential> = BTreeMap::new();
         for c in found {
+            crate::registry::check_address(&c.server_url).map_err(Refusal::from)?;
             let key = dockerconfig::kubelet_key(&c.server_url);
             if let Some(previous) = by_key.get(&key) {
                 if previous.username != c.username || previous.secret != c.secret {
@@ -154,16 +165,16 @@ impl Payload {
 
 /// The selected credentials in the keychain: every one (`--all`), or each registry found as
 /// `get` finds it.
-fn from_keychain(
-    options: &Options,
-    settings: &crate::settings::Settings,
-) -> Result<Vec<Credential>, Error> {
+fn from_keychain(options: &Options, settings: &crate::settings::Settings) -> Result<All, Error> {
     let keychain =
         crate::backend::open(settings, options.backend.as_deref()).map_err(crate::Error::from)?;
     let mut found: Vec<Credential> = Vec::new();
+    let mut refused = Vec::new();
     if options.all {
         for l in keychain.list().map_err(crate::Error::from)? {
-            if let Some(c) = keychain.get(&l.server_url).map_err(crate::Error::from)? {
+            if let Err(e) = crate::registry::check_address(&l.server_url) {
+                refused.push(e);
+            } else if let Some(c) = keychain.get(&l.server_url).map_err(crate::Error::from)? {
                 found.push(c);
             } // else erased meanwhile
         }
@@ -180,18 +191,19 @@ fn from_keychain(
             found.push(c);
         }
     }
-    Ok(found)
+    Ok(All { found, refused })
 }
 
-/// With `--all` an entry the kubelet cannot use is skipped, not fatal: said on `err`.
-fn usable(
-    all: Vec<Credential>,
-    from: &Source,
-    err: &mut dyn Write,
-) -> Result<Vec<Credential>, Error> {
+/// With `--all` an entry the kubelet cannot use, or a key that is no registry address, is
+/// skipped, not fatal: said on `err`.
+fn usable(all: All, from: &Source, err: &mut dyn Write) -> Result<Vec<Credential>, Error> {
     let mut skipped = 0;
     let mut found = Vec::new();
-    for c in all {
+    for refusal in all.refused {
+        let _ = writeln!(err, "{}: push: skipped {refusal}", crate::BINARY_NAME);
+        skipped += 1;
+    }
+    for c in all.found {
         if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
             let _ = writeln!(
                 err,

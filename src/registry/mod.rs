@@ -394,6 +394,57 @@ pub fn equivalents<'a>(query: &str, stored: impl IntoIterator<Item = &'a str>) -
         .collect()
 }
 
+/// A registry key (from the keychain, docker's config, another helper's list) that is not a
+/// registry address, and so is never put into a pull secret nor into the annotation listing
+/// push's registries there (where a comma would make one key two).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{shown:?} is not a registry address ({reason}): keep its credentials under [https://]host[:port][/path], e.g. `docker login registry.example.com`"
+)]
+pub struct NotAddress {
+    /// The key as one printable, bounded line.
+    pub shown: String,
+    pub reason: String,
+}
+
+/// Check that `key` is a registry address: `[http[s]://]host[:port][/path]` as [`Address`]
+/// parses it, made of letters, digits and `-._~:/[]` only (no comma, white space, `*`, control
+/// or other characters), at most [`MAX_ADDRESS_LEN`] bytes.
+pub fn check_address(key: &str) -> Result<(), NotAddress> {
+    let reason = if key.is_empty() {
+        Some("it is empty".to_owned())
+    } else if key.len() > MAX_ADDRESS_LEN {
+        Some(format!("it is longer than {MAX_ADDRESS_LEN} bytes"))
+    } else if let Some(c) = key.chars().find(|c| !address_char(*c)) {
+        Some(match c {
+            ',' => "it contains a comma".to_owned(),
+            '*' => "it contains '*'".to_owned(),
+            c if c.is_control() => "it contains a control character".to_owned(),
+            c if c.is_whitespace() => "it contains white space".to_owned(),
+            c => format!("it contains {c:?}"),
+        })
+    } else if Address::parse(key).is_none() {
+        Some("it is not [scheme://]host[:port][/path]".to_owned())
+    } else {
+        None
+    };
+    match reason {
+        None => Ok(()),
+        Some(reason) => Err(NotAddress {
+            shown: crate::untrusted::line(key, 100),
+            reason,
+        }),
+    }
+}
+
+/// The longest registry key taken: a host is at most 253 bytes, a repository name (host and
+/// path) at most 255 in the distribution spec; this leaves room for a scheme, a port and more.
+pub const MAX_ADDRESS_LEN: usize = 1024;
+
+fn address_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | ':' | '/' | '[' | ']')
+}
+
 /// Whether two addresses name the same registry and path (symmetric; http never equals https).
 pub fn same_registry(a: &str, b: &str) -> bool {
     if a == b {

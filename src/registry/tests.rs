@@ -308,3 +308,36 @@ fn address_parts() {
     );
     assert!(!Address::parse("docker.io:5000").unwrap().is_docker_hub());
 }
+
+#[test]
+fn registry_keys_must_be_addresses() {
+    for ok in [
+        "registry.example.com",
+        "https://index.docker.io/v1/",
+        "http://r.io:5000/team/app",
+        "[::1]:5000",
+        "123.dkr.ecr.us-east-1.amazonaws.com",
+        "r_1.example/x~a-b",
+    ] {
+        assert_eq!(check_address(ok), Ok(()), "{ok}");
+    }
+    let long = format!("r.io/{}", "a".repeat(MAX_ADDRESS_LEN));
+    for (bad, reason) in [
+        ("", "it is empty"),
+        ("a.example.com,b.example.com", "it contains a comma"),
+        ("r.io team", "it contains white space"),
+        ("*.example.com", "it contains '*'"),
+        ("r.io\x1b]0;x\x07", "it contains a control character"),
+        ("r.io/\u{202E}x", "it contains '\\u{202e}'"),
+        ("r.io/a;b", "it contains ';'"),
+        ("ftp://r.io", "it is not [scheme://]host[:port][/path]"),
+        ("r.io:99999", "it is not [scheme://]host[:port][/path]"),
+        ("r.io/../x", "it is not [scheme://]host[:port][/path]"),
+        (long.as_str(), "it is longer than 1024 bytes"),
+    ] {
+        let e = check_address(bad).unwrap_err();
+        assert_eq!(e.reason, reason, "{bad:?}");
+        let line = e.to_string();
+        assert!(!line.contains(['\n', '\x1b', '\x07']), "{line}");
+    }
+}

@@ -7,14 +7,18 @@
 //! The answer is not refreshed during the run (a run lasts seconds; `sync` starts a new run,
 //! and so a new plugin run, each round). A token that expires anyway is a 401 from the server,
 //! reported as such.
+//!
+//! Unlike kube, the plugin runs within a deadline (the one of credential helpers) and its
+//! output is capped: a plugin that hangs or floods fails its context, never the whole `sync`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use kube::client::AuthError;
 use kube::config::{AuthInfo, ExecConfig, ExecInteractiveMode};
 use secrecy::SecretString;
+use std::io::IsTerminal;
 use std::process::{Command, Stdio};
-use zeroize::Zeroizing;
+use std::time::Duration;
 
 /// What a plugin prints (`client.authentication.k8s.io` ExecCredential), the parts we use.
 #[derive(serde::Deserialize)]
@@ -42,8 +46,8 @@ impl Drop for Status {
 }
 
 /// If `auth` gets its credentials from an exec plugin, run the plugin (once) and replace it
-/// with what it answered. The errors are kube's own, so they read as before.
-pub(super) fn resolve(auth: &mut AuthInfo) -> Result<(), AuthError> {
+/// with what it answered, within `timeout`. The errors are kube's own, so they read as before.
+pub(super) fn resolve(auth: &mut AuthInfo, timeout: Duration) -> Result<(), AuthError> {
     // kube (as client-go) uses the plugin only when nothing before it in this order is set.
     let preempted = auth.auth_provider.is_some()
         || (auth.username.is_some() && auth.password.is_some())
@@ -55,7 +59,7 @@ pub(super) fn resolve(auth: &mut AuthInfo) -> Result<(), AuthError> {
     let Some(exec) = auth.exec.take() else {
         return Ok(());
     };
-    let status = run(&exec)?;
+    let status = run(&exec, timeout)?;
     // Checked as kube does, though the token is not refreshed (see the module doc).
     if let Some(ts) = &status.expiration_timestamp {
         ts.parse::<k8s_openapi::jiff::Timestamp>()
@@ -78,9 +82,12 @@ pub(super) fn resolve(auth: &mut AuthInfo) -> Result<(), AuthError> {
     Ok(())
 }
 
+/// The most a plugin may print on stdout (and on stderr): far above any ExecCredential.
+const MAX_OUTPUT: usize = 1 << 20;
+
 /// Run the plugin as kube 5 does (same arguments, environment, `KUBERNETES_EXEC_INFO` and
-/// terminal use) and read its ExecCredential's status.
-fn run(exec: &ExecConfig) -> Result<Status, AuthError> {
+/// terminal use) within `timeout`, and read its ExecCredential's status.
+fn run(exec: &ExecConfig, timeout: Duration) -> Result<Status, AuthError> {
     let program = exec.command.as_deref().ok_or(AuthError::MissingCommand)?;
     let mut cmd = Command::new(program);
     let args = exec.args.clone().unwrap_or_default();
@@ -115,7 +122,28 @@ fn run(exec: &ExecConfig) -> Result<Status, AuthError> {
     for name in exec.drop_env.iter().flatten() {
         cmd.env_remove(name);
     }
-    let out = cmd.output().map_err(AuthError::AuthExecStart)?;
+    // A plugin that talks to the user on our terminal stays in our (foreground) process
+    // group: in a group of its own, reading the terminal would stop it.
+    let own_group = !(interactive && std::io::stdin().is_terminal());
+    let call = crate::child::Call {
+        input: None,
+        capture_stderr: !interactive,
+        own_group,
+        timeout,
+        max_output: MAX_OUTPUT,
+    };
+    let out = crate::child::run(&mut cmd, call).map_err(|f| match f {
+        crate::child::Failure::Spawn(e) => AuthError::AuthExecStart(e),
+        crate::child::Failure::Timeout => AuthError::AuthExec(format!(
+            "the exec plugin {program:?} did not answer within {} s and was stopped (it may be waiting for a login; raise {} if it needs longer)",
+            timeout.as_secs_f64(),
+            crate::settings::HELPER_TIMEOUT_ENV
+        )),
+        crate::child::Failure::TooMuchOutput => AuthError::AuthExec(format!(
+            "the exec plugin {program:?} printed more than {} MiB and was stopped (not a client-go credential plugin?)",
+            MAX_OUTPUT >> 20
+        )),
+    })?;
     if !out.status.success() {
         return Err(AuthError::AuthExecRun {
             // The program and arguments only: the environment may hold secrets.
@@ -123,11 +151,16 @@ fn run(exec: &ExecConfig) -> Result<Status, AuthError> {
                 .chain(args)
                 .collect::<Vec<_>>()
                 .join(" "),
-            out: Box::new(out),
+            // Without its stdout, which may be a credential and is never shown.
+            out: Box::new(std::process::Output {
+                status: out.status,
+                stdout: Vec::new(),
+                stderr: out.stderr.to_vec(),
+            }),
         });
     }
-    // The plugin's stdout is a credential.
-    let stdout = Zeroizing::new(out.stdout);
+    // The plugin's stdout is a credential (wiped when dropped).
+    let stdout = out.stdout;
     // JSON, or YAML as client-go also accepts (YAML 1.2 is a superset of JSON).
     let credential: ExecCredential =
         serde_saphyr::from_slice(&stdout).map_err(|e| AuthError::AuthExecParse(Box::new(e)))?;
@@ -139,6 +172,8 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
     use std::os::unix::fs::PermissionsExt;
+
+    const T: Duration = Duration::from_secs(30);
 
     fn plugin(dir: &std::path::Path, status: &str) -> AuthInfo {
         let path = dir.join("plugin");
@@ -171,7 +206,7 @@ mod tests {
     fn a_token_takes_the_plugins_place() {
         let dir = tempfile::tempdir().unwrap();
         let mut auth = plugin(dir.path(), r#"{"token":"t0k"}"#);
-        resolve(&mut auth).unwrap();
+        resolve(&mut auth, T).unwrap();
         assert!(auth.exec.is_none());
         assert_eq!(auth.token.unwrap().expose_secret(), "t0k");
     }
@@ -184,7 +219,7 @@ mod tests {
             r#"{"token":"t0k","clientCertificateData":"CERT PEM","clientKeyData":"KEY PEM"}"#,
         );
         auth.client_certificate = Some("/some/other/cert".into());
-        resolve(&mut auth).unwrap();
+        resolve(&mut auth, T).unwrap();
         assert!(auth.exec.is_none() && auth.token.is_none());
         assert!(auth.client_certificate.is_none() && auth.client_key.is_none());
         assert_eq!(
@@ -205,8 +240,72 @@ mod tests {
         // A plugin that cannot run: resolving succeeds only if it is left alone.
         auth.exec.as_mut().unwrap().command = Some(dir.path().join("absent").display().to_string());
         auth.token = Some(SecretString::from("static"));
-        resolve(&mut auth).unwrap();
+        resolve(&mut auth, T).unwrap();
         assert!(auth.exec.is_some());
         assert_eq!(auth.token.unwrap().expose_secret(), "static");
+    }
+
+    /// A plugin script `body` (non-interactive, as under `sync`).
+    fn script(dir: &std::path::Path, body: &str) -> AuthInfo {
+        let mut auth = plugin(dir, "{}");
+        let path = dir.join("plugin");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        auth.exec.as_mut().unwrap().command = Some(path.display().to_string());
+        auth
+    }
+
+    #[test]
+    fn a_hanging_plugin_and_what_it_started_are_stopped_at_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid = dir.path().join("pid");
+        let mut auth = script(
+            dir.path(),
+            &format!(
+                "sleep 1000 &\necho $! > '{}'\nexec sleep 1000",
+                pid.display()
+            ),
+        );
+        let started = std::time::Instant::now();
+        let e = resolve(&mut auth, Duration::from_secs(1)).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(20));
+        let text = e.to_string();
+        assert!(
+            text.contains("did not answer within 1 s and was stopped"),
+            "{text}"
+        );
+        let pid = std::fs::read_to_string(&pid).unwrap();
+        let stat = format!("/proc/{}/stat", pid.trim());
+        // Killed: gone, or a zombie until its new parent reaps it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z ")) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the plugin's child survived"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn a_flooding_plugin_is_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut auth = script(dir.path(), "exec yes '{\"status\":{\"token\":\"t\"}}'");
+        let e = resolve(&mut auth, T).unwrap_err();
+        assert!(e.to_string().contains("printed more than 1 MiB"), "{e}");
+    }
+
+    #[test]
+    fn a_failing_plugins_stdout_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut auth = script(
+            dir.path(),
+            "echo '{\"token\":\"t0k-leak\"}'; echo bad >&2; exit 2",
+        );
+        let e = resolve(&mut auth, T).unwrap_err();
+        let AuthError::AuthExecRun { out, .. } = &e else {
+            panic!("{e}")
+        };
+        assert!(out.stdout.is_empty());
+        assert_eq!(out.stderr, b"bad\n");
     }
 }

@@ -175,6 +175,8 @@ pub(super) fn describe(e: &(dyn std::error::Error + 'static), exec: Option<&str>
             format!("{plugin} printed an ExecCredential without a status")
         }
         AuthError::AuthExecStart(io) => format!("cannot run {plugin}: {io}"),
+        // Already a sentence (ours: a plugin stopped at its deadline or output cap).
+        AuthError::AuthExec(why) => why.clone(),
         other => chain(other),
     }
 }

@@ -54,11 +54,12 @@ struct Job<'a> {
 }
 
 /// Apply (or delete) on every target; write its lines to `out` as results arrive, in order,
-/// and warnings and notes to `err`.
+/// and warnings and notes to `err`. An exec credential plugin may take `plugin_timeout`.
 pub async fn run(
     options: &Options,
     config: Option<Kubeconfig>,
     payload: Option<&Payload>,
+    plugin_timeout: Duration,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Outcome, Error> {
@@ -66,7 +67,7 @@ pub async fn run(
     let timeout = (!options.request_timeout.is_zero()).then_some(options.request_timeout);
     let mut contexts = Vec::new();
     for name in names {
-        contexts.push(connect(config.as_ref(), &name, timeout, options).await);
+        contexts.push(connect(config.as_ref(), &name, timeout, plugin_timeout, options).await);
     }
     let targets = match &options.pinned {
         Some(pinned) => pinned.targets(),
@@ -131,6 +132,7 @@ async fn connect(
     config: Option<&Kubeconfig>,
     name: &str,
     timeout: Option<Duration>,
+    plugin_timeout: Duration,
     options: &Options,
 ) -> Context {
     let exec_command = kubeconfig::exec_command(config, name);
@@ -179,7 +181,7 @@ async fn connect(
                     "refused to send the registry passwords to context {name:?}: {}: {}, or pass --insecure to send them anyway",
                     e.why, e.fix
                 )),
-                _ => exec::resolve(&mut cfg.auth_info)
+                _ => exec::resolve(&mut cfg.auth_info, plugin_timeout)
                     .map_err(kube::Error::Auth)
                     .and_then(|()| Client::try_from(cfg))
                     .map_err(|e| {
