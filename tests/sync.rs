@@ -379,7 +379,7 @@ fn a_bad_interval_is_one_clear_line_and_exit_2() {
             .lines()
             .next()
             .unwrap()
-            .contains("use a whole number and a unit, e.g. 90s, 30m, 6h"),
+            .contains("use whole numbers with units, e.g. 90s, 30m, 1h30m, 2d"),
         "{run:#?}"
     );
 }
