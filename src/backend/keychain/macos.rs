@@ -320,16 +320,18 @@ fn read_secret(class_name: &str, found: &Found) -> Result<Option<Secret>, Error>
     if status != 0 {
         return Err(failed("read a credential", status));
     }
+    // The item is there: no data (Docker writes none for an empty secret) is an empty secret.
     if out.is_null() {
-        return Ok(None);
+        return Ok(Some(Secret::new(String::new())));
     }
     // SAFETY: a CF object we own.
     let out = unsafe { CFType::wrap_under_create_rule(out) };
-    let Some(data) = out.downcast::<CFData>() else {
-        return Ok(None);
-    };
+    let bytes = zeroize::Zeroizing::new(
+        out.downcast::<CFData>()
+            .map(|d| d.bytes().to_vec())
+            .unwrap_or_default(),
+    );
     // Docker reads the data as a Go string: bytes as they are; ours are always UTF-8.
-    let bytes = zeroize::Zeroizing::new(data.bytes().to_vec());
     Ok(Some(Secret::new(
         String::from_utf8_lossy(&bytes).into_owned(),
     )))
@@ -485,8 +487,13 @@ impl Backend for Keychain {
         let item = address.item(&credential.username);
         let secret = credential.secret.expose().as_bytes();
         let data = CFData::from_buffer(secret).into_CFType();
-        // SAFETY: a process-lifetime constant.
-        let dict = dictionary(&item, vec![(unsafe { kSecValueData }, data.clone())]);
+        // go-keychain leaves an empty secret's data out (SetData drops an empty value).
+        let dict = if secret.is_empty() {
+            dictionary(&item, Vec::new())
+        } else {
+            // SAFETY: a process-lifetime constant.
+            dictionary(&item, vec![(unsafe { kSecValueData }, data.clone())])
+        };
         // SAFETY: a valid dictionary; no result asked for.
         let status = unsafe { SecItemAdd(dict.as_concrete_TypeRef(), std::ptr::null_mut()) };
         let is_new = |f: &Found| {
