@@ -75,7 +75,7 @@ keyed() { if [ "$backend" = keychain ]; then echo "https://$1"; else echo "$1"; 
 echo "== 1. Docker stores, we read, list and erase"
 a=$(host a)
 call "$docker" store "$(store_json "https://$a" alice from-docker)"; check "docker store https://$a" "$out"
-for q in "https://$a" "$a" "https://$a/" "$a/org/repo" "$(echo "$a" | tr a-z A-Z)"; do
+for q in "https://$a" "$a" "https://$a/" "$a/org/repo" "$(echo "$a" | tr '[:lower:]' '[:upper:]')"; do
   call "$ours" get "$q"; check "our get $q" "$out" '"Username":"alice"' '"Secret":"from-docker"'
 done
 call "$ours" list ""; check "our list shows Docker's entry" "$out" "\"https://$a\":\"alice\""
