@@ -54,7 +54,7 @@ unsafe extern "C" {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "the macOS keychain is locked and this session cannot show the unlock dialog (SSH, a service): run `security unlock-keychain ~/Library/Keychains/login.keychain-db` and retry"
+        "the macOS keychain needs a dialog (to unlock it, or to let this program read an item another program stored) and this session cannot show one (SSH, a service): run `security unlock-keychain ~/Library/Keychains/login.keychain-db`, or answer the dialog once in a desktop session (\"Always Allow\"), and retry"
     )]
     Locked,
     #[error(

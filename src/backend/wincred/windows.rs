@@ -11,6 +11,14 @@ use windows_sys::Win32::Security::Credentials::{
     CredEnumerateW, CredFree, CredGetSessionTypes, CredReadW, CredWriteW,
 };
 
+// The layout's numbers are Windows' own.
+const _: () = assert!(
+    layout::CRED_TYPE_GENERIC == windows_sys::Win32::Security::Credentials::CRED_TYPE_GENERIC
+        && layout::CRED_PERSIST_LOCAL_MACHINE == CRED_PERSIST_LOCAL_MACHINE
+        && layout::MAX_BLOB
+            == windows_sys::Win32::Security::Credentials::CRED_MAX_CREDENTIAL_BLOB_SIZE as usize
+);
+
 /// Why the Windows Credential Manager backend could not do what was asked. One line, no secret.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
