@@ -715,4 +715,82 @@ mod tests {
         assert_eq!(Address::of_item(&bare.item("u")), bare);
         assert_ne!(bare, a);
     }
+
+    /// Docker's own results for awkward server URLs: each line is the input, then protocol,
+    /// server, port, path and the `list` key, or ERR where Docker refuses it. Produced by running
+    /// registryurl.Parse and splitServer/List's formatting on Go's net/url (go1.19).
+    const DOCKER_RESULTS: &str = r#"registry.example.com	htps	registry.example.com	0		https://registry.example.com
+https://registry.example.com	htps	registry.example.com	0		https://registry.example.com
+http://registry.example.com	http	registry.example.com	0		http://registry.example.com
+HTTPS://Registry.Example.COM/	htps	Registry.Example.COM	0	/	https://Registry.Example.COM/
+https://index.docker.io/v1/	htps	index.docker.io	0	/v1/	https://index.docker.io/v1/
+a.example.com:5000	htps	a.example.com	5000		https://a.example.com:5000
+a.example.com:5000/v2/	htps	a.example.com	5000	/v2/	https://a.example.com:5000/v2/
+[::1]:5000	htps	::1	5000		https://[::1]:5000
+[::1]	htps	::1	0		https://::1
+[fe80::1%25en0]:5000	htps	fe80::1%en0	5000		https://[fe80::1%25en0]:5000
+localhost:0	htps	localhost	0		https://localhost
+localhost:00080	htps	localhost	80		https://localhost:80
+r.example.com:	htps	r.example.com	0		https://r.example.com
+https://r.example.com:/x	htps	r.example.com	0	/x	https://r.example.com/x
+r.example.com/a%20b	htps	r.example.com	0	/a b	https://r.example.com/a%20b
+r.example.com/a%2Fb	htps	r.example.com	0	/a/b	https://r.example.com/a/b
+r.example.com/a b	htps	r.example.com	0	/a b	https://r.example.com/a%20b
+r.example.com/ü	htps	r.example.com	0	/ü	https://r.example.com/%C3%BC
+r.example.com/%zz	ERR
+r.example.com?x=1	htps	r.example.com	0		https://r.example.com
+r.example.com#frag	htps	r.example.com	0		https://r.example.com
+r.example.com/p?q#f	htps	r.example.com	0	/p	https://r.example.com/p
+user@r.example.com	htps	r.example.com	0		https://r.example.com
+user:pw@r.example.com:5000/x	htps	r.example.com	5000	/x	https://r.example.com:5000/x
+u%40x@r.example.com	htps	r.example.com	0		https://r.example.com
+r.example.com@evil.example.com	htps	evil.example.com	0		https://evil.example.com
+ftp://r.example.com	ERR
+https://	ERR
+//r.example.com	htps	r.example.com	0		https://r.example.com
+///r.example.com	ERR
+/path	ERR
+:5000	ERR
+r.exa mple.com	ERR
+r.example.com:abc	ERR
+https://r.example.com:99999	htps	r.example.com	99999		https://r.example.com:99999
+ex%41mple.com	ERR
+ex%C3%BCmple.com	htps	exümple.com	0		https://ex%C3%BCmple.com
+https:r.example.com	ERR
+a:b://c	ERR
+1http://x	ERR
+r.example.com/~user/(x)!$&'*+,;=:@	htps	r.example.com	0	/~user/(x)!$&'*+,;=:@	https://r.example.com/~user/%28x%29%21$&%27%2A+,;=:@
+r.example.com/[x]	htps	r.example.com	0	/[x]	https://r.example.com/%5Bx%5D
+HTTP://R.example.com	http	R.example.com	0		http://R.example.com
+hTtPs://x	htps	x	0		https://x
+r_under.example.com	htps	r_under.example.com	0		https://r_under.example.com
+*.example.com	htps	*.example.com	0		https://*.example.com
+r.example.com/a?b?c	htps	r.example.com	0	/a	https://r.example.com/a
+r.example.com?	htps	r.example.com	0		https://r.example.com
+https://r.example.com?#	htps	r.example.com	0		https://r.example.com
+r.example.com/%41%2F	htps	r.example.com	0	/A/	https://r.example.com/A/
+xn--bcher-kva.example	htps	xn--bcher-kva.example	0		https://xn--bcher-kva.example
+bücher.example	htps	bücher.example	0		https://b%C3%BCcher.example
+r.example.com:65536	htps	r.example.com	65536		https://r.example.com:65536
+"#;
+
+    #[test]
+    fn awkward_urls_come_out_as_docker_makes_them() {
+        for line in DOCKER_RESULTS.lines() {
+            let mut fields = line.split('\t');
+            let url = fields.next().unwrap();
+            let want: Vec<&str> = fields.collect();
+            let got = match address(url, "") {
+                Err(_) => vec!["ERR".to_owned()],
+                Ok(a) => vec![
+                    a.protocol.clone(),
+                    a.server.clone(),
+                    a.port.to_string(),
+                    a.path.clone(),
+                    a.listed_name("").unwrap(),
+                ],
+            };
+            assert_eq!(got, want, "{url:?}");
+        }
+    }
 }
