@@ -221,7 +221,7 @@ impl Kind {
                 summary: "the Linux kernel's persistent keyring: survives logout, not reboot, expires after days unused.",
             },
             Kind::File => &Facts {
-                keeps: "one file, credentials.enc.json in the data directory, mode 0600; secrets sealed with XChaCha20-Poly1305 under an Argon2id key from your passphrase (server names and usernames in clear); the key is cached in the kernel keyring for DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS (default 900)",
+                keeps: "one file, credentials.enc.json in the data directory, mode 0600; secrets sealed with XChaCha20-Poly1305 under an Argon2id key from your passphrase (server names and usernames in clear); the key is cached in the kernel keyring (Linux only) for DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS (default 900)",
                 lasts: "until erased",
                 durable: true,
                 setup: "mkdir -p ~/.config/docker-credential-keyring && echo '{\"backend\": \"file\"}' > ~/.config/docker-credential-keyring/config.json",
