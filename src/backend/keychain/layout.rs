@@ -793,4 +793,30 @@ r.example.com:65536	htps	r.example.com	65536		https://r.example.com:65536
             assert_eq!(got, want, "{url:?}");
         }
     }
+
+    proptest::proptest! {
+        /// Every key `list` shows files back where the item is: each listed entry is gettable
+        /// under its listed name, whatever spelling stored it.
+        #[test]
+        fn listed_names_file_back_where_the_item_is(
+            scheme in proptest::sample::select(vec!["", "https://", "http://", "HTTPS://"]),
+            host in "[a-zA-Z0-9][a-zA-Z0-9.-]{0,20}",
+            port in proptest::option::of(1u16..),
+            path in proptest::collection::vec("[a-zA-Z0-9 ü%._~:@()!*+,;=$&'-]{0,8}", 0..4),
+        ) {
+            let mut url = format!("{scheme}{host}");
+            if let Some(port) = port {
+                url.push_str(&format!(":{port}"));
+            }
+            for segment in &path {
+                url.push('/');
+                url.push_str(segment);
+            }
+            if let Ok(a) = address(&url, "ns:") {
+                let listed = a.listed_name("ns:").unwrap();
+                proptest::prop_assert_eq!(address(&listed, "ns:").unwrap(), a.clone(), "{} -> {}", url, listed);
+                proptest::prop_assert_eq!(exact_address(&listed, "ns:"), Some(a));
+            }
+        }
+    }
 }
