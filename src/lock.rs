@@ -137,6 +137,7 @@ mod imp {
     use super::Error;
     use std::ffi::{CStr, OsStr};
     use std::os::unix::ffi::OsStrExt;
+    #[cfg(target_os = "linux")]
     use std::os::unix::fs::MetadataExt;
     use std::path::PathBuf;
 
@@ -248,11 +249,11 @@ mod imp {
     }
 }
 
-#[cfg(test)]
+// Its one test sets Unix mode bits.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn the_toolkit_refusals_keep_the_store_lock_messages() {
         use std::os::unix::fs::PermissionsExt;

@@ -25,7 +25,7 @@ pub const FILE_CACHE_SECONDS_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_S
 pub const KEYUTILS_KEYRING_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_KEYUTILS_KEYRING";
 /// The directory of the store lock instead of the per-user default.
 pub const LOCK_DIR_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_LOCK_DIR";
-/// macOS: the service-name prefix of our keychain items instead of `docker-credential-keyring:`.
+/// macOS: a prefix before every keychain item's server name (and earlier versions' service names).
 pub const KEYCHAIN_SERVICE_ENV: &str = "DOCKER_CREDENTIAL_KEYRING_KEYCHAIN_SERVICE";
 /// Seconds another credential helper (a source of `push --from`, `import --from-helper`) may
 /// take to answer.
@@ -87,8 +87,10 @@ pub const VARIABLES: &[Variable] = &[
     },
     Variable {
         name: KEYCHAIN_SERVICE_ENV,
-        doc: "macOS: the service-name prefix of the keychain backend's items instead of \
-              docker-credential-keyring: (a namespace of their own, as the tests use).",
+        doc: "macOS: a prefix before the server name of every keychain backend item (none by \
+              default, so the items are Docker's own), and of the service names of earlier \
+              versions' generic passwords instead of docker-credential-keyring: (a namespace of \
+              their own, as the tests use).",
     },
     Variable {
         name: WINCRED_PREFIX_ENV,

@@ -203,18 +203,18 @@ impl Kind {
                 summary: "the desktop keyring over D-Bus (GNOME Keyring, KWallet, KeePassXC), in the item format of Docker's docker-credential-secretservice, so both helpers see each other's entries.",
             },
             Kind::Keychain => &Facts {
-                keeps: "generic passwords in the login keychain, encrypted on disk (not shared with docker-credential-osxkeychain, which writes internet passwords; untested: built for macOS, never run here)",
+                keeps: "internet passwords in the default (login) keychain, encrypted on disk, in the item format of docker-credential-osxkeychain (and Docker Desktop), so both helpers see each other's entries; `list` names each as Docker does (https://host[:port][/path])",
                 lasts: "until erased",
                 durable: true,
-                setup: "nothing: the login keychain is always there on macOS",
-                summary: "the macOS Keychain.",
+                setup: "nothing on a desktop login: the login keychain is there and unlocked; over SSH: `security unlock-keychain ~/Library/Keychains/login.keychain-db`",
+                summary: "the macOS Keychain, in the item format of Docker's docker-credential-osxkeychain, so both helpers see each other's entries.",
             },
             Kind::Wincred => &Facts {
-                keeps: "generic credentials in the Windows Credential Manager, DPAPI-protected on disk (secrets at most 2560 bytes; same target names as docker-credential-wincred; untested: built for Windows, never run here)",
+                keeps: "generic credentials in the Windows Credential Manager, DPAPI-protected on disk, in the layout of docker-credential-wincred (target name, user name, label), so both helpers see each other's entries; secrets at most 2560 bytes",
                 lasts: "until erased",
                 durable: true,
-                setup: "nothing: the Credential Manager is always there on Windows",
-                summary: "the Windows Credential Manager.",
+                setup: "nothing on an interactive logon: the Credential Manager is always there on Windows",
+                summary: "the Windows Credential Manager, in the layout of Docker's docker-credential-wincred, so both helpers see each other's entries.",
             },
             Kind::Pass => &Facts {
                 keeps: "gpg-encrypted files under ~/.password-store/docker-credential-helpers/ (server names in clear); shared with docker-credential-pass",
@@ -231,7 +231,7 @@ impl Kind {
                 summary: "the Linux kernel's persistent keyring: survives logout, not reboot, expires after days unused.",
             },
             Kind::File => &Facts {
-                keeps: "one file, credentials.enc.json in the data directory, mode 0600; secrets sealed with XChaCha20-Poly1305 under an Argon2id key from your passphrase (server names and usernames in clear); the key is cached in the kernel keyring for DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS (default 900)",
+                keeps: "one file, credentials.enc.json in the data directory, mode 0600; secrets sealed with XChaCha20-Poly1305 under an Argon2id key from your passphrase (server names and usernames in clear); the key is cached in the kernel keyring (Linux only) for DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS (default 900)",
                 lasts: "until erased",
                 durable: true,
                 setup: "mkdir -p ~/.config/docker-credential-keyring && echo '{\"backend\": \"file\"}' > ~/.config/docker-credential-keyring/config.json",
@@ -296,12 +296,12 @@ impl Kind {
             },
             #[cfg(target_os = "macos")]
             Kind::Keychain => match super::keychain::probe() {
-                Ok(()) => usable("the macOS login keychain answers".to_owned()),
+                Ok(why) => usable(why),
                 Err(e) => Found::Absent(e.to_string()),
             },
             #[cfg(windows)]
             Kind::Wincred => match super::wincred::probe() {
-                Ok(()) => usable("the Windows Credential Manager answers".to_owned()),
+                Ok(why) => usable(why),
                 Err(e) => Found::Absent(e.to_string()),
             },
             Kind::File => match super::file::default_path() {

@@ -12,7 +12,6 @@ use std::fmt;
 
 mod error;
 pub mod file;
-#[cfg(target_os = "macos")]
 pub mod keychain;
 #[cfg(target_os = "linux")]
 pub mod keyutils;
@@ -28,7 +27,6 @@ pub mod pass;
 pub mod secret_service;
 pub mod select;
 mod serialized;
-#[cfg(windows)]
 pub mod wincred;
 
 /// The environment variable that forces a backend.

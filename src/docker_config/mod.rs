@@ -1,4 +1,5 @@
-//! Docker's own config file (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`):
+//! Docker's own config file (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`, the
+//! home directory found as the docker CLI finds it: `%USERPROFILE%` on Windows, `$HOME` elsewhere):
 //! read it, edit it keeping everything we do not touch (key order, unknown fields), and write it
 //! back as the docker CLI would, atomically, with a backup, under a lock. Bad input is refused,
 //! never repaired. Why each choice: docs/design.md, "Docker's config.json".
@@ -11,6 +12,7 @@ pub use config::{DockerConfig, Saved, backup_path};
 pub use json::{Json, Object, render};
 pub use parse::parse;
 
+use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,9 @@ use std::time::Duration;
 
 /// The environment variable naming Docker's config directory.
 pub const DOCKER_CONFIG_ENV: &str = "DOCKER_CONFIG";
+/// The variable the docker CLI takes the home directory from (Go's `os.UserHomeDir`):
+/// `USERPROFILE` on Windows, `HOME` elsewhere.
+pub const HOME_ENV: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
 /// The file name inside the config directory.
 pub const CONFIG_FILE: &str = "config.json";
 /// Suffix of the backup kept next to the file.
@@ -31,7 +36,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "cannot find Docker's config directory: neither DOCKER_CONFIG nor HOME is set; set DOCKER_CONFIG=/path/to/.docker"
+        "cannot find Docker's config directory: neither DOCKER_CONFIG nor {HOME_ENV} is set; set DOCKER_CONFIG=/path/to/.docker"
     )]
     NoHome,
     #[error("cannot read {path}: {source}; check its permissions")]
@@ -101,12 +106,21 @@ pub enum Error {
 /// Result with this module's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Docker's config directory: `$DOCKER_CONFIG`, else `~/.docker`.
+/// Docker's config directory: `$DOCKER_CONFIG`, else `.docker` in the home directory
+/// ([`HOME_ENV`]), as the docker CLI's `config.Dir` finds it.
 pub fn config_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os(DOCKER_CONFIG_ENV).filter(|d| !d.is_empty()) {
+    config_dir_from(
+        std::env::var_os(DOCKER_CONFIG_ENV),
+        std::env::var_os(HOME_ENV),
+    )
+}
+
+/// [`config_dir`] from the values of `DOCKER_CONFIG` and [`HOME_ENV`] (empty is unset).
+fn config_dir_from(docker_config: Option<OsString>, home: Option<OsString>) -> Result<PathBuf> {
+    if let Some(dir) = docker_config.filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+    match home.filter(|h| !h.is_empty()) {
         Some(home) => Ok(PathBuf::from(home).join(".docker")),
         None => Err(Error::NoHome),
     }
@@ -195,4 +209,25 @@ pub fn edit<T, E: From<Error>>(
     let out = edit(&mut config)?;
     let saved = config.save()?;
     Ok((out, saved))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_dir_is_found_as_the_docker_cli_finds_it() {
+        let dir = |d: Option<&str>, h: Option<&str>| {
+            config_dir_from(d.map(Into::into), h.map(Into::into))
+        };
+        assert_eq!(dir(Some("/d"), Some("/h")).unwrap(), Path::new("/d"));
+        assert_eq!(
+            dir(Some(""), Some("/h")).unwrap(),
+            Path::new("/h").join(".docker")
+        );
+        assert!(matches!(dir(None, Some("")), Err(Error::NoHome)));
+        // Go's os.UserHomeDir: USERPROFILE on Windows (HOME is usually unset there).
+        assert_eq!(HOME_ENV, if cfg!(windows) { "USERPROFILE" } else { "HOME" });
+        assert!(Error::NoHome.to_string().contains(HOME_ENV));
+    }
 }

@@ -17,6 +17,10 @@ use crate::secret::Secret;
 /// The largest payload we cache (a key and a 32-byte check).
 pub const MAX_PAYLOAD: usize = 64;
 
+/// Whether this platform has the cache at all (only Linux has a kernel keyring). Where it has
+/// none, not caching is the documented behaviour, not a fault to warn about on every call.
+pub const EXISTS: bool = cfg!(target_os = "linux");
+
 #[cfg(target_os = "linux")]
 mod imp {
     //! On the kernel keyring's system calls ([`crate::keyctl`]).

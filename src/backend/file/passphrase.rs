@@ -64,6 +64,9 @@ impl FileStore {
     }
 
     pub(super) fn remember(&self, salt: &str, source: &Source, key: &Key) {
+        if !key_cache::EXISTS {
+            return;
+        }
         let payload = cache_payload(key, source);
         if let Err(why) = key_cache::put(
             &cache_id(salt, source),

@@ -167,7 +167,8 @@ fn run(exec: &ExecConfig, timeout: Duration) -> Result<Status, AuthError> {
     credential.status.ok_or(AuthError::ExecPluginFailed)
 }
 
-#[cfg(test)]
+// The plugins are `#!/bin/sh` scripts made executable by mode bits: Unix only.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
