@@ -5,7 +5,8 @@
 //! from locked; where `store` and `erase` take their per-user lock and whether that place is
 //! safe (created by nothing here); the binary docker would run (on PATH, and the same version as this one); and
 //! Docker's config (parseable, `credsStore`/`credHelpers` pointing here, registries that
-//! `credHelpers` sends to other helpers, plaintext secrets still in `auths` or in the backup).
+//! `credHelpers` sends to other helpers, plaintext secrets still in `auths` or in the backup,
+//! empty `auths` entries no helper serves, and how to go back to the store setup replaced).
 //! Each problem comes with the command that fixes it. Exit status 0 only when nothing is a
 //! problem (notes do not count); `--json` prints the same as one JSON object.
 
@@ -434,10 +435,10 @@ fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
     if store == Some(suffix)
         && let Some(p) = previous
     {
-        let in_place = backend.and_then(|b| backend::Kind::parse(b).ok()).is_some_and(|k| {
-            crate::setup::reads_in_place(p, k)
-        });
-        let stays = if in_place {
+        let shared = backend
+            .and_then(|b| backend::Kind::parse(b).ok())
+            .is_some_and(|k| crate::setup::shared_both_ways(p, k));
+        let stays = if shared {
             format!(
                 "docker-credential-{p} reads the same items as this helper, so every login, old and new, stays readable there"
             )

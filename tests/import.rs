@@ -61,8 +61,9 @@ fn import_moves_hub_host_port_and_identity_token_and_strips_them() {
     let bak = std::fs::read_to_string(s.config_dir().join("config.json.bak")).unwrap();
     assert_eq!(bak, plaintext_config());
     assert!(
-        out.stdout
-            .contains("(secrets included, so that it can be restored): remove it once docker works (rm "),
+        out.stdout.contains(
+            "(secrets included, so that it can be restored): remove it once docker works (rm "
+        ),
         "{out:#?}"
     );
 
@@ -91,7 +92,8 @@ fn import_leaves_an_entry_that_cannot_all_move_as_it_is() {
     assert_eq!(warnings.len(), 2, "{out:#?}");
     assert!(
         warnings[0].starts_with("warning: left both.example in ")
-            && warnings[0].contains("exactly as it is: it holds a password and an identity token together"),
+            && warnings[0]
+                .contains("exactly as it is: it holds a password and an identity token together"),
         "{out:#?}"
     );
     assert!(
@@ -104,7 +106,10 @@ fn import_leaves_an_entry_that_cannot_all_move_as_it_is() {
     }
     let before: serde_json::Value = serde_json::from_str(&text).unwrap();
     let after = s.config_json();
-    assert_eq!(after["auths"]["both.example"], before["auths"]["both.example"]);
+    assert_eq!(
+        after["auths"]["both.example"],
+        before["auths"]["both.example"]
+    );
     assert_eq!(after["auths"]["rt.example"], before["auths"]["rt.example"]);
     assert_eq!(after["auths"]["reg.example:5000"], serde_json::json!({}));
     assert_eq!(s.list(), serde_json::json!({"reg.example:5000": "bob"}));

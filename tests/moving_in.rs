@@ -19,7 +19,8 @@ const LOGINS: &[(&str, &str, &str)] = &[(A, "alice", "pw-a-71c3"), (B, "bob", "p
 
 /// What docker sends for `registry` on a pull: (username, password), empty when anonymous.
 fn resolve(s: &Sandbox, registry: &str) -> (String, String) {
-    s.docker(&["pull", &format!("{registry}/team/img")], "").ok();
+    s.docker(&["pull", &format!("{registry}/team/img")], "")
+        .ok();
     let pulls = s.daemon().pulls();
     let sent = pulls
         .last()
@@ -328,8 +329,14 @@ fn setup_refuses_when_the_previous_helper_cannot_be_read() {
             "desktop",
             "docker-credential-desktop was not found on PATH: install it",
         ),
-        ("broken", "docker-credential-broken list failed: vault is sealed"),
-        ("hung", "docker-credential-hung list did not answer within 1 s"),
+        (
+            "broken",
+            "docker-credential-broken list failed: vault is sealed",
+        ),
+        (
+            "hung",
+            "docker-credential-hung list did not answer within 1 s",
+        ),
     ] {
         let text = format!(
             "{{\n\t\"auths\": {{\n\t\t\"{A}\": {{}},\n\t\t\"{B}\": {{}}\n\t}},\n\t\"credsStore\": \"{store}\"\n}}"
@@ -419,7 +426,10 @@ fn setup_registry_moves_only_that_registrys_login() {
     let config = s.config_json();
     assert_eq!(config["credHelpers"], json!({A: "keyring"}));
     assert_eq!(config["auths"][A], json!({}));
-    assert_eq!(config["auths"][B], before["auths"][B], "left as docker reads it");
+    assert_eq!(
+        config["auths"][B], before["auths"][B],
+        "left as docker reads it"
+    );
     assert_eq!(config["auths"][C], before["auths"][C]);
     assert_eq!(
         std::fs::read(s.config_dir().join("config.json.bak")).unwrap(),

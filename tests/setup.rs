@@ -357,15 +357,13 @@ fn setup_replacing_a_helper_that_cannot_be_read_needs_no_import() {
     let out = s.ours(&["setup"], "");
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(
-        out.stderr.contains("docker-credential-desktop was not found on PATH"),
+        out.stderr
+            .contains("docker-credential-desktop was not found on PATH"),
         "{out:#?}"
     );
     assert_eq!(s.config_bytes(), b"{\"credsStore\": \"desktop\"}");
     let out = s.ours(&["setup", "--no-import"], "");
-    assert!(
-        out.ok().contains("instead of \"desktop\""),
-        "{out:#?}"
-    );
+    assert!(out.ok().contains("instead of \"desktop\""), "{out:#?}");
     assert_eq!(s.config_json()["credsStore"], "keyring");
 
     let text = "{\"credHelpers\": {\"gcr.io\": \"gcloud\", \"quay.io\": \"keyring\"}}";
@@ -374,8 +372,11 @@ fn setup_replacing_a_helper_that_cannot_be_read_needs_no_import() {
     let out = s.ours(&args, "");
     assert_eq!(out.code, Some(1), "{out:#?}");
     assert!(
-        out.stderr.contains("docker-credential-gcloud was not found on PATH")
-            && out.stderr.contains("the logins docker keeps in it for gcr.io"),
+        out.stderr
+            .contains("docker-credential-gcloud was not found on PATH")
+            && out
+                .stderr
+                .contains("the logins docker keeps in it for gcr.io"),
         "{out:#?}"
     );
     assert_eq!(s.config_bytes(), text.as_bytes());

@@ -169,11 +169,7 @@ pub fn unmovable(auths: &Object) -> Vec<Unmovable> {
             base64::engine::general_purpose::STANDARD
                 .decode(a.trim())
                 .ok()
-                .and_then(|d| {
-                    d.iter()
-                        .position(|&b| b == b':')
-                        .map(|i| i + 1 < d.len())
-                })
+                .and_then(|d| d.iter().position(|&b| b == b':').map(|i| i + 1 < d.len()))
                 .unwrap_or(false)
         });
         let password = auth_password || field("password").is_some();

@@ -10,7 +10,7 @@
 
 mod moving;
 
-pub use moving::{Plan, Scope, reads_in_place, served_by};
+pub use moving::{Plan, Scope, reads_in_place, served_by, shared_both_ways};
 
 use crate::Hint;
 use crate::docker_config::{self, DockerConfig, Json, Saved};
@@ -231,7 +231,10 @@ fn report_plan(
             let verb = if dry { "would copy" } else { "copied" };
             say(
                 out,
-                &format!("{verb} {} from {program} into the keychain{into}", describe(p)),
+                &format!(
+                    "{verb} {} from {program} into the keychain{into}",
+                    describe(p)
+                ),
             )?;
             n.moved += 1;
         }
@@ -257,9 +260,7 @@ fn report_plan(
         for (server, other) in &h.elsewhere {
             say(
                 out,
-                &format!(
-                    "left {server} to {other}: credHelpers sends it there, and still will"
-                ),
+                &format!("left {server} to {other}: credHelpers sends it there, and still will"),
             )?;
         }
     }
@@ -272,10 +273,7 @@ fn report_plan(
         n.moved += 1;
     }
     for p in &plan.file.already {
-        say(
-            out,
-            &format!("{} was already in the keychain", describe(p)),
-        )?;
+        say(out, &format!("{} was already in the keychain", describe(p)))?;
         n.already += 1;
     }
     for (p, user) in &plan.file.conflicts {
@@ -402,9 +400,8 @@ pub fn run_at(
     }
 
     // Copy, each read back through a fresh backend; any failure stops before the file changes.
-    let open = || {
-        crate::backend::open(settings, options.backend.as_deref()).map_err(import::Error::Open)
-    };
+    let open =
+        || crate::backend::open(settings, options.backend.as_deref()).map_err(import::Error::Open);
     let mut to_store: Vec<Plain> = Vec::new();
     for h in &plan.helpers {
         to_store.extend(h.sorted.to_store.iter().cloned());
@@ -439,7 +436,10 @@ pub fn run_at(
                 .as_ref()
                 .map(|b| format!(" (the previous file is kept as {})", b.display()))
                 .unwrap_or_default();
-            say(out, &format!("{file} now has {}{was}{backup}", what(options)))?;
+            say(
+                out,
+                &format!("{file} now has {}{was}{backup}", what(options)),
+            )?;
         }
     }
     if stripped > 0 {
@@ -460,7 +460,7 @@ pub fn run_at(
         counts_line(out, &n, false)?;
     }
     for h in &plan.helpers {
-        let stays = if h.in_place {
+        let stays = if h.shared_both_ways {
             "it reads the same items, so every login stays readable there"
         } else {
             "it keeps what it held; logins made from now on are only in the keychain"
@@ -556,7 +556,10 @@ fn going_back(
             added.join(", ")
         )
     } else {
-        format!("set \"credHelpers\" {{{}}} again in {file}", keys.join(", "))
+        format!(
+            "set \"credHelpers\" {{{}}} again in {file}",
+            keys.join(", ")
+        )
     }
 }
 
@@ -579,7 +582,11 @@ fn counts_line(out: &mut dyn Write, n: &Counts, dry: bool) -> Result<(), Error> 
         &format!(
             "logins: {} {}, {} already readable, {} could not be brought",
             n.moved,
-            if dry { "to copy or move" } else { "copied or moved" },
+            if dry {
+                "to copy or move"
+            } else {
+                "copied or moved"
+            },
             n.already,
             n.not_brought
         ),

@@ -27,6 +27,8 @@ pub struct FromHelper {
     pub program: String,
     /// Our backend reads this helper's own items (the same store, the same layout).
     pub in_place: bool,
+    /// And the helper reads ours: going back to it loses no login made since.
+    pub shared_both_ways: bool,
     /// Its credentials sorted against the keychain.
     pub sorted: Sorted,
     /// Servers it lists or was asked for that it has no credential for (docker had none
@@ -136,7 +138,10 @@ pub fn plan(
         .creds_store()
         .filter(|s| !s.is_empty() && !is_ours(s))
         .map(str::to_owned);
-    let auth_keys: Vec<&str> = config.auths().map(|a| a.keys().collect()).unwrap_or_default();
+    let auth_keys: Vec<&str> = config
+        .auths()
+        .map(|a| a.keys().collect())
+        .unwrap_or_default();
     // Whether docker asks this helper for `key` after the switch.
     let switched = |key: &str| match scope {
         Scope::Everything => cred_helper(&helpers, key).is_none_or(is_ours),
@@ -217,6 +222,7 @@ pub fn plan(
         plan.helpers.push(FromHelper {
             program,
             in_place: reads_in_place(&name, ours),
+            shared_both_ways: shared_both_ways(&name, ours),
             sorted,
             empty,
             elsewhere,
@@ -260,6 +266,13 @@ pub fn plan(
     Ok(plan)
 }
 
+/// Whether `helper` also reads what our backend writes (for going back): true of the Secret
+/// Service and pass pairs, which share items both ways; not of wincred, whose newer Docker
+/// helper looks for an attribute our store crate cannot write.
+pub fn shared_both_ways(helper: &str, ours: Kind) -> bool {
+    reads_in_place(helper, ours) && ours != Kind::Wincred
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +302,8 @@ mod tests {
         assert!(!reads_in_place("pass", Kind::File));
         assert!(!reads_in_place("osxkeychain", Kind::Keychain));
         assert!(!reads_in_place("desktop", Kind::SecretService));
+        assert!(reads_in_place("wincred", Kind::Wincred));
+        assert!(!shared_both_ways("wincred", Kind::Wincred));
+        assert!(shared_both_ways("secretservice", Kind::SecretService));
     }
 }
