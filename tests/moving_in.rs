@@ -485,3 +485,33 @@ fn setup_registry_brings_that_login_from_the_creds_store() {
     assert_eq!(s.list(), json!({A: "alice"}), "only A");
     assert_resolves_logins(&s);
 }
+
+/// `setup --registry docker.io` routes Docker Hub to us under the key the docker CLI looks up
+/// (`https://index.docker.io/v1/`), so the Hub login it moves is the one docker then sends; the
+/// other registry's plaintext stays where docker reads it.
+#[test]
+fn setup_registry_docker_hub_is_routed_where_the_docker_cli_looks() {
+    let s = sandbox(Box::new(support::file::FileKeyring::new()));
+    let text = format!(
+        "{{\n\t\"auths\": {{\n\t\t\"https://index.docker.io/v1/\": {{\n\t\t\t\"auth\": \"{}\"\n\t\t}},\n\t\t\"{B}\": {{\n\t\t\t\"auth\": \"{}\"\n\t\t}}\n\t}}\n}}",
+        auth("hubuser", "pw-hub-3d7e"),
+        auth("bob", "pw-b-0e9d"),
+    );
+    s.write_config(&text);
+    assert_eq!(
+        resolve(&s, "docker.io/library"),
+        expected("hubuser", "pw-hub-3d7e")
+    );
+    s.ours(&["setup", "--registry", "docker.io"], "").ok();
+    let config = s.config_json();
+    assert_eq!(
+        config["credHelpers"]["https://index.docker.io/v1/"],
+        "keyring"
+    );
+    assert_eq!(config["auths"]["https://index.docker.io/v1/"], json!({}));
+    assert_eq!(
+        resolve(&s, "docker.io/library"),
+        expected("hubuser", "pw-hub-3d7e")
+    );
+    assert_eq!(resolve(&s, B), expected("bob", "pw-b-0e9d"));
+}

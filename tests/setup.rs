@@ -74,7 +74,7 @@ fn setup_keeps_fields_writes_dockers_layout_keeps_a_backup_and_is_idempotent() {
     let c = s.config_json();
     assert_eq!(
         c["credHelpers"],
-        serde_json::json!({"quay.io": "keyring", "index.docker.io": "keyring", "docker.io": "keyring"})
+        serde_json::json!({"quay.io": "keyring", "https://index.docker.io/v1/": "keyring", "index.docker.io": "keyring", "docker.io": "keyring"})
     );
     let bytes = s.config_bytes();
     s.ours(

@@ -104,8 +104,8 @@ fn executable(meta: &std::fs::Metadata) -> bool {
 }
 
 /// The `credHelpers` keys for a registry as given by the user: its host[:port] (what the docker
-/// CLI looks up), and for Docker Hub both `index.docker.io` (docker CLI) and `docker.io`
-/// (podman, skopeo, buildah).
+/// CLI looks up), and for Docker Hub `https://index.docker.io/v1/` (the key the docker CLI looks
+/// up for Hub), `index.docker.io` and `docker.io` (podman, skopeo, buildah, docker-py).
 pub fn helper_keys(registry: &str) -> Vec<String> {
     let trimmed = registry
         .trim()
@@ -113,7 +113,11 @@ pub fn helper_keys(registry: &str) -> Vec<String> {
         .trim_start_matches("http://");
     let host = trimmed.split('/').next().unwrap_or("").to_ascii_lowercase();
     if crate::registry::DOCKER_HUB_ALIASES.contains(&host.as_str()) {
-        vec!["index.docker.io".into(), "docker.io".into()]
+        vec![
+            crate::registry::DOCKER_HUB_KEY.into(),
+            "index.docker.io".into(),
+            "docker.io".into(),
+        ]
     } else {
         vec![host]
     }
@@ -621,10 +625,21 @@ mod tests {
             ["reg.example:5000"]
         );
         assert_eq!(helper_keys("Reg.Example"), ["reg.example"]);
-        assert_eq!(helper_keys("docker.io"), ["index.docker.io", "docker.io"]);
+        assert_eq!(
+            helper_keys("docker.io"),
+            [
+                "https://index.docker.io/v1/",
+                "index.docker.io",
+                "docker.io"
+            ]
+        );
         assert_eq!(
             helper_keys("https://index.docker.io/v1/"),
-            ["index.docker.io", "docker.io"]
+            [
+                "https://index.docker.io/v1/",
+                "index.docker.io",
+                "docker.io"
+            ]
         );
     }
 
