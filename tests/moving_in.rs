@@ -472,6 +472,17 @@ fn setup_registry_brings_that_login_from_the_creds_store() {
     s.extra_env.extend(pass_env(&p));
     s.write_config("{\n\t\"credsStore\": \"pass\"\n}");
     log_in(&s);
+    let dry = s.ours(&["setup", "--registry", A, "--dry-run"], "");
+    let plan = dry.ok();
+    assert!(
+        plan.contains(&format!(
+            "would copy {A} (user alice) from docker-credential-pass into the keychain\n"
+        )) && plan.contains(&format!("would set \"credHelpers\" for {A} in "))
+            && !plan.contains("(was")
+            && !plan.contains(B),
+        "{dry:#?}"
+    );
+    assert_eq!(s.list(), json!({}));
     let out = s.ours(&["setup", "--registry", A], "");
     assert!(
         out.ok().contains(&format!(

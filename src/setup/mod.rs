@@ -365,12 +365,11 @@ pub fn run_at(
 
     if options.dry_run {
         let n = report_plan(&plan, backend_name, true, out, err, &file)?;
-        let mut previous = config.creds_store().map(str::to_owned);
         let replaced = apply(&mut config, &options.registries);
-        previous = previous.filter(|_| !replaced.is_empty());
-        let was = previous
-            .map(|p| format!(" (was {p:?})"))
-            .unwrap_or_else(|| replaced_list(&replaced));
+        let was = match replaced.iter().find(|(k, _)| k == "credsStore") {
+            Some((_, p)) => format!(" (was {p:?})"),
+            None => replaced_list(&replaced),
+        };
         if config.is_changed() {
             say(out, &format!("would set {} in {file}{was}", what(options)))?;
         } else {
@@ -389,7 +388,12 @@ pub fn run_at(
     if let Some(conflict) = first_conflict(&plan) {
         return Err(conflict);
     }
-    let plaintext = import::has_plaintext(config.auths());
+    // What --no-import leaves behind that docker no longer reads.
+    let left_plaintext = if options.no_import {
+        moving::switched_plaintext(&config, path, scope)
+    } else {
+        Vec::new()
+    };
     if strips {
         import::refuse_volatile(&import_options, settings, path)?;
         let go = options.yes
@@ -479,10 +483,13 @@ pub fn run_at(
         )?;
     }
     if options.no_import {
-        if plaintext {
+        if !left_plaintext.is_empty() {
             say(
                 out,
-                "plaintext credentials are still in config.json and docker will no longer use them: run `docker-credential-keyring import` to move them into the keychain",
+                &format!(
+                    "plaintext credentials for {} are still in config.json and docker will no longer use them: run `docker-credential-keyring import` to move them into the keychain",
+                    left_plaintext.join(", ")
+                ),
             )?;
         }
         if let Some(p) = &previous_store {

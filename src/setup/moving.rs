@@ -123,6 +123,30 @@ pub fn reads_in_place(helper: &str, ours: Kind) -> bool {
     )
 }
 
+/// The `auths` keys holding plaintext secrets that docker stops reading once `scope` is
+/// switched (what `--no-import` leaves behind).
+pub fn switched_plaintext(config: &DockerConfig, path: &Path, scope: Scope) -> Vec<String> {
+    let helpers = config.cred_helpers();
+    let Some(auths) = config.auths() else {
+        return Vec::new();
+    };
+    let keys: Vec<String> = match import::plaintext_entries(path, auths, false) {
+        Ok(entries) => entries.into_iter().map(|p| p.key).collect(),
+        // An undecodable `auth` still holds something: name it too.
+        Err(_) => auths
+            .iter()
+            .filter(|(_, e)| import::holds_credential(e))
+            .map(|(k, _)| k.to_owned())
+            .collect(),
+    };
+    keys.into_iter()
+        .filter(|k| match scope {
+            Scope::Everything => cred_helper(&helpers, k).is_none_or(is_ours),
+            Scope::Registries(r) => names_registry(k, r),
+        })
+        .collect()
+}
+
 /// Plan the move for `scope` in `config`. Every helper involved is read here (list, get); one
 /// that cannot be read stops everything, naming the logins docker would lose.
 pub fn plan(
