@@ -452,7 +452,13 @@ fn setup_registry_moves_only_that_registrys_login() {
     assert!(
         warnings[0].contains(&format!("left {C} in"))
             && warnings[0].contains("exactly as it is")
-            && warnings[0].contains("a password and an identity token together"),
+            && warnings[0].contains("a password and an identity token together")
+            && warnings[0].contains(&format!("log in again (docker login {C})")),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout
+            .contains("logins: 0 copied or moved, 0 already readable, 1 could not be brought"),
         "{out:#?}"
     );
     assert!(!out.stderr.contains("tok-c-93e1") && !out.stdout.contains("tok-c-93e1"));
@@ -525,4 +531,35 @@ fn setup_registry_docker_hub_is_routed_where_the_docker_cli_looks() {
         expected("hubuser", "pw-hub-3d7e")
     );
     assert_eq!(resolve(&s, B), expected("bob", "pw-b-0e9d"));
+}
+
+/// A previous helper (any program speaking the protocol) that lists a server it then has no
+/// credential for, and holds an identity token: the token is copied as a token, the empty one
+/// is reported as not brought (docker had none either), and setup switches, counting each.
+#[test]
+fn setup_reports_what_could_not_be_brought() {
+    let s = sandbox(Box::new(support::file::FileKeyring::new()));
+    script(
+        &s,
+        "vault",
+        r#"read -r q
+case "$1 $q" in
+  "list "*) echo '{"tok.example":"<token>","gone.example":"u"}' ;;
+  "get tok.example") echo '{"ServerURL":"tok.example","Username":"<token>","Secret":"idt-77e0"}' ;;
+  *) echo 'credentials not found in native keychain'; exit 1 ;;
+esac"#,
+    );
+    s.write_config("{\"credsStore\": \"vault\"}");
+    let out = s.ours(&["setup"], "");
+    let stdout = out.ok();
+    assert!(!stdout.contains("idt-77e0") && !out.stderr.contains("idt-77e0"));
+    for line in [
+        "copied tok.example (identity token) from docker-credential-vault into the keychain (file)",
+        "could not bring gone.example: docker-credential-vault has no credential for it, so docker had none either",
+        "logins: 1 copied or moved, 0 already readable, 1 could not be brought",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing: {out:#?}");
+    }
+    assert_eq!(s.get("tok.example"), Some(expected("<token>", "idt-77e0")));
+    assert_eq!(s.config_json()["credsStore"], "keyring");
 }
