@@ -101,6 +101,10 @@ fn setup_over_docker_credential_pass_copies_every_login() {
         "{{\n\t\"credsStore\": \"pass\",\n\t\"credHelpers\": {{\n\t\t\"{C}\": \"other\"\n\t}}\n}}"
     ));
     log_in(&s);
+    // pass also holds a stale login for C, which docker never asks it for (credHelpers wins).
+    let stale = json!({"ServerURL": C, "Username": "stale", "Secret": "pw-stale-11f0"});
+    p.docker_credential_pass(&["store"], &stale.to_string())
+        .ok();
     assert_resolves_logins(&s);
     assert_eq!(resolve(&s, C), expected("carol", "pw-c-5a2f"));
     let listed_before = p.docker_credential_pass(&["list"], "").stdout;
@@ -116,6 +120,7 @@ fn setup_over_docker_credential_pass_copies_every_login() {
         format!("copied {B} (user bob) from docker-credential-pass into the keychain (file)"),
         "now has \"credsStore\": \"keyring\" instead of \"pass\"".to_owned(),
         "logins: 2 copied or moved, 0 already readable, 0 could not be brought".to_owned(),
+        format!("left {C} to docker-credential-other: credHelpers sends it there, and still will"),
         "docker-credential-pass was left as it is; to go back, set \"credsStore\": \"pass\" again"
             .to_owned(),
     ] {
@@ -135,6 +140,7 @@ fn setup_over_docker_credential_pass_copies_every_login() {
     assert_resolves_logins(&s);
     assert_eq!(resolve(&s, C), expected("carol", "pw-c-5a2f"));
     assert_eq!(s.get(A), Some(expected("alice", "pw-a-71c3")));
+    assert_eq!(s.list(), json!({A: "alice", B: "bob"}), "C was not copied");
     // The source was only read.
     assert_eq!(
         p.docker_credential_pass(&["list"], "").stdout,

@@ -86,12 +86,22 @@ fn is_ours(value: &str) -> bool {
 
 /// The `credHelpers` value docker uses for the auths key or listed server `server`: it looks
 /// up the string it asks with (`https://index.docker.io/v1/` for Docker Hub, else host[:port]).
+/// `Some("")` is an entry that sends the registry to the file itself.
 fn cred_helper<'c>(helpers: &[(&str, &'c str)], server: &str) -> Option<&'c str> {
     let asked = crate::registry::docker_hostname(server);
     helpers
         .iter()
         .find(|(k, _)| *k == server || *k == asked)
         .map(|(_, v)| *v)
+}
+
+/// The helper docker asked for `server` before the switch (None: it read the file).
+fn helper_before(helpers: &[(&str, &str)], store: &Option<String>, server: &str) -> Option<String> {
+    match cred_helper(helpers, server) {
+        Some(h) if h.is_empty() => None,
+        Some(h) => Some(h.to_owned()),
+        None => store.clone(),
+    }
 }
 
 /// The helper docker asks for the auths key `key` in `config`: its `credHelpers` entry, else
@@ -141,7 +151,7 @@ pub fn switched_plaintext(config: &DockerConfig, path: &Path, scope: Scope) -> V
     };
     keys.into_iter()
         .filter(|k| match scope {
-            Scope::Everything => cred_helper(&helpers, k).is_none_or(is_ours),
+            Scope::Everything => cred_helper(&helpers, k).is_none(),
             Scope::Registries(r) => names_registry(k, r),
         })
         .collect()
@@ -166,9 +176,10 @@ pub fn plan(
         .auths()
         .map(|a| a.keys().collect())
         .unwrap_or_default();
-    // Whether docker asks this helper for `key` after the switch.
+    // Whether the switch makes docker ask this helper for `key` (a `credHelpers` entry, even
+    // one naming us, keeps deciding for its registry under `credsStore`).
     let switched = |key: &str| match scope {
-        Scope::Everything => cred_helper(&helpers, key).is_none_or(is_ours),
+        Scope::Everything => cred_helper(&helpers, key).is_none(),
         Scope::Registries(r) => names_registry(key, r),
     };
     let mut plan = Plan::default();
@@ -183,14 +194,11 @@ pub fn plan(
         }
         Scope::Registries(registries) => {
             for r in registries {
-                let previous = super::helper_keys(r)
-                    .iter()
-                    .find_map(|k| cred_helper(&helpers, k))
-                    .filter(|h| !h.is_empty() && !is_ours(h))
-                    .map(str::to_owned)
-                    .or_else(|| store.clone());
-                let Some(h) = previous else { continue };
                 let server = crate::registry::docker_hostname(r);
+                let Some(h) = helper_before(&helpers, &store, &server).filter(|h| !is_ours(h))
+                else {
+                    continue;
+                };
                 match asks.iter_mut().find(|(name, _)| *name == h) {
                     Some((_, Some(list))) => list.push(server),
                     _ => asks.push((h, Some(vec![server]))),
@@ -230,8 +238,12 @@ pub fn plan(
         };
         for server in servers {
             if !switched(&server) {
-                let other = cred_helper(&helpers, &server).unwrap_or_default();
-                elsewhere.push((server, format!("{}{other}", helper_client::PREFIX)));
+                let other = match cred_helper(&helpers, &server).unwrap_or_default() {
+                    "" => "config.json itself".to_owned(),
+                    h if is_ours(h) => "this helper already".to_owned(),
+                    h => format!("{}{h}", helper_client::PREFIX),
+                };
+                elsewhere.push((server, other));
                 continue;
             }
             match helper.get(&server).map_err(unreadable)? {
@@ -273,12 +285,7 @@ pub fn plan(
     plan.shadowed = shadowed;
     plan.file = import::sort_against_keychain(backend, entries, overwrite)?;
     // Docker read such an entry itself when no helper served it; after the switch it asks us.
-    let served_before = |key: &str| match scope {
-        Scope::Everything => store.is_some(),
-        Scope::Registries(_) => {
-            cred_helper(&helpers, key).is_some_and(|h| !h.is_empty()) || store.is_some()
-        }
-    };
+    let served_before = |key: &str| helper_before(&helpers, &store, key).is_some();
     plan.unmovable = unmovable
         .into_iter()
         .filter(|u| switched(&u.key))
@@ -308,6 +315,22 @@ mod tests {
         assert_eq!(cred_helper(&helpers, "https://gcr.io"), Some("gcloud"));
         assert_eq!(cred_helper(&helpers, "docker.io"), Some("hub"));
         assert_eq!(cred_helper(&helpers, "quay.io"), None);
+    }
+
+    #[test]
+    fn the_helper_before_is_the_entry_then_the_store() {
+        let helpers = [("gcr.io", "gcloud"), ("file.example", "")];
+        let store = Some("pass".to_owned());
+        assert_eq!(
+            helper_before(&helpers, &store, "gcr.io").as_deref(),
+            Some("gcloud")
+        );
+        assert_eq!(helper_before(&helpers, &store, "file.example"), None);
+        assert_eq!(
+            helper_before(&helpers, &store, "quay.io").as_deref(),
+            Some("pass")
+        );
+        assert_eq!(helper_before(&helpers, &None, "quay.io"), None);
     }
 
     #[test]
