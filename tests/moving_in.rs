@@ -550,7 +550,7 @@ fn setup_reports_what_could_not_be_brought() {
         "vault",
         r#"read -r q
 case "$1 $q" in
-  "list "*) echo '{"tok.example":"<token>","gone.example":"u"}' ;;
+  "list "*) echo '{"tok.example":"<token>","gone.example":"u","esc\u001b[31m.example":"u"}' ;;
   "get tok.example") echo '{"ServerURL":"tok.example","Username":"<token>","Secret":"idt-77e0"}' ;;
   *) echo 'credentials not found in native keychain'; exit 1 ;;
 esac"#,
@@ -562,10 +562,12 @@ esac"#,
     for line in [
         "copied tok.example (identity token) from docker-credential-vault into the keychain (file)",
         "could not bring gone.example: docker-credential-vault has no credential for it, so docker had none either",
-        "logins: 1 copied or moved, 0 already readable, 1 could not be brought",
+        "could not bring esc[31m.example: docker-credential-vault has no credential for it",
+        "logins: 1 copied or moved, 0 already readable, 2 could not be brought",
     ] {
         assert!(stdout.contains(line), "{line:?} missing: {out:#?}");
     }
+    assert!(!stdout.contains('\x1b'), "a helper's text reaches the terminal as it came");
     assert_eq!(s.get("tok.example"), Some(expected("<token>", "idt-77e0")));
     assert_eq!(s.config_json()["credsStore"], "keyring");
 }

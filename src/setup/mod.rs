@@ -205,6 +205,9 @@ fn what(options: &Options) -> String {
     }
 }
 
+/// The longest server or user name the report repeats.
+const MAX_SHOWN: usize = 300;
+
 /// The counts of the move, per kind.
 #[derive(Debug, Default)]
 struct Counts {
@@ -223,7 +226,9 @@ fn report_plan(
     file: &str,
 ) -> Result<Counts, Error> {
     let mut n = Counts::default();
-    let describe = |p: &Plain| format!("{} ({})", p.server, p.describe());
+    // What a helper listed is its text, not ours: one printable, bounded line.
+    let clean = |text: &str| crate::untrusted::line(text, MAX_SHOWN);
+    let describe = |p: &Plain| clean(&format!("{} ({})", p.server, p.describe()));
     let into = if dry {
         String::new()
     } else {
@@ -258,13 +263,16 @@ fn report_plan(
             n.already += 1;
         }
         for (server, why) in &h.empty {
-            say(out, &format!("could not bring {server}: {why}"))?;
+            say(out, &format!("could not bring {}: {why}", clean(server)))?;
             n.not_brought += 1;
         }
         for (server, other) in &h.elsewhere {
             say(
                 out,
-                &format!("left {server} to {other}: credHelpers sends it there, and still will"),
+                &format!(
+                    "left {} to {other}: credHelpers sends it there, and still will",
+                    clean(server)
+                ),
             )?;
         }
     }
