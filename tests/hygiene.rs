@@ -411,7 +411,7 @@ fn import_moves_the_canary_out_of_config_json_and_leaves_it_only_in_the_named_ba
     let files = files_with(&[s.home.path()], Some(start), &n);
     assert_eq!(
         files,
-        [bak.clone()],
+        std::slice::from_ref(&bak),
         "secret left in files other than the backup: {files:?}"
     );
     assert!(

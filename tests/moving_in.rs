@@ -567,7 +567,10 @@ esac"#,
     ] {
         assert!(stdout.contains(line), "{line:?} missing: {out:#?}");
     }
-    assert!(!stdout.contains('\x1b'), "a helper's text reaches the terminal as it came");
+    assert!(
+        !stdout.contains('\x1b'),
+        "a helper's text reaches the terminal as it came"
+    );
     assert_eq!(s.get("tok.example"), Some(expected("<token>", "idt-77e0")));
     assert_eq!(s.config_json()["credsStore"], "keyring");
 }

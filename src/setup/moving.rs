@@ -98,7 +98,7 @@ fn cred_helper<'c>(helpers: &[(&str, &'c str)], server: &str) -> Option<&'c str>
 /// The helper docker asked for `server` before the switch (None: it read the file).
 fn helper_before(helpers: &[(&str, &str)], store: &Option<String>, server: &str) -> Option<String> {
     match cred_helper(helpers, server) {
-        Some(h) if h.is_empty() => None,
+        Some("") => None,
         Some(h) => Some(h.to_owned()),
         None => store.clone(),
     }
