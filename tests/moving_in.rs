@@ -574,3 +574,43 @@ esac"#,
     assert_eq!(s.get("tok.example"), Some(expected("<token>", "idt-77e0")));
     assert_eq!(s.config_json()["credsStore"], "keyring");
 }
+
+/// A locked previous store: docker-credential-pass on a key whose passphrase nobody can type
+/// here (no terminal, no pinentry) lists its logins but cannot decrypt them. setup changes no
+/// byte and names the logins docker would lose.
+#[test]
+fn setup_refuses_over_a_locked_pass_store() {
+    let p = PassStore::with_passphrase(Some("a passphrase nobody types"));
+    p.init();
+    for (registry, user, pw) in LOGINS {
+        let payload = json!({"ServerURL": registry, "Username": user, "Secret": pw});
+        p.docker_credential_pass(&["store"], &payload.to_string())
+            .ok();
+    }
+    let mut s = Sandbox::new();
+    s.extra_env.extend(pass_env(&p));
+    let mut dirs = vec![s.bin_dir()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    s.extra_env
+        .push(("PATH".into(), std::env::join_paths(dirs).unwrap()));
+    let text = format!(
+        "{{\n\t\"auths\": {{\n\t\t\"{A}\": {{}},\n\t\t\"{B}\": {{}}\n\t}},\n\t\"credsStore\": \"pass\"\n}}"
+    );
+    s.write_config(&text);
+    let out = s.ours(&["setup"], "");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("cannot read docker-credential-pass: docker-credential-pass get failed")
+            && out.stderr.contains(&format!(
+                "switching now would lose the logins docker keeps in it for {A}, {B}"
+            ))
+            && out.stderr.contains("--no-import"),
+        "{out:#?}"
+    );
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    assert_eq!(names(&s.config_dir()), ["config.json"]);
+    assert_eq!(s.list(), json!({}));
+}
