@@ -32,7 +32,7 @@ DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recomme
 echo "installed $(docker-credential-keyring version)"
 if ((setup)); then
   docker-credential-keyring setup || {
-    echo "installed, but docker was not switched over: set up a keychain as shown above, then run \`docker-credential-keyring setup\`" >&2
+    echo "installed, but docker was not switched over: fix what is shown above, then run \`docker-credential-keyring setup\`" >&2
     exit 1
   }
 fi

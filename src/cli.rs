@@ -48,7 +48,8 @@ pub enum Command {
     /// Print the version
     Version,
     /// Make docker use this helper: set "credsStore": "keyring" (or credHelpers with
-    /// --registry) in Docker's config.json, importing plaintext credentials first
+    /// --registry) in Docker's config.json, bringing along every login docker had for those
+    /// registries (the previous helper's, copied and verified, or plaintext ones, imported)
     Setup(SetupArgs),
     /// Move the plaintext credentials in Docker's config.json into the keychain (verified),
     /// then remove them from the file; or copy podman's auth.json (--from) or another
@@ -124,14 +125,36 @@ impl SyncArgs {
 
 /// `setup` options.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Over another credsStore (pass, secretservice, osxkeychain, wincred, desktop, …) \
+                  setup reads every login that helper lists and makes sure docker resolves \
+                  the same credential through this helper afterwards: already readable in \
+                  place (our secret-service backend reads docker-credential-secretservice's \
+                  items, our pass backend docker-credential-pass's), or copied and read back. \
+                  The previous helper is never changed, so setting its credsStore again goes \
+                  back. credHelpers entries naming other helpers stay as they are. If the \
+                  previous helper cannot be read, setup changes nothing and says which logins \
+                  would be lost (--no-import switches anyway). config.json is written once; \
+                  config.json.bak is the file as it was before."
+)]
 pub struct SetupArgs {
-    /// Use this helper only for REGISTRY (a credHelpers entry); repeatable. Without it,
-    /// "credsStore": "keyring" makes it the helper for every registry
+    /// Use this helper only for REGISTRY (a credHelpers entry); repeatable, bringing REGISTRY's
+    /// login along from the helper that served it. Without it, "credsStore": "keyring" makes
+    /// it the helper for every registry that credHelpers does not send elsewhere
     #[arg(long = "registry", value_name = "REGISTRY")]
     pub registries: Vec<String>,
-    /// Leave plaintext credentials in config.json (docker ignores them once a store is set)
+    /// Bring nothing along: neither read the previous helper nor move plaintext credentials
+    /// (docker ignores both for the switched registries afterwards)
     #[arg(long)]
     pub no_import: bool,
+    /// Show the whole plan (what would be copied, moved, left, and the change to config.json);
+    /// change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace a different credential the keychain already holds for a registry with the one
+    /// docker uses now (without it, setup stops and changes nothing)
+    #[arg(long)]
+    pub overwrite: bool,
     /// Import without asking, even on a terminal
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -185,6 +208,8 @@ impl SetupArgs {
             registries: self.registries.clone(),
             no_import: self.no_import,
             yes: self.yes,
+            dry_run: self.dry_run,
+            overwrite: self.overwrite,
             backend: backend.map(str::to_owned),
             allow_volatile: self.allow_volatile,
         }

@@ -5,7 +5,8 @@
 //! from locked; where `store` and `erase` take their per-user lock and whether that place is
 //! safe (created by nothing here); the binary docker would run (on PATH, and the same version as this one); and
 //! Docker's config (parseable, `credsStore`/`credHelpers` pointing here, registries that
-//! `credHelpers` sends to other helpers, plaintext secrets still in `auths` or in the backup).
+//! `credHelpers` sends to other helpers, plaintext secrets still in `auths` or in the backup,
+//! empty `auths` entries no helper serves, and how to go back to the store setup replaced).
 //! Each problem comes with the command that fixes it. Exit status 0 only when nothing is a
 //! problem (notes do not count); `--json` prints the same as one JSON object.
 
@@ -272,7 +273,7 @@ fn path_checks(checks: &mut Vec<Check>) {
     }
 }
 
-fn config_checks(checks: &mut Vec<Check>) {
+fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
     let path = match docker_config::config_path() {
         Ok(p) => p,
         Err(e) => {
@@ -383,9 +384,39 @@ fn config_checks(checks: &mut Vec<Check>) {
             None,
         ));
     }
+    // An empty stub is what docker keeps beside a helper's credential; with no helper to ask,
+    // docker sends no credential at all for that registry.
+    let unserved: Vec<&str> = config
+        .auths()
+        .map(|a| {
+            a.iter()
+                .filter(|(k, e)| {
+                    !import::holds_credential(e) && crate::setup::served_by(&config, k).is_none()
+                })
+                .map(|(k, _)| k)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !unserved.is_empty() {
+        checks.push(check(
+            "logins",
+            Status::Problem,
+            format!(
+                "{} has empty auths entries that no credential helper serves, so docker sends no credential for {}",
+                path.display(),
+                unserved.join(", ")
+            ),
+            Some(format!(
+                "docker-credential-keyring setup, if the keychain holds them (`docker-credential-keyring list`); else docker login {}",
+                unserved[0]
+            )),
+        ));
+    }
     let bak = docker_config::backup_path(&config.target);
-    if let Ok(bytes) = std::fs::read(&bak)
-        && let Ok(root) = docker_config::parse(&bak, &bytes)
+    let backup = std::fs::read(&bak)
+        .ok()
+        .and_then(|bytes| docker_config::parse(&bak, &bytes).ok());
+    if let Some(root) = &backup
         && import::has_plaintext(root.get("auths").and_then(|a| a.as_object()))
     {
         checks.push(check(
@@ -393,6 +424,40 @@ fn config_checks(checks: &mut Vec<Check>) {
             Status::Note,
             format!("the backup {} holds plaintext secrets", bak.display()),
             Some(format!("rm {}", bak.display())),
+        ));
+    }
+    // Going back: setup keeps the file from before it as the backup, and never changes the
+    // helper it replaced.
+    let previous = backup
+        .as_ref()
+        .and_then(|root| root.get("credsStore").and_then(|v| v.as_str()))
+        .filter(|p| !p.is_empty() && *p != suffix);
+    if store == Some(suffix)
+        && let Some(p) = previous
+    {
+        let shared = backend
+            .and_then(|b| backend::Kind::parse(b).ok())
+            .is_some_and(|k| crate::setup::shared_both_ways(p, k));
+        let stays = if shared {
+            format!(
+                "docker-credential-{p} reads the same items as this helper, so every login, old and new, stays readable there"
+            )
+        } else {
+            format!(
+                "docker-credential-{p} still holds what it held then (setup only copies); logins made since are only in the keychain"
+            )
+        };
+        checks.push(check(
+            "going back",
+            Status::Note,
+            format!(
+                "the backup {} is from before setup replaced credsStore {p:?}: {stays}",
+                bak.display()
+            ),
+            Some(format!(
+                "to go back, set \"credsStore\": {p:?} in {} again (or restore the backup)",
+                path.display()
+            )),
         ));
     }
 }
@@ -403,7 +468,7 @@ pub fn diagnose(settings: &Settings, backend_flag: Option<&str>) -> Report {
     let backend = backend_checks(settings, backend_flag, &mut checks);
     let store_lock = lock_check(settings, &mut checks);
     path_checks(&mut checks);
-    config_checks(&mut checks);
+    config_checks(backend.as_deref(), &mut checks);
     if let Some(why) = crate::sync::unusable_in_background(backend_flag, settings) {
         checks.push(check(
             "sync_on_store",

@@ -175,9 +175,10 @@ fn doctor_on_the_secret_service_healthy_then_locked() {
     assert_eq!(s.config_bytes(), plaintext_config().as_bytes());
 }
 
-/// A backup still holding plaintext secrets is pointed out; after import it holds none.
+/// A backup still holding plaintext secrets is pointed out (a note: it is the file from before
+/// the last run, kept so that it can be restored), and removing it clears the note.
 #[test]
-fn doctor_points_out_a_backup_with_plaintext_and_import_clears_it() {
+fn doctor_points_out_a_backup_with_plaintext() {
     let s = Sandbox::new();
     s.write_config(&plaintext_config());
     s.ours(&["setup", "--no-import"], "").ok();
@@ -193,6 +194,11 @@ fn doctor_points_out_a_backup_with_plaintext_and_import_clears_it() {
     );
 
     s.ours(&["import"], "").ok();
+    assert_no_secret(&String::from_utf8(s.config_bytes()).unwrap());
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(0), "a note is no problem: {report}");
+    assert_eq!(check(&report, "backup")["status"], "note", "{report}");
+    std::fs::remove_file(s.config_dir().join("config.json.bak")).unwrap();
     let (code, report) = doctor_json(&s);
     assert_eq!(code, Some(0), "{report}");
     assert!(
@@ -203,6 +209,35 @@ fn doctor_points_out_a_backup_with_plaintext_and_import_clears_it() {
             .all(|c| c["name"] != "backup"),
         "{report}"
     );
-    let bak = std::fs::read_to_string(s.config_dir().join("config.json.bak")).unwrap();
-    assert_no_secret(&bak);
+}
+
+/// An empty `auths` entry (what docker keeps beside a helper's credential) for a registry that
+/// no helper serves: docker sends no credential for it, and doctor says so.
+#[test]
+fn doctor_flags_an_empty_auths_entry_that_no_helper_serves() {
+    let s = Sandbox::new();
+    s.ours(&["setup", "--registry", "ghcr.io"], "").ok();
+    s.write_config(
+        "{\"auths\": {\"ghcr.io\": {}, \"lost.example\": {}, \"plain.example\": {\"auth\": \"YTpi\"}, \"gcr.io\": {}}, \"credHelpers\": {\"ghcr.io\": \"keyring\", \"gcr.io\": \"gcloud\"}}",
+    );
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(1), "{report}");
+    let logins = check(&report, "logins");
+    assert_eq!(logins["status"], "problem", "{report}");
+    let detail = logins["detail"].as_str().unwrap();
+    assert!(
+        detail.ends_with("so docker sends no credential for lost.example"),
+        "only the unserved empty entry: {report}"
+    );
+    assert!(
+        logins["fix"]
+            .as_str()
+            .unwrap()
+            .contains("docker login lost.example"),
+        "{report}"
+    );
+    // Served by a credsStore, the same entry is fine.
+    s.write_config("{\"auths\": {\"lost.example\": {}}, \"credsStore\": \"keyring\"}");
+    let (code, report) = doctor_json(&s);
+    assert_eq!(code, Some(0), "{report}");
 }

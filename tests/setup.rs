@@ -74,7 +74,7 @@ fn setup_keeps_fields_writes_dockers_layout_keeps_a_backup_and_is_idempotent() {
     let c = s.config_json();
     assert_eq!(
         c["credHelpers"],
-        serde_json::json!({"quay.io": "keyring", "index.docker.io": "keyring", "docker.io": "keyring"})
+        serde_json::json!({"quay.io": "keyring", "https://index.docker.io/v1/": "keyring", "index.docker.io": "keyring", "docker.io": "keyring"})
     );
     let bytes = s.config_bytes();
     s.ours(
@@ -347,21 +347,42 @@ fn setup_imports_first_or_says_how_with_no_import() {
     );
 }
 
+/// The helper docker used cannot be run (docker-credential-desktop and -gcloud are not
+/// installed here): setup changes nothing; --no-import switches anyway and names what it
+/// replaced.
 #[test]
-fn setup_replacing_another_store_warns() {
+fn setup_replacing_a_helper_that_cannot_be_read_needs_no_import() {
     let s = Sandbox::new();
     s.write_config("{\"credsStore\": \"desktop\"}");
     let out = s.ours(&["setup"], "");
-    assert!(out.ok().contains("credsStore was \"desktop\""), "{out:#?}");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("docker-credential-desktop was not found on PATH"),
+        "{out:#?}"
+    );
+    assert_eq!(s.config_bytes(), b"{\"credsStore\": \"desktop\"}");
+    let out = s.ours(&["setup", "--no-import"], "");
+    assert!(out.ok().contains("instead of \"desktop\""), "{out:#?}");
     assert_eq!(s.config_json()["credsStore"], "keyring");
 
-    s.write_config("{\"credHelpers\": {\"gcr.io\": \"gcloud\", \"quay.io\": \"keyring\"}}");
-    let out = s.ours(
-        &["setup", "--registry", "gcr.io", "--registry", "quay.io"],
-        "",
+    let text = "{\"credHelpers\": {\"gcr.io\": \"gcloud\", \"quay.io\": \"keyring\"}}";
+    s.write_config(text);
+    let args = ["setup", "--registry", "gcr.io", "--registry", "quay.io"];
+    let out = s.ours(&args, "");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("docker-credential-gcloud was not found on PATH")
+            && out
+                .stderr
+                .contains("the logins docker keeps in it for gcr.io"),
+        "{out:#?}"
     );
-    assert!(out.ok().contains("gcr.io (was \"gcloud\")"), "{out:#?}");
-    assert!(!out.stdout.contains("quay.io (was"), "{out:#?}");
+    assert_eq!(s.config_bytes(), text.as_bytes());
+    let out = s.ours(&[&args[..], &["--no-import"]].concat(), "");
+    assert!(out.ok().contains("gcr.io was \"gcloud\""), "{out:#?}");
+    assert!(!out.stdout.contains("quay.io was"), "{out:#?}");
     assert_eq!(s.config_json()["credHelpers"]["gcr.io"], "keyring");
 }
 

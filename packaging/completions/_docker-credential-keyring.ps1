@@ -29,7 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Erase the credential for the server URL read from stdin')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print every stored server with its username, as JSON (never reads a secret)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, importing plaintext credentials first')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, bringing along every login docker had for those registries (the previous helper''s, copied and verified, or plaintext ones, imported)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file; or copy podman''s auth.json (--from) or another credential helper''s entries (--from-helper)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
             [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
@@ -70,9 +70,11 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             break
         }
         'docker-credential-keyring;setup' {
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Use this helper only for REGISTRY (a credHelpers entry); repeatable. Without it, "credsStore": "keyring" makes it the helper for every registry')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Use this helper only for REGISTRY (a credHelpers entry); repeatable, bringing REGISTRY''s login along from the helper that served it. Without it, "credsStore": "keyring" makes it the helper for every registry that credHelpers does not send elsewhere')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('--no-import', '--no-import', [CompletionResultType]::ParameterName, 'Leave plaintext credentials in config.json (docker ignores them once a store is set)')
+            [CompletionResult]::new('--no-import', '--no-import', [CompletionResultType]::ParameterName, 'Bring nothing along: neither read the previous helper nor move plaintext credentials (docker ignores both for the switched registries afterwards)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the whole plan (what would be copied, moved, left, and the change to config.json); change nothing')
+            [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a different credential the keychain already holds for a registry with the one docker uses now (without it, setup stops and changes nothing)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
             [CompletionResult]::new('--allow-volatile', '--allow-volatile', [CompletionResultType]::ParameterName, 'Import even when the backend forgets at reboot (keyutils): the credentials'' only copy is then lost at the next reboot. Without it, setup refuses and changes nothing')
@@ -151,7 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('erase', 'erase', [CompletionResultType]::ParameterValue, 'Erase the credential for the server URL read from stdin')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Print every stored server with its username, as JSON (never reads a secret)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version')
-            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, importing plaintext credentials first')
+            [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Make docker use this helper: set "credsStore": "keyring" (or credHelpers with --registry) in Docker''s config.json, bringing along every login docker had for those registries (the previous helper''s, copied and verified, or plaintext ones, imported)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move the plaintext credentials in Docker''s config.json into the keychain (verified), then remove them from the file; or copy podman''s auth.json (--from) or another credential helper''s entries (--from-helper)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the backend, the keychain, the binary on PATH and Docker''s config; print the fix for each problem (exit 0 only when healthy)')
             [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')

@@ -511,7 +511,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__setup)
-            opts="-y -h --registry --no-import --yes --allow-volatile --backend --help"
+            opts="-y -h --registry --no-import --dry-run --overwrite --yes --allow-volatile --backend --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

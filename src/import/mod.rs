@@ -9,13 +9,16 @@ mod keychain;
 mod plaintext;
 
 pub use keychain::{Sorted, sort_against_keychain, store_verified};
-pub use plaintext::{DOCKER_HUB, Kind, Plain, TOKEN_USERNAME, has_plaintext, plaintext_entries};
+pub use plaintext::{
+    DOCKER_HUB, Kind, Plain, TOKEN_USERNAME, Unmovable, has_plaintext, holds_credential,
+    plaintext_entries, unmovable,
+};
 
 use crate::Hint;
 use crate::backend::{self, Backend, select};
 use crate::docker_config::{self, DockerConfig, Saved};
 use crate::settings::Settings;
-use plaintext::strip;
+pub(crate) use plaintext::strip;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -140,12 +143,18 @@ pub fn podman_auth_file() -> Option<PathBuf> {
         .map(|d| PathBuf::from(d).join("containers/auth.json"))
 }
 
-/// The plaintext entries of `config` (read from `path`) and the report that lists them.
-fn plan(path: &Path, config: &DockerConfig, podman: bool) -> Result<(Vec<Plain>, Report), Error> {
-    let entries = match config.auths() {
-        Some(auths) => plaintext_entries(path, auths, podman)?,
-        None => Vec::new(),
-    };
+/// The plaintext entries of `config` (read from `path`) that can move, and the report that
+/// lists them; the entries that cannot all move are warned about on `err` and left out.
+fn plan(
+    path: &Path,
+    config: &DockerConfig,
+    podman: bool,
+    err: &mut dyn Write,
+) -> Result<(Vec<Plain>, Report), Error> {
+    let (entries, left) = movable_entries(path, config, podman)?;
+    for u in &left {
+        warn_unmovable(err, u, &path.display().to_string());
+    }
     let report = Report {
         moved: entries
             .iter()
@@ -154,6 +163,32 @@ fn plan(path: &Path, config: &DockerConfig, podman: bool) -> Result<(Vec<Plain>,
         saved: None,
     };
     Ok((entries, report))
+}
+
+/// The plaintext entries of `config` that can move, and those whose fields cannot all move.
+pub fn movable_entries(
+    path: &Path,
+    config: &DockerConfig,
+    podman: bool,
+) -> Result<(Vec<Plain>, Vec<Unmovable>), Error> {
+    let Some(auths) = config.auths() else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let left = unmovable(auths);
+    let entries = plaintext_entries(path, auths, podman)?
+        .into_iter()
+        .filter(|p| !left.iter().any(|u| u.key == p.key))
+        .collect();
+    Ok((entries, left))
+}
+
+/// The one warning line for an entry left as it is in `file`.
+pub fn warn_unmovable(err: &mut dyn Write, u: &Unmovable, file: &str) {
+    let _ = writeln!(
+        err,
+        "warning: left {} in {file} exactly as it is: {}",
+        u.key, u.why
+    );
 }
 
 fn say(out: &mut dyn Write, args: fmt::Arguments) -> Result<(), Error> {
@@ -273,7 +308,7 @@ pub fn run_docker(
     }
     let _lock = docker_config::lock(path)?;
     let config = DockerConfig::load(path)?;
-    let (entries, mut report) = plan(path, &config, false)?;
+    let (entries, mut report) = plan(path, &config, false, err)?;
     if entries.is_empty() {
         say(
             out,
@@ -305,13 +340,8 @@ pub fn run_docker(
     // Every entry is in the keychain and verified: now, and only now, strip the file.
     let mut config = DockerConfig::load(path)?;
     let stripped = strip(&mut config, &moved, false)?;
+    // The backup is the file as it was before this run, so that it can be restored whole.
     let saved = config.save()?;
-    if let Saved::Written {
-        backup: Some(bak), ..
-    } = &saved
-    {
-        strip_backup(bak, &moved, err);
-    }
     report.moved = moved
         .iter()
         .map(|p| (p.server.clone(), p.describe()))
@@ -323,6 +353,12 @@ pub fn run_docker(
             path.display()
         ),
     )?;
+    if let Saved::Written {
+        backup: Some(bak), ..
+    } = &saved
+    {
+        say(out, format_args!("{}", backup_note(bak)))?;
+    }
     if options.allow_volatile
         && let Some(kind) = select::requested_volatile(settings, options.backend.as_deref())
     {
@@ -339,23 +375,13 @@ pub fn run_docker(
     Ok(report)
 }
 
-/// The backup holds the previous file, secrets and all: strip the entries that now live in the
-/// keychain from it too. Best effort (the backup is ours); a failure is reported on `err`.
-fn strip_backup(bak: &Path, entries: &[Plain], err: &mut dyn Write) {
-    let result = (|| -> Result<(), Error> {
-        let mut backup = DockerConfig::load(bak)?;
-        if strip(&mut backup, entries, false)? > 0 {
-            backup.save_without_backup()?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = writeln!(
-            err,
-            "warning: could not remove the imported secrets from the backup {}: {e}; delete it yourself",
-            bak.display()
-        );
-    }
+/// What the report says about the backup of a file that held plaintext secrets.
+pub fn backup_note(bak: &Path) -> String {
+    format!(
+        "the previous file is kept as {} (secrets included, so that it can be restored): remove it once docker works (rm {})",
+        bak.display(),
+        bak.display()
+    )
 }
 
 /// Copy podman/skopeo's auth.json at `from` into the keychain (the file is left as it is).
@@ -373,7 +399,7 @@ fn run_from_auth_file(
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         }));
     }
-    let (entries, mut report) = plan(from, &file, true)?;
+    let (entries, mut report) = plan(from, &file, true, err)?;
     if entries.is_empty() {
         say(
             out,
@@ -442,20 +468,7 @@ fn run_from_helper(
             found.push(c);
         }
     }
-    let entries: Vec<Plain> = found
-        .into_iter()
-        .map(|c| Plain {
-            key: c.server_url.clone(),
-            kind: if c.username == TOKEN_USERNAME {
-                Kind::IdentityToken
-            } else {
-                Kind::Password
-            },
-            server: c.server_url,
-            username: c.username,
-            secret: c.secret,
-        })
-        .collect();
+    let entries: Vec<Plain> = found.into_iter().map(Plain::from_credential).collect();
     let mut report = Report {
         moved: entries
             .iter()

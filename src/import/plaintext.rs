@@ -37,6 +37,21 @@ pub struct Plain {
 }
 
 impl Plain {
+    /// What another credential helper answered, as an entry to copy.
+    pub fn from_credential(c: Credential) -> Plain {
+        Plain {
+            key: c.server_url.clone(),
+            kind: if c.username == TOKEN_USERNAME {
+                Kind::IdentityToken
+            } else {
+                Kind::Password
+            },
+            server: c.server_url,
+            username: c.username,
+            secret: c.secret,
+        }
+    }
+
     pub(super) fn credential(&self) -> Credential {
         Credential {
             server_url: self.server.clone(),
@@ -123,6 +138,69 @@ pub fn plaintext_entries(path: &Path, auths: &Object, podman: bool) -> Result<Ve
     Ok(found)
 }
 
+/// An `auths` entry whose fields cannot all move into a credential helper, which keeps one
+/// username and one secret: moving it would drop part of it, so it is left exactly as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmovable {
+    /// The `auths` key, as written in the file.
+    pub key: String,
+    /// Why, for the warning line.
+    pub why: &'static str,
+}
+
+/// The entries of `auths` that cannot all move: a password and an identity token together
+/// (the docker CLI itself would keep only the token), or a `registrytoken` beside a password
+/// or token (a helper has no field for it). A `registrytoken` alone has no secret a helper
+/// could hold and is never touched anyway.
+pub fn unmovable(auths: &Object) -> Vec<Unmovable> {
+    let mut found = Vec::new();
+    for (key, entry) in auths.iter() {
+        let Json::Object(entry) = entry else { continue };
+        let field = |name: &str| {
+            entry
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.as_str())
+                .filter(|s| !s.is_empty())
+        };
+        // `auth` is base64 of user:password: a password is there when something follows the
+        // colon. Undecodable values are import's error to report, not this check's.
+        let auth_password = field("auth").is_some_and(|a| {
+            base64::engine::general_purpose::STANDARD
+                .decode(a.trim())
+                .ok()
+                .and_then(|d| d.iter().position(|&b| b == b':').map(|i| i + 1 < d.len()))
+                .unwrap_or(false)
+        });
+        let password = auth_password || field("password").is_some();
+        let token = field("identitytoken").is_some();
+        let why = if field("registrytoken").is_some() && (password || token) {
+            "it holds a registry token, which a credential helper has no field for"
+        } else if password && token {
+            "it holds a password and an identity token together, and a credential helper keeps only one of them"
+        } else {
+            continue;
+        };
+        found.push(Unmovable {
+            key: key.to_owned(),
+            why,
+        });
+    }
+    found
+}
+
+/// Whether one `auths` entry holds a credential docker would send (a secret field, or a
+/// `registrytoken`); an empty stub does not.
+pub fn holds_credential(entry: &Json) -> bool {
+    entry.as_object().is_some_and(|e| {
+        e.iter().any(|(k, v)| {
+            (SECRET_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(k))
+                || k.eq_ignore_ascii_case("registrytoken"))
+                && v.as_str().is_some_and(|s| !s.is_empty())
+        })
+    })
+}
+
 /// Whether an `auths` object still holds any secret.
 pub fn has_plaintext(auths: Option<&Object>) -> bool {
     auths.is_some_and(|a| {
@@ -139,7 +217,7 @@ pub fn has_plaintext(auths: Option<&Object>) -> bool {
 
 /// Remove the secret fields of the entries in `moved` from `config`, but only where the file
 /// still holds the secret that was verified. Returns how many entries were stripped.
-pub(super) fn strip(
+pub(crate) fn strip(
     config: &mut DockerConfig,
     moved: &[Plain],
     podman: bool,
@@ -236,6 +314,29 @@ mod tests {
                 ("tok.example", Kind::IdentityToken, "<token>", "idt"),
             ]
         );
+    }
+
+    #[test]
+    fn entries_that_cannot_all_move_are_found() {
+        // "bob:pw", "carol:" (no password: docker's own identity-token login), "x".
+        let root = docker_config::parse(
+            Path::new("c.json"),
+            br#"{"auths":{
+                "both":{"auth":"Ym9iOnB3","identitytoken":"t"},
+                "fields":{"username":"u","password":"p","IdentityToken":"t"},
+                "token-login":{"auth":"Y2Fyb2w6","identitytoken":"t"},
+                "rt":{"registrytoken":"r","auth":"Ym9iOnB3"},
+                "rt-only":{"registrytoken":"r"},
+                "plain":{"auth":"Ym9iOnB3"},
+                "bad":{"auth":"!!","identitytoken":"t"}
+            }}"#,
+        )
+        .unwrap();
+        let found = unmovable(root.get("auths").unwrap().as_object().unwrap());
+        let keys: Vec<&str> = found.iter().map(|u| u.key.as_str()).collect();
+        assert_eq!(keys, ["both", "fields", "rt"]);
+        assert!(found[0].why.contains("password and an identity token"));
+        assert!(found[2].why.contains("registry token"));
     }
 
     #[test]
