@@ -126,7 +126,7 @@ pub fn report(settings: &Settings, flag: Option<&str>) -> Report {
                 keeps: facts.keeps,
                 lasts: facts.lasts,
                 durable: facts.durable,
-                setup: kind.setup_command(settings.config_path()),
+                setup: kind.facts().setup.to_owned(),
             }
         })
         .collect();

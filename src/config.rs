@@ -64,6 +64,42 @@ pub enum Error {
 /// The one line already names the fix.
 impl crate::Hint for Error {}
 
+/// The config file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the config file {path}: {reason}")]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// Record `backend` in the config file at `path` (created 0600 in a 0700 directory when
+/// missing), keeping every other setting in it; returns whether the file changed.
+pub fn save_backend(path: &Path, backend: &str) -> Result<bool, WriteError> {
+    let failed = |reason: String| WriteError {
+        path: path.to_owned(),
+        reason,
+    };
+    let mut value = match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| failed(format!("it is not JSON ({e}); fix or delete it")))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::json!({}),
+        Err(e) => return Err(failed(e.to_string())),
+    };
+    let object = value
+        .as_object_mut()
+        .ok_or_else(|| failed("it is not a JSON object; fix or delete it".into()))?;
+    if object.get("backend").and_then(|b| b.as_str()) == Some(backend) {
+        return Ok(false);
+    }
+    object.insert("backend".into(), backend.into());
+    let mut text = serde_json::to_string_pretty(&value).expect("JSON serializes");
+    text.push('\n');
+    crate::fs::create_private_dir(&crate::fs::parent_dir(path))
+        .map_err(|e| failed(e.to_string()))?;
+    crate::fs::replace(path, text.as_bytes(), 0o600, None).map_err(|e| failed(e.to_string()))?;
+    Ok(true)
+}
+
 impl Config {
     /// The settings in the file at `path`; defaults when it does not exist.
     pub fn load_from(path: &Path) -> Result<Config, Error> {
@@ -87,6 +123,25 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saving_the_backend_keeps_the_other_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new/config.json");
+        assert!(save_backend(&path, "file").unwrap());
+        assert_eq!(
+            Config::load_from(&path).unwrap().backend.as_deref(),
+            Some("file")
+        );
+        std::fs::write(&path, r#"{"sync_on_store": true, "backend": "pass"}"#).unwrap();
+        assert!(save_backend(&path, "keyutils").unwrap());
+        let config = Config::load_from(&path).unwrap();
+        assert_eq!(config.backend.as_deref(), Some("keyutils"));
+        assert!(config.sync_on_store);
+        assert!(!save_backend(&path, "keyutils").unwrap());
+        std::fs::write(&path, "[1]").unwrap();
+        assert!(save_backend(&path, "file").is_err());
+    }
 
     #[test]
     fn parses_backend_and_rejects_typos() {

@@ -73,7 +73,17 @@ pub fn describe_choice(settings: &Settings, flag: Option<&str>) -> Choice {
         Ok((name, select::Origin::Default)) => match select::auto(settings) {
             Ok(choice) => Choice {
                 requested: choice.kind.name().to_owned(),
-                why: format!("picked by auto: {}", choice.reason),
+                // What and why in one short line; `backends` has why each other was not.
+                why: if choice.passed_over.is_empty() {
+                    format!("picked by auto: {}", choice.usable)
+                } else {
+                    let names: Vec<&str> = choice.passed_over.iter().map(|k| k.name()).collect();
+                    format!(
+                        "picked by auto: {}; passed over {} (`docker-credential-keyring backends` says why)",
+                        choice.usable,
+                        names.join(", ")
+                    )
+                },
             },
             Err(_) => Choice {
                 requested: name,
@@ -546,8 +556,20 @@ pub fn print(report: &Report, json: bool, out: &mut dyn Write) -> std::io::Resul
         };
         writeln!(out, "{mark} {:<13} {}", c.name, c.detail)?;
         if let Some(fix) = &c.fix {
-            let fix = fix.replace('\n', &format!("\n{:27}", ""));
-            writeln!(out, "        {:<13} fix: {fix}", "")?;
+            // A remedy written for an error line ("hint: …") reads as the fix itself here; a
+            // remedy of several lines starts on a line of its own.
+            let fix = fix.strip_prefix("hint: ").unwrap_or(fix);
+            let indent = format!("\n{:27}", "");
+            if fix.contains('\n') {
+                writeln!(
+                    out,
+                    "        {:<13} fix:{indent}{}",
+                    "",
+                    fix.replace('\n', &indent)
+                )?;
+            } else {
+                writeln!(out, "        {:<13} fix: {fix}", "")?;
+            }
         }
     }
     writeln!(

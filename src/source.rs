@@ -77,7 +77,7 @@ impl Source {
     pub fn describe(&self) -> String {
         match self {
             Source::Keychain => "the keychain".into(),
-            Source::Docker => "docker's credentials".into(),
+            Source::Docker => "docker's config.json and the helpers it names".into(),
             Source::Helper(name) => format!("{}{name}", helper_client::PREFIX),
         }
     }

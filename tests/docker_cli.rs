@@ -185,3 +185,68 @@ fn setup_imports_what_docker_wrote_in_plaintext(keyring: Box<dyn Keyring>) {
     s.docker(&["pull", "alpine"], "").ok();
     assert_eq!(last_pull_auth(&s)["username"], "bob");
 }
+
+/// `setup --backend file` keeps the choice in our config file: docker's own calls, which carry
+/// neither our flag nor our variable, then use it (before, every one answered "no usable
+/// keychain here").
+#[test]
+fn setup_backend_is_what_dockers_own_calls_use_afterwards() {
+    let s = Sandbox::new()
+        .keyring(Box::new(support::file::FileKeyring::new()))
+        .with_daemon(&[("alice", "s3cret")]);
+    let bare = |program: std::path::PathBuf, args: &[&str]| {
+        let mut cmd = s.command(program);
+        cmd.env_remove("DOCKER_CREDENTIAL_KEYRING_BACKEND")
+            .args(args);
+        cmd
+    };
+    let setup = support::run_command(bare(support::bin(), &["--backend", "file", "setup"]), b"");
+    assert!(
+        setup.ok().contains("saved \"backend\": \"file\""),
+        "{setup:#?}"
+    );
+    let login = support::run_command(
+        bare(
+            support::adoption::docker_cli(),
+            &["login", "-u", "alice", "--password-stdin", REGISTRY],
+        ),
+        b"s3cret\n",
+    );
+    assert!(login.ok().contains("Login Succeeded"), "{login:#?}");
+    let get = support::run_command(bare(support::bin(), &["get"]), REGISTRY.as_bytes());
+    assert!(get.ok().contains("\"Secret\":\"s3cret\""), "{get:#?}");
+}
+
+/// `setup --registry` with a URL spelling (scheme, capitals, the default port, an API path)
+/// writes the key `docker pull host/app` looks up, so the pull carries the credential.
+#[test]
+fn setup_registry_with_a_url_spelling_routes_the_pull_to_us() {
+    let s = Sandbox::new()
+        .keyring(Box::new(support::file::FileKeyring::new()))
+        .with_daemon(&[("alice", "s3cret")]);
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"registry.example.com","Username":"alice","Secret":"s3cret"}"#,
+    )
+    .ok();
+    s.ours(
+        &[
+            "setup",
+            "--registry",
+            "https://Registry.Example.com:443/v2/",
+        ],
+        "",
+    )
+    .ok();
+    assert_eq!(
+        s.config_json()["credHelpers"]["registry.example.com"],
+        "keyring",
+        "{}",
+        s.config_json()
+    );
+    s.docker(&["pull", "registry.example.com/team/img"], "")
+        .ok();
+    let sent = last_pull_auth(&s);
+    assert_eq!(sent["username"], "alice", "{sent}");
+    assert_eq!(sent["password"], "s3cret", "{sent}");
+}

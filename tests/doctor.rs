@@ -241,3 +241,38 @@ fn doctor_flags_an_empty_auths_entry_that_no_helper_serves() {
     let (code, report) = doctor_json(&s);
     assert_eq!(code, Some(0), "{report}");
 }
+
+/// A remedy written for an error line reads as the fix itself: never `fix: hint: …`, and one
+/// of several lines starts on a line of its own (never `fix: Why each was passed over:`).
+#[test]
+fn doctor_prints_each_fix_as_a_fix() {
+    let s = Sandbox::new();
+    s.ours(&["setup"], "").ok();
+    s.ours(
+        &["store"],
+        r#"{"ServerURL":"x.example","Username":"u","Secret":"s"}"#,
+    )
+    .ok();
+    let mut cmd = s.command(support::bin());
+    cmd.arg("doctor")
+        .env("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE", "not the passphrase");
+    let wrong = support::run_command(cmd, b"");
+    assert_eq!(wrong.code, Some(1), "{wrong:#?}");
+    assert!(wrong.stdout.contains(" fix: "), "{wrong:#?}");
+    let mut cmd = s.command(support::bin());
+    cmd.arg("doctor")
+        .env_remove("DOCKER_CREDENTIAL_KEYRING_BACKEND")
+        .env("XDG_DATA_HOME", s.home.path().join("nothing-here"))
+        .env("XDG_CONFIG_HOME", s.home.path().join("no-config"));
+    let nothing = support::run_command(cmd, b"");
+    assert_eq!(nothing.code, Some(1), "{nothing:#?}");
+    assert!(
+        nothing.stdout.contains("Why each was passed over:"),
+        "{nothing:#?}"
+    );
+    for run in [&wrong, &nothing] {
+        for bad in ["fix: hint:", "fix: Why", "fix: Set up"] {
+            assert!(!run.stdout.contains(bad), "{bad}: {}", run.stdout);
+        }
+    }
+}

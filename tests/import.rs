@@ -296,6 +296,11 @@ fn import_from_finds_podmans_default_auth_file() {
     // A missing file is an error, not "nothing to import".
     let out = s.ours(&["import", "--from", "/nonexistent/auth.json"], "");
     assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(
+        out.stderr
+            .contains("cannot read /nonexistent/auth.json: no such file; check the path"),
+        "says what is wrong in words, not a permission problem: {out:#?}"
+    );
 }
 
 /// Imported credentials land where Docker's own helper finds them: switching back to

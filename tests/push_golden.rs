@@ -223,7 +223,8 @@ fn all_pushes_every_usable_entry_and_skips_tokens() {
     let empty = fixture();
     let run = helper(&empty, &["push", "--all", "--dry-run", "-n", "x"], "");
     assert!(
-        run.fails_on_stderr().contains("holds no credentials"),
+        run.fails_on_stderr()
+            .contains("no credentials in the keychain"),
         "{run:?}"
     );
 }

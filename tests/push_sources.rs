@@ -243,7 +243,7 @@ fn docker_resolves_cred_helpers_then_creds_store_then_auths() {
     let run = w.push(&["--from", "docker", "c.example.com"]);
     assert_eq!(
         run.fails_line(),
-        "c.example.com: no credentials for this registry in docker's credentials: run `docker login c.example.com` first"
+        "c.example.com: no credentials for this registry in docker's config.json and the helpers it names: run `docker login c.example.com` first"
     );
     // Everything docker knows: the store's list, overridden by credHelpers.
     assert_eq!(

@@ -506,3 +506,32 @@ fn setup_by_another_user_that_cannot_keep_the_owner_writes_nothing() {
     assert_eq!(owner(&bak), (12345, 12345));
     assert_eq!(names(&s.config_dir()), ["config.json", "config.json.bak"]);
 }
+
+/// Asked on a terminal, "n" changes nothing and says which registries it was about and how to
+/// switch without moving them (`--no-import`), instead of a bare "cancelled".
+#[test]
+fn answering_no_on_a_terminal_names_the_registries_and_no_import() {
+    let s = Sandbox::new();
+    s.write_config(&plaintext_config());
+    let before = s.config_bytes();
+    // `script` gives setup a terminal and types what it reads from its own stdin.
+    let mut cmd = s.command("/usr/bin/script");
+    cmd.args([
+        "-qec",
+        &format!("{} setup", support::bin().display()),
+        "/dev/null",
+    ]);
+    let run = support::run_command(cmd, b"n\n");
+    let text = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        text.contains("plaintext credentials for https://index.docker.io/v1/, reg.example:5000"),
+        "the question names the registries: {run:#?}"
+    );
+    assert!(
+        text.contains("setup cancelled: nothing was changed")
+            && text.contains("run setup --no-import"),
+        "{run:#?}"
+    );
+    assert_eq!(s.config_bytes(), before, "nothing was changed");
+    assert_no_secret(&text);
+}

@@ -186,11 +186,7 @@ impl NothingUsable {
         }
         out.push_str("Set up one of them:\n");
         for kind in Kind::ALL.iter().filter(|k| k.supported()) {
-            out.push_str(&format!(
-                "  {:<15} {}\n",
-                kind.name(),
-                kind.setup_command(self.config_path.as_deref())
-            ));
+            out.push_str(&format!("  {:<15} {}\n", kind.name(), kind.facts().setup));
         }
         out.push_str(
             "`docker-credential-keyring backends` shows what each keeps and for how long.",

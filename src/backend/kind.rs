@@ -4,7 +4,6 @@
 
 use super::{Backend, Error, Serialized};
 use crate::settings::Settings;
-use std::path::Path;
 use std::time::Duration;
 
 /// A backend.
@@ -178,20 +177,6 @@ impl Kind {
         }
     }
 
-    /// The one command that sets it up here (the config file's real path for `file`).
-    pub fn setup_command(self, config_path: Option<&Path>) -> String {
-        match (self, config_path) {
-            (Kind::File, Some(path)) => format!(
-                "mkdir -p '{}' && echo '{{\"backend\": \"file\"}}' > '{}'   (the first store asks for a new passphrase)",
-                path.parent()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-                path.display()
-            ),
-            _ => self.facts().setup.to_owned(),
-        }
-    }
-
     /// What it keeps, for how long, and how to set it up.
     pub fn facts(self) -> &'static Facts {
         match self {
@@ -227,14 +212,14 @@ impl Kind {
                 keeps: "keys in the user's persistent kernel keyring, in kernel memory only (quota: 200 keys / 20,000 bytes for a non-root user)",
                 lasts: "until reboot, or 3 days without use (the persistent keyring's expiry, reset on each use)",
                 durable: false,
-                setup: "export DOCKER_CREDENTIAL_KEYRING_BACKEND=keyutils   (or {\"backend\": \"keyutils\"} in the config file)",
+                setup: "docker-credential-keyring --backend keyutils setup   (saves the choice in the config file)",
                 summary: "the Linux kernel's persistent keyring: survives logout, not reboot, expires after days unused.",
             },
             Kind::File => &Facts {
                 keeps: "one file, credentials.enc.json in the data directory, mode 0600; secrets sealed with XChaCha20-Poly1305 under an Argon2id key from your passphrase (server names and usernames in clear); the key is cached in the kernel keyring (Linux only) for DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS (default 900)",
                 lasts: "until erased",
                 durable: true,
-                setup: "mkdir -p ~/.config/docker-credential-keyring && echo '{\"backend\": \"file\"}' > ~/.config/docker-credential-keyring/config.json",
+                setup: "docker-credential-keyring --backend file setup   (saves the choice in the config file; the first store asks for a new passphrase)",
                 summary: "one encrypted file under the user's data directory, for machines with nothing else.",
             },
         }

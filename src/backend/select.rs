@@ -98,6 +98,10 @@ pub fn chosen(settings: &Settings, flag: Option<&str>) -> Result<(Choice, Origin
 pub struct AutoChoice {
     pub kind: Kind,
     pub reason: String,
+    /// Why the picked one is usable (the first part of `reason`).
+    pub usable: String,
+    /// The candidates before it that were not.
+    pub passed_over: Vec<Kind>,
     /// The connection its probe opened, for [`Kind::open_probed`].
     pub probed: Option<Probed>,
 }
@@ -108,6 +112,7 @@ pub fn auto(settings: &Settings) -> Result<AutoChoice, Error> {
     for &kind in Kind::auto_candidates() {
         match kind.probe(true, settings) {
             Found::Usable(why, probed) => {
+                let usable = why.clone();
                 let reason = if passed_over.is_empty() {
                     why
                 } else {
@@ -120,6 +125,8 @@ pub fn auto(settings: &Settings) -> Result<AutoChoice, Error> {
                 return Ok(AutoChoice {
                     kind,
                     reason,
+                    usable,
+                    passed_over: passed_over.into_iter().map(|(k, _)| k).collect(),
                     probed,
                 });
             }

@@ -31,6 +31,15 @@ pub const BACKUP_SUFFIX: &str = ".bak";
 /// stores' 10 s, since `import` holds it while it stores every credential it moves.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
 
+/// Why a file could not be read, with what to do about it.
+fn read_failure(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file; check the path".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied; check its permissions".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
 /// Why Docker's config file could not be read or written. One line naming cause and fix;
 /// never the file's content (it may hold secrets).
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +48,7 @@ pub enum Error {
         "cannot find Docker's config directory: neither DOCKER_CONFIG nor {HOME_ENV} is set; set DOCKER_CONFIG=/path/to/.docker"
     )]
     NoHome,
-    #[error("cannot read {path}: {source}; check its permissions")]
+    #[error("cannot read {path}: {}", read_failure(source))]
     Read {
         path: PathBuf,
         #[source]

@@ -99,7 +99,7 @@ pub enum Error {
         "{query}: no credentials for this registry in {}: run `docker login {query}` first", from.describe()
     )]
     NotStored { query: String, from: Source },
-    #[error("{} holds no credentials: run `docker login REGISTRY` first", from.describe())]
+    #[error("no credentials in {}: run `docker login REGISTRY` first", from.describe())]
     NothingStored { from: Source },
     #[error(
         "none of the {skipped} credentials in {} can be pushed (see the lines above): log in with a username and password, under the registry's address", from.describe()

@@ -42,8 +42,12 @@ pub enum Error {
     Conflict { registries: String, program: String },
     #[error("cannot write the report: {0}")]
     Output(#[source] std::io::Error),
-    #[error("setup cancelled: nothing was changed")]
-    Cancelled,
+    #[error(
+        "setup cancelled: nothing was changed; to switch docker without moving the plaintext of {keys}, run setup --no-import (docker then no longer reads them)"
+    )]
+    Cancelled { keys: String },
+    #[error("{0} (docker's config was not changed)")]
+    SaveBackend(#[from] crate::config::WriteError),
 }
 
 impl Hint for Error {
@@ -107,20 +111,29 @@ fn executable(meta: &std::fs::Metadata) -> bool {
 /// CLI looks up), and for Docker Hub `https://index.docker.io/v1/` (the key the docker CLI looks
 /// up for Hub), `index.docker.io` and `docker.io` (podman, skopeo, buildah, docker-py).
 pub fn helper_keys(registry: &str) -> Vec<String> {
-    let trimmed = registry
-        .trim()
-        .trim_start_matches("https://")
-        .trim_start_matches("http://");
-    let host = trimmed.split('/').next().unwrap_or("").to_ascii_lowercase();
-    if crate::registry::DOCKER_HUB_ALIASES.contains(&host.as_str()) {
-        vec![
-            crate::registry::DOCKER_HUB_KEY.into(),
+    use crate::registry::{Address, DOCKER_HUB_KEY, convert_to_hostname};
+    let registry = registry.trim();
+    let Some(address) = Address::parse(registry) else {
+        // Not an address: the name as docker would cut it (setup refuses it before this).
+        return vec![convert_to_hostname(registry).to_ascii_lowercase()];
+    };
+    if address.is_docker_hub() {
+        return vec![
+            DOCKER_HUB_KEY.into(),
             "index.docker.io".into(),
             "docker.io".into(),
-        ]
-    } else {
-        vec![host]
+        ];
     }
+    // What `docker pull host/app` looks up: the host lowercase, the default port left out;
+    // then what `docker login` looks up for this spelling, when that differs (a written port).
+    let mut keys = vec![address.host_port()];
+    let login = convert_to_hostname(registry);
+    if login.eq_ignore_ascii_case(&format!("{}:443", address.host))
+        || login.eq_ignore_ascii_case(&format!("{}:80", address.host))
+    {
+        keys.push(login.to_ascii_lowercase());
+    }
+    keys
 }
 
 /// Apply the setup edit to `config`: `credsStore` (no registries) or `credHelpers` entries. Other
@@ -321,6 +334,19 @@ fn report_plan(
     Ok(n)
 }
 
+/// The backend named by `--backend` or DOCKER_CREDENTIAL_KEYRING_BACKEND for this run, and our
+/// config file, when docker's own calls (which carry neither) would otherwise pick another.
+fn backend_to_keep(
+    settings: &Settings,
+    flag: Option<&str>,
+    opened: &str,
+) -> Option<(String, std::path::PathBuf)> {
+    use crate::backend::select::{Origin, requested};
+    let (name, origin) = requested(settings, flag).ok()?;
+    let named = matches!(origin, Origin::Flag | Origin::Env) && name != "auto";
+    (named && name == opened).then(|| Some((name, settings.config_path()?.to_owned())))?
+}
+
 /// Run setup on the config file at `path`.
 pub fn run_at(
     options: &Options,
@@ -371,8 +397,15 @@ pub fn run_at(
     };
     let strips = !plan.file.to_store.is_empty() || !plan.file.already.is_empty();
 
+    let keep = backend_to_keep(settings, options.backend.as_deref(), backend_name);
     if options.dry_run {
         let n = report_plan(&plan, backend_name, true, out, err, &file)?;
+        if let Some((name, path)) = &keep {
+            say(
+                out,
+                &format!("would save \"backend\": {name:?} in {}", path.display()),
+            )?;
+        }
         let replaced = apply(&mut config, &options.registries);
         let was = match replaced.iter().find(|(k, _)| k == "credsStore") {
             Some((_, p)) => format!(" (was {p:?})"),
@@ -404,14 +437,24 @@ pub fn run_at(
     };
     if strips {
         import::refuse_volatile(&import_options, settings, path)?;
+        let keys: Vec<&str> = plan
+            .file
+            .to_store
+            .iter()
+            .chain(&plan.file.already)
+            .map(|p| p.key.as_str())
+            .collect();
+        let keys = keys.join(", ");
         let go = options.yes
             || !std::io::stdin().is_terminal()
             || confirm(
                 out,
-                "config.json holds plaintext credentials; move them into the keychain now?",
+                &format!(
+                    "config.json holds plaintext credentials for {keys}; move them into the keychain now?"
+                ),
             )?;
         if !go {
-            return Err(Error::Cancelled);
+            return Err(Error::Cancelled { keys });
         }
     }
 
@@ -427,6 +470,29 @@ pub fn run_at(
         import::store_verified(&open, &to_store)?;
     }
     let n = report_plan(&plan, backend_name, false, out, err, &file)?;
+    // The backend named for this run becomes docker's too (its calls carry no flag or
+    // variable of ours), before docker is switched to it.
+    if let Some((name, path)) = &keep
+        && crate::config::save_backend(path, name)?
+    {
+        say(
+            out,
+            &format!(
+                "saved \"backend\": {name:?} in {}, so docker's calls use it too",
+                path.display()
+            ),
+        )?;
+        if let Ok(kind) = crate::backend::Kind::parse(name) {
+            let facts = kind.facts();
+            say(
+                out,
+                &format!(
+                    "{name} keeps: {}; for how long: {}",
+                    facts.keeps, facts.lasts
+                ),
+            )?;
+        }
+    }
 
     // Now, and only now, the file: the moved plaintext stripped and the switch, in one write.
     let mut moved_file: Vec<Plain> = plan.file.to_store.clone();
@@ -640,6 +706,17 @@ mod tests {
             ["reg.example:5000"]
         );
         assert_eq!(helper_keys("Reg.Example"), ["reg.example"]);
+        // docker pull registry.example.com/app looks up the host without the default port.
+        assert_eq!(
+            helper_keys("https://Registry.Example.com:443/v2/"),
+            ["registry.example.com", "registry.example.com:443"]
+        );
+        assert_eq!(
+            helper_keys("http://r2.example.com:80/"),
+            ["r2.example.com", "r2.example.com:80"]
+        );
+        assert_eq!(helper_keys("HTTP://r2.example.com:80/"), ["r2.example.com"]);
+        assert_eq!(helper_keys("r3.example.com:8443"), ["r3.example.com:8443"]);
         assert_eq!(
             helper_keys("docker.io"),
             [
