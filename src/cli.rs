@@ -370,11 +370,11 @@ pub struct PushArgs {
     #[arg(long, default_value = "30s", value_name = "DURATION",
           value_parser = crate::duration::parse_timeout)]
     pub request_timeout: std::time::Duration,
-    /// Also save this push (registries, contexts, namespaces, name, service accounts,
-    /// kubeconfig) so `sync` runs it again, pinned to the kubeconfig files, each context's
-    /// server and CA, and the namespaces used now; a saved push writing the same Secrets is
-    /// updated (which re-aims it)
-    #[arg(long, conflicts_with_all = ["delete", "dry_run"])]
+    /// Also save this push (everything on this command line but --adopt, --replace, --dry-run
+    /// and -o) so `sync` runs it again, pinned to the kubeconfig files, each context's server
+    /// and CA, and the namespaces used now; a saved push writing the same Secrets is updated
+    /// (which re-aims it). With --dry-run: say what would be saved, and save nothing
+    #[arg(long, conflicts_with = "delete")]
     pub save: bool,
 }
 

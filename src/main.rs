@@ -79,7 +79,8 @@ fn main() -> ExitCode {
                 Command::Sync(a) => {
                     let out = &mut std::io::stdout().lock();
                     let result = if a.list {
-                        sync::list(&settings, out).map(|()| push::Outcome::AllDone)
+                        sync::list(&settings, out, &mut std::io::stderr())
+                            .map(|()| push::Outcome::AllDone)
                     } else if let Some(id) = a.forget {
                         sync::forget(&settings, id, out).map(|()| push::Outcome::AllDone)
                     } else {

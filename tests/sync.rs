@@ -351,6 +351,87 @@ fn saving_the_same_targets_again_updates_the_saved_push() {
     assert!(text.contains("(service accounts: default)"), "{text}");
 }
 
+/// Nothing saved is nothing to do, as an empty `kubectl get` is: exit 0 and one note (a timer
+/// enabled before the first `push --save` stays green).
+#[test]
+fn sync_with_nothing_saved_exits_0_with_a_note() {
+    let w = World::new();
+    for args in [
+        &["sync"][..],
+        &["sync", "--list"],
+        &["sync", "--every", "1h"],
+    ] {
+        let run = w.run(args);
+        assert_eq!(run.code, Some(0), "{args:?}: {run:#?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert_eq!(
+            run.stderr,
+            "docker-credential-keyring: no saved pushes: save one with `docker-credential-keyring push REGISTRY … --save`\n",
+            "{args:?}"
+        );
+    }
+}
+
+/// `push --save --dry-run` shows what would be saved, sends nothing and saves nothing.
+#[test]
+fn push_save_dry_run_previews_and_saves_nothing() {
+    let w = World::new();
+    w.server.create_namespace("apps");
+    let preview = w.push_save(&["--dry-run", "-n", "apps"]);
+    preview.ok();
+    assert!(
+        preview.stderr.contains("push: would save as push 1 (")
+            && preview.stderr.contains("(dry run: nothing was saved)"),
+        "{preview:#?}"
+    );
+    assert!(
+        w.server.requests().is_empty(),
+        "a client dry run sends nothing"
+    );
+    assert!(
+        w.run(&["sync", "--list"])
+            .stderr
+            .contains("no saved pushes")
+    );
+    w.push_save(&["-n", "apps"]).ok();
+    let again = w.push_save(&["--dry-run", "-n", "apps"]);
+    assert!(
+        again.stderr.contains("push: would update saved push 1 ("),
+        "{again:#?}"
+    );
+}
+
+/// `push --save` says when nothing will run the saved pushes, and not while `sync --every` runs.
+#[test]
+fn push_save_notes_when_nothing_runs_the_saved_pushes() {
+    let w = World::new();
+    let saved = w.push_save(&[]);
+    assert!(
+        saved
+            .stderr
+            .contains("push: note: nothing runs the saved pushes yet"),
+        "{saved:#?}"
+    );
+    let (mut child, _, errors) = w.spawn(&["sync", "--every", "1h"]);
+    // Its first round has run once the Secret is there again after a change.
+    store(&w.keyring, REGISTRY, "alice", "second-password-7c1d");
+    let _ = errors.recv_timeout(Duration::from_secs(1));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut saved = w.push_save(&[]);
+    while saved.stderr.contains("nothing runs the saved pushes")
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(200));
+        saved = w.push_save(&[]);
+    }
+    terminate(&child);
+    assert_eq!(wait_exit(&mut child).0.code(), Some(0));
+    assert!(
+        !saved.stderr.contains("nothing runs the saved pushes"),
+        "sync --every runs them: {saved:#?}"
+    );
+}
+
 #[test]
 fn forget_removes_one_and_an_unknown_id_is_refused() {
     let w = World::new();
@@ -363,7 +444,8 @@ fn forget_removes_one_and_an_unknown_id_is_refused() {
     );
     w.run(&["sync", "--forget", "1"]).ok();
     let list = w.run(&["sync", "--list"]);
-    assert_eq!(list.code, Some(1), "{list:#?}");
+    assert_eq!(list.code, Some(0), "an empty list is no failure: {list:#?}");
+    assert_eq!(list.stdout, "");
     assert!(list.stderr.contains("no saved pushes"), "{list:#?}");
     // The Secret stays: forgetting changes nothing in the cluster.
     assert_eq!(w.pushed_password().as_deref(), Some(FIRST));
@@ -500,7 +582,9 @@ fn push_and_sync_say_when_a_jwt_expires_and_never_print_it() {
         "{saved:#?}"
     );
     assert!(
-        saved.stderr.contains("no sync timer is enabled"),
+        saved
+            .stderr
+            .contains("nothing runs the saved pushes, so the Secret goes stale then"),
         "{saved:#?}"
     );
     let (mut child, _, errors) = w.spawn(&["sync", "--every", "6h"]);

@@ -41,8 +41,6 @@ pub struct Options {
 pub enum Error {
     #[error(transparent)]
     Saved(#[from] saved::Error),
-    #[error("no saved pushes: save one with `docker-credential-keyring push REGISTRY … --save`")]
-    NoneSaved,
     #[error("no saved push with id {0}: see `docker-credential-keyring sync --list`")]
     UnknownId(u64),
     #[error("cannot write to stdout: {0}")]
@@ -125,6 +123,21 @@ pub fn push_and_save(
         saved.contexts = pinned.contexts.iter().map(|p| p.context.clone()).collect();
     }
     saved.pinned = Some(pinned);
+    if options.dry_run.is_some() {
+        // A preview: what would be saved, and nothing is.
+        let data = store.read().map_err(SaveError::Unusable)?;
+        let (verb, id) = match data.pushes.iter().find(|p| p.same_targets(&saved)) {
+            Some(existing) => ("would update saved push", existing.id),
+            None => ("would save as push", data.next_id.max(1)),
+        };
+        let _ = writeln!(
+            err,
+            "{}: push: {verb} {id} ({}) (dry run: nothing was saved)",
+            crate::BINARY_NAME,
+            saved.describe(),
+        );
+        return Ok(report.outcome);
+    }
     let mut locked = store.lock()?;
     let verb = match locked
         .data
@@ -154,19 +167,36 @@ pub fn push_and_save(
         saved.describe(),
         crate::BINARY_NAME
     );
-    if !report.expires.is_empty() && !timer_enabled() {
+    if !timer_enabled() && !every_running() {
         let now = crate::expiry::now();
-        for (registry, at) in report.expires.iter().filter(|(_, at)| *at > now) {
+        let expiring: Vec<_> = report.expires.iter().filter(|(_, at)| *at > now).collect();
+        for (registry, at) in &expiring {
             let _ = writeln!(
                 err,
-                "{}: push: warning: {registry}: the credential expires in {} and no sync timer is enabled, so the Secret goes stale then: run `systemctl --user enable --now {TIMER_UNIT}` (macOS: `launchctl load ~/Library/LaunchAgents/{LAUNCHD_LABEL}.plist`), or keep `{} sync --every 30m` running",
+                "{}: push: warning: {registry}: the credential expires in {} and nothing runs the saved pushes, so the Secret goes stale then: {}",
                 crate::BINARY_NAME,
                 crate::expiry::human(Duration::from_secs(at - now)),
+                how_to_run_sync(),
+            );
+        }
+        if expiring.is_empty() {
+            let _ = writeln!(
+                err,
+                "{}: push: note: nothing runs the saved pushes yet (no sync timer is enabled and no `sync --every` runs): {}",
                 crate::BINARY_NAME,
+                how_to_run_sync(),
             );
         }
     }
     Ok(report.outcome)
+}
+
+/// The ways to have the saved pushes run.
+fn how_to_run_sync() -> String {
+    format!(
+        "run `systemctl --user enable --now {TIMER_UNIT}` (macOS: `launchctl load ~/Library/LaunchAgents/{LAUNCHD_LABEL}.plist`), or keep `{} sync --every 30m` running",
+        crate::BINARY_NAME
+    )
 }
 
 /// Why the sync `store` starts in the background could never read the keychain, if it could
@@ -205,6 +235,26 @@ fn earliest(expires: &[(String, u64)]) -> Option<u64> {
     expires.iter().map(|(_, at)| *at).min()
 }
 
+/// The note for an empty list of saved pushes.
+fn none_saved(err: &mut dyn Write) {
+    let _ = writeln!(
+        err,
+        "{}: no saved pushes: save one with `{} push REGISTRY … --save`",
+        crate::BINARY_NAME,
+        crate::BINARY_NAME
+    );
+}
+
+/// The file a running `sync --every` holds locked (in the state directory), when it can be had.
+fn every_marker() -> Option<std::fs::File> {
+    crate::fs::open_private(&crate::config::state_dir()?, "sync-every.lock").ok()
+}
+
+/// Whether a `sync --every` of this user runs now.
+fn every_running() -> bool {
+    every_marker().is_some_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+}
+
 /// Whether our sync timer (systemd user timer, or launchd agent) is enabled for this user.
 fn timer_enabled() -> bool {
     let mut places: Vec<PathBuf> = Vec::new();
@@ -225,10 +275,11 @@ fn timer_enabled() -> bool {
 }
 
 /// `sync --list`: each saved push, its last run and each target's last result.
-pub fn list(settings: &Settings, out: &mut dyn Write) -> Result<(), Error> {
+pub fn list(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
     let data = Store::beside(settings.config_path())?.read()?;
     if data.pushes.is_empty() {
-        return Err(Error::NoneSaved);
+        none_saved(err);
+        return Ok(());
     }
     let mut text = String::new();
     for p in &data.pushes {
@@ -323,11 +374,16 @@ pub fn run(
         return Err(Error::UnknownId(*id));
     }
     if data.pushes.is_empty() {
-        return Err(Error::NoneSaved);
+        // Like an empty `kubectl get`: nothing to do is no failure (a timer enabled before
+        // the first `push --save` stays green).
+        none_saved(err);
+        return Ok(push::Outcome::AllDone);
     }
     let Some(every) = options.every else {
         return round(&store, options, settings, out, err, None);
     };
+    // Held while it runs, so `push --save` knows something runs the saved pushes.
+    let _running = every_marker().filter(|f| f.try_lock().is_ok());
     install_stop_handler();
     let mut seen = Seen::default();
     while !STOP.load(Ordering::SeqCst) {
