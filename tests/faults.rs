@@ -495,15 +495,33 @@ impl PushFaults {
         run_command(cmd, b"")
     }
 
-    /// With `kind` injected on namespace `two`'s secrets: push fails that target alone, by
-    /// name, leaks nothing, and leaves no partial state.
+    /// With `kind` injected on the write (PATCH) of namespace `two`'s secret, after push's
+    /// read of it succeeded: push fails that target alone, by name, leaks nothing, and leaves
+    /// no partial state.
     #[track_caller]
     fn assert_only_two_fails(&self, kind: support::apiserver::FaultKind, what: &str) {
         use support::apiserver::Fault;
         self.server.clear_faults();
+        self.server.clear_requests();
         self.server
-            .inject(Fault::new(kind, "/api/v1/namespaces/two/secrets"));
+            .inject(Fault::new(kind, "/api/v1/namespaces/two/secrets/regcred").method("PATCH"));
         let r = self.push();
+        // The fault was met: push read the secret, then its write hit the fault.
+        let two: Vec<_> = self
+            .server
+            .requests()
+            .into_iter()
+            .filter(|q| q.path == "/api/v1/namespaces/two/secrets/regcred")
+            .collect();
+        assert!(
+            two.iter().any(|q| q.method == "GET" && q.status.is_some()),
+            "{what}: push read the secret first: {two:#?}"
+        );
+        assert!(
+            two.iter()
+                .any(|q| q.method == "PATCH" && q.status.is_none_or(|s| s >= 500)),
+            "{what}: push's write met the fault: {two:#?}"
+        );
         assert_eq!(r.code, Some(1), "{what}: {r:#?}");
         assert!(
             r.elapsed < Duration::from_secs(40),
@@ -538,6 +556,29 @@ impl PushFaults {
         }
     }
 
+    /// The fault that commits the write and drops the answer: push cannot know whether it
+    /// happened, so it says `two` failed; what the server holds is complete.
+    #[track_caller]
+    fn assert_two_written_but_unanswered(&self) {
+        self.assert_only_two_fails(
+            support::apiserver::FaultKind::DropAnswer,
+            "answer dropped after the write",
+        );
+        let data = self
+            .server
+            .secret_data("two", "regcred")
+            .expect("the fault commits the write");
+        let doc: serde_json::Value = serde_json::from_slice(&data[".dockerconfigjson"]).unwrap();
+        let auth = doc["auths"]["registry.push-faults.example"]["auth"]
+            .as_str()
+            .unwrap();
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(auth)
+            .unwrap();
+        assert_eq!(decoded, b"jane:push-secret", "a complete credential");
+    }
+
     /// The keychain lost nothing along the way.
     #[track_caller]
     fn assert_keychain_kept(&self) {
@@ -566,16 +607,28 @@ fn push_fails_only_the_target_the_server_answers_500() {
     w.assert_keychain_kept();
 }
 
-/// After both faults, once the server is well again, a retry completes everything.
+#[test]
+fn push_fails_only_the_target_whose_answer_the_server_drops_after_writing() {
+    let w = PushFaults::new();
+    w.assert_two_written_but_unanswered();
+    w.assert_keychain_kept();
+}
+
+/// After the faults, once the server is well again, a retry completes everything.
 #[test]
 fn push_retried_after_server_faults_completes_every_target() {
     use support::apiserver::FaultKind;
     let w = PushFaults::new();
     w.assert_only_two_fails(FaultKind::DropConnection, "dropped connection");
     w.assert_only_two_fails(FaultKind::InternalError, "500");
+    w.assert_two_written_but_unanswered();
     w.server.clear_faults();
     let r = w.push();
     r.ok();
+    assert!(
+        r.stdout.contains("/two/regcred: unchanged"),
+        "the write the lost answer hid is found: {r:#?}"
+    );
     assert!(w.server.secret_data("two", "regcred").is_some());
     w.assert_keychain_kept();
 }

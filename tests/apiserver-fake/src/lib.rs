@@ -14,9 +14,9 @@
 //!   data keys and size, `type` and `immutable`), NamespaceLifecycle admission, a `default`
 //!   ServiceAccount per new namespace;
 //! - bearer tokens (401), RBAC denials per user/verb/resource/namespace (403), faults per route
-//!   (500, slow, plain-text 404, dropped connection, echoed body, an object another client creates
-//!   just before the request), and a concurrent writer that
-//!   changes an object just before a client's write.
+//!   (500, slow, plain-text 404, dropped connection, a write committed and its answer dropped,
+//!   echoed body, an object another client creates just before the request), and a concurrent
+//!   writer that changes an object just before a client's write.
 //!
 //! Every `Status` body is byte-identical to the real server's, and every request is recorded.
 //! The repository's `tests/apiserver_fake.rs` checks it against the real kubectl.

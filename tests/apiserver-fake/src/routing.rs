@@ -98,7 +98,7 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
             r.status = Some(status);
         }
     };
-    match fault {
+    match &fault {
         Some(FaultKind::DropConnection) => return http::Reply::Drop,
         Some(FaultKind::PlainText404) => {
             record(404);
@@ -115,12 +115,13 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
             body.extend_from_slice(&raw.body);
             return http::Reply::Respond(http::Response::text(502, body));
         }
-        Some(FaultKind::Slow(d)) => std::thread::sleep(d),
+        Some(FaultKind::Slow(d)) => std::thread::sleep(*d),
         Some(FaultKind::CreateFirst { object, manager }) => {
             let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
-            crate::state::seed_into(&mut st, object, &manager).expect("the racing object is valid");
+            crate::state::seed_into(&mut st, object.clone(), manager)
+                .expect("the racing object is valid");
         }
-        None => {}
+        Some(FaultKind::DropAnswer) | None => {}
     }
     let call = Call {
         method: &raw.method,
@@ -138,6 +139,10 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
         Ok((code, v)) => (code, v),
         Err(e) => (e.code, e.body),
     };
+    if matches!(fault, Some(FaultKind::DropAnswer)) {
+        // Handled, and the answer lost on the way: the request stays recorded without a status.
+        return http::Reply::Drop;
+    }
     record(code);
     http::Reply::Respond(http::Response::json(code, status::go_escape(&body)))
 }

@@ -22,6 +22,9 @@ pub enum FaultKind {
     PlainText404,
     /// Read the request, then close the connection without answering.
     DropConnection,
+    /// Handle the request (a write is committed), then close the connection without answering:
+    /// the client cannot tell whether its write happened.
+    DropAnswer,
     /// 502 text/plain quoting the request body, as some proxies and firewalls do: a client
     /// that prints server messages must scrub what it sent.
     EchoBody,
