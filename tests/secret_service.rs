@@ -169,11 +169,33 @@ fn secret_tool_sees_our_items_in_dockers_schema() {
         5,
         "exactly Docker's attributes and `registry` (+ xdg:schema): {item:#?}"
     );
-    // Stored in the default (login) collection.
-    assert!(
-        item["path"].contains("/login/") || item["path"].starts_with('/'),
-        "{item:#?}"
-    );
+    // Stored in the collection the `default` alias names (the login keyring, on disk), not in
+    // the in-memory `session` one: the alias read here, apart from the helper.
+    let reply = k.dbus_send(&[
+        "/org/freedesktop/secrets",
+        "org.freedesktop.Secret.Service.ReadAlias",
+        "string:default",
+    ]);
+    let reply = String::from_utf8_lossy(&reply.stdout);
+    let default = reply
+        .split('"')
+        .nth(1)
+        .unwrap_or_else(|| panic!("ReadAlias answers an object path: {reply}"));
+    assert_eq!(default, support::secret_service::LOGIN);
+    // secret-tool prints an item's path inside its collection only: ask the service itself.
+    let reply = k.dbus_send(&[
+        "/org/freedesktop/secrets",
+        "org.freedesktop.Secret.Service.SearchItems",
+        "dict:string:string:server,https://quay.io",
+    ]);
+    let reply = String::from_utf8_lossy(&reply.stdout);
+    let paths: Vec<&str> = reply
+        .split('"')
+        .filter(|p| p.starts_with("/org/freedesktop/secrets/"))
+        .collect();
+    assert_eq!(paths.len(), 1, "{reply}");
+    let (collection, _) = paths[0].rsplit_once('/').unwrap();
+    assert_eq!(collection, default, "{reply}");
 }
 
 #[test]
