@@ -598,21 +598,59 @@ fn get_finds_our_items_under_any_spelling_with_one_registry_search() {
     store(&k, "HTTPS://Registry.Example.COM:443/", "odd", "s1");
     store(&k, "https://Index.Docker.io:443/v1", "hub", "s2");
     store(&k, "https://registry.example.com/team", "team", "s3");
+    // The SearchItems calls whose attributes include `registry` (dbus-monitor prints a message
+    // as a header line and its indented arguments).
+    let registry_searches = |seen: &str| {
+        let mut messages: Vec<String> = Vec::new();
+        for line in seen.lines() {
+            match messages.last_mut() {
+                Some(m) if line.starts_with(' ') => m.push_str(line),
+                _ => messages.push(line.to_owned()),
+            }
+        }
+        messages
+            .iter()
+            .filter(|m| {
+                m.starts_with("method call ")
+                    && m.contains("member=SearchItems")
+                    && m.contains("string \"registry\"")
+            })
+            .count()
+    };
     for (query, user) in [
         ("registry.example.com", "odd"),
         ("registry.example.com/other/app", "odd"),
         ("registry.example.com/team/app", "team"),
         ("docker.io/library/alpine", "hub"),
     ] {
-        assert_eq!(json(&get(&k, query))["Username"], user, "{query}");
+        let monitor = k.monitor();
+        let r = get(&k, query);
+        let seen = monitor.finish();
+        assert_eq!(json(&r)["Username"], user, "{query}");
+        assert_eq!(
+            registry_searches(&seen),
+            1,
+            "{query}: one registry search:\n{seen}"
+        );
     }
     // A path of ours that does not answer: read (its server), but no session, no secret.
-    let monitor = k.monitor();
-    assert_eq!(get(&k, "registry.example.com:5000").fails(), NOT_FOUND);
-    assert_eq!(get(&k, "http://registry.example.com").fails(), NOT_FOUND);
-    let seen = monitor.finish();
-    for member in ["GetSecret", "OpenSession", "Unlock"] {
-        assert_eq!(calls(&seen, member), 0, "a miss called {member}:\n{seen}");
+    for query in ["registry.example.com:5000", "http://registry.example.com"] {
+        let monitor = k.monitor();
+        let r = get(&k, query);
+        let seen = monitor.finish();
+        assert_eq!(r.fails(), NOT_FOUND);
+        assert_eq!(
+            registry_searches(&seen),
+            1,
+            "{query}: one registry search (the monitor saw it):\n{seen}"
+        );
+        for member in ["GetSecret", "OpenSession", "Unlock"] {
+            assert_eq!(
+                calls(&seen, member),
+                0,
+                "{query}: a miss called {member}:\n{seen}"
+            );
+        }
     }
 }
 
