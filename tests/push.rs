@@ -1336,20 +1336,30 @@ fn removal_deletes_only_what_push_made() {
     assert_eq!(w.server.image_pull_secrets("dev", "default"), ["theirs"]);
 
     // A secret of the same name that push did not make is left alone, and so is the account.
-    w.server.seed(json!({
+    let seeded = w.server.seed(json!({
         "apiVersion": "v1", "kind": "Secret",
         "metadata": {"name": "regcred", "namespace": "dev"},
         "type": "kubernetes.io/dockerconfigjson",
         "data": {".dockerconfigjson": "e30="}
     }));
+    let account = w.server.service_account("dev", "default");
+    w.server.clear_requests();
     let run = w.push(&["--delete", "--service-account", "default"]);
     let l = line(&run, "fake/dev/regcred: failed: ");
     assert!(l.contains("left alone"), "{l}");
     assert_eq!(run.code, Some(1));
-    assert!(w.server.secret("dev", "regcred").is_some());
-    assert!(w.server.writes().iter().all(|r| r.method != "DELETE"
-        || r.path != "/api/v1/namespaces/dev/secrets/regcred"
-        || r.status == Some(200)));
+    // Not deleted, nor changed another way (PUT, PATCH), nor even tried: this run sent no
+    // write to the secret, and both objects are as they were.
+    let secret_writes: Vec<_> = w
+        .server
+        .writes()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/namespaces/dev/secrets/regcred")
+        .map(|r| format!("{} {:?}", r.method, r.status))
+        .collect();
+    assert!(secret_writes.is_empty(), "{secret_writes:?}");
+    assert_eq!(w.server.secret("dev", "regcred"), Some(seeded));
+    assert_eq!(w.server.service_account("dev", "default"), account);
     assert_eq!(w.server.image_pull_secrets("dev", "default"), ["theirs"]);
 }
 
