@@ -224,8 +224,15 @@ fn list_of_hundreds_of_items_is_complete_and_reads_no_secret() {
         }
         expected.insert(server, format!("user{i}").into());
     }
+    let monitor = k.monitor();
     let listed = json(&helper(&k, &["list"], ""));
+    let seen = monitor.finish();
     assert_eq!(listed, serde_json::Value::Object(expected));
+    // Reads no secret: no transfer session, no secret asked for (and the monitor saw the list).
+    assert!(calls(&seen, "SearchItems") > 0, "monitor saw no search");
+    for member in ["OpenSession", "GetSecret", "GetSecrets", "Unlock"] {
+        assert_eq!(calls(&seen, member), 0, "list called {member}");
+    }
 }
 
 #[test]
