@@ -286,7 +286,8 @@ fn locked_collection_fails_fast_for_get_store_and_erase_and_loses_nothing() {
     for (action, stdin) in ACTIONS.iter().filter(|(a, _)| *a != "list") {
         let run = helper(&k, &[action], stdin);
         assert_fails_with(&run, "keyring is locked", action);
-        assert!(run.elapsed < Duration::from_secs(2), "{action}: {run:#?}");
+        // Fast: no wait for an unlock prompt (a hang detector with room for a loaded machine).
+        assert!(run.elapsed < Duration::from_secs(10), "{action}: {run:#?}");
         assert!(
             run.stderr.contains("gnome-keyring-daemon --unlock"),
             "{run:#?}"
@@ -309,7 +310,8 @@ fn keyring_locked_since_start_fails_fast_for_every_action() {
     for (action, stdin) in ACTIONS {
         let run = helper(&k, &[action], stdin);
         assert_fails_with(&run, "keyring is locked", action);
-        assert!(run.elapsed < Duration::from_secs(2), "{action}: {run:#?}");
+        // Fast: no wait for an unlock prompt (a hang detector with room for a loaded machine).
+        assert!(run.elapsed < Duration::from_secs(10), "{action}: {run:#?}");
     }
 }
 
@@ -395,7 +397,8 @@ fn stopped_daemon_times_out_in_bounded_time() {
             run.stdout.contains("DOCKER_CREDENTIAL_KEYRING_TIMEOUT"),
             "{run:#?}"
         );
-        assert!(run.elapsed < Duration::from_secs(5), "{action}: {run:#?}");
+        // The 1 s asked for, with a generous allowance for a loaded machine.
+        assert!(run.elapsed < Duration::from_secs(11), "{action}: {run:#?}");
     }
     k.continue_keyring();
     assert_eq!(json(&get(&k, "https://registry.example"))["Secret"], "s");
@@ -409,7 +412,7 @@ fn stopped_bus_times_out_in_bounded_time() {
     k.continue_bus();
     assert_fails_with(&run, "did not answer within 1 s", "list");
     assert!(run.stdout.contains("connection handshake"), "{run:#?}");
-    assert!(run.elapsed < Duration::from_secs(5), "{run:#?}");
+    assert!(run.elapsed < Duration::from_secs(11), "{run:#?}");
 }
 
 #[test]
@@ -469,7 +472,7 @@ fn unanswered_prompt_gives_up_at_the_prompt_deadline_and_leaves_the_keyring_runn
         "{run:#?}"
     );
     assert!(
-        run.elapsed >= Duration::from_secs(2) && run.elapsed < Duration::from_secs(10),
+        run.elapsed >= Duration::from_secs(2) && run.elapsed < Duration::from_secs(12),
         "{run:#?}"
     );
     // We never Dismiss (it aborts gnome-keyring): the daemon is alive, the dialog still up.
