@@ -935,6 +935,32 @@ fn another_type_or_immutable_needs_replace() {
     );
 }
 
+/// --replace deletes, then creates: a Secret with finalizers is still there, terminating, when
+/// DELETE answers. push creates the new one only once the old one is gone.
+#[test]
+fn replace_waits_until_a_secret_with_finalizers_is_gone() {
+    let w = World::new();
+    w.server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "regcred", "namespace": "dev", "finalizers": ["example.com/cleanup"]},
+        "type": "Opaque", "data": {"token": "eA=="}
+    }));
+    let run = w.push(&[REGISTRY, "--adopt", "--replace"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(
+        line(&run, "fake/dev/regcred: "),
+        "fake/dev/regcred: adopted (deleted and recreated)",
+        "{run:#?}"
+    );
+    let made = w.server.secret("dev", "regcred").unwrap();
+    assert_eq!(made["type"], "kubernetes.io/dockerconfigjson");
+    assert!(made["metadata"]["deletionTimestamp"].is_null(), "{made:#}");
+    assert_eq!(
+        w.config("dev", "regcred")["auths"][REGISTRY]["username"],
+        "alice"
+    );
+}
+
 #[test]
 fn a_secret_push_may_not_read_is_not_written() {
     // Without RBAC get, push cannot tell whether the secret is its own: it writes nothing
