@@ -1420,3 +1420,36 @@ fn strategic_merge_directives_are_refused_not_dropped() {
     }
     assert_eq!(server.secret("default", "a").unwrap(), before);
 }
+
+/// Creating through apply without RBAC `create`: patch.go's own check, whose message carries
+/// the authorizer's reason (empty from RBAC), not the "User … cannot create" of a plain denial.
+#[test]
+fn creating_through_apply_without_create_is_forbidden_as_the_server_words_it() {
+    let server = ApiServer::start();
+    server.deny(DEFAULT_USER, "create", "secrets", None);
+    let (code, body) = server.call(
+        "PATCH",
+        &format!("{SECRETS}/new?fieldManager=tool"),
+        "application/apply-patch+yaml",
+        &secret_body("new", json!({})),
+    );
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            403,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"secrets \"new\" is forbidden: ","reason":"Forbidden","details":{"name":"new","kind":"secrets"},"code":403}"#
+        )
+    );
+    // A POST is denied by the authorization filter, in its own words.
+    let (code, body) = server.call(
+        "POST",
+        SECRETS,
+        "application/json",
+        &secret_body("new", json!({})),
+    );
+    assert_eq!(code, 403);
+    assert!(
+        body.contains(r#"User \"alice\" cannot create resource \"secrets\""#),
+        "{body}"
+    );
+}

@@ -872,7 +872,13 @@ fn rbac_denial_names_user_verb_resource_and_namespace() {
         .deny(DEFAULT_USER, "create", "secrets", Some("nocreate"));
     let run = w.push(&[REGISTRY, "-n", "nocreate"]);
     let l = line(&run, "fake/nocreate/regcred: failed: ");
-    assert!(l.contains("cannot create resource \"secrets\""), "{l}");
+    // The server's message names no verb here (as kube-apiserver's): push's hint does.
+    assert!(
+        l.contains("secrets \"regcred\" is forbidden")
+            && l.contains("needs RBAC get, create and patch on secrets"),
+        "{l}"
+    );
+    assert!(w.server.secret("nocreate", "regcred").is_none());
 }
 
 #[test]

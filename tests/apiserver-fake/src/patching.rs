@@ -72,8 +72,10 @@ pub(crate) fn patch(
     let live = st.objects.get(&k).cloned();
     if is_apply {
         if live.is_none() {
-            // Creating through apply also needs `create`.
-            st.authorize(user, "create", kind.resource, Some(name), ns_opt(kind, ns))?;
+            // Creating through apply also needs `create` (asked of the authorizer after
+            // `patch`, and worded differently).
+            st.authorize(user, "create", kind.resource, Some(name), ns_opt(kind, ns))
+                .map_err(|_| status::forbidden_create_on_apply(kind.resource, name))?;
         }
         let applied = decode(kind, call.body, call.content_type, call.strict())?;
         // What the server's field manager refuses before anything else (structuredmerge.go).
