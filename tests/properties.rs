@@ -419,20 +419,6 @@ fn writer_stored() -> impl Strategy<Value = String> {
     ]
 }
 
-/// What the secret-service backend's `get` answers: `resolve` over the exact query, every item
-/// of ours with the query's registry key, and the foreign items at `writer_spellings`.
-fn secret_service_get(query: &str, ours: &[String], foreign: &[String]) -> Option<String> {
-    let key = registry_key(query);
-    let spellings = writer_spellings(query);
-    let found: Vec<&str> = ours
-        .iter()
-        .filter(|s| *s == query || (key.is_some() && registry_key(s) == key))
-        .chain(foreign.iter().filter(|s| spellings.contains(s)))
-        .map(String::as_str)
-        .collect();
-    resolve(query, found).map(str::to_owned)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -447,26 +433,6 @@ proptest! {
             prop_assert!(registry_key(&query).is_some());
             prop_assert_eq!(registry_key(&query), registry_key(&stored));
         }
-    }
-
-    /// Our items under any spelling, other writers' under the spellings they write: the
-    /// secret-service lookup answers exactly what `resolve` over everything answers. (Foreign
-    /// items under other spellings answer only their exact string: the documented trade-off.)
-    #[test]
-    fn secret_service_lookup_agrees_with_resolve(
-        query in prop_oneof![query(), address()],
-        ours in proptest::collection::vec(prop_oneof![address(), regular_stored(), query()], 0..6),
-        foreign in proptest::collection::vec(writer_stored(), 0..4),
-        with_query in any::<bool>(),
-    ) {
-        let mut foreign = foreign;
-        if with_query {
-            foreign.push(query.clone());
-        }
-        let mut all = ours.clone();
-        all.extend(foreign.iter().cloned());
-        let want = resolve(&query, all.iter().map(String::as_str)).map(str::to_owned);
-        prop_assert_eq!(secret_service_get(&query, &ours, &foreign), want);
     }
 
     /// Few searches, each of them a spelling that answers the query and that the general
@@ -520,4 +486,78 @@ fn writer_spellings_of_common_queries() {
         Some("reg.example:80")
     );
     assert_eq!(registry_key("a b"), None);
+}
+
+/// The real Secret Service, for [`secret_service_lookup_agrees_with_resolve`]: one
+/// gnome-keyring for all its cases, emptied before each.
+#[cfg(target_os = "linux")]
+fn keyring() -> &'static support::secret_service::SecretServiceFixture {
+    static K: std::sync::OnceLock<support::secret_service::SecretServiceFixture> =
+        std::sync::OnceLock::new();
+    K.get_or_init(support::secret_service::fixture)
+}
+
+#[cfg(target_os = "linux")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Our items under any spelling (stored by our `store`), other writers' under the spellings
+    /// they write (by Docker's Go helper): the secret-service backend's `get`, run on a real
+    /// gnome-keyring, answers what `resolve` picks among every item the keyring holds (read
+    /// with secret-tool, apart from the backend). Foreign items under other spellings answer
+    /// only their exact string: the documented trade-off, so the generator stores none.
+    #[test]
+    fn secret_service_lookup_agrees_with_resolve(
+        query in prop_oneof![query(), address()],
+        ours in proptest::collection::vec(prop_oneof![address(), regular_stored(), query()], 0..5),
+        foreign in proptest::collection::vec(writer_stored(), 0..3),
+        with_query in any::<bool>(),
+        writer in proptest::option::of(1usize..3),
+    ) {
+        let k = keyring();
+        // (It exits 1 when there was nothing to clear.)
+        k.secret_tool(&["clear", "xdg:schema", "io.docker.Credentials"]);
+        let mut foreign = foreign;
+        if with_query {
+            foreign.push(query.clone());
+        }
+        // Often, another writer's item where another writer would have put it for this query.
+        if let Some(spelling) = writer.and_then(|i| writer_spellings(&query).get(i).cloned()) {
+            foreign.push(spelling);
+        }
+        // One item per server string, each with a username of its own.
+        let mut written: Vec<String> = Vec::new();
+        for (i, server) in ours.iter().chain(&foreign).enumerate() {
+            if written.contains(server) {
+                continue;
+            }
+            let payload = serde_json::json!({"ServerURL": server, "Username": format!("u{i}"), "Secret": "s"}).to_string();
+            let r = if i < ours.len() {
+                support::helper(k, &["store"], &payload)
+            } else {
+                k.go_helper(&["store"], &payload)
+            };
+            if r.code == Some(0) {
+                written.push(server.clone());
+            }
+        }
+        let items = support::secret_service::parse_secret_tool(&k.secret_tool(&[
+            "search", "--all", "--unlock", "xdg:schema", "io.docker.Credentials",
+        ]));
+        let user_of: BTreeMap<String, String> = items
+            .iter()
+            .map(|i| (i["attribute.server"].clone(), i["attribute.username"].clone()))
+            .collect();
+        prop_assert_eq!(user_of.len(), items.len(), "one item per server: {:?}", items);
+        let want = resolve(&query, user_of.keys().map(String::as_str)).map(|s| user_of[s].clone());
+        let r = support::helper(k, &["get"], &query);
+        let got = match r.code {
+            Some(0) => {
+                let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+                Some(v["Username"].as_str().unwrap().to_owned())
+            }
+            _ => None,
+        };
+        prop_assert_eq!(got, want, "query {:?} items {:?}: {:?}", query, user_of, r);
+    }
 }
