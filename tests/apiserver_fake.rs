@@ -1227,3 +1227,229 @@ fn kubectl_creates_namespaces_and_service_accounts_from_protobuf() {
         "serviceaccount/builder\nserviceaccount/default\n"
     );
 }
+
+// ---- what kube-apiserver refuses, or does in steps, the fake does too ----
+
+/// `metadata.managedFields must be nil` (the field manager's check, structuredmerge.go): an
+/// apply carrying them, as a client that applies what it read would send, is a 400.
+#[test]
+fn an_apply_carrying_managed_fields_is_refused() {
+    let server = server_with_secrets_a_and_b();
+    let before = server.secret("default", "a").unwrap();
+    let mut body = before.clone();
+    body["metadata"]["labels"]["team"] = json!("z");
+    for target in ["a", "fresh"] {
+        body["metadata"]["name"] = json!(target);
+        let (code, answer) = server.call(
+            "PATCH",
+            &format!("{SECRETS}/{target}?fieldManager=tool"),
+            "application/apply-patch+yaml",
+            &body.to_string(),
+        );
+        assert_eq!(
+            (code, answer.as_str()),
+            (
+                400,
+                r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"metadata.managedFields must be nil","reason":"BadRequest","code":400}"#
+            )
+        );
+    }
+    assert_eq!(server.secret("default", "a").unwrap(), before);
+    assert_eq!(server.secret("default", "fresh"), None);
+}
+
+/// The storage layer refuses to create an object that carries a resourceVersion (a number
+/// other than 0), by POST or by apply, with a 500 without a reason.
+#[test]
+fn a_create_carrying_a_resource_version_is_refused() {
+    let server = ApiServer::start();
+    let refused = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"resourceVersion should not be set on objects to be created","code":500}"#;
+    let with_rv = |name: &str, rv: &str| {
+        json!({"apiVersion": "v1", "kind": "Secret",
+               "metadata": {"name": name, "resourceVersion": rv},
+               "stringData": {"k": "v"}})
+        .to_string()
+    };
+    let (code, body) = server.call("POST", SECRETS, "application/json", &with_rv("p", "1234"));
+    assert_eq!((code, body.as_str()), (500, refused));
+    let (code, body) = server.call(
+        "PATCH",
+        &format!("{SECRETS}/q?fieldManager=tool"),
+        "application/apply-patch+yaml",
+        &with_rv("q", "1234"),
+    );
+    assert_eq!((code, body.as_str()), (500, refused));
+    assert!(
+        secret_names(&server).is_empty(),
+        "{:?}",
+        secret_names(&server)
+    );
+    // 0 is no resourceVersion.
+    let (code, _) = server.call("POST", SECRETS, "application/json", &with_rv("r", "0"));
+    assert_eq!(code, 201);
+}
+
+/// The fault that commits the write and loses the answer: the client sees the connection
+/// close, the object is there.
+#[test]
+fn a_dropped_answer_after_the_write_leaves_the_write_done() {
+    use std::io::{Read, Write};
+    let server = ApiServer::start();
+    server.inject(Fault::new(FaultKind::DropAnswer, SECRETS).method("POST"));
+    let body = secret_body("kept", json!({}));
+    let addr = server.url().trim_start_matches("http://").to_owned();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST {SECRETS} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        support::apiserver::DEFAULT_TOKEN,
+        body.len()
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    assert!(server.secret("default", "kept").is_some());
+    let post = server.writes().pop().unwrap();
+    assert_eq!((post.method.as_str(), post.status), ("POST", None));
+}
+
+/// An object with finalizers is not gone when DELETE answers: it is marked with a
+/// deletionTimestamp and answered as the object, can be read, not created again, for one more
+/// request; then its finalizers are done and it is gone.
+#[test]
+fn deleting_an_object_with_finalizers_is_graceful_for_one_round() {
+    let server = ApiServer::start();
+    server.seed(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "held", "namespace": "default", "finalizers": ["example.com/cleanup"]},
+        "type": "Opaque", "data": {"k": "dg=="}
+    }));
+    let (code, body) = server.call("DELETE", &format!("{SECRETS}/held"), "", "");
+    assert_eq!(code, 200, "{body}");
+    let answered: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answered["kind"], "Secret", "the object, not a Status");
+    assert!(answered["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(answered["metadata"]["deletionGracePeriodSeconds"], 0);
+    // The one round: still there, terminating; a create of the name conflicts.
+    let (code, _) = server.call(
+        "POST",
+        SECRETS,
+        "application/json",
+        &secret_body("held", json!({})),
+    );
+    assert_eq!(code, 409);
+    // Then gone.
+    let (code, _) = server.call("GET", &format!("{SECRETS}/held"), "", "");
+    assert_eq!(code, 404);
+    // Without finalizers, DELETE is immediate, as before.
+    let server = server_with_secrets_a_and_b();
+    let (code, body) = server.call("DELETE", &format!("{SECRETS}/a"), "", "");
+    assert_eq!(code, 200);
+    assert!(body.contains(r#""status":"Success""#), "{body}");
+    assert_eq!(server.secret("default", "a"), None);
+}
+
+/// Set-based label selectors as labels.Parse reads them; `!=` and `notin` match objects
+/// without the key; a selector that does not parse is a 400, never an empty list.
+#[test]
+fn set_based_label_selectors_select() {
+    let server = server_with_secrets_a_and_b();
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                SECRETS,
+                "application/json",
+                &secret_body("c", json!({}))
+            )
+            .0,
+        201
+    );
+    let names = |selector: &str| -> Vec<String> {
+        let (code, list) = server.call(
+            "GET",
+            &format!(
+                "{SECRETS}?labelSelector={}",
+                selector
+                    .replace(' ', "+")
+                    .replace('=', "%3D")
+                    .replace('!', "%21")
+            ),
+            "",
+            "",
+        );
+        assert_eq!(code, 200, "{selector}: {list}");
+        let list: Value = serde_json::from_str(&list).unwrap();
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["metadata"]["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names("team in (x,y)"), ["a", "b"]);
+    assert_eq!(names("team in (x, z)"), ["a"]);
+    assert_eq!(names("team notin (x)"), ["b", "c"]);
+    assert_eq!(names("team"), ["a", "b"]);
+    assert_eq!(names("!team"), ["c"]);
+    assert_eq!(names("team!=y"), ["a", "c"]);
+    assert_eq!(names("team in (x,y),team!=x"), ["b"]);
+    let (code, body) = server.call("GET", &format!("{SECRETS}?labelSelector=team+in+x"), "", "");
+    assert_eq!(code, 400, "{body}");
+}
+
+/// Strategic merge patch directives are not applied as merge patches (that would do something
+/// else than the real server): 415, and nothing changes.
+#[test]
+fn strategic_merge_directives_are_refused_not_dropped() {
+    let server = server_with_secrets_a_and_b();
+    let before = server.secret("default", "a").unwrap();
+    for patch in [
+        r#"{"metadata":{"labels":{"$patch":"replace","tier":"gold"}}}"#,
+        r#"{"$retainKeys":["data"],"data":{"k":"dg=="}}"#,
+    ] {
+        let (code, body) = server.call(
+            "PATCH",
+            &format!("{SECRETS}/a"),
+            "application/strategic-merge-patch+json",
+            patch,
+        );
+        assert_eq!(code, 415, "{patch}: {body}");
+    }
+    assert_eq!(server.secret("default", "a").unwrap(), before);
+}
+
+/// Creating through apply without RBAC `create`: patch.go's own check, whose message carries
+/// the authorizer's reason (empty from RBAC), not the "User … cannot create" of a plain denial.
+#[test]
+fn creating_through_apply_without_create_is_forbidden_as_the_server_words_it() {
+    let server = ApiServer::start();
+    server.deny(DEFAULT_USER, "create", "secrets", None);
+    let (code, body) = server.call(
+        "PATCH",
+        &format!("{SECRETS}/new?fieldManager=tool"),
+        "application/apply-patch+yaml",
+        &secret_body("new", json!({})),
+    );
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            403,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"secrets \"new\" is forbidden: ","reason":"Forbidden","details":{"name":"new","kind":"secrets"},"code":403}"#
+        )
+    );
+    // A POST is denied by the authorization filter, in its own words.
+    let (code, body) = server.call(
+        "POST",
+        SECRETS,
+        "application/json",
+        &secret_body("new", json!({})),
+    );
+    assert_eq!(code, 403);
+    assert!(
+        body.contains(r#"User \"alice\" cannot create resource \"secrets\""#),
+        "{body}"
+    );
+}

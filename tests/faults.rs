@@ -39,13 +39,15 @@ fn new(i: usize) -> (String, String) {
 
 /// 16 helpers at once: even ones store the new value of entry i, odd ones read entry i.
 /// `fault` runs on this thread once the helpers are under way. Every run ends by itself (the
-/// support runner kills a helper after 60 s, which fails the bound below).
+/// support runner kills a helper after 60 s, which fails the bound below). Also returns how
+/// many helpers met the fault: were still running when it had struck.
 fn under_fault(
     k: &dyn Keyring,
     extra_env: &[(&str, &str)],
     delay: Duration,
     fault: impl FnOnce(),
-) -> Vec<(usize, &'static str, Run)> {
+) -> (Vec<(usize, &'static str, Run)>, usize) {
+    let mut struck = None;
     let runs = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..HELPERS)
             .map(|i| {
@@ -67,16 +69,23 @@ fn under_fault(
                 } else {
                     ("get", server(i))
                 };
-                scope.spawn(move || (i, action, run_command(cmd, input.as_bytes())))
+                scope.spawn(move || {
+                    let r = run_command(cmd, input.as_bytes());
+                    (i, action, r, std::time::Instant::now())
+                })
             })
             .collect();
         std::thread::sleep(delay);
         fault();
+        struck = Some(std::time::Instant::now());
         handles
             .into_iter()
             .map(|h| h.join().unwrap())
             .collect::<Vec<_>>()
     });
+    let struck = struck.expect("the fault ran");
+    let met = runs.iter().filter(|(_, _, _, end)| *end > struck).count();
+    let runs: Vec<_> = runs.into_iter().map(|(i, a, r, _)| (i, a, r)).collect();
     let summary: Vec<String> = runs
         .iter()
         .map(|(i, a, r)| {
@@ -120,7 +129,8 @@ fn under_fault(
         }
         assert!(!r.stderr.contains("panicked"), "{r:#?}");
     }
-    runs
+    eprintln!("{met} of {HELPERS} helpers met the fault");
+    (runs, met)
 }
 
 /// Every entry is its old or new complete value; `list` agrees with `get`; a store that
@@ -192,11 +202,12 @@ fn seed(k: &dyn Keyring) {
 
 #[test]
 fn keyring_daemon_killed_while_16_helpers_run() {
+    let mut met_any = 0;
     for delay_ms in [0, 30, 60, 90, 120, 150, 200] {
         let mut k = fixture();
         seed(&k);
         let pid = k.keyring_pid();
-        let runs = under_fault(
+        let (runs, met) = under_fault(
             &k,
             &[("DOCKER_CREDENTIAL_KEYRING_TIMEOUT", "5")],
             Duration::from_millis(delay_ms),
@@ -209,14 +220,20 @@ fn keyring_daemon_killed_while_16_helpers_run() {
         nothing_lost_with(&k, &runs, &|i| {
             format!("items: {:#?}", k.items_for(&server(i)))
         });
+        met_any += met;
     }
+    // The later kills may come after every helper is done; the early ones may not.
+    assert!(
+        met_any > 0,
+        "no helper was running when the daemon was killed: nothing was tested"
+    );
 }
 
 #[test]
 fn keyring_daemon_stopped_while_16_helpers_run_times_out_cleanly() {
     let k = fixture();
     seed(&k);
-    let runs = under_fault(
+    let (runs, _) = under_fault(
         &k,
         &[("DOCKER_CREDENTIAL_KEYRING_TIMEOUT", "2")],
         Duration::from_millis(20),
@@ -252,13 +269,17 @@ fn bus_killed_while_16_helpers_run() {
     let mut k = fixture();
     seed(&k);
     let bus = k.bus_pid();
-    let runs = under_fault(
+    let (runs, met) = under_fault(
         &k,
         &[("DOCKER_CREDENTIAL_KEYRING_TIMEOUT", "5")],
         Duration::from_millis(30),
         || {
             kill9(bus);
         },
+    );
+    assert!(
+        met > 0,
+        "no helper was running when the bus was killed: nothing was tested"
     );
     k.restart_bus_and_keyring();
     nothing_lost(&k, &runs);
@@ -495,15 +516,33 @@ impl PushFaults {
         run_command(cmd, b"")
     }
 
-    /// With `kind` injected on namespace `two`'s secrets: push fails that target alone, by
-    /// name, leaks nothing, and leaves no partial state.
+    /// With `kind` injected on the write (PATCH) of namespace `two`'s secret, after push's
+    /// read of it succeeded: push fails that target alone, by name, leaks nothing, and leaves
+    /// no partial state.
     #[track_caller]
     fn assert_only_two_fails(&self, kind: support::apiserver::FaultKind, what: &str) {
         use support::apiserver::Fault;
         self.server.clear_faults();
+        self.server.clear_requests();
         self.server
-            .inject(Fault::new(kind, "/api/v1/namespaces/two/secrets"));
+            .inject(Fault::new(kind, "/api/v1/namespaces/two/secrets/regcred").method("PATCH"));
         let r = self.push();
+        // The fault was met: push read the secret, then its write hit the fault.
+        let two: Vec<_> = self
+            .server
+            .requests()
+            .into_iter()
+            .filter(|q| q.path == "/api/v1/namespaces/two/secrets/regcred")
+            .collect();
+        assert!(
+            two.iter().any(|q| q.method == "GET" && q.status.is_some()),
+            "{what}: push read the secret first: {two:#?}"
+        );
+        assert!(
+            two.iter()
+                .any(|q| q.method == "PATCH" && q.status.is_none_or(|s| s >= 500)),
+            "{what}: push's write met the fault: {two:#?}"
+        );
         assert_eq!(r.code, Some(1), "{what}: {r:#?}");
         assert!(
             r.elapsed < Duration::from_secs(40),
@@ -538,6 +577,29 @@ impl PushFaults {
         }
     }
 
+    /// The fault that commits the write and drops the answer: push cannot know whether it
+    /// happened, so it says `two` failed; what the server holds is complete.
+    #[track_caller]
+    fn assert_two_written_but_unanswered(&self) {
+        self.assert_only_two_fails(
+            support::apiserver::FaultKind::DropAnswer,
+            "answer dropped after the write",
+        );
+        let data = self
+            .server
+            .secret_data("two", "regcred")
+            .expect("the fault commits the write");
+        let doc: serde_json::Value = serde_json::from_slice(&data[".dockerconfigjson"]).unwrap();
+        let auth = doc["auths"]["registry.push-faults.example"]["auth"]
+            .as_str()
+            .unwrap();
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(auth)
+            .unwrap();
+        assert_eq!(decoded, b"jane:push-secret", "a complete credential");
+    }
+
     /// The keychain lost nothing along the way.
     #[track_caller]
     fn assert_keychain_kept(&self) {
@@ -566,16 +628,28 @@ fn push_fails_only_the_target_the_server_answers_500() {
     w.assert_keychain_kept();
 }
 
-/// After both faults, once the server is well again, a retry completes everything.
+#[test]
+fn push_fails_only_the_target_whose_answer_the_server_drops_after_writing() {
+    let w = PushFaults::new();
+    w.assert_two_written_but_unanswered();
+    w.assert_keychain_kept();
+}
+
+/// After the faults, once the server is well again, a retry completes everything.
 #[test]
 fn push_retried_after_server_faults_completes_every_target() {
     use support::apiserver::FaultKind;
     let w = PushFaults::new();
     w.assert_only_two_fails(FaultKind::DropConnection, "dropped connection");
     w.assert_only_two_fails(FaultKind::InternalError, "500");
+    w.assert_two_written_but_unanswered();
     w.server.clear_faults();
     let r = w.push();
     r.ok();
+    assert!(
+        r.stdout.contains("/two/regcred: unchanged"),
+        "the write the lost answer hid is found: {r:#?}"
+    );
     assert!(w.server.secret_data("two", "regcred").is_some());
     w.assert_keychain_kept();
 }

@@ -94,7 +94,14 @@ fn host() -> impl Strategy<Value = String> {
     ]
 }
 
+/// An address as its four generated parts: scheme, host, port, path.
+type Parts = (&'static str, String, String, &'static str);
+
 fn address() -> impl Strategy<Value = String> {
+    address_parts().prop_map(|(s, h, p, path)| format!("{s}{h}{p}{path}"))
+}
+
+fn address_parts() -> impl Strategy<Value = Parts> {
     (
         prop_oneof![
             Just(""),
@@ -122,26 +129,65 @@ fn address() -> impl Strategy<Value = String> {
             Just("/../x")
         ],
     )
-        .prop_map(|(s, h, p, path)| format!("{s}{h}{p}{path}"))
+}
+
+/// What the generator put in, apart from the parser under test: the registry an address names
+/// (lowercase host, Hub's aliases as one, the scheme's default port as none), its scheme
+/// (None: unspecified) and its path segments (a lone v1/v2 API prefix dropped).
+fn oracle(parts: &Parts) -> ((String, Option<u16>), Option<&'static str>, Vec<String>) {
+    let (scheme, host, port, path) = parts;
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "https://" => Some("https"),
+        "http://" => Some("http"),
+        _ => None,
+    };
+    let default = if scheme == Some("http") { 80 } else { 443 };
+    let port = port
+        .strip_prefix(':')
+        .map(|p| p.parse::<u16>().unwrap())
+        .filter(|p| *p != default);
+    let mut host = host.to_ascii_lowercase();
+    if port.is_none()
+        && ["docker.io", "index.docker.io", "registry-1.docker.io"].contains(&host.as_str())
+    {
+        host = "docker.io".to_owned();
+    }
+    let mut segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if segments == ["v1"] || segments == ["v2"] {
+        segments.clear();
+    }
+    ((host, port), scheme, segments)
 }
 
 proptest! {
     #[test]
-    fn resolve_never_crosses_host_or_port(query in address(), stored in proptest::collection::vec(address(), 0..6)) {
+    fn resolve_never_crosses_host_or_port(query_parts in address_parts(), stored_parts in proptest::collection::vec(address_parts(), 0..6)) {
+        // The oracle is what the generator put in, never the parser under test.
+        let join = |(s, h, p, path): &Parts| format!("{s}{h}{p}{path}");
+        let query = join(&query_parts);
+        let stored: Vec<String> = stored_parts.iter().map(join).collect();
         if let Some(hit) = resolve(&query, stored.iter().map(String::as_str)) {
-            prop_assert!(stored.contains(&hit.to_owned()));
+            let i = stored.iter().position(|s| s == hit);
+            prop_assert!(i.is_some(), "{} is not stored", hit);
             if hit != query {
-                let q = Address::parse(&query).unwrap();
-                let h = Address::parse(hit).unwrap();
-                prop_assert_eq!((&q.host, q.port), (&h.host, h.port));
-                prop_assert!(h.path.len() <= q.path.len() && q.path.starts_with(&h.path));
-                // An explicit http query never finds an https or scheme-less entry, and back.
-                let explicit = |a: &Address| a.scheme != docker_credential_keyring::registry::Scheme::Unspecified;
-                if explicit(&q) && explicit(&h) {
-                    prop_assert_eq!(q.scheme, h.scheme);
+                // Neither has a path no registry address has (a user part, a `..`).
+                for parts in [&query_parts, &stored_parts[i.unwrap()]] {
+                    prop_assert!(!matches!(parts.3, "@x" | "/../x"), "{} answered {}", query, hit);
                 }
-                if q.scheme == docker_credential_keyring::registry::Scheme::Http {
-                    prop_assert_eq!(h.scheme, docker_credential_keyring::registry::Scheme::Http);
+                let (q_registry, q_scheme, q_path) = oracle(&query_parts);
+                let (h_registry, h_scheme, h_path) = oracle(&stored_parts[i.unwrap()]);
+                prop_assert_eq!(q_registry, h_registry, "{} answered {}", query, hit);
+                prop_assert!(q_path.starts_with(&h_path), "{} answered {}", query, hit);
+                // An explicit http query never finds an https or scheme-less entry, and back.
+                if let (Some(q), Some(h)) = (q_scheme, h_scheme) {
+                    prop_assert_eq!(q, h);
+                }
+                if q_scheme == Some("http") {
+                    prop_assert_eq!(h_scheme, Some("http"));
                 }
             }
         }
@@ -373,20 +419,6 @@ fn writer_stored() -> impl Strategy<Value = String> {
     ]
 }
 
-/// What the secret-service backend's `get` answers: `resolve` over the exact query, every item
-/// of ours with the query's registry key, and the foreign items at `writer_spellings`.
-fn secret_service_get(query: &str, ours: &[String], foreign: &[String]) -> Option<String> {
-    let key = registry_key(query);
-    let spellings = writer_spellings(query);
-    let found: Vec<&str> = ours
-        .iter()
-        .filter(|s| *s == query || (key.is_some() && registry_key(s) == key))
-        .chain(foreign.iter().filter(|s| spellings.contains(s)))
-        .map(String::as_str)
-        .collect();
-    resolve(query, found).map(str::to_owned)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -401,26 +433,6 @@ proptest! {
             prop_assert!(registry_key(&query).is_some());
             prop_assert_eq!(registry_key(&query), registry_key(&stored));
         }
-    }
-
-    /// Our items under any spelling, other writers' under the spellings they write: the
-    /// secret-service lookup answers exactly what `resolve` over everything answers. (Foreign
-    /// items under other spellings answer only their exact string: the documented trade-off.)
-    #[test]
-    fn secret_service_lookup_agrees_with_resolve(
-        query in prop_oneof![query(), address()],
-        ours in proptest::collection::vec(prop_oneof![address(), regular_stored(), query()], 0..6),
-        foreign in proptest::collection::vec(writer_stored(), 0..4),
-        with_query in any::<bool>(),
-    ) {
-        let mut foreign = foreign;
-        if with_query {
-            foreign.push(query.clone());
-        }
-        let mut all = ours.clone();
-        all.extend(foreign.iter().cloned());
-        let want = resolve(&query, all.iter().map(String::as_str)).map(str::to_owned);
-        prop_assert_eq!(secret_service_get(&query, &ours, &foreign), want);
     }
 
     /// Few searches, each of them a spelling that answers the query and that the general
@@ -474,4 +486,78 @@ fn writer_spellings_of_common_queries() {
         Some("reg.example:80")
     );
     assert_eq!(registry_key("a b"), None);
+}
+
+/// The real Secret Service, for [`secret_service_lookup_agrees_with_resolve`]: one
+/// gnome-keyring for all its cases, emptied before each.
+#[cfg(target_os = "linux")]
+fn keyring() -> &'static support::secret_service::SecretServiceFixture {
+    static K: std::sync::OnceLock<support::secret_service::SecretServiceFixture> =
+        std::sync::OnceLock::new();
+    K.get_or_init(support::secret_service::fixture)
+}
+
+#[cfg(target_os = "linux")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Our items under any spelling (stored by our `store`), other writers' under the spellings
+    /// they write (by Docker's Go helper): the secret-service backend's `get`, run on a real
+    /// gnome-keyring, answers what `resolve` picks among every item the keyring holds (read
+    /// with secret-tool, apart from the backend). Foreign items under other spellings answer
+    /// only their exact string: the documented trade-off, so the generator stores none.
+    #[test]
+    fn secret_service_lookup_agrees_with_resolve(
+        query in prop_oneof![query(), address()],
+        ours in proptest::collection::vec(prop_oneof![address(), regular_stored(), query()], 0..5),
+        foreign in proptest::collection::vec(writer_stored(), 0..3),
+        with_query in any::<bool>(),
+        writer in proptest::option::of(1usize..3),
+    ) {
+        let k = keyring();
+        // (It exits 1 when there was nothing to clear.)
+        k.secret_tool(&["clear", "xdg:schema", "io.docker.Credentials"]);
+        let mut foreign = foreign;
+        if with_query {
+            foreign.push(query.clone());
+        }
+        // Often, another writer's item where another writer would have put it for this query.
+        if let Some(spelling) = writer.and_then(|i| writer_spellings(&query).get(i).cloned()) {
+            foreign.push(spelling);
+        }
+        // One item per server string, each with a username of its own.
+        let mut written: Vec<String> = Vec::new();
+        for (i, server) in ours.iter().chain(&foreign).enumerate() {
+            if written.contains(server) {
+                continue;
+            }
+            let payload = serde_json::json!({"ServerURL": server, "Username": format!("u{i}"), "Secret": "s"}).to_string();
+            let r = if i < ours.len() {
+                support::helper(k, &["store"], &payload)
+            } else {
+                k.go_helper(&["store"], &payload)
+            };
+            if r.code == Some(0) {
+                written.push(server.clone());
+            }
+        }
+        let items = support::secret_service::parse_secret_tool(&k.secret_tool(&[
+            "search", "--all", "--unlock", "xdg:schema", "io.docker.Credentials",
+        ]));
+        let user_of: BTreeMap<String, String> = items
+            .iter()
+            .map(|i| (i["attribute.server"].clone(), i["attribute.username"].clone()))
+            .collect();
+        prop_assert_eq!(user_of.len(), items.len(), "one item per server: {:?}", items);
+        let want = resolve(&query, user_of.keys().map(String::as_str)).map(|s| user_of[s].clone());
+        let r = support::helper(k, &["get"], &query);
+        let got = match r.code {
+            Some(0) => {
+                let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+                Some(v["Username"].as_str().unwrap().to_owned())
+            }
+            _ => None,
+        };
+        prop_assert_eq!(got, want, "query {:?} items {:?}: {:?}", query, user_of, r);
+    }
 }

@@ -455,8 +455,45 @@ fn concurrent_helpers_lose_nothing(k: &dyn Keyring) {
     for r in &runs[..56] {
         assert_eq!(r.code, Some(0), "{r:?}");
     }
-    for r in &runs[56..] {
-        assert!(r.code == Some(0) || r.stdout.trim() == NOT_FOUND, "{r:?}");
+    // What each concurrent `get` answered, not just its status: one whole line of JSON, the
+    // queried server, and a username and secret from one and the same store.
+    let answer = |r: &support::Run, server: &str| -> (String, String) {
+        assert!(
+            r.stdout.ends_with('\n') && r.stdout.matches('\n').count() == 1,
+            "one line: {r:?}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("a torn answer ({e}): {r:?}"));
+        assert_eq!(v["ServerURL"], server, "{r:?}");
+        let field = |f: &str| {
+            v[f].as_str()
+                .unwrap_or_else(|| panic!("{f}: {r:?}"))
+                .to_owned()
+        };
+        (field("Username"), field("Secret"))
+    };
+    for j in 0..8 {
+        let erased = &runs[40 + 2 * j];
+        assert_eq!(erased.stdout, "", "{erased:?}");
+        let server = format!("kept{j}.example.com");
+        assert_eq!(
+            answer(&runs[41 + 2 * j], &server),
+            (format!("k{j}"), format!("pw-k{j}"))
+        );
+    }
+    for (i, r) in runs[56..].iter().enumerate() {
+        if r.code != Some(0) {
+            assert_eq!(r.stdout.trim(), NOT_FOUND, "{r:?}");
+            continue;
+        }
+        let server = format!("s{i}.example.com");
+        let (user, secret) = answer(r, &server);
+        let n: usize = user
+            .strip_prefix('u')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{user:?} under {server}"));
+        assert_eq!(n % 10, i, "{user} under {server}");
+        assert_eq!(secret, format!("pw-{user}"), "a torn credential: {r:?}");
     }
     let listed = list_json(k);
     let map = listed.as_object().unwrap();

@@ -169,11 +169,33 @@ fn secret_tool_sees_our_items_in_dockers_schema() {
         5,
         "exactly Docker's attributes and `registry` (+ xdg:schema): {item:#?}"
     );
-    // Stored in the default (login) collection.
-    assert!(
-        item["path"].contains("/login/") || item["path"].starts_with('/'),
-        "{item:#?}"
-    );
+    // Stored in the collection the `default` alias names (the login keyring, on disk), not in
+    // the in-memory `session` one: the alias read here, apart from the helper.
+    let reply = k.dbus_send(&[
+        "/org/freedesktop/secrets",
+        "org.freedesktop.Secret.Service.ReadAlias",
+        "string:default",
+    ]);
+    let reply = String::from_utf8_lossy(&reply.stdout);
+    let default = reply
+        .split('"')
+        .nth(1)
+        .unwrap_or_else(|| panic!("ReadAlias answers an object path: {reply}"));
+    assert_eq!(default, support::secret_service::LOGIN);
+    // secret-tool prints an item's path inside its collection only: ask the service itself.
+    let reply = k.dbus_send(&[
+        "/org/freedesktop/secrets",
+        "org.freedesktop.Secret.Service.SearchItems",
+        "dict:string:string:server,https://quay.io",
+    ]);
+    let reply = String::from_utf8_lossy(&reply.stdout);
+    let paths: Vec<&str> = reply
+        .split('"')
+        .filter(|p| p.starts_with("/org/freedesktop/secrets/"))
+        .collect();
+    assert_eq!(paths.len(), 1, "{reply}");
+    let (collection, _) = paths[0].rsplit_once('/').unwrap();
+    assert_eq!(collection, default, "{reply}");
 }
 
 #[test]
@@ -202,8 +224,15 @@ fn list_of_hundreds_of_items_is_complete_and_reads_no_secret() {
         }
         expected.insert(server, format!("user{i}").into());
     }
+    let monitor = k.monitor();
     let listed = json(&helper(&k, &["list"], ""));
+    let seen = monitor.finish();
     assert_eq!(listed, serde_json::Value::Object(expected));
+    // Reads no secret: no transfer session, no secret asked for (and the monitor saw the list).
+    assert!(calls(&seen, "SearchItems") > 0, "monitor saw no search");
+    for member in ["OpenSession", "GetSecret", "GetSecrets", "Unlock"] {
+        assert_eq!(calls(&seen, member), 0, "list called {member}");
+    }
 }
 
 #[test]
@@ -257,7 +286,8 @@ fn locked_collection_fails_fast_for_get_store_and_erase_and_loses_nothing() {
     for (action, stdin) in ACTIONS.iter().filter(|(a, _)| *a != "list") {
         let run = helper(&k, &[action], stdin);
         assert_fails_with(&run, "keyring is locked", action);
-        assert!(run.elapsed < Duration::from_secs(2), "{action}: {run:#?}");
+        // Fast: no wait for an unlock prompt (a hang detector with room for a loaded machine).
+        assert!(run.elapsed < Duration::from_secs(10), "{action}: {run:#?}");
         assert!(
             run.stderr.contains("gnome-keyring-daemon --unlock"),
             "{run:#?}"
@@ -280,7 +310,8 @@ fn keyring_locked_since_start_fails_fast_for_every_action() {
     for (action, stdin) in ACTIONS {
         let run = helper(&k, &[action], stdin);
         assert_fails_with(&run, "keyring is locked", action);
-        assert!(run.elapsed < Duration::from_secs(2), "{action}: {run:#?}");
+        // Fast: no wait for an unlock prompt (a hang detector with room for a loaded machine).
+        assert!(run.elapsed < Duration::from_secs(10), "{action}: {run:#?}");
     }
 }
 
@@ -366,7 +397,8 @@ fn stopped_daemon_times_out_in_bounded_time() {
             run.stdout.contains("DOCKER_CREDENTIAL_KEYRING_TIMEOUT"),
             "{run:#?}"
         );
-        assert!(run.elapsed < Duration::from_secs(5), "{action}: {run:#?}");
+        // The 1 s asked for, with a generous allowance for a loaded machine.
+        assert!(run.elapsed < Duration::from_secs(11), "{action}: {run:#?}");
     }
     k.continue_keyring();
     assert_eq!(json(&get(&k, "https://registry.example"))["Secret"], "s");
@@ -380,7 +412,7 @@ fn stopped_bus_times_out_in_bounded_time() {
     k.continue_bus();
     assert_fails_with(&run, "did not answer within 1 s", "list");
     assert!(run.stdout.contains("connection handshake"), "{run:#?}");
-    assert!(run.elapsed < Duration::from_secs(5), "{run:#?}");
+    assert!(run.elapsed < Duration::from_secs(11), "{run:#?}");
 }
 
 #[test]
@@ -440,7 +472,7 @@ fn unanswered_prompt_gives_up_at_the_prompt_deadline_and_leaves_the_keyring_runn
         "{run:#?}"
     );
     assert!(
-        run.elapsed >= Duration::from_secs(2) && run.elapsed < Duration::from_secs(10),
+        run.elapsed >= Duration::from_secs(2) && run.elapsed < Duration::from_secs(12),
         "{run:#?}"
     );
     // We never Dismiss (it aborts gnome-keyring): the daemon is alive, the dialog still up.
@@ -576,21 +608,59 @@ fn get_finds_our_items_under_any_spelling_with_one_registry_search() {
     store(&k, "HTTPS://Registry.Example.COM:443/", "odd", "s1");
     store(&k, "https://Index.Docker.io:443/v1", "hub", "s2");
     store(&k, "https://registry.example.com/team", "team", "s3");
+    // The SearchItems calls whose attributes include `registry` (dbus-monitor prints a message
+    // as a header line and its indented arguments).
+    let registry_searches = |seen: &str| {
+        let mut messages: Vec<String> = Vec::new();
+        for line in seen.lines() {
+            match messages.last_mut() {
+                Some(m) if line.starts_with(' ') => m.push_str(line),
+                _ => messages.push(line.to_owned()),
+            }
+        }
+        messages
+            .iter()
+            .filter(|m| {
+                m.starts_with("method call ")
+                    && m.contains("member=SearchItems")
+                    && m.contains("string \"registry\"")
+            })
+            .count()
+    };
     for (query, user) in [
         ("registry.example.com", "odd"),
         ("registry.example.com/other/app", "odd"),
         ("registry.example.com/team/app", "team"),
         ("docker.io/library/alpine", "hub"),
     ] {
-        assert_eq!(json(&get(&k, query))["Username"], user, "{query}");
+        let monitor = k.monitor();
+        let r = get(&k, query);
+        let seen = monitor.finish();
+        assert_eq!(json(&r)["Username"], user, "{query}");
+        assert_eq!(
+            registry_searches(&seen),
+            1,
+            "{query}: one registry search:\n{seen}"
+        );
     }
     // A path of ours that does not answer: read (its server), but no session, no secret.
-    let monitor = k.monitor();
-    assert_eq!(get(&k, "registry.example.com:5000").fails(), NOT_FOUND);
-    assert_eq!(get(&k, "http://registry.example.com").fails(), NOT_FOUND);
-    let seen = monitor.finish();
-    for member in ["GetSecret", "OpenSession", "Unlock"] {
-        assert_eq!(calls(&seen, member), 0, "a miss called {member}:\n{seen}");
+    for query in ["registry.example.com:5000", "http://registry.example.com"] {
+        let monitor = k.monitor();
+        let r = get(&k, query);
+        let seen = monitor.finish();
+        assert_eq!(r.fails(), NOT_FOUND);
+        assert_eq!(
+            registry_searches(&seen),
+            1,
+            "{query}: one registry search (the monitor saw it):\n{seen}"
+        );
+        for member in ["GetSecret", "OpenSession", "Unlock"] {
+            assert_eq!(
+                calls(&seen, member),
+                0,
+                "{query}: a miss called {member}:\n{seen}"
+            );
+        }
     }
 }
 

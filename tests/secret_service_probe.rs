@@ -26,7 +26,10 @@ fn set_bus(address: Option<&str>, runtime_dir: Option<&std::path::Path>) {
 
 #[test]
 fn probe_tells_the_states_apart() {
-    let timeout = Duration::from_secs(1);
+    // Generous where an answer is due (a loaded machine may be slow to answer); short where
+    // the wait itself is what is checked.
+    let timeout = Duration::from_secs(10);
+    let short = Duration::from_secs(1);
 
     let k = fixture();
     set_bus(Some(k.address()), None);
@@ -38,10 +41,11 @@ fn probe_tells_the_states_apart() {
     k.stop_keyring();
     set_bus(Some(k.address()), None);
     let start = Instant::now();
-    let e = probe(timeout).unwrap_err();
+    let e = probe(short).unwrap_err();
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    // The wait is bounded by the timeout given, with a generous allowance over it.
     assert!(
-        start.elapsed() < Duration::from_secs(3),
+        start.elapsed() >= short && start.elapsed() < short + Duration::from_secs(10),
         "{:?}",
         start.elapsed()
     );

@@ -219,8 +219,9 @@ fn assert_nothing_usable(r: &Run, why_secret_service: &str) {
     assert!(r.stderr.contains(why_secret_service), "{r:#?}");
     assert!(r.stderr.contains("pass init"), "{r:#?}");
     assert!(r.stderr.contains(r#"{"backend": "file"}"#), "{r:#?}");
+    // Quickly: no bus timeout waited out (a hang detector with room for a loaded machine).
     assert!(
-        r.elapsed < Duration::from_secs(2),
+        r.elapsed < Duration::from_secs(10),
         "auto took {:?}",
         r.elapsed
     );

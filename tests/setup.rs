@@ -292,12 +292,30 @@ fn concurrent_setups_and_helpers_never_corrupt_the_config() {
             .stdout(std::process::Stdio::piped());
         children.push(cmd.spawn().unwrap());
     }
-    // Meanwhile, the file is always complete, valid JSON.
-    for _ in 0..50 {
+    // Meanwhile, until every child has exited, the file is always complete, valid JSON; and
+    // the reads did overlap the writes (they saw it change while children still ran).
+    let initial = s.config_bytes();
+    let (mut reads, mut changed_while_running) = (0, false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let done = children.iter_mut().all(|c| c.try_wait().unwrap().is_some());
         let bytes = s.config_bytes();
         serde_json::from_slice::<serde_json::Value>(&bytes)
             .unwrap_or_else(|e| panic!("torn config: {e}: {}", String::from_utf8_lossy(&bytes)));
+        reads += 1;
+        if done {
+            break;
+        }
+        changed_while_running |= bytes != initial;
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the children did not finish within 60 s"
+        );
     }
+    assert!(
+        changed_while_running,
+        "no read overlapped a write ({reads} reads): nothing was tested"
+    );
     for child in children {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{out:?}");

@@ -107,9 +107,16 @@ impl Job<'_> {
                     }),
                     ..DeleteParams::default()
                 };
-                self.call(secrets.delete(name, &dp))
+                let deleted = self
+                    .call(secrets.delete(name, &dp))
                     .await
                     .map_err(|f| explain("deleting the secret to recreate it", &f))?;
+                if deleted.is_left() && !self.server_dry_run {
+                    // Answered with the object: it has finalizers and stays, terminating,
+                    // until they are done. Applying now would write into the old one.
+                    self.wait_until_gone(ctx, ns, secrets, existing.metadata.uid.as_deref())
+                        .await?;
+                }
                 recreated = true;
                 manifest.0.metadata.resource_version = None;
                 if self.server_dry_run {
@@ -241,6 +248,41 @@ impl Job<'_> {
                 }
             }
         })
+    }
+}
+
+impl Job<'_> {
+    /// After a graceful delete: wait (at most the request timeout) until the Secret whose uid
+    /// was `uid` is gone.
+    async fn wait_until_gone(
+        &self,
+        ctx: &Context,
+        ns: &str,
+        secrets: &Api<KubeSecret>,
+        uid: Option<&str>,
+    ) -> Result<(), Reason> {
+        let name = &self.options.name;
+        // Finalizers are no request: with no request timeout (0), still give up after 30 s.
+        let limit = self.timeout.unwrap_or(std::time::Duration::from_secs(30));
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let now = self
+                .call(secrets.get_opt(name))
+                .await
+                .map_err(|f| self.explain(ctx, ns, "waiting for the deleted secret to go", &f))?;
+            match now {
+                Some(s) if s.metadata.uid.as_deref() == uid => {}
+                // Gone, or made again by someone else (the apply then meets it as theirs).
+                _ => return Ok(()),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "secret {name} is still being deleted after {}s (finalizers another controller must remove): push again once it is gone",
+                    limit.as_secs()
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
 }
 

@@ -5,26 +5,31 @@
 //! plain HTTP or TLS with a CA made per run. It emulates:
 //!
 //! - discovery: `/version`, `/api`, `/apis`, `/api/v1`, `/healthz`, `/livez`, `/readyz`;
-//! - `namespaces` (cluster-scoped), `secrets` and `serviceaccounts`: GET, LIST (label and field
-//!   selectors), POST, PUT, PATCH (server-side apply, JSON merge, strategic merge, JSON patch),
-//!   DELETE (with preconditions), `dryRun=All`, `fieldValidation=Strict`;
+//! - `namespaces` (cluster-scoped), `secrets` and `serviceaccounts`: GET, LIST (label selectors,
+//!   set-based ones too, and field selectors), POST, PUT, PATCH (server-side apply, JSON merge,
+//!   strategic merge without its `$` directives, which get 415; JSON patch), DELETE (with
+//!   preconditions; graceful for an object with finalizers: it stays, with a
+//!   `deletionTimestamp`, for one more request), `dryRun=All`, `fieldValidation=Strict`;
 //! - one global `resourceVersion` bumped per write, `409 Conflict` on a stale one, no bump on a
-//!   no-op write; `metadata.managedFields` with Apply/Update ownership and apply conflicts;
+//!   no-op write, a create carrying one refused (500, as the storage layer answers);
+//!   `metadata.managedFields` with Apply/Update ownership and apply conflicts, an apply carrying
+//!   them refused (400);
 //! - validation as pkg/apis/core/validation does it (names, label and annotation keys, Secret
 //!   data keys and size, `type` and `immutable`), NamespaceLifecycle admission, a `default`
 //!   ServiceAccount per new namespace;
 //! - bearer tokens (401), RBAC denials per user/verb/resource/namespace (403), faults per route
-//!   (500, slow, plain-text 404, dropped connection, echoed body, an object another client creates
-//!   just before the request), and a concurrent writer that
-//!   changes an object just before a client's write.
+//!   (500, slow, plain-text 404, dropped connection, a write committed and its answer dropped,
+//!   echoed body, an object another client creates just before the request), and a concurrent
+//!   writer that changes an object just before a client's write.
 //!
 //! Every `Status` body is byte-identical to the real server's, and every request is recorded.
 //! The repository's `tests/apiserver_fake.rs` checks it against the real kubectl.
 //!
 //! Not emulated: watch (400), pagination (one page), answers other than JSON (protobuf bodies
 //! are read, never written), YAML that is not JSON, aggregated discovery and OpenAPI v2, other
-//! API groups, resources and subresources, `generateName`, garbage collection and finalizers (a
-//! deleted namespace stays Terminating), admission webhooks, client-certificate, basic auth and
+//! API groups, resources and subresources, `generateName`, garbage collection, finalizers
+//! beyond the one round above (a deleted namespace stays Terminating), admission webhooks,
+//! client-certificate, basic auth and
 //! impersonation, 429, HTTP/2, list merge keys (every list is atomic: right for
 //! `imagePullSecrets`, not for a ServiceAccount's `secrets`), `Warning` headers.
 //!

@@ -1,11 +1,12 @@
 //! PATCH in its four content types: server-side apply (through `fields`), JSON merge patch,
-//! strategic merge patch (as a merge patch: every list is atomic) and JSON patch.
+//! strategic merge patch (as a merge patch: every list is atomic; its `$` directives are
+//! refused with 415) and JSON patch.
 
 pub(crate) mod fields;
 
 use crate::Kind;
 use crate::routing::{Call, ns_opt};
-use crate::state::{State, admit_create, key, now, update};
+use crate::state::{State, admit_create, key, now, refuse_resource_version_on_create, update};
 use crate::status::{self, Answer, ApiError, FieldError};
 use crate::validation::{check_identity, decode, normalize, validate};
 use serde_json::{Map, Value, json};
@@ -71,10 +72,16 @@ pub(crate) fn patch(
     let live = st.objects.get(&k).cloned();
     if is_apply {
         if live.is_none() {
-            // Creating through apply also needs `create`.
-            st.authorize(user, "create", kind.resource, Some(name), ns_opt(kind, ns))?;
+            // Creating through apply also needs `create` (asked of the authorizer after
+            // `patch`, and worded differently).
+            st.authorize(user, "create", kind.resource, Some(name), ns_opt(kind, ns))
+                .map_err(|_| status::forbidden_create_on_apply(kind.resource, name))?;
         }
         let applied = decode(kind, call.body, call.content_type, call.strict())?;
+        // What the server's field manager refuses before anything else (structuredmerge.go).
+        if !applied["metadata"]["managedFields"].is_null() {
+            return Err(status::bad_request("metadata.managedFields must be nil"));
+        }
         if let Some(n) = applied["metadata"]["name"].as_str()
             && n != name
         {
@@ -91,6 +98,19 @@ pub(crate) fn patch(
     };
     let patch_doc: Value = serde_json::from_slice(call.body)
         .map_err(|e| status::bad_request(&format!("error decoding patch: {e}")))?;
+    if ct == "application/strategic-merge-patch+json"
+        && let Some(directive) = directive_in(&patch_doc)
+    {
+        // Applying it as a merge patch would silently do something else than the real server.
+        return Err(status::failure(
+            415,
+            "UnsupportedMediaType",
+            &format!(
+                "the test API server does not implement strategic merge patch directives (found {directive:?}): send a JSON merge patch or server-side apply"
+            ),
+            status::Details::default(),
+        ));
+    }
     let mut patched = live.clone();
     if ct == "application/json-patch+json" {
         json_patch(&mut patched, &patch_doc)
@@ -130,6 +150,7 @@ pub(crate) fn apply(
     }
     if live.is_none() {
         admit_create(st, kind, ns, name)?;
+        refuse_resource_version_on_create(&applied)?;
     }
     let mut result = fields::apply(live.as_ref(), &applied, manager, force, &now())
         .map_err(|c| status::apply_conflicts(&c))?;
@@ -173,14 +194,27 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     }
     let t = target.as_object_mut().unwrap();
     for (k, v) in p {
-        if k.starts_with("$") {
-            continue;
-        }
         if v.is_null() {
             t.remove(k);
         } else {
             merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
         }
+    }
+}
+
+/// The first strategic-merge directive (`$patch`, `$retainKeys`, `$setElementOrder/…`,
+/// `$deleteFromPrimitiveList/…`: any key starting with `$`) anywhere in a patch.
+fn directive_in(patch: &Value) -> Option<String> {
+    match patch {
+        Value::Object(m) => m.iter().find_map(|(k, v)| {
+            if k.starts_with('$') {
+                Some(k.clone())
+            } else {
+                directive_in(v)
+            }
+        }),
+        Value::Array(a) => a.iter().find_map(directive_in),
+        _ => None,
     }
 }
 

@@ -98,7 +98,7 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
             r.status = Some(status);
         }
     };
-    match fault {
+    match &fault {
         Some(FaultKind::DropConnection) => return http::Reply::Drop,
         Some(FaultKind::PlainText404) => {
             record(404);
@@ -120,16 +120,17 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
             reason,
             message,
         }) => {
-            record(code);
-            let e = status::failure(code, &reason, &message, status::Details::default());
-            return http::Reply::Respond(http::Response::json(code, e.body));
+            record(*code);
+            let e = status::failure(*code, reason, message, status::Details::default());
+            return http::Reply::Respond(http::Response::json(*code, e.body));
         }
-        Some(FaultKind::Slow(d)) => std::thread::sleep(d),
+        Some(FaultKind::Slow(d)) => std::thread::sleep(*d),
         Some(FaultKind::CreateFirst { object, manager }) => {
             let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
-            crate::state::seed_into(&mut st, object, &manager).expect("the racing object is valid");
+            crate::state::seed_into(&mut st, object.clone(), manager)
+                .expect("the racing object is valid");
         }
-        None => {}
+        Some(FaultKind::DropAnswer) | None => {}
     }
     let call = Call {
         method: &raw.method,
@@ -141,12 +142,17 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let result = {
         let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
+        st.run_finalizers();
         route(&mut st, &call, &segments, user.as_deref())
     };
     let (code, body) = match result {
         Ok((code, v)) => (code, v),
         Err(e) => (e.code, e.body),
     };
+    if matches!(fault, Some(FaultKind::DropAnswer)) {
+        // Handled, and the answer lost on the way: the request stays recorded without a status.
+        return http::Reply::Drop;
+    }
     record(code);
     http::Reply::Respond(http::Response::json(code, status::go_escape(&body)))
 }
@@ -379,7 +385,8 @@ pub(crate) fn list(st: &State, call: &Call, user: &str, kind: &Kind, ns: Option<
         ));
     }
     st.authorize(user, "list", kind.resource, None, ns)?;
-    let selector = call.param("labelSelector").unwrap_or("");
+    let selector = parse_label_selector(call.param("labelSelector").unwrap_or(""))
+        .map_err(|e| status::bad_request(&format!("unable to parse requirement: {e}")))?;
     let field_selector = call.param("fieldSelector").unwrap_or("");
     let items: Vec<Value> = st
         .objects
@@ -387,7 +394,7 @@ pub(crate) fn list(st: &State, call: &Call, user: &str, kind: &Kind, ns: Option<
         .filter(|(k, _)| k.0 == kind.resource && ns.is_none_or(|n| k.1 == n))
         .map(|(_, v)| v)
         .filter(|v| {
-            label_selector_matches(selector, v) && field_selector_matches(field_selector, v)
+            label_selector_matches(&selector, v) && field_selector_matches(field_selector, v)
         })
         .map(|v| {
             let mut v = v.clone();
@@ -408,23 +415,84 @@ pub(crate) fn list(st: &State, call: &Call, user: &str, kind: &Kind, ns: Option<
     )
 }
 
-fn label_selector_matches(selector: &str, obj: &Value) -> bool {
-    let labels = &obj["metadata"]["labels"];
-    selector
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .all(|req| {
-            if let Some((k, v)) = req.split_once("!=") {
-                labels[k.trim()].as_str() != Some(v.trim())
-            } else if let Some((k, v)) = req.split_once("==").or_else(|| req.split_once('=')) {
-                labels[k.trim()].as_str() == Some(v.trim())
-            } else if let Some(k) = req.strip_prefix('!') {
-                labels.get(k.trim()).is_none()
-            } else {
-                labels.get(req).is_some()
+/// One requirement of a label selector (k8s.io/apimachinery/pkg/labels).
+#[derive(Debug)]
+enum Requirement {
+    Exists(String),
+    NotExists(String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+}
+
+/// Parse a label selector: `k`, `!k`, `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`,
+/// comma-separated. `Err` names what could not be parsed.
+fn parse_label_selector(selector: &str) -> Result<Vec<Requirement>, String> {
+    // Split at the commas outside parentheses.
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in selector.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&selector[start..i]);
+                start = i + 1;
             }
-        })
+            _ => {}
+        }
+    }
+    parts.push(&selector[start..]);
+    let values = |set: &str| -> Result<Vec<String>, String> {
+        let inner = set
+            .trim()
+            .strip_prefix('(')
+            .and_then(|s| s.strip_suffix(')'))
+            .ok_or_else(|| format!("expected a parenthesized set of values, found {set:?}"))?;
+        Ok(inner.split(',').map(|v| v.trim().to_owned()).collect())
+    };
+    let key = |k: &str| -> Result<String, String> {
+        let k = k.trim();
+        if k.is_empty() || k.contains(char::is_whitespace) {
+            Err(format!("invalid label key {k:?}"))
+        } else {
+            Ok(k.to_owned())
+        }
+    };
+    let mut reqs = Vec::new();
+    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let words: Vec<&str> = part.splitn(2, char::is_whitespace).collect();
+        let req = if let [k, rest] = words[..]
+            && let Some(set) = rest.trim_start().strip_prefix("notin")
+        {
+            Requirement::NotIn(key(k)?, values(set)?)
+        } else if let [k, rest] = words[..]
+            && let Some(set) = rest.trim_start().strip_prefix("in")
+        {
+            Requirement::In(key(k)?, values(set)?)
+        } else if let Some((k, v)) = part.split_once("!=") {
+            Requirement::NotIn(key(k)?, vec![v.trim().to_owned()])
+        } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
+            Requirement::In(key(k)?, vec![v.trim().to_owned()])
+        } else if let Some(k) = part.strip_prefix('!') {
+            Requirement::NotExists(key(k)?)
+        } else {
+            Requirement::Exists(key(part)?)
+        };
+        reqs.push(req);
+    }
+    Ok(reqs)
+}
+
+fn label_selector_matches(selector: &[Requirement], obj: &Value) -> bool {
+    let labels = &obj["metadata"]["labels"];
+    let value = |k: &str| labels.get(k).and_then(Value::as_str);
+    selector.iter().all(|req| match req {
+        Requirement::Exists(k) => value(k).is_some(),
+        Requirement::NotExists(k) => value(k).is_none(),
+        Requirement::In(k, set) => value(k).is_some_and(|v| set.iter().any(|s| s == v)),
+        // As the real server: an object without the key matches `!=` and `notin`.
+        Requirement::NotIn(k, set) => value(k).is_none_or(|v| set.iter().all(|s| s != v)),
+    })
 }
 
 fn field_selector_matches(selector: &str, obj: &Value) -> bool {
@@ -515,6 +583,25 @@ fn item(st: &mut State, call: &Call, user: &str, kind: &Kind, ns: &str, name: &s
                     }
                 }
                 return ok(200, &ns_obj);
+            }
+            let finalizers = live["metadata"]["finalizers"]
+                .as_array()
+                .is_some_and(|f| !f.is_empty());
+            if finalizers {
+                // Graceful deletion: marked, answered as the object, and kept until its
+                // finalizers are done (one more request here). Deleting it again changes nothing.
+                if !live["metadata"]["deletionTimestamp"].is_null() {
+                    return ok(200, &live);
+                }
+                let mut marked = live.clone();
+                marked["metadata"]["deletionTimestamp"] = json!(crate::state::now());
+                marked["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+                if dry {
+                    return ok(200, &marked);
+                }
+                let stored = st.store(k.clone(), marked);
+                st.finalizing.insert(k, 1);
+                return ok(200, &stored);
             }
             if !dry {
                 st.objects.remove(&k);

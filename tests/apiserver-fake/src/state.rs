@@ -22,6 +22,9 @@ pub enum FaultKind {
     PlainText404,
     /// Read the request, then close the connection without answering.
     DropConnection,
+    /// Handle the request (a write is committed), then close the connection without answering:
+    /// the client cannot tell whether its write happened.
+    DropAnswer,
     /// 502 text/plain quoting the request body, as some proxies and firewalls do: a client
     /// that prints server messages must scrub what it sent.
     EchoBody,
@@ -146,6 +149,9 @@ pub(crate) struct State {
     pub(crate) port: u16,
     pub(crate) in_flight: usize,
     pub(crate) max_in_flight: usize,
+    /// Objects deleted while they had finalizers: terminating (deletionTimestamp set) for this
+    /// many more requests, then removed, as if the finalizers' controller had finished.
+    pub(crate) finalizing: BTreeMap<Key, u32>,
 }
 
 /// Counts a request as in flight until dropped.
@@ -215,6 +221,25 @@ impl State {
         }
     }
 
+    /// One request's worth of the finalizers' controllers: an object whose round is over loses
+    /// its finalizers and is gone.
+    pub(crate) fn run_finalizers(&mut self) {
+        let mut done = Vec::new();
+        for (k, rounds) in self.finalizing.iter_mut() {
+            if *rounds == 0 {
+                done.push(k.clone());
+            } else {
+                *rounds -= 1;
+            }
+        }
+        for k in done {
+            self.finalizing.remove(&k);
+            if self.objects.remove(&k).is_some() {
+                self.revision += 1;
+            }
+        }
+    }
+
     /// Run the concurrent writers registered for this object.
     pub(crate) fn run_writers(&mut self, resource: &str, namespace: &str, name: &str) {
         let mut writers = std::mem::take(&mut self.writers);
@@ -281,6 +306,24 @@ pub(crate) fn admit_create(st: &State, kind: &Kind, ns: &str, name: &str) -> Res
     }
 }
 
+/// The storage layer refuses to create an object carrying a resourceVersion: a plain error
+/// the server answers as a 500 without a reason. (A value that is not a number, or 0, passes.)
+pub(crate) fn refuse_resource_version_on_create(obj: &Value) -> Result<(), ApiError> {
+    let set = obj["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|rv| rv.parse::<u64>().ok())
+        .is_some_and(|rv| rv != 0);
+    if set {
+        return Err(status::failure(
+            500,
+            "",
+            "resourceVersion should not be set on objects to be created",
+            status::Details::default(),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn create(
     st: &mut State,
     kind: &Kind,
@@ -291,6 +334,7 @@ pub(crate) fn create(
 ) -> Result<Value, ApiError> {
     let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
     admit_create(st, kind, ns, &name)?;
+    let original = obj.clone();
     normalize(kind, &mut obj);
     if let Some(m) = obj["metadata"].as_object_mut() {
         for system in [
@@ -304,6 +348,8 @@ pub(crate) fn create(
         }
     }
     validate(kind, None, &obj)?;
+    // Storage checks the resourceVersion before it looks for an existing object.
+    refuse_resource_version_on_create(&original)?;
     let k = key(kind.resource, ns, &name);
     if st.objects.contains_key(&k) {
         return Err(status::already_exists(kind.resource, &name));

@@ -277,6 +277,21 @@ pub fn forbidden(
     )
 }
 
+/// 403 for creating through apply without `create`: patch.go's create authorization check
+/// reports the authorizer's reason, which RBAC leaves empty when it simply allows nothing.
+pub fn forbidden_create_on_apply(resource: &str, name: &str) -> ApiError {
+    failure(
+        403,
+        "Forbidden",
+        &format!("{resource} {} is forbidden: ", q(name)),
+        Details {
+            name: Some(name).filter(|n| !n.is_empty()),
+            kind: Some(resource),
+            ..Default::default()
+        },
+    )
+}
+
 /// 403 for a create in a namespace being deleted (NamespaceLifecycle admission).
 pub fn namespace_terminating(resource: &str, name: &str, namespace: &str) -> ApiError {
     failure(

@@ -405,12 +405,21 @@ impl SecretServiceFixture {
             }
             seen.push_str(&line);
         }
-        let reader = std::thread::spawn(move || {
-            let mut rest = String::new();
-            let _ = std::io::Read::read_to_string(&mut out, &mut rest);
-            rest
+        let (lines, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            loop {
+                let mut line = String::new();
+                match out.read_line(&mut line) {
+                    Ok(n) if n > 0 && lines.send(line).is_ok() => {}
+                    _ => return,
+                }
+            }
         });
-        Monitor { child, reader }
+        Monitor {
+            child,
+            lines: rx,
+            address: self.address.clone(),
+        }
     }
 
     /// Run Debian's `docker-credential-secretservice` on this keyring.
@@ -484,18 +493,80 @@ pub fn parse_secret_tool(out: &Output) -> Vec<std::collections::BTreeMap<String,
 /// A running `dbus-monitor`.
 pub struct Monitor {
     child: Child,
-    reader: std::thread::JoinHandle<String>,
+    /// Its output, line by line.
+    lines: std::sync::mpsc::Receiver<String>,
+    address: String,
 }
 
 impl Monitor {
-    /// Stop monitoring; everything seen on the bus since [`SecretServiceFixture::monitor`].
+    /// Stop monitoring; every message seen on the bus since [`SecretServiceFixture::monitor`].
+    ///
+    /// Complete up to this call: a sentinel call is sent on the bus and the capture read until
+    /// the monitor shows it (the bus daemon forwards messages to the monitor in the order it
+    /// routes them, and everything a finished client sent was routed before its replies). The
+    /// sentinel's own connection (its `Hello`, its call, their replies and signals) is left out.
     pub fn finish(mut self) -> String {
-        // Let the last messages through the monitor before stopping it.
-        std::thread::sleep(Duration::from_millis(200));
+        static SENTINELS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let token = format!(
+            "dck-monitor-sentinel-{}-{}",
+            std::process::id(),
+            SENTINELS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let out = Command::new("dbus-send")
+            .args([
+                &format!("--bus={}", self.address),
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                &format!("string:{token}"),
+            ])
+            .output()
+            .expect("run dbus-send");
+        assert!(out.status.success(), "the sentinel call: {out:?}");
+        let mut seen = String::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let marker = format!("string \"{token}\"");
+        while !seen.contains(&marker) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => seen.push_str(&line),
+                Err(e) => panic!("dbus-monitor never showed the sentinel call ({e}): {seen}"),
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.reader.join().unwrap()
+        without_sentinel(&seen, &marker)
     }
+}
+
+/// `seen` (dbus-monitor's output) up to the sentinel call marked `marker`, without the messages
+/// of the sentinel's connection.
+fn without_sentinel(seen: &str, marker: &str) -> String {
+    // One message: a header line at column 0, then its indented arguments.
+    let mut messages: Vec<String> = Vec::new();
+    for line in seen.split_inclusive('\n') {
+        match messages.last_mut() {
+            Some(m) if line.starts_with([' ', '\t']) => m.push_str(line),
+            _ => messages.push(line.to_owned()),
+        }
+    }
+    let at = messages
+        .iter()
+        .position(|m| m.contains(marker))
+        .expect("the sentinel");
+    let sender = messages[at]
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("sender="))
+        .expect("the sentinel's sender")
+        .to_owned();
+    let own = |m: &String| {
+        let header = m.lines().next().unwrap_or_default();
+        header.contains(&format!("sender={sender} "))
+            || header.contains(&format!("destination={sender} "))
+            || (header.contains("member=NameOwnerChanged") && m.contains(&format!("\"{sender}\"")))
+    };
+    messages[..at].iter().filter(|m| !own(m)).cloned().collect()
 }
 
 /// Debian's Go helper (package golang-docker-credential-helpers).
