@@ -26,25 +26,41 @@ use std::path::PathBuf;
 pub struct Cli {
     /// The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto
     /// (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)
-    #[arg(long, global = true, value_name = "NAME", value_parser = backend_names(),
-          hide_possible_values = true)]
+    #[arg(long, value_name = "NAME", value_parser = backend_names(), hide_possible_values = true)]
     pub backend: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// `--backend` after a command that opens a keychain (before it, [`Cli::backend`]). Not global:
+/// `version` and `completions` open none, so they do not offer it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BackendArg {
+    /// The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto
+    /// (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)
+    #[arg(long, value_name = "NAME", value_parser = backend_names(), hide_possible_values = true)]
+    pub backend: Option<String>,
+}
+
+impl Cli {
+    /// `--backend`, given before the command or after it (after wins).
+    pub fn backend(&self) -> Option<&str> {
+        self.command.backend().or(self.backend.as_deref())
+    }
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}
-    Store,
+    Store(BackendArg),
     /// Print the credential for the server URL read from stdin, as JSON
-    Get,
+    Get(BackendArg),
     /// Erase the credential for the server URL read from stdin
-    Erase,
+    Erase(BackendArg),
     /// Print every stored server with its username, as JSON (never reads a secret)
-    List,
+    List(BackendArg),
     /// Print the version
     Version,
     /// Make docker use this helper: set "credsStore": "keyring" (or credHelpers with
@@ -64,6 +80,8 @@ pub enum Command {
         /// Print JSON for scripts (stable field names)
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        backend: BackendArg,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions {
@@ -95,6 +113,8 @@ pub enum Command {
                   again with --save to re-aim it."
 )]
 pub struct SyncArgs {
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing
     /// only changes and failures
     #[arg(long, value_name = "DURATION", value_parser = crate::sync::parse_interval,
@@ -138,6 +158,8 @@ impl SyncArgs {
                   config.json.bak is the file as it was before."
 )]
 pub struct SetupArgs {
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Use this helper only for REGISTRY (a credHelpers entry); repeatable, bringing REGISTRY's
     /// login along from the helper that served it. Without it, "credsStore": "keyring" makes
     /// it the helper for every registry that credHelpers does not send elsewhere
@@ -167,6 +189,8 @@ pub struct SetupArgs {
 /// `import` options.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Only show what would move; change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -196,6 +220,8 @@ pub struct ImportArgs {
 /// `doctor` options.
 #[derive(Debug, clap::Args)]
 pub struct DoctorArgs {
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Print the diagnosis as JSON
     #[arg(long)]
     pub json: bool,
@@ -276,13 +302,28 @@ impl PushArgs {
 }
 
 impl Command {
+    /// `--backend` given after this command.
+    pub fn backend(&self) -> Option<&str> {
+        let arg = match self {
+            Command::Store(b) | Command::Get(b) | Command::Erase(b) | Command::List(b) => b,
+            Command::Backends { backend, .. } => backend,
+            Command::Setup(a) => &a.backend,
+            Command::Import(a) => &a.backend,
+            Command::Doctor(a) => &a.backend,
+            Command::Push(a) => &a.backend,
+            Command::Sync(a) => &a.backend,
+            Command::Version | Command::Completions { .. } => return None,
+        };
+        arg.backend.as_deref()
+    }
+
     /// The protocol action this subcommand is, if it is one.
     pub fn action(&self) -> Option<Action> {
         Some(match self {
-            Command::Store => Action::Store,
-            Command::Get => Action::Get,
-            Command::Erase => Action::Erase,
-            Command::List => Action::List,
+            Command::Store(_) => Action::Store,
+            Command::Get(_) => Action::Get,
+            Command::Erase(_) => Action::Erase,
+            Command::List(_) => Action::List,
             Command::Version => Action::Version,
             _ => return None,
         })
@@ -300,6 +341,8 @@ impl Command {
                   Remove what push made with: push --delete [--service-account SA …]"
 )]
 pub struct PushArgs {
+    #[command(flatten)]
+    pub backend: BackendArg,
     /// Registries to push, matched like `get` (`docker.io` finds the Docker Hub entry)
     #[arg(value_name = "REGISTRY", required_unless_present_any = ["all", "delete"], conflicts_with = "all")]
     pub registries: Vec<String>,

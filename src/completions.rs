@@ -1,13 +1,16 @@
 //! Shell completion scripts, generated from the clap definition.
 
-use crate::cli::Cli;
-use clap::CommandFactory;
 use std::io::Write;
 
 /// Write the completion script for `shell` to `out`.
 pub fn write(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Result<()> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), crate::BINARY_NAME, &mut script);
+    clap_complete::generate(
+        shell,
+        &mut crate::cli::command(),
+        crate::BINARY_NAME,
+        &mut script,
+    );
     if shell == clap_complete::Shell::Bash {
         script = fix_bash_names(&script);
     }

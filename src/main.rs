@@ -45,14 +45,16 @@ fn main() -> ExitCode {
         Invocation::Cli => {
             let matches = cli::command().get_matches();
             let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+            let backend = cli.backend().map(str::to_owned);
+            let backend = backend.as_deref();
             if let Some(action) = cli.command.action() {
-                return run_action(action, &settings, cli.backend.as_deref());
+                return run_action(action, &settings, backend);
             }
             match cli.command {
-                Command::Backends { json } => {
+                Command::Backends { json, .. } => {
                     let out = &mut std::io::stdout().lock();
                     // A report that cannot be written has nowhere to say so.
-                    match backends::run(&settings, cli.backend.as_deref(), json, out) {
+                    match backends::run(&settings, backend, json, out) {
                         Ok(_) => ExitCode::SUCCESS,
                         Err(_) => ExitCode::FAILURE,
                     }
@@ -65,7 +67,7 @@ fn main() -> ExitCode {
                     }
                 }
                 Command::Push(args) => {
-                    let options = args.options(cli.backend.as_deref());
+                    let options = args.options(backend);
                     let (out, err) = (&mut std::io::stdout().lock(), &mut std::io::stderr());
                     if args.save {
                         targets(
@@ -90,7 +92,7 @@ fn main() -> ExitCode {
                 }
                 Command::Setup(a) => finish(
                     setup::run(
-                        &a.options(cli.backend.as_deref()),
+                        &a.options(backend),
                         &settings,
                         &mut std::io::stdout(),
                         &mut std::io::stderr(),
@@ -99,7 +101,7 @@ fn main() -> ExitCode {
                 ),
                 Command::Import(a) => finish(
                     import::run(
-                        &a.options(cli.backend.as_deref()),
+                        &a.options(backend),
                         &settings,
                         &mut std::io::stdout(),
                         &mut std::io::stderr(),
@@ -107,17 +109,17 @@ fn main() -> ExitCode {
                     Channel::Stderr,
                 ),
                 Command::Doctor(a) => {
-                    let options = a.options(cli.backend.as_deref());
+                    let options = a.options(backend);
                     // The report says what is wrong; one it cannot write has nowhere to.
                     match doctor::run(&options, &settings, &mut std::io::stdout()) {
                         Ok(report) if report.healthy => ExitCode::SUCCESS,
                         _ => ExitCode::FAILURE,
                     }
                 }
-                Command::Store
-                | Command::Get
-                | Command::Erase
-                | Command::List
+                Command::Store(_)
+                | Command::Get(_)
+                | Command::Erase(_)
+                | Command::List(_)
                 | Command::Version => {
                     unreachable!("protocol actions are dispatched above")
                 }

@@ -128,3 +128,33 @@ fn help_exits_0() {
         assert!(out.contains("--backend"), "{out}");
     }
 }
+
+/// A person who types `get` on a terminal is told what it waits for (clients always pipe
+/// stdin, so they never see it).
+#[test]
+fn get_on_a_terminal_says_what_it_reads() {
+    let home = support::Home::new();
+    let mut cmd = command(&home.env());
+    cmd.env("DOCKER_CREDENTIAL_KEYRING_BACKEND", "keyutils");
+    cmd.args([
+        "-qec",
+        &format!("{} get", support::bin().display()),
+        "/dev/null",
+    ]);
+    let mut script = std::process::Command::new("/usr/bin/script");
+    script.args(cmd.get_args());
+    script.env_clear();
+    script.envs(cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))));
+    // The terminal gets a URL and then Ctrl-D, as a person would type them.
+    let r = run_command(script, b"nothing.example.com\n\x04");
+    assert!(
+        r.stdout
+            .contains("reading a server URL from stdin; end with Ctrl-D"),
+        "{r:#?}"
+    );
+    assert!(
+        r.stdout
+            .contains("credentials not found in native keychain"),
+        "{r:#?}"
+    );
+}

@@ -41,79 +41,78 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
         }
         'docker-credential-keyring;store' {
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;get' {
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;erase' {
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;list' {
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;version' {
-            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;setup' {
-            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Use this helper only for REGISTRY (a credHelpers entry); repeatable, bringing REGISTRY''s login along from the helper that served it. Without it, "credsStore": "keyring" makes it the helper for every registry that credHelpers does not send elsewhere')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Use this helper only for REGISTRY (a credHelpers entry); repeatable, bringing REGISTRY''s login along from the helper that served it. Without it, "credsStore": "keyring" makes it the helper for every registry that credHelpers does not send elsewhere')
             [CompletionResult]::new('--no-import', '--no-import', [CompletionResultType]::ParameterName, 'Bring nothing along: neither read the previous helper nor move plaintext credentials (docker ignores both for the switched registries afterwards)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the whole plan (what would be copied, moved, left, and the change to config.json); change nothing')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a different credential the keychain already holds for a registry with the one docker uses now (without it, setup stops and changes nothing)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Import without asking, even on a terminal')
             [CompletionResult]::new('--allow-volatile', '--allow-volatile', [CompletionResultType]::ParameterName, 'Import even when the backend forgets at reboot (keyutils): the credentials'' only copy is then lost at the next reboot. Without it, setup refuses and changes nothing')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;import' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Copy from podman/skopeo''s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json')
             [CompletionResult]::new('--from-helper', '--from-helper', [CompletionResultType]::ParameterName, 'Copy the credentials the credential helper docker-credential-NAME (on PATH) lists, or only the REGISTRY arguments (asked for directly: helpers like ecr-login list nothing); the helper is only read, never changed')
-            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only show what would move; change nothing')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)')
             [CompletionResult]::new('--allow-volatile', '--allow-volatile', [CompletionResultType]::ParameterName, 'Strip config.json even when the backend forgets at reboot (keyutils): the credentials'' only copy is then lost at the next reboot. Without it, import refuses and changes nothing. Not needed with --from, whose file is never modified (a warning only)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;doctor' {
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the diagnosis as JSON')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;backends' {
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON for scripts (stable field names)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;completions' {
-            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;push' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where to read the credentials: keychain (this helper''s), docker (each registry resolved as the docker CLI does from its config.json: credHelpers, then credsStore, then plaintext auths), or helper:NAME (the credential helper docker-credential-NAME on PATH, e.g. helper:ecr-login; a registry named is asked for directly). Sources are only read')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Target namespace (repeatable; default: the context''s namespace)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Target namespace (repeatable; default: the context''s namespace)')
@@ -125,7 +124,6 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'With --dry-run: print the manifests for `kubectl apply -f -`')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'With --dry-run: print the manifests for `kubectl apply -f -`')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each API request: 30s, 2m (a bare number is seconds; 0 waits as long as the server takes)')
-            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Push every credential the source holds (with helper:NAME, what it lists); one whose key is no registry address, or that the kubelet cannot use, is skipped with a line on stderr')
             [CompletionResult]::new('--create-namespace', '--create-namespace', [CompletionResultType]::ParameterName, 'Create a missing namespace')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Delete and recreate a secret push made that cannot be updated (another type, or immutable); a secret push did not make also needs --adopt')
@@ -138,13 +136,13 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             break
         }
         'docker-credential-keyring;sync' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only the saved push with this id (repeatable)')
             [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Forget the saved push with this id (its Secrets stay in the clusters)')
-            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Show each saved push: its id, what it pushes where, where it is pinned (servers, CA fingerprints, namespaces, kubeconfig files), when it last ran and each target''s last result')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'docker-credential-keyring;help' {

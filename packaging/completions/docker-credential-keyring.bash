@@ -137,16 +137,12 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__completions)
-            opts="-h --backend --help bash elvish fish powershell zsh"
+            opts="-h --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --backend)
-                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -155,7 +151,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__doctor)
-            opts="-h --json --backend --help"
+            opts="-h --backend --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,22 +401,22 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__import)
-            opts="-h --dry-run --from --from-helper --overwrite --allow-volatile --backend --help"
+            opts="-h --backend --dry-run --from --from-helper --overwrite --allow-volatile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
+                    return 0
+                    ;;
                 --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --from-helper)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backend)
-                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -449,12 +445,16 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__push)
-            opts="-n -o -h --all --from --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --save --backend --help"
+            opts="-n -o -h --backend --all --from --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --save --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
+                    return 0
+                    ;;
                 --from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -499,10 +499,6 @@ _docker__credential__keyring() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --backend)
-                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -511,18 +507,18 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__setup)
-            opts="-y -h --registry --no-import --dry-run --overwrite --yes --allow-volatile --backend --help"
+            opts="-y -h --backend --registry --no-import --dry-run --overwrite --yes --allow-volatile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --registry)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --backend)
                     COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -551,12 +547,16 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__sync)
-            opts="-h --every --only --list --forget --backend --help"
+            opts="-h --backend --every --only --list --forget --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
+                    return 0
+                    ;;
                 --every)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -569,10 +569,6 @@ _docker__credential__keyring() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --backend)
-                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -581,16 +577,12 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__version)
-            opts="-h --backend --help"
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --backend)
-                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -52,7 +52,7 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand store" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
@@ -60,7 +60,7 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
@@ -68,7 +68,7 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand erase" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
@@ -76,16 +76,8 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
-keychain\t''
-wincred\t''
-pass\t''
-keyutils\t''
-file\t''
-auto\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l registry -d 'Use this helper only for REGISTRY (a credHelpers entry); repeatable, bringing REGISTRY\'s login along from the helper that served it. Without it, "credsStore": "keyring" makes it the helper for every registry that credHelpers does not send elsewhere' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
@@ -93,14 +85,13 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l registry -d 'Use this helper only for REGISTRY (a credHelpers entry); repeatable, bringing REGISTRY\'s login along from the helper that served it. Without it, "credsStore": "keyring" makes it the helper for every registry that credHelpers does not send elsewhere' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l no-import -d 'Bring nothing along: neither read the previous helper nor move plaintext credentials (docker ignores both for the switched registries afterwards)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l dry-run -d 'Show the whole plan (what would be copied, moved, left, and the change to config.json); change nothing'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l overwrite -d 'Replace a different credential the keychain already holds for a registry with the one docker uses now (without it, setup stops and changes nothing)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -s y -l yes -d 'Import without asking, even on a terminal'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -l allow-volatile -d 'Import even when the backend forgets at reboot (keyutils): the credentials\' only copy is then lost at the next reboot. Without it, setup refuses and changes nothing'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from -d 'Copy from podman/skopeo\'s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json' -r -F
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from-helper -d 'Copy the credentials the credential helper docker-credential-NAME (on PATH) lists, or only the REGISTRY arguments (asked for directly: helpers like ecr-login list nothing); the helper is only read, never changed' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
@@ -108,10 +99,12 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from -d 'Copy from podman/skopeo\'s auth.json instead (left unchanged). Without PATH: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json' -r -F
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l from-helper -d 'Copy the credentials the credential helper docker-credential-NAME (on PATH) lists, or only the REGISTRY arguments (asked for directly: helpers like ecr-login list nothing); the helper is only read, never changed' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l dry-run -d 'Only show what would move; change nothing'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l overwrite -d 'Replace a different credential the keychain already holds for the same registry (without it, such entries are kept in the file and reported)'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -l allow-volatile -d 'Strip config.json even when the backend forgets at reboot (keyutils): the credentials\' only copy is then lost at the next reboot. Without it, import refuses and changes nothing. Not needed with --from, whose file is never modified (a warning only)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
@@ -120,7 +113,7 @@ keyutils\t''
 file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -l json -d 'Print the diagnosis as JSON'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
@@ -129,15 +122,15 @@ keyutils\t''
 file\t''
 auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -l json -d 'Print JSON for scripts (stable field names)'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -s h -l help -d 'Print help'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand backends" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
 pass\t''
 keyutils\t''
 file\t''
 auto\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l from -d 'Where to read the credentials: keychain (this helper\'s), docker (each registry resolved as the docker CLI does from its config.json: credHelpers, then credsStore, then plaintext auths), or helper:NAME (the credential helper docker-credential-NAME on PATH, e.g. helper:ecr-login; a registry named is asked for directly). Sources are only read' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s n -l namespace -d 'Target namespace (repeatable; default: the context\'s namespace)' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l context -d 'Kubeconfig context (repeatable; default: the current context)' -r
@@ -149,13 +142,6 @@ server\t'The API server validates and answers without persisting'"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s o -l output -d 'With --dry-run: print the manifests for `kubectl apply -f -`' -r -f -a "json\t''
 yaml\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l request-timeout -d 'How long to wait for each API request: 30s, 2m (a bare number is seconds; 0 waits as long as the server takes)' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
-keychain\t''
-wincred\t''
-pass\t''
-keyutils\t''
-file\t''
-auto\t''"
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l all -d 'Push every credential the source holds (with helper:NAME, what it lists); one whose key is no registry address, or that the kubelet cannot use, is skipped with a line on stderr'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l create-namespace -d 'Create a missing namespace'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l replace -d 'Delete and recreate a secret push made that cannot be updated (another type, or immutable); a secret push did not make also needs --adopt'
@@ -164,9 +150,6 @@ complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l delete -d 'Delete the secret (only if push made it) and remove it from the --service-account lists; a secret also holding registries push did not write keeps them, loses push\'s registries and label, and stays in the lists'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -l save -d 'Also save this push (everything on this command line but --adopt, --replace, --dry-run and -o) so `sync` runs it again, pinned to the kubeconfig files, each context\'s server and CA, and the namespaces used now; a saved push writing the same Secrets is updated (which re-aims it). With --dry-run: say what would be saved, and save nothing'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l every -d 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l only -d 'Run only the saved push with this id (repeatable)' -r
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l forget -d 'Forget the saved push with this id (its Secrets stay in the clusters)' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l backend -d 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)' -r -f -a "secret-service\t''
 keychain\t''
 wincred\t''
@@ -174,8 +157,11 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l every -d 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l only -d 'Run only the saved push with this id (repeatable)' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l forget -d 'Forget the saved push with this id (its Secrets stay in the clusters)' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l list -d 'Show each saved push: its id, what it pushes where, where it is pinned (servers, CA fingerprints, namespaces, kubeconfig files), when it last ran and each target\'s last result'
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "store" -d 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "get" -d 'Print the credential for the server URL read from stdin, as JSON'
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand help; and not __fish_seen_subcommand_from store get erase list version setup import doctor backends completions push sync help" -f -a "erase" -d 'Erase the credential for the server URL read from stdin'
