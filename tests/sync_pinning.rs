@@ -362,12 +362,9 @@ fn a_config_directory_others_can_write_is_refused_before_any_request() {
     ] {
         let run = w.run(None, args);
         assert_eq!(run.code, Some(1), "{args:?}: {run:#?}");
-        // push says why on stdout, sync on stderr (after the program's name): one line.
-        let (said, prefix) = if args[0] == "push" {
-            (&run.stdout, "")
-        } else {
-            (&run.stderr, "docker-credential-keyring: ")
-        };
+        // Said on stderr after the program's name, nothing on stdout: one line.
+        let (said, prefix) = (&run.stderr, "docker-credential-keyring: ");
+        assert_eq!(run.stdout, "", "{args:?}");
         assert!(
             said.starts_with(&format!(
                 "{prefix}refusing {}: the directory is writable by others (mode 0777): make it yours and private",
@@ -502,13 +499,13 @@ fn the_file_backend_with_an_environment_passphrase_is_refused_for_sync_on_store(
     let run = w.run(None, &["push", REGISTRY, "--kubeconfig", &a, "--save"]);
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
-        run.stdout.starts_with(
-            "not saved: \"sync_on_store\": true runs sync in the background after each store, and with the file backend and the passphrase only in DOCKER_CREDENTIAL_KEYRING_PASSPHRASE that sync can never unlock the file"
+        run.stderr.starts_with(
+            "docker-credential-keyring: not saved: \"sync_on_store\": true runs sync in the background after each store, and with the file backend and the passphrase only in DOCKER_CREDENTIAL_KEYRING_PASSPHRASE that sync can never unlock the file"
         ),
         "{run:#?}"
     );
     assert_eq!(
-        (run.stdout.lines().count(), run.stderr.as_str()),
+        (run.stderr.lines().count(), run.stdout.as_str()),
         (1, ""),
         "{run:#?}"
     );

@@ -334,8 +334,9 @@ fn report_plan(
     Ok(n)
 }
 
-/// The backend named by `--backend` or DOCKER_CREDENTIAL_KEYRING_BACKEND for this run, and our
-/// config file, when docker's own calls (which carry neither) would otherwise pick another.
+/// The backend named by `--backend` for this run, and our config file: docker's own calls carry
+/// no flag, so the choice is kept where they read it. (A DOCKER_CREDENTIAL_KEYRING_BACKEND the
+/// user exported is theirs to keep.)
 fn backend_to_keep(
     settings: &Settings,
     flag: Option<&str>,
@@ -343,7 +344,7 @@ fn backend_to_keep(
 ) -> Option<(String, std::path::PathBuf)> {
     use crate::backend::select::{Origin, requested};
     let (name, origin) = requested(settings, flag).ok()?;
-    let named = matches!(origin, Origin::Flag | Origin::Env) && name != "auto";
+    let named = matches!(origin, Origin::Flag) && name != "auto";
     (named && name == opened).then(|| Some((name, settings.config_path()?.to_owned())))?
 }
 
