@@ -26,8 +26,6 @@ if ! command -v cargo >/dev/null; then
 fi
 command -v cargo-deb >/dev/null || cargo install --locked --quiet cargo-deb
 
-# The .deb also installs kubectl-keyring, a link to the binary (`kubectl keyring`).
-mkdir -p target/release && ln -sf docker-credential-keyring target/release/kubectl-keyring
 cargo deb --locked --quiet
 deb=$(ls -t target/debian/docker-credential-keyring_*.deb | head -n1)
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "./$deb"

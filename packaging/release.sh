@@ -81,8 +81,6 @@ if ((packages)); then
   esac
   command -v cargo-deb >/dev/null || cargo install --locked --quiet cargo-deb
   command -v cargo-generate-rpm >/dev/null || cargo install --locked --quiet cargo-generate-rpm
-  # The .deb ships kubectl-keyring as a link (preserve-symlinks in Cargo.toml).
-  ln -sf "$name" "$bindir/kubectl-keyring"
   tflag=(); [ "$target" = "$host" ] || tflag=(--target "$target")
   cargo deb --locked --no-build "${tflag[@]}" --output "$out/"
   cargo generate-rpm "${tflag[@]}" --output "$out/"
