@@ -9,6 +9,11 @@ bin=/usr/bin/docker-credential-keyring
 ls /usr/share/man/man1/docker-credential-keyring.1* >/dev/null || { echo "smoke: no man page" >&2; exit 1; }
 ls /usr/share/man/man1/docker-credential-keyring-push.1* >/dev/null 2>&1 || echo "smoke: note: no push man page" >&2
 [ -f /usr/share/bash-completion/completions/docker-credential-keyring ] || { echo "smoke: no bash completion" >&2; exit 1; }
+[ "$(readlink /usr/bin/kubectl-keyring)" = docker-credential-keyring ] || { echo "smoke: no kubectl-keyring link" >&2; exit 1; }
+/usr/bin/kubectl-keyring --help | grep -q '^Usage: kubectl keyring ' || { echo "smoke: kubectl-keyring --help" >&2; exit 1; }
+if command -v kubectl >/dev/null; then
+  kubectl plugin list 2>/dev/null | grep -qx /usr/bin/kubectl-keyring || { echo "smoke: kubectl plugin list" >&2; exit 1; }
+fi
 
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT

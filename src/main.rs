@@ -17,12 +17,33 @@ fn main() -> ExitCode {
     // passphrase leaves the environment before anything can be spawned (pass, gpg, kubeconfig
     // exec plugins, other helpers): every child would inherit it.
     let settings = unsafe { Settings::take_from_env() };
-    let args: Vec<_> = std::env::args_os().skip(1).collect();
-    match classify(&args) {
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next().unwrap_or_default();
+    let mut args: Vec<_> = argv.collect();
+    // Started as `kubectl-keyring`: kubectl's plugin, with only the people commands.
+    let plugin = cli::is_plugin(Some(&argv0));
+    let command = if plugin {
+        cli::plugin_command
+    } else {
+        cli::command
+    };
+    let invocation = if plugin {
+        let _ = PROGRAM.set(cli::PLUGIN_DISPLAY);
+        match cli::classify_plugin(&mut args) {
+            Ok(invocation) => invocation,
+            Err(line) => {
+                say(Channel::Stderr, &line, None);
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        classify(&args)
+    };
+    match invocation {
         Invocation::Usage => say(Channel::Stdout, &protocol::usage_line(), None),
         Invocation::Help => {
             // A help that cannot be written has nowhere to say so.
-            let _ = cli::command().print_help();
+            let _ = command().print_help();
             ExitCode::SUCCESS
         }
         Invocation::Man(dir) => match man::write_all(&dir) {
@@ -43,7 +64,7 @@ fn main() -> ExitCode {
         }
         Invocation::Protocol(action) => run_action(action, &settings, None),
         Invocation::Cli => {
-            let matches = cli::command().get_matches();
+            let matches = command().get_matches_from(std::iter::once(argv0).chain(args));
             let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
             let backend = cli.backend().map(str::to_owned);
             let backend = backend.as_deref();
@@ -171,6 +192,9 @@ fn run_action(
     }
 }
 
+/// The name errors are prefixed with: the helper's, or `kubectl keyring` as kubectl's plugin.
+static PROGRAM: std::sync::OnceLock<&str> = std::sync::OnceLock::new();
+
 /// Where a command's errors go: a convention per command, kept byte for byte.
 #[derive(Debug, Clone, Copy)]
 enum Channel {
@@ -199,7 +223,10 @@ fn say(channel: Channel, line: &str, hint: Option<String>) -> ExitCode {
             let _ = writeln!(std::io::stdout(), "{line}");
         }
         Channel::Stderr => {
-            let _ = writeln!(stderr, "{}: {line}", docker_credential_keyring::BINARY_NAME);
+            let program = PROGRAM
+                .get()
+                .unwrap_or(&docker_credential_keyring::BINARY_NAME);
+            let _ = writeln!(stderr, "{program}: {line}");
             if let Some(hint) = hint {
                 let _ = writeln!(stderr, "{hint}");
             }

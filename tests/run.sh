@@ -3,7 +3,10 @@
 # tests drive (real gnome-keyring, dbus, pass, gpg, keyutils, Docker's Go helpers, docker CLI,
 # kubectl, docker-py), then formatting, lints, and every test against the built binary.
 #   ./tests/run.sh                 # all of the above
-#   ./tests/run.sh --with-package  # then also build the .deb, install it, smoke-test it
+#   ./tests/run.sh --with-package  # then also build the release archive, .deb and .rpm for
+#                                  # this machine and check them (tests/release.sh), build the
+#                                  # crate as `cargo package` packs it, install the .deb and
+#                                  # smoke-test it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 with_package=0
@@ -28,6 +31,9 @@ PACKAGES=(
   zsh fish                          # the completion scripts are checked by their own shells
   mold                              # links the ~25 test binaries several times faster than ld
 )
+# --with-package: `rpm -qlp` and a scratch-root install check the .rpm; `ruby -c` parses the
+# Homebrew formula the release fills (tests/release.sh).
+((with_package)) && PACKAGES+=(rpm ruby)
 # The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
 command -v docker >/dev/null || PACKAGES+=(docker.io)
 # kubectl (push's golden tests compare against `kubectl create secret docker-registry`): Debian's
@@ -70,6 +76,13 @@ cargo test --workspace --all-targets
 ./fuzz/run.sh "${FUZZ_SECONDS:-10}"
 
 if ((with_package)); then
+  # The release build for this machine (once; the .deb below reuses it) and its checks.
+  dist=$(mktemp -d)
+  OUT="$dist" ./packaging/release.sh --packages
+  ./tests/release.sh "$dist"
+  # What `cargo install docker-credential-keyring` gets: cargo package builds the packed crate
+  # on its own (no test crate, no path dependency) and fails if it does not build.
+  cargo package --locked --quiet --allow-dirty
   DOCKER_CONFIG=$(mktemp -d) ./packaging/install.sh --no-setup
   ./packaging/smoke-test.sh
 fi
