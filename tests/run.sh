@@ -29,6 +29,7 @@ PACKAGES=(
   bsdutils util-linux               # `script` (a pty for the passphrase prompt), `setsid`
   time                              # /usr/bin/time: peak memory in bench/memory.sh
   zsh fish                          # the completion scripts are checked by their own shells
+  curl ca-certificates              # rustup, on a machine with no Rust yet
   mold                              # links the ~25 test binaries several times faster than ld
 )
 # --with-package: `rpm -qlp` and a scratch-root install check the .rpm; `ruby -c` parses the
@@ -56,9 +57,13 @@ if ! python3 -c 'import docker' 2>/dev/null; then
     || python3 -m pip install --quiet --break-system-packages docker
 fi
 
+# A fresh machine has no Rust: rustup's stable toolchain with the two components the suite runs.
 if ! command -v cargo >/dev/null; then
-  echo "tests/run.sh: no Rust toolchain: install one with https://rustup.rs, then run this again" >&2
-  exit 1
+  [ -f "$HOME/.cargo/env" ] \
+    || curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs \
+      | sh -s -- -y --profile minimal --component rustfmt,clippy
+  # shellcheck disable=SC1091
+  . "$HOME/.cargo/env"
 fi
 
 # Most of a clean run is linking test binaries that each carry kube and rustls: mold does it in
