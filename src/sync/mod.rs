@@ -264,11 +264,10 @@ fn timer_enabled() -> bool {
                 .join("systemd/user/timers.target.wants")
                 .join(TIMER_UNIT),
         );
-        places.push(
-            base.home_dir()
-                .join("Library/LaunchAgents")
-                .join(format!("{LAUNCHD_LABEL}.plist")),
-        );
+        let agents = base.home_dir().join("Library/LaunchAgents");
+        places.push(agents.join(format!("{LAUNCHD_LABEL}.plist")));
+        // `brew services start docker-credential-keyring` loads the formula's own agent.
+        places.push(agents.join(format!("homebrew.mxcl.{}.plist", crate::BINARY_NAME)));
     }
     places.push(PathBuf::from("/etc/systemd/user/timers.target.wants").join(TIMER_UNIT));
     places.iter().any(|p| p.exists())
