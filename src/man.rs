@@ -31,9 +31,10 @@ prints {"server":"username",\&...} without reading any secret; stdin is never re
 prints the version; stdin is never read.
 .PP
 A query finds the exact server string first, then an equivalent spelling of the same registry
-(scheme\-less is https, host case, trailing slash, default port, the Docker Hub aliases
-docker.io, index.docker.io, registry\-1.docker.io), then for a repository path the longest stored
-prefix. Nothing ever matches across a host, a non\-default port or an explicit http/https boundary.
+(scheme\-less is https, or http when only an http:// form is stored; host case, trailing slash,
+default port, the Docker Hub aliases docker.io, index.docker.io, registry\-1.docker.io), then for
+a repository path the longest stored prefix, then the host itself. Nothing ever matches across a
+host, a non\-default port or an explicit http/https boundary.
 "#;
 
 /// The sections after BACKENDS and ENVIRONMENT (other programs' variables first).
