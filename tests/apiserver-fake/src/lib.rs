@@ -40,6 +40,7 @@
 
 mod http;
 mod patching;
+mod pods;
 mod protobuf;
 mod routing;
 mod server;
@@ -48,6 +49,7 @@ mod status;
 mod tls;
 mod validation;
 
+pub use pods::PodSeed;
 pub use server::ApiServer;
 pub use state::{Fault, FaultKind, Request};
 pub use tls::unrelated_ca_pem;
@@ -111,6 +113,15 @@ pub(crate) const KINDS: &[Kind] = &[
             "imagePullSecrets",
             "automountServiceAccountToken",
         ],
+    },
+    // Pods as status reads them (src/pods.rs): listed with their status, never scheduled.
+    Kind {
+        resource: "pods",
+        singular: "pod",
+        kind: "Pod",
+        namespaced: true,
+        short: &["po"],
+        fields: &["apiVersion", "kind", "metadata", "spec", "status"],
     },
 ];
 
