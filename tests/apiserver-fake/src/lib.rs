@@ -10,6 +10,8 @@
 //!   strategic merge without its `$` directives, which get 415; JSON patch), DELETE (with
 //!   preconditions; graceful for an object with finalizers: it stays, with a
 //!   `deletionTimestamp`, for one more request), `dryRun=All`, `fieldValidation=Strict`;
+//! - `pods` with a phase and container statuses, seeded ([`PodSeed`]), listed and selected
+//!   by `status.phase` (nothing schedules or runs them);
 //! - one global `resourceVersion` bumped per write, `409 Conflict` on a stale one, no bump on a
 //!   no-op write, a create carrying one refused (500, as the storage layer answers);
 //!   `metadata.managedFields` with Apply/Update ownership and apply conflicts, an apply carrying
