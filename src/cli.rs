@@ -115,7 +115,12 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub backend: BackendArg,
     /// Namespace to look at (repeatable; default: the context's namespace)
-    #[arg(short = 'n', long = "namespace", value_name = "NS", conflicts_with = "all_namespaces")]
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
     pub namespaces: Vec<String>,
     /// Look at every namespace
     #[arg(short = 'A', long)]

@@ -123,7 +123,7 @@ printf '{{"ServerURL":"%s","Username":"alice","Secret":"{FRESH}"}}' "$2" | docke
 
     /// A command line status printed, run by `sh` in the binary's environment.
     fn sh(&self, line: &str) -> Run {
-        let mut cmd = helper_command(&self.keyring, &[]);
+        let cmd = helper_command(&self.keyring, &[]);
         let mut sh = std::process::Command::new("sh");
         sh.arg("-c").arg(line);
         sh.env_clear();
@@ -132,7 +132,6 @@ printf '{{"ServerURL":"%s","Username":"alice","Secret":"{FRESH}"}}' "$2" | docke
                 sh.env(k, v);
             }
         }
-        let _ = &mut cmd;
         sh.env("PATH", self.path());
         let run = run_command(sh, b"");
         assert_no_secret(&run.stdout);
@@ -302,7 +301,11 @@ fn an_expired_jwt_is_expired_and_a_live_one_says_when_it_expires() {
     );
     let live = lines_with(&run.stdout, &["dev", OTHER, "current"]);
     assert_eq!(live.len(), 1, "{}", run.stdout);
-    assert!(live[0].contains("in 3h 9m") || live[0].contains("in 3h 10m"), "{}", live[0]);
+    assert!(
+        live[0].contains("in 3h 9m") || live[0].contains("in 3h 10m"),
+        "{}",
+        live[0]
+    );
     for token in [jwt(now() - 60), jwt(now() + 3 * 3600 + 600)] {
         let payload = token.split('.').nth(1).unwrap();
         assert!(!run.stdout.contains(payload) && !run.stderr.contains(payload));
@@ -343,9 +346,13 @@ fn a_locked_keychain_is_unknown_with_its_reason() {
         let mut cmd = w.command(args);
         cmd.env("DOCKER_CREDENTIAL_KEYRING_FILE_CACHE_SECONDS", "0");
         if passphrase {
-            cmd.env("DOCKER_CREDENTIAL_KEYRING_PASSPHRASE", "canary-passphrase-91c3");
+            cmd.env(
+                "DOCKER_CREDENTIAL_KEYRING_PASSPHRASE",
+                "canary-passphrase-91c3",
+            );
         }
-        let payload = format!(r#"{{"ServerURL":"{REGISTRY}","Username":"alice","Secret":"{FIRST}"}}"#);
+        let payload =
+            format!(r#"{{"ServerURL":"{REGISTRY}","Username":"alice","Secret":"{FIRST}"}}"#);
         let run = run_command(cmd, payload.as_bytes());
         assert_no_secret(&run.stdout);
         assert_no_secret(&run.stderr);
@@ -353,8 +360,29 @@ fn a_locked_keychain_is_unknown_with_its_reason() {
         run
     };
     with(&["store", "--backend", "file"], true).ok();
-    with(&["push", REGISTRY, "-n", "dev", "--backend", "file", "--kubeconfig", w.k()], true).ok();
-    let status = ["status", "-n", "dev", "--backend", "file", "--kubeconfig", w.k()];
+    with(
+        &[
+            "push",
+            REGISTRY,
+            "-n",
+            "dev",
+            "--backend",
+            "file",
+            "--kubeconfig",
+            w.k(),
+        ],
+        true,
+    )
+    .ok();
+    let status = [
+        "status",
+        "-n",
+        "dev",
+        "--backend",
+        "file",
+        "--kubeconfig",
+        w.k(),
+    ];
     assert_eq!(with(&status, true).code, Some(0));
     let run = with(&status, false);
     assert_eq!(run.code, Some(1), "{run:?}");
@@ -458,7 +486,12 @@ fn where_lists_across_namespaces_are_forbidden_the_saved_namespaces_are_read_one
     w.server.clear_requests();
     let run = w.status(&[]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(lines_with(&run.stdout, &["current"]).len(), 2, "{}", run.stdout);
+    assert_eq!(
+        lines_with(&run.stdout, &["current"]).len(),
+        2,
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stderr
             .contains("not allowed to list secrets in all namespaces: reading namespaces dev, staging one by one"),
@@ -470,7 +503,11 @@ fn where_lists_across_namespaces_are_forbidden_the_saved_namespaces_are_read_one
     // -A has no namespaces to fall back to: the context's line says what is needed.
     let all = w.status(&["-A", "--kubeconfig", w.k()]);
     assert_eq!(all.code, Some(1), "{all:?}");
-    assert!(all.stderr.contains("forbidden while listing"), "{}", all.stderr);
+    assert!(
+        all.stderr.contains("forbidden while listing"),
+        "{}",
+        all.stderr
+    );
 }
 
 #[test]
@@ -488,7 +525,10 @@ fn contexts_are_reached_as_push_reaches_them() {
     // A server whose certificate is not checked gets no request without --insecure.
     let insecure = Kubeconfig::new()
         .cluster("loose", &w.server.url(), Ca::Insecure)
-        .user("loose", Auth::Token(support::apiserver::DEFAULT_TOKEN.into()))
+        .user(
+            "loose",
+            Auth::Token(support::apiserver::DEFAULT_TOKEN.into()),
+        )
         .context("loose", "loose", "loose", Some("dev"))
         .current("loose")
         .write(w.dir.path().join("insecure-kubeconfig"));
@@ -509,7 +549,11 @@ fn contexts_are_reached_as_push_reaches_them() {
         .write(&w.kubeconfig);
     let moved = w.status(&[]);
     assert_eq!(moved.code, Some(1), "{moved:?}");
-    assert!(moved.stderr.contains("run the push again with --save"), "{}", moved.stderr);
+    assert!(
+        moved.stderr.contains("run the push again with --save"),
+        "{}",
+        moved.stderr
+    );
 }
 
 #[test]
@@ -560,5 +604,30 @@ fn three_hundred_namespaces_cost_three_lists() {
         "status over 300 namespaces, 300 Secrets, 1000 pods: {} requests, {:?} wall time",
         w.server.requests().len(),
         run.elapsed
+    );
+}
+
+#[test]
+fn kubectl_keyring_status_takes_kubectls_flags_first() {
+    let w = World::new();
+    w.push(&[REGISTRY, "-n", "dev"]);
+    let plugin = w.bin().join("kubectl-keyring");
+    std::os::unix::fs::symlink(support::bin(), &plugin).unwrap();
+    let cmd = w.command(&[]);
+    let mut plug = std::process::Command::new(&plugin);
+    plug.env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            plug.env(k, v);
+        }
+    }
+    plug.args(["-n", "dev", "--kubeconfig", w.k(), "status"]);
+    let run = run_command(plug, b"");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        lines_with(&run.stdout, &["dev", "regcred", REGISTRY, "current"]).len(),
+        1,
+        "{}",
+        run.stdout
     );
 }

@@ -231,7 +231,13 @@ fn ago(at: u64, now: u64) -> String {
 }
 
 /// One registry's state in a Secret: its entry against what the source gives now.
-fn judge(entry: &Entry, lookup: &Lookup, source: &Source, changed: Option<u64>, now: u64) -> Judged {
+fn judge(
+    entry: &Entry,
+    lookup: &Lookup,
+    source: &Source,
+    changed: Option<u64>,
+    now: u64,
+) -> Judged {
     let expires = crate::expiry::of(entry.password.expose());
     if let Some(at) = expires.filter(|at| *at <= now) {
         return Judged {
@@ -259,7 +265,9 @@ fn judge(entry: &Entry, lookup: &Lookup, source: &Source, changed: Option<u64>, 
             State::Stale,
             Some(format!("{} no longer holds it{since}", source.describe())),
         ),
-        Ok(Some(c)) if c.username == entry.username && compare::same(&c.secret, &entry.password) => {
+        Ok(Some(c))
+            if c.username == entry.username && compare::same(&c.secret, &entry.password) =>
+        {
             (
                 State::Current,
                 expires.map(|at| format!("expires in {}", ago(now, at))),
@@ -371,9 +379,9 @@ impl At<'_> {
                 .secrets
                 .iter()
                 .any(|s| namespace_of(s) == ns && name_of(s) == name);
-            let duplicate = rows.iter().any(|r| {
-                r.context == self.scope.context && &r.namespace == ns && &r.name == name
-            });
+            let duplicate = rows
+                .iter()
+                .any(|r| r.context == self.scope.context && &r.namespace == ns && &r.name == name);
             if present || duplicate {
                 continue;
             }
@@ -527,7 +535,11 @@ impl At<'_> {
             Ok(None) => (
                 Cause::NoCredential,
                 Some(format!("{login} && {}", fixes.without_ours(&refs, &ours))),
-                format!("{} holds no credential for {}", source.describe(), row.registry),
+                format!(
+                    "{} holds no credential for {}",
+                    source.describe(),
+                    row.registry
+                ),
             ),
             Ok(Some(_)) => {
                 let referenced = ours.iter().find(|s| refs.contains(&name_of(s)));
@@ -576,7 +588,10 @@ impl At<'_> {
                         ),
                     )
                 } else if let Some(s) = ours.iter().find(|s| holds(s).is_some()) {
-                    let by_account = self.accounts_using(ns, name_of(s)).iter().any(|a| a == account);
+                    let by_account = self
+                        .accounts_using(ns, name_of(s))
+                        .iter()
+                        .any(|a| a == account);
                     (
                         Cause::NotReferenced,
                         Some(fixes.reference(s, by_account)),
@@ -596,10 +611,7 @@ impl At<'_> {
                     (
                         Cause::NoSecret,
                         Some(fixes.without_ours(&refs, &ours)),
-                        format!(
-                            "no Secret of ours in namespace {ns} holds {}",
-                            row.registry
-                        ),
+                        format!("no Secret of ours in namespace {ns} holds {}", row.registry),
                     )
                 }
             }
@@ -649,7 +661,7 @@ impl Fixes<'_> {
         f
     }
 
-    fn from_flag(&self) -> String {
+    fn source_flag(&self) -> String {
         match self.source {
             Source::Keychain => String::new(),
             other => format!(" --from {other}"),
@@ -662,7 +674,7 @@ impl Fixes<'_> {
             "{} push {}{}{} -n {}{rest}",
             crate::BINARY_NAME,
             regs.join(" "),
-            self.from_flag(),
+            self.source_flag(),
             self.target_flags(),
             self.ns
         )
@@ -687,7 +699,10 @@ impl Fixes<'_> {
     fn without_ours(&self, refs: &[&str], ours: &[&KubeSecret]) -> String {
         let reg = vec![self.registry.to_owned()];
         // A referenced name not taken by another Secret of ours with other registries.
-        match refs.iter().find(|r| !ours.iter().any(|s| name_of(s) == **r)) {
+        match refs
+            .iter()
+            .find(|r| !ours.iter().any(|s| name_of(s) == **r))
+        {
             Some(name) => self.push(&reg, &format!(" --name {}", sh(name))),
             None => format!(
                 "{} && {}",
@@ -702,7 +717,13 @@ impl Fixes<'_> {
         annotated_registries(s)
             .unwrap_or_default()
             .into_iter()
-            .map(|k| if k == DOCKER_HUB_KEY { "docker.io".into() } else { k })
+            .map(|k| {
+                if k == DOCKER_HUB_KEY {
+                    "docker.io".into()
+                } else {
+                    k
+                }
+            })
             .collect()
     }
 
@@ -874,7 +895,12 @@ impl ImageRef {
             return false;
         }
         parts
-            .zip(self.path.iter().map(String::as_str).chain(std::iter::repeat("")))
+            .zip(
+                self.path
+                    .iter()
+                    .map(String::as_str)
+                    .chain(std::iter::repeat("")),
+            )
             .all(|(want, have)| want == have)
     }
 }

@@ -102,8 +102,8 @@ pub fn run(
         Err(_) => Vec::new(),
     };
     let plan = gather::plan(options, &saved)?;
-    let plugin_timeout = crate::helper_client::timeout(settings)
-        .unwrap_or(crate::helper_client::DEFAULT_TIMEOUT);
+    let plugin_timeout =
+        crate::helper_client::timeout(settings).unwrap_or(crate::helper_client::DEFAULT_TIMEOUT);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -30,7 +30,14 @@ fn dash(s: Option<&str>) -> String {
 fn table(report: &Report, wide: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let now = crate::expiry::now();
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut head = vec!["CONTEXT", "NAMESPACE", "NAME", "REGISTRY", "STATE", "EXPIRES"];
+    let mut head = vec![
+        "CONTEXT",
+        "NAMESPACE",
+        "NAME",
+        "REGISTRY",
+        "STATE",
+        "EXPIRES",
+    ];
     if wide {
         head.extend(["SERVICE-ACCOUNTS", "SAVED-PUSH"]);
     }
@@ -65,7 +72,10 @@ fn table(report: &Report, wide: bool, out: &mut dyn Write) -> std::io::Result<()
         }
     }
     if report.secrets.is_empty() {
-        writeln!(out, "No pull Secrets of docker-credential-keyring in scope.")?;
+        writeln!(
+            out,
+            "No pull Secrets of docker-credential-keyring in scope."
+        )?;
     } else {
         aligned(&rows, out)?;
     }
@@ -106,12 +116,7 @@ fn table(report: &Report, wide: bool, out: &mut dyn Write) -> std::io::Result<()
 fn aligned(rows: &[Vec<String>], out: &mut dyn Write) -> std::io::Result<()> {
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     for r in rows {
         let mut text = String::new();
