@@ -268,10 +268,7 @@ fn judge(
         Ok(Some(c))
             if c.username == entry.username && compare::same(&c.secret, &entry.password) =>
         {
-            (
-                State::Current,
-                expires.map(|at| format!("expires in {}", ago(now, at))),
-            )
+            (State::Current, None)
         }
         Ok(Some(_)) => (
             State::Stale,
