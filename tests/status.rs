@@ -535,10 +535,21 @@ fn contexts_are_reached_as_push_reaches_them() {
     w.server.clear_requests();
     let refused = w.status(&["--kubeconfig", insecure.to_str().unwrap()]);
     assert_eq!(refused.code, Some(1), "{refused:?}");
-    assert!(refused.stderr.contains("--insecure"), "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("refused to read the pull Secrets of context \"loose\""),
+        "{}",
+        refused.stderr
+    );
     assert!(lists(&w.server.requests()).is_empty());
     let allowed = w.status(&["--kubeconfig", insecure.to_str().unwrap(), "--insecure"]);
     assert_eq!(allowed.code, Some(0), "{allowed:?}");
+    assert!(
+        allowed.stderr.contains("anyway (--insecure)"),
+        "{}",
+        allowed.stderr
+    );
     // A saved push whose context now points elsewhere is not looked at.
     w.push(&[REGISTRY, "-n", "dev", "--save"]);
     let other = ApiServer::start_tls();

@@ -263,9 +263,26 @@ async fn read(
     scope: &Scope,
     timeout: Option<Duration>,
 ) -> (Result<Lists, String>, Vec<String>) {
-    let client = match &ctx.client {
-        Ok(c) => c.clone(),
-        Err(reason) => return (Err(reason.clone()), Vec::new()),
+    let mut notes = Vec::new();
+    let client = match (&ctx.client, &ctx.exposure) {
+        // push's refusal, said for what status does: read the passwords.
+        (Err(_), Some(e)) => {
+            let refused = format!(
+                "refused to read the pull Secrets of context {:?}: {}: {}, or pass --insecure to read them anyway",
+                ctx.name, e.why, e.fix
+            );
+            return (Err(refused), notes);
+        }
+        (Err(reason), None) => return (Err(reason.clone()), notes),
+        (Ok(c), exposure) => {
+            if let Some(e) = exposure {
+                notes.push(format!(
+                    "warning: context {:?}: reading the pull Secrets anyway (--insecure): {}",
+                    ctx.name, e.why
+                ));
+            }
+            c.clone()
+        }
     };
     let ours = ListParams::default().labels(&format!("{MANAGED_BY_LABEL}={MANAGED_BY}"));
     let pending = ListParams::default().fields("status.phase=Pending");
@@ -275,7 +292,6 @@ async fn read(
         list::<ServiceAccount>(ctx, &client, scope, timeout, &plain, "service accounts"),
         list::<Pod>(ctx, &client, scope, timeout, &pending, "pods"),
     );
-    let mut notes = Vec::new();
     let lists = (|| {
         let (secrets, a) = secrets?;
         let (accounts, b) = accounts?;
