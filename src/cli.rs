@@ -119,7 +119,8 @@ pub struct StatusArgs {
         short = 'n',
         long = "namespace",
         value_name = "NS",
-        conflicts_with = "all_namespaces"
+        conflicts_with = "all_namespaces",
+        value_parser = namespace_name
     )]
     pub namespaces: Vec<String>,
     /// Look at every namespace
@@ -142,6 +143,18 @@ pub struct StatusArgs {
     #[arg(long, default_value = "30s", value_name = "DURATION",
           value_parser = crate::duration::parse_timeout)]
     pub request_timeout: std::time::Duration,
+}
+
+/// A namespace name (a DNS-1123 label): anything else is a bad command line.
+fn namespace_name(text: &str) -> Result<String, String> {
+    if crate::push::dockerconfig::is_dns1123_label(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(
+            "use lowercase letters, digits and '-' (a DNS-1123 label, at most 63 characters)"
+                .into(),
+        )
+    }
 }
 
 /// `status -o` formats.

@@ -573,8 +573,20 @@ fn a_bad_command_line_exits_2() {
     assert_eq!(w.status(&["-o", "toml"]).code, Some(2));
     assert_eq!(w.status(&["-A", "-n", "dev"]).code, Some(2));
     let bad = w.status(&["-n", "Not_A_Namespace", "--kubeconfig", w.k()]);
-    assert_eq!(bad.code, Some(1));
-    assert!(bad.stderr.contains("invalid namespace"), "{}", bad.stderr);
+    assert_eq!(bad.code, Some(2));
+    assert!(bad.stderr.contains("DNS-1123 label"), "{}", bad.stderr);
+    // A context the kubeconfig lacks: said before anything is read.
+    w.server.clear_requests();
+    let unknown = w.status(&["--context", "nope", "--kubeconfig", w.k()]);
+    assert_eq!(unknown.code, Some(1));
+    assert!(
+        unknown
+            .stderr
+            .contains("context \"nope\" is not in the kubeconfig"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(w.server.requests().is_empty());
 }
 
 /// The closing figure: 300 namespaces, 300 Secrets, 1,000 pods (a third of them failing to
