@@ -310,6 +310,74 @@ fn an_expired_jwt_is_expired_and_a_live_one_says_when_it_expires() {
         let payload = token.split('.').nth(1).unwrap();
         assert!(!run.stdout.contains(payload) && !run.stderr.contains(payload));
     }
+    // A pod using it cannot pull: expired here too, so log in again, then the saved push.
+    w.server.seed_pod(&pod(
+        "dev",
+        "api",
+        &format!("{REGISTRY}/api:2"),
+        &["regcred"],
+    ));
+    let json: Value = serde_json::from_str(&w.status(&["-o", "json"]).stdout).unwrap();
+    let p = &json["pods"][0];
+    assert_eq!(p["cause"], "expired", "{json}");
+    let fix = p["fix"].as_str().unwrap();
+    assert_eq!(
+        fix,
+        format!("docker login {REGISTRY} && docker-credential-keyring sync --only 1"),
+        "{json}"
+    );
+    assert_eq!(w.sh(fix).code, Some(0));
+    let after = w.status(&[]);
+    assert_eq!(after.code, Some(0), "{after:?}");
+    assert_eq!(
+        lines_with(&after.stdout, &["api", "retrying"]).len(),
+        1,
+        "{}",
+        after.stdout
+    );
+}
+
+#[test]
+fn every_context_costs_three_lists_and_one_exec_plugin_run() {
+    let w = World::new();
+    let second = ApiServer::start_tls();
+    second.create_namespace("dev");
+    let plugin = ExecPlugin::new(w.dir.path(), support::apiserver::DEFAULT_TOKEN);
+    let two = Kubeconfig::new()
+        .server_as("one", &w.server, Auth::Exec(plugin.command.clone()))
+        .server_as("two", &second, Auth::Exec(plugin.command.clone()))
+        .current("one")
+        .write(w.dir.path().join("two-kubeconfig"));
+    let k = two.to_str().unwrap();
+    let push = [
+        "push",
+        REGISTRY,
+        "--kubeconfig",
+        k,
+        "--context",
+        "one",
+        "--context",
+        "two",
+        "-n",
+        "dev",
+        "--save",
+    ];
+    w.run(&push).ok();
+    w.server.clear_requests();
+    second.clear_requests();
+    let before = plugin.calls();
+    let run = w.status(&[]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(plugin.calls() - before, 2, "once per context");
+    for (ctx, server) in [("one", &w.server), ("two", &second)] {
+        assert_eq!(lists(&server.requests()).len(), 3, "{ctx}");
+        assert_eq!(
+            lines_with(&run.stdout, &[ctx, "dev", "regcred", REGISTRY, "current"]).len(),
+            1,
+            "{}",
+            run.stdout
+        );
+    }
 }
 
 #[test]
