@@ -722,3 +722,75 @@ fn kubectl_keyring_status_takes_kubectls_flags_first() {
         run.stdout
     );
 }
+
+#[test]
+fn fixes_for_a_saved_push_update_it_rather_than_fight_it() {
+    let w = World::new();
+    store(&w.keyring, OTHER, "bob", OTHER_PW);
+    w.push(&[
+        REGISTRY,
+        "-n",
+        "dev",
+        "--service-account",
+        "default",
+        "--save",
+    ]);
+    // Its Secret lacks OTHER: the fix is the saved push again with OTHER added, saved (so the
+    // next sync does not take it away again).
+    w.server.seed_pod(&pod(
+        "dev",
+        "needs-other",
+        &format!("{OTHER}/x:1"),
+        &["regcred"],
+    ));
+    // Created before the service account listed regcred.
+    w.server
+        .seed_pod(&pod("dev", "old", &format!("{REGISTRY}/y:1"), &[]));
+    let json: Value = serde_json::from_str(&w.status(&["-o", "json"]).stdout).unwrap();
+    let fix_of = |pod: &str, cause: &str| {
+        let p = json["pods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["pod"] == pod)
+            .unwrap_or_else(|| panic!("{pod}: {json}"));
+        assert_eq!(p["cause"], cause, "{p}");
+        p["fix"].as_str().unwrap().to_owned()
+    };
+    let add = fix_of("needs-other", "secret-lacks-registry");
+    assert_eq!(
+        add,
+        format!(
+            "docker-credential-keyring push {REGISTRY} {OTHER} --kubeconfig {} --context fake -n dev --name regcred --service-account default --save",
+            w.k()
+        )
+    );
+    let restart = fix_of("old", "not-referenced");
+    assert_eq!(
+        restart,
+        format!(
+            "kubectl --kubeconfig {} --context fake delete pod -n dev old",
+            w.k()
+        )
+    );
+    for fix in [add, restart] {
+        assert_eq!(w.sh(&fix).code, Some(0), "{fix}");
+    }
+    let saved = w.run(&["sync", "--list"]);
+    assert_eq!(
+        saved.stdout.matches("-> regcred").count(),
+        1,
+        "{}",
+        saved.stdout
+    );
+    assert!(saved.stdout.contains(OTHER), "{}", saved.stdout);
+    let after = w.status(&[]);
+    assert_eq!(after.code, Some(0), "{after:?}");
+    for registry in [REGISTRY, OTHER] {
+        let state = after.stdout.lines().find_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (w.get(2) == Some(&"regcred") && w.get(3) == Some(&registry)).then(|| w[4])
+        });
+        assert_eq!(state, Some("current"), "{}", after.stdout);
+    }
+}
