@@ -562,10 +562,11 @@ fn where_lists_across_namespaces_are_forbidden_the_saved_namespaces_are_read_one
     );
     assert!(
         run.stderr
-            .contains("not allowed to list secrets in all namespaces: reading namespaces dev, staging one by one"),
+            .contains("not allowed to list secrets, service accounts, pods in all namespaces: reading namespaces dev, staging one by one"),
         "{}",
         run.stderr
     );
+    assert_eq!(run.stderr.matches("not allowed").count(), 1, "{}", run.stderr);
     let sent = lists(&w.server.requests());
     assert_eq!(sent.len(), 3 + 3 * 2, "{sent:?}");
     // -A has no namespaces to fall back to: the context's line says what is needed.

@@ -296,7 +296,16 @@ async fn read(
         let (secrets, a) = secrets?;
         let (accounts, b) = accounts?;
         let (pods, c) = pods?;
-        notes.extend([a, b, c].into_iter().flatten());
+        let fell_back: Vec<String> = [a, b, c].into_iter().flatten().collect();
+        if !fell_back.is_empty() {
+            notes.push(format!(
+                "context {:?}: not allowed to list {} in all namespaces: reading namespace{} {} one by one",
+                ctx.name,
+                fell_back.join(", "),
+                if scope.fallback.len() == 1 { "" } else { "s" },
+                scope.fallback.join(", ")
+            ));
+        }
         Ok(Lists {
             secrets,
             accounts,
@@ -307,7 +316,7 @@ async fn read(
 }
 
 /// One resource across all namespaces; where that is forbidden, in each fallback namespace
-/// (said once, as the note).
+/// (then `what` comes back, for the context's one note).
 async fn list<K>(
     ctx: &Context,
     client: &kube::Client,
@@ -332,12 +341,6 @@ where
     if !failure.forbidden() || scope.fallback.is_empty() {
         return Err(explain(ctx, &whole, &failure, timeout));
     }
-    let note = format!(
-        "context {:?}: not allowed to list {what} in all namespaces: reading namespace{} {} one by one",
-        ctx.name,
-        if scope.fallback.len() == 1 { "" } else { "s" },
-        scope.fallback.join(", ")
-    );
     let mut items = Vec::new();
     for ns in &scope.fallback {
         let api: Api<K> = Api::namespaced(client.clone(), ns);
@@ -353,7 +356,7 @@ where
             }
         }
     }
-    Ok((items, Some(note)))
+    Ok((items, Some(what.to_owned())))
 }
 
 /// A failed list as one line naming what to do (as push says its failures).
