@@ -104,7 +104,7 @@ pub enum Command {
 #[command(
     after_help = "By default: every saved push's targets and every Secret push made in those \
                   saved pushes' contexts (each reached through the kubeconfig it was pinned to); \
-                  --context, -n or -A look there instead. Per context three requests: push's \
+                  --context, -n, -A or --kubeconfig look there instead. Per context three requests: push's \
                   Secrets, the service accounts and the pending pods, each across all \
                   namespaces (where RBAC forbids that, the namespaces in scope one by one). \
                   Credentials are compared on this machine; none is ever printed. Exit status: \

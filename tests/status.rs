@@ -236,6 +236,15 @@ fn a_fresh_push_is_current_and_a_new_password_makes_every_target_stale() {
         assert_eq!(s["registries"][0]["registry"], REGISTRY, "{s}");
         assert_eq!(s["registries"][0]["state"], "stale", "{s}");
     }
+    // --kubeconfig alone: its current context and namespace, not the saved pushes.
+    let named = w.status(&["--kubeconfig", w.k()]);
+    assert_eq!(
+        lines_with(&named.stdout, &["stale"]).len(),
+        1,
+        "{}",
+        named.stdout
+    );
+    assert_eq!(lines_with(&named.stdout, &["dev", "stale"]).len(), 1);
     let yaml = w.status(&["-o", "yaml"]);
     assert!(yaml.stdout.contains("state: stale"), "{}", yaml.stdout);
 }
@@ -566,7 +575,12 @@ fn where_lists_across_namespaces_are_forbidden_the_saved_namespaces_are_read_one
         "{}",
         run.stderr
     );
-    assert_eq!(run.stderr.matches("not allowed").count(), 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("not allowed").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     let sent = lists(&w.server.requests());
     assert_eq!(sent.len(), 3 + 3 * 2, "{sent:?}");
     // -A has no namespaces to fall back to: the context's line says what is needed.

@@ -146,3 +146,36 @@ impl<'a> Sources<'a> {
         found.map(|c| c.filter(|c| kubelet_key(&c.server_url) == kubelet_key(query)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::ByteString;
+
+    fn secret(json: &str) -> KubeSecret {
+        KubeSecret {
+            data: Some(BTreeMap::from([(
+                DATA_KEY.to_owned(),
+                ByteString(json.as_bytes().to_vec()),
+            )])),
+            ..KubeSecret::default()
+        }
+    }
+
+    #[test]
+    fn entries_are_read_from_fields_or_from_auth_alone() {
+        // "alice:pw" in base64.
+        let s = secret(
+            r#"{"auths":{"a.io":{"username":"u","password":"p","auth":"dTpw"},"b.io":{"auth":"YWxpY2U6cHc="}}}"#,
+        );
+        let e = entries(&s);
+        assert_eq!(e["a.io"].username, "u");
+        assert!(same(&e["a.io"].password, &Secret::new("p".into())));
+        assert_eq!(e["b.io"].username, "alice");
+        assert!(same(&e["b.io"].password, &Secret::new("pw".into())));
+        assert!(!same(&e["b.io"].password, &Secret::new("pX".into())));
+        assert!(!same(&e["b.io"].password, &Secret::new("pww".into())));
+        assert!(entries(&secret("not json")).is_empty());
+        assert!(entries(&KubeSecret::default()).is_empty());
+    }
+}

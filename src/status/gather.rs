@@ -61,10 +61,13 @@ pub(super) struct Lists {
 /// Every scope's answer (or why there is none), as `[group][scope]`.
 pub(super) type Fetched = Vec<Vec<Result<Lists, String>>>;
 
-/// The scope: the saved pushes' contexts by default, else the contexts and namespaces named.
+/// The scope: the saved pushes' contexts by default, else the contexts and namespaces named
+/// (of `--kubeconfig` when given).
 pub(super) fn plan(options: &Options, saved: &[SavedPush]) -> Result<Plan, Error> {
-    let named =
-        !options.contexts.is_empty() || !options.namespaces.is_empty() || options.all_namespaces;
+    let named = !options.contexts.is_empty()
+        || !options.namespaces.is_empty()
+        || options.all_namespaces
+        || options.kubeconfig.is_some();
     let mut plan = Plan {
         groups: Vec::new(),
         errors: Vec::new(),
