@@ -809,3 +809,61 @@ fn fixes_for_a_saved_push_update_it_rather_than_fight_it() {
         assert_eq!(state, Some("current"), "{}", after.stdout);
     }
 }
+
+#[test]
+fn a_context_that_cannot_be_reached_gets_its_line_and_the_others_are_still_shown() {
+    let w = World::new();
+    let gone = ApiServer::start_tls();
+    let two = Kubeconfig::new()
+        .server("one", &w.server)
+        .server("two", &gone)
+        .current("one")
+        .write(w.dir.path().join("two-kubeconfig"));
+    drop(gone);
+    w.push(&[REGISTRY, "-n", "dev"]);
+    let k = two.to_str().unwrap();
+    let run = w.status(&[
+        "--kubeconfig",
+        k,
+        "--context",
+        "one",
+        "--context",
+        "two",
+        "-n",
+        "dev",
+        "--request-timeout",
+        "10s",
+    ]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert_eq!(
+        lines_with(&run.stdout, &["one", "dev", "regcred", REGISTRY, "current"]).len(),
+        1,
+        "{}",
+        run.stdout
+    );
+    let errors: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    assert!(
+        errors[0].starts_with("docker-credential-keyring: status: cannot reach the API server")
+            && errors[0].contains("of context \"two\""),
+        "{}",
+        run.stderr
+    );
+    let json: Value = serde_json::from_str(
+        &w.status(&[
+            "--kubeconfig",
+            k,
+            "--context",
+            "one",
+            "--context",
+            "two",
+            "-n",
+            "dev",
+            "-o",
+            "json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["errors"][0]["context"], "two", "{json}");
+}
