@@ -103,7 +103,8 @@ pub enum Command {
 #[derive(Debug, Clone, clap::Args)]
 #[command(
     after_help = "By default: every saved push's targets and every Secret push made in those \
-                  saved pushes' contexts (each reached through the kubeconfig it was pinned to); \
+                  saved pushes' contexts (each reached through the kubeconfig it was pinned to; with no saved push, the \
+                  current context and namespace); \
                   --context, -n, -A or --kubeconfig look there instead. Per context three requests: push's \
                   Secrets, the service accounts and the pending pods, each across all \
                   namespaces (where RBAC forbids that, the namespaces in scope one by one). \
