@@ -94,6 +94,98 @@ pub enum Command {
     /// Run every push saved with `push … --save` again, so cluster secrets follow rotated
     /// credentials (once, or --every interval); --list and --forget manage them
     Sync(SyncArgs),
+    /// Show what push put in each cluster: every pull Secret's registries and whether each is
+    /// current, stale, expired, missing or unknown, and why a pod cannot pull (with the fix)
+    Status(StatusArgs),
+}
+
+/// `status` options.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "By default: every saved push's targets and every Secret push made in those \
+                  saved pushes' contexts (each reached through the kubeconfig it was pinned to; with no saved push, the \
+                  current context and namespace); \
+                  --context, -n, -A or --kubeconfig look there instead. Per context three requests: push's \
+                  Secrets, the service accounts and the pending pods, each across all \
+                  namespaces (where RBAC forbids that, the namespaces in scope one by one). \
+                  Credentials are compared on this machine; none is ever printed. Exit status: \
+                  0 when every registry is current and no pod fails to pull for a cause found \
+                  here, 1 otherwise (or when a context cannot be read), 2 for a bad command line."
+)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub backend: BackendArg,
+    /// Namespace to look at (repeatable; default: the context's namespace)
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NS",
+        conflicts_with = "all_namespaces",
+        value_parser = namespace_name
+    )]
+    pub namespaces: Vec<String>,
+    /// Look at every namespace
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Kubeconfig context (repeatable; default: the current context)
+    #[arg(long = "context", value_name = "CTX")]
+    pub contexts: Vec<String>,
+    /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// wide (adds service accounts, saved-push ids, images and details), json or yaml
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<StatusOutput>,
+    /// Read Secrets even from a cluster reached over plain http:// (other than a loopback
+    /// port only your uid listens on) or with insecure-skip-tls-verify
+    #[arg(long)]
+    pub insecure: bool,
+    /// How long to wait for each API request: 30s, 2m (0 waits as long as the server takes)
+    #[arg(long, default_value = "30s", value_name = "DURATION",
+          value_parser = crate::duration::parse_timeout)]
+    pub request_timeout: std::time::Duration,
+}
+
+/// A namespace name (a DNS-1123 label): anything else is a bad command line.
+fn namespace_name(text: &str) -> Result<String, String> {
+    if crate::push::dockerconfig::is_dns1123_label(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(
+            "use lowercase letters, digits and '-' (a DNS-1123 label, at most 63 characters)"
+                .into(),
+        )
+    }
+}
+
+/// `status -o` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusOutput {
+    Wide,
+    Json,
+    Yaml,
+}
+
+impl StatusArgs {
+    /// The library's options.
+    pub fn options(&self, backend: Option<&str>) -> crate::status::Options {
+        use crate::status::Output;
+        crate::status::Options {
+            contexts: self.contexts.clone(),
+            namespaces: self.namespaces.clone(),
+            all_namespaces: self.all_namespaces,
+            kubeconfig: self.kubeconfig.clone(),
+            output: match self.output {
+                None => Output::Table,
+                Some(StatusOutput::Wide) => Output::Wide,
+                Some(StatusOutput::Json) => Output::Json,
+                Some(StatusOutput::Yaml) => Output::Yaml,
+            },
+            insecure: self.insecure,
+            request_timeout: self.request_timeout,
+            backend: backend.map(str::to_owned),
+        }
+    }
 }
 
 /// `sync` options.
@@ -312,6 +404,7 @@ impl Command {
             Command::Doctor(a) => &a.backend,
             Command::Push(a) => &a.backend,
             Command::Sync(a) => &a.backend,
+            Command::Status(a) => &a.backend,
             Command::Version | Command::Completions { .. } => return None,
         };
         arg.backend.as_deref()
@@ -669,6 +762,23 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "What is saved and how it last went",
                 "docker-credential-keyring sync --list",
+            ),
+        ],
+    ),
+    (
+        "status",
+        &[
+            (
+                "Every saved push's Secrets: current, stale, expired or missing",
+                "docker-credential-keyring status",
+            ),
+            (
+                "Namespace apps of the current context, with service accounts and saved pushes",
+                "docker-credential-keyring status -n apps -o wide",
+            ),
+            (
+                "Every namespace, for scripts",
+                "docker-credential-keyring status -A -o json",
             ),
         ],
     ),

@@ -18,6 +18,7 @@
 //!   never starts its async runtime or kube client).
 //! - [`sync`]: saved pushes, `sync` (once, `--every`, on `store`); [`expiry`]: when a
 //!   token says it expires.
+//! - [`status`]: what our pull Secrets hold in each cluster, and why a pod cannot pull.
 //! - [`untrusted`]: text from a cluster, a helper or a Secret, made safe to print or save.
 //! - [`cli`]: the command-line definition; [`man`] and [`completions`] are generated from it.
 
@@ -48,6 +49,7 @@ pub mod secret;
 pub mod settings;
 pub mod setup;
 pub mod source;
+pub mod status;
 pub mod suggest;
 pub mod sync;
 pub mod untrusted;

@@ -6,7 +6,7 @@ use docker_credential_keyring::settings::Settings;
 use docker_credential_keyring::{
     Error, Hint, backend, backends, completions, hardening, man, protocol, push,
 };
-use docker_credential_keyring::{doctor, import, setup, sync};
+use docker_credential_keyring::{doctor, import, setup, status, sync};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -110,6 +110,19 @@ fn main() -> ExitCode {
                         sync::run(&a.options(), &settings, out, &mut std::io::stderr())
                     };
                     targets(result, Channel::Stderr)
+                }
+                Command::Status(a) => {
+                    let result = status::run(
+                        &a.options(backend),
+                        &settings,
+                        &mut std::io::stdout().lock(),
+                        &mut std::io::stderr(),
+                    );
+                    match result {
+                        Ok(status::Outcome::AllCurrent) => ExitCode::SUCCESS,
+                        Ok(status::Outcome::NeedsAttention) => ExitCode::FAILURE,
+                        Err(e) => fail(Channel::Stderr, &e),
+                    }
                 }
                 Command::Setup(a) => finish(
                     setup::run(

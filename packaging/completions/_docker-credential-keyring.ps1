@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what push put in each cluster: every pull Secret''s registries and whether each is current, stale, expired, missing or unknown, and why a pod cannot pull (with the fix)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -145,6 +146,22 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'docker-credential-keyring;status' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace to look at (repeatable; default: the context''s namespace)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace to look at (repeatable; default: the context''s namespace)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context (repeatable; default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'wide (adds service accounts, saved-push ids, images and details), json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'wide (adds service accounts, saved-push ids, images and details), json or yaml')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each API request: 30s, 2m (0 waits as long as the server takes)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Look at every namespace')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Look at every namespace')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Read Secrets even from a cluster reached over plain http:// (other than a loopback port only your uid listens on) or with insecure-skip-tls-verify')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'docker-credential-keyring;help' {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Store the credential read as JSON from stdin: {"ServerURL":…,"Username":…,"Secret":…}')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print the credential for the server URL read from stdin, as JSON')
@@ -158,6 +175,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what push put in each cluster: every pull Secret''s registries and whether each is current, stale, expired, missing or unknown, and why a pod cannot pull (with the fix)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -195,6 +213,9 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             break
         }
         'docker-credential-keyring;help;sync' {
+            break
+        }
+        'docker-credential-keyring;help;status' {
             break
         }
         'docker-credential-keyring;help;help' {

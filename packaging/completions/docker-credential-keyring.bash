@@ -46,6 +46,9 @@ _docker__credential__keyring() {
             docker__credential__keyring,setup)
                 cmd="docker__credential__keyring__subcmd__setup"
                 ;;
+            docker__credential__keyring,status)
+                cmd="docker__credential__keyring__subcmd__status"
+                ;;
             docker__credential__keyring,store)
                 cmd="docker__credential__keyring__subcmd__store"
                 ;;
@@ -85,6 +88,9 @@ _docker__credential__keyring() {
             docker__credential__keyring__subcmd__help,setup)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__setup"
                 ;;
+            docker__credential__keyring__subcmd__help,status)
+                cmd="docker__credential__keyring__subcmd__help__subcmd__status"
+                ;;
             docker__credential__keyring__subcmd__help,store)
                 cmd="docker__credential__keyring__subcmd__help__subcmd__store"
                 ;;
@@ -101,7 +107,7 @@ _docker__credential__keyring() {
 
     case "${cmd}" in
         docker__credential__keyring)
-            opts="-h --backend --help store get erase list version setup import doctor backends completions push sync help"
+            opts="-h --backend --help store get erase list version setup import doctor backends completions push sync status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,7 +211,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__help)
-            opts="store get erase list version setup import doctor backends completions push sync help"
+            opts="store get erase list version setup import doctor backends completions push sync status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -345,6 +351,20 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__help__subcmd__setup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__credential__keyring__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -518,6 +538,52 @@ _docker__credential__keyring() {
                     return 0
                     ;;
                 --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        docker__credential__keyring__subcmd__status)
+            opts="-n -A -o -h --backend --namespace --all-namespaces --context --kubeconfig --output --insecure --request-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "secret-service keychain wincred pass keyutils file auto" -- "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "wide json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "wide json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

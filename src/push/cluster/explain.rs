@@ -68,7 +68,7 @@ impl Failure {
 }
 
 /// The whole `source()` chain of an error, deduplicated, as one line.
-pub(super) fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -90,7 +90,7 @@ pub(super) fn chain(e: &dyn std::error::Error) -> String {
 
 /// Why TLS refused the server's certificate, in words, when that is what `e` is (rustls's error
 /// travels inside io::Errors, whose `source` skips it: `get_ref` reaches it).
-pub(super) fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     use rustls::{CertificateError as C, Error as Tls};
     let mut cur = Some(e);
     let tls = loop {
@@ -132,7 +132,7 @@ pub(super) fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Opti
 
 /// The credential error somewhere in `e`'s source chain (at connect time kube wraps it in
 /// `Error::Auth`, at request time in a service error).
-pub(super) fn auth_error<'a>(
+pub(crate) fn auth_error<'a>(
     e: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a kube::client::AuthError> {
     let mut cur = Some(e);
@@ -147,7 +147,7 @@ pub(super) fn auth_error<'a>(
 
 /// `e` as one line; a credential error said without what the exec plugin printed on stdout,
 /// which is a credential (kube's own text quotes it).
-pub(super) fn describe(e: &(dyn std::error::Error + 'static), exec: Option<&str>) -> String {
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static), exec: Option<&str>) -> String {
     use kube::client::AuthError;
     let Some(auth) = auth_error(e) else {
         return chain(e);

@@ -5,7 +5,7 @@
 mod apply;
 mod delete;
 mod exec;
-mod explain;
+pub(crate) mod explain;
 mod report;
 mod service_account;
 
@@ -26,20 +26,20 @@ use std::time::Duration;
 /// Targets worked on at once.
 pub const CONCURRENCY: usize = 8;
 
-/// One context's connection, or why there is none.
-struct Context {
-    name: String,
-    server: String,
-    client: Result<Client, String>,
-    default_namespace: String,
+/// One context's connection, or why there is none (also how `status` reaches a context).
+pub(crate) struct Context {
+    pub(crate) name: String,
+    pub(crate) server: String,
+    pub(crate) client: Result<Client, String>,
+    pub(crate) default_namespace: String,
     /// The command of the context's exec credential plugin, named when it fails.
-    exec_command: Option<String>,
+    pub(crate) exec_command: Option<String>,
     /// Where the CA that should sign the server's certificate comes from, named when the
     /// certificate is refused.
-    ca_source: String,
+    pub(crate) ca_source: String,
     /// Why the registry passwords could be read on the way to this cluster, when the user
     /// sends them anyway (`--insecure`): warned about per target.
-    exposure: Option<kubeconfig::Exposure>,
+    pub(crate) exposure: Option<kubeconfig::Exposure>,
 }
 
 /// Everything a target needs.
@@ -128,7 +128,7 @@ fn names_of(contexts: &[Context]) -> Vec<String> {
 /// Build the client of one context, running its exec plugin (once). A context where the
 /// passwords could be read on the way gets no client unless `--insecure` says so; `--delete`
 /// sends no password and is not checked.
-async fn connect(
+pub(crate) async fn connect(
     config: Option<&Kubeconfig>,
     name: &str,
     timeout: Option<Duration>,

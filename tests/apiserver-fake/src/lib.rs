@@ -10,6 +10,8 @@
 //!   strategic merge without its `$` directives, which get 415; JSON patch), DELETE (with
 //!   preconditions; graceful for an object with finalizers: it stays, with a
 //!   `deletionTimestamp`, for one more request), `dryRun=All`, `fieldValidation=Strict`;
+//! - `pods` with a phase and container statuses, seeded ([`PodSeed`]), listed and selected
+//!   by `status.phase` (nothing schedules or runs them);
 //! - one global `resourceVersion` bumped per write, `409 Conflict` on a stale one, no bump on a
 //!   no-op write, a create carrying one refused (500, as the storage layer answers);
 //!   `metadata.managedFields` with Apply/Update ownership and apply conflicts, an apply carrying
@@ -40,6 +42,7 @@
 
 mod http;
 mod patching;
+mod pods;
 mod protobuf;
 mod routing;
 mod server;
@@ -48,6 +51,7 @@ mod status;
 mod tls;
 mod validation;
 
+pub use pods::PodSeed;
 pub use server::ApiServer;
 pub use state::{Fault, FaultKind, Request};
 pub use tls::unrelated_ca_pem;
@@ -111,6 +115,15 @@ pub(crate) const KINDS: &[Kind] = &[
             "imagePullSecrets",
             "automountServiceAccountToken",
         ],
+    },
+    // Pods as status reads them (src/pods.rs): listed with their status, never scheduled.
+    Kind {
+        resource: "pods",
+        singular: "pod",
+        kind: "Pod",
+        namespaced: true,
+        short: &["po"],
+        fields: &["apiVersion", "kind", "metadata", "spec", "status"],
     },
 ];
 

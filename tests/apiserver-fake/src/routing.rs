@@ -512,7 +512,7 @@ fn field_selector_matches(selector: &str, obj: &Value) -> bool {
                 "metadata.name" => obj["metadata"]["name"].as_str(),
                 "metadata.namespace" => obj["metadata"]["namespace"].as_str(),
                 "type" => obj["type"].as_str(),
-                _ => None,
+                other => crate::pods::field(obj, other),
             };
             (actual == Some(v.trim())) == eq
         })

@@ -99,7 +99,8 @@ impl ApiServer {
     }
 
     /// RBAC: deny `user` the `verb` (get, list, create, update, patch, delete) on `resource`,
-    /// in `namespace` (None: everywhere).
+    /// in `namespace` (None: everywhere; `Some("")`: only across all namespaces, as a role
+    /// bound per namespace without a cluster role).
     pub fn deny(&self, user: &str, verb: &str, resource: &str, namespace: Option<&str>) {
         self.lock().denials.push(Denial {
             user: user.into(),

@@ -212,7 +212,10 @@ impl State {
             d.user == user
                 && d.verb == verb
                 && d.resource == resource
-                && (d.namespace.is_none() || d.namespace.as_deref() == namespace)
+                && (d.namespace.is_none()
+                    || d.namespace.as_deref() == namespace
+                    // `Some("")`: only requests across all namespaces.
+                    || (d.namespace.as_deref() == Some("") && namespace.is_none()))
         });
         if denied {
             Err(status::forbidden(user, verb, resource, name, namespace))
