@@ -445,7 +445,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__push)
-            opts="-n -o -h --backend --all --from --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --save --help"
+            opts="-n -A -o -h --backend --all --from --namespace --all-namespaces --namespace-selector --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --save --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -464,6 +464,10 @@ _docker__credential__keyring() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace-selector)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

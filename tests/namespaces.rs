@@ -1,0 +1,290 @@
+//! `push -A`, `push --namespace-selector` and their saved rules under `sync`, end to end: the
+//! built binary reads a real kernel keyring and writes to the project's API-server fake
+//! through a real kubeconfig file; requests are counted in the fake's log.
+
+#![cfg(target_os = "linux")]
+
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Instant;
+use support::apiserver::ApiServer;
+use support::keyutils::KernelKeyring;
+use support::kubeconfig::Kubeconfig;
+use support::{Run, helper_command, run_command, store};
+
+const REGISTRY: &str = "registry.example.com";
+const FIRST: &str = "canary-first-9a7e21";
+const SECOND: &str = "canary-second-3f0c55";
+
+struct World {
+    keyring: KernelKeyring,
+    server: ApiServer,
+    _dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl World {
+    fn new() -> World {
+        let keyring = KernelKeyring::new();
+        store(&keyring, REGISTRY, "alice", FIRST);
+        let server = ApiServer::start_tls();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = Kubeconfig::new()
+            .server("fake", &server)
+            .current("fake")
+            .write(dir.path().join("kubeconfig"));
+        World {
+            keyring,
+            server,
+            _dir: dir,
+            kubeconfig,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let run = run_command(helper_command(&self.keyring, args), b"");
+        for s in [FIRST, SECOND] {
+            assert!(
+                !run.stdout.contains(s) && !run.stderr.contains(s),
+                "{run:#?}"
+            );
+        }
+        run
+    }
+
+    /// `push REGISTRY --kubeconfig … ARGS`.
+    fn push(&self, extra: &[&str]) -> Run {
+        let k = self.kubeconfig.to_str().unwrap();
+        let mut args = vec!["push", REGISTRY, "--kubeconfig", k];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    fn namespace(&self, name: &str, labels: Value, annotations: Value) {
+        self.server.seed(json!({
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": labels, "annotations": annotations},
+        }));
+    }
+
+    /// The namespaces holding our Secret `regcred`, sorted.
+    fn with_secret(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .server
+            .objects("secrets")
+            .iter()
+            .filter(|s| s["metadata"]["name"] == "regcred")
+            .map(|s| s["metadata"]["namespace"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+#[test]
+fn all_namespaces_skips_the_system_namespaces_and_an_ignored_one() {
+    let w = World::new();
+    for ns in [
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "apps",
+        "web",
+    ] {
+        w.server.create_namespace(ns);
+    }
+    w.namespace(
+        "quiet",
+        json!({}),
+        json!({"docker-credential-keyring/ignore": "true"}),
+    );
+    let run = w.push(&["-A"]);
+    run.ok();
+    assert_eq!(w.with_secret(), ["apps", "default", "web"], "{run:#?}");
+    assert_eq!(run.stdout.lines().count(), 3, "{run:#?}");
+    assert!(
+        run.stdout.contains("fake/apps/regcred: created"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_selector_picks_exactly_the_matching_namespaces_and_a_saved_one_follows_a_relabel() {
+    let w = World::new();
+    w.namespace("a1", json!({"team": "a"}), json!({}));
+    w.namespace("a2", json!({"team": "a", "tier": "dev"}), json!({}));
+    w.namespace("b1", json!({"team": "b"}), json!({}));
+    w.namespace("old", json!({"team": "a", "legacy": "yes"}), json!({}));
+    w.namespace("kube-system", json!({"team": "a"}), json!({}));
+    let run = w.push(&["--namespace-selector", "team=a,!legacy", "--save"]);
+    run.ok();
+    assert_eq!(w.with_secret(), ["a1", "a2"], "{run:#?}");
+    // The server is asked for the matching namespaces (not every one).
+    let listed = w
+        .server
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/api/v1/namespaces")
+        .expect("the namespaces were listed");
+    assert_eq!(listed.param("labelSelector"), Some("team=a,!legacy"));
+    // Relabelled into scope (and one out of it): the saved rule follows, the list is not kept.
+    w.server.seed_apply(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b1", "labels": {"team": "a"}}}),
+        "someone",
+    );
+    w.namespace("a3", json!({"team": "a"}), json!({}));
+    let run = w.run(&["sync"]);
+    run.ok();
+    assert_eq!(w.with_secret(), ["a1", "a2", "a3", "b1"], "{run:#?}");
+    assert!(run.stdout.contains("fake/b1/regcred: created"), "{run:#?}");
+    assert!(
+        run.stdout.contains("fake/a1/regcred: unchanged"),
+        "{run:#?}"
+    );
+    let list = w.run(&["sync", "--list"]);
+    assert!(
+        list.stdout.contains("namespaces matching team=a,!legacy")
+            && list.stdout.contains("namespaces listed at each run"),
+        "{list:#?}"
+    );
+}
+
+#[test]
+fn create_namespace_a_second_way_of_naming_namespaces_and_bad_selectors_are_refused() {
+    let w = World::new();
+    let run = w.push(&["-A", "--create-namespace"]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    let run = w.push(&["--namespace-selector", "team=a", "-n", "apps"]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    for bad in ["team in (a", "", "bad key=x", "n>1"] {
+        let run = w.push(&["--namespace-selector", bad]);
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert!(
+            run.stderr.contains("invalid namespace selector")
+                && run.stderr.contains("kubectl's -l syntax"),
+            "{run:#?}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    }
+    assert!(w.server.requests().is_empty(), "nothing may be contacted");
+}
+
+#[test]
+fn dry_runs_and_manifests_cover_the_rules_namespaces_and_write_nothing() {
+    let w = World::new();
+    w.namespace("apps", json!({"env": "dev"}), json!({}));
+    w.namespace("prod", json!({"env": "prod"}), json!({}));
+    w.server.create_namespace("kube-system");
+    let run = w.push(&[
+        "--namespace-selector",
+        "env!=prod",
+        "--dry-run",
+        "-o",
+        "json",
+    ]);
+    run.ok();
+    let list: Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut nss: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["namespace"].as_str().unwrap())
+        .collect();
+    nss.sort();
+    assert_eq!(nss, ["apps", "default"]);
+    let run = w.push(&["-A", "--dry-run=server", "--service-account", "default"]);
+    run.ok();
+    assert_eq!(run.stdout.matches("server dry run").count(), 6, "{run:#?}");
+    assert!(w.with_secret().is_empty());
+    assert!(
+        w.server
+            .requests()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .all(|r| r.param("dryRun") == Some("All")),
+        "only dry-run writes"
+    );
+}
+
+/// Requests per method, for the report.
+fn summary(server: &ApiServer) -> (usize, usize) {
+    let r = server.requests();
+    let writes = r.iter().filter(|r| r.method != "GET").count();
+    (r.len(), writes)
+}
+
+#[test]
+fn sync_of_a_saved_all_namespaces_push_over_300_namespaces_is_a_few_requests() {
+    let w = World::new();
+    for i in 0..300 {
+        w.server.create_namespace(&format!("ns-{i:03}"));
+    }
+    w.push(&["-A", "--service-account", "default", "--save"])
+        .ok();
+    assert_eq!(w.with_secret().len(), 301);
+    w.server.clear_requests();
+    let started = Instant::now();
+    let run = w.run(&["sync"]);
+    let unchanged_time = started.elapsed();
+    run.ok();
+    let (total, writes) = summary(&w.server);
+    eprintln!("figure: sync, 301 namespaces unchanged: {total} requests, {unchanged_time:?}");
+    assert!(total <= 4, "{total} requests: {:#?}", w.server.requests());
+    assert_eq!(writes, 0);
+    assert_eq!(run.stdout.matches(": unchanged").count(), 602, "{run:#?}");
+    // The credential changes: one write per namespace (the service accounts already list it).
+    store(&w.keyring, REGISTRY, "alice", SECOND);
+    w.server.clear_requests();
+    let started = Instant::now();
+    let run = w.run(&["sync"]);
+    let changed_time = started.elapsed();
+    run.ok();
+    let (total, writes) = summary(&w.server);
+    eprintln!(
+        "figure: sync, 301 namespaces changed: {total} requests ({writes} writes), {changed_time:?}"
+    );
+    assert_eq!(writes, 301, "{:#?}", w.server.writes().first());
+    // Nothing read twice: the lists, then the writes.
+    assert!(total <= 4 + 301, "{total} requests");
+    assert!(
+        w.server
+            .writes()
+            .iter()
+            .all(|r| r.method == "PATCH" && r.path.ends_with("/secrets/regcred"))
+    );
+    assert_eq!(run.stdout.matches("/regcred: updated").count(), 301);
+}
+
+#[test]
+fn a_forbidden_cluster_wide_list_falls_back_to_each_namespace_said_once() {
+    let w = World::new();
+    for ns in ["apps", "web", "ops"] {
+        w.server.create_namespace(ns);
+    }
+    w.server
+        .deny(support::apiserver::DEFAULT_USER, "list", "secrets", None);
+    let run = w.push(&["-A"]);
+    run.ok();
+    assert_eq!(w.with_secret(), ["apps", "default", "ops", "web"]);
+    assert_eq!(
+        run.stderr
+            .matches(
+                "cannot list secrets across namespaces (forbidden): reading each namespace instead"
+            )
+            .count(),
+        1,
+        "{run:#?}"
+    );
+    // Namespaces cannot be listed: one line says what RBAC is missing, nothing is written.
+    w.server
+        .deny(support::apiserver::DEFAULT_USER, "list", "namespaces", None);
+    w.server.clear_requests();
+    let run = w.push(&["-A"]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("fake/*/regcred: failed: forbidden to list namespaces in context \"fake\""),
+        "{run:#?}"
+    );
+    assert!(w.server.writes().is_empty());
+}
