@@ -288,3 +288,70 @@ fn a_forbidden_cluster_wide_list_falls_back_to_each_namespace_said_once() {
     );
     assert!(w.server.writes().is_empty());
 }
+
+#[test]
+fn push_delete_of_a_saved_target_takes_it_out_of_the_saved_push_and_sync_leaves_it_deleted() {
+    let w = World::new();
+    for ns in ["apps", "web"] {
+        w.server.create_namespace(ns);
+    }
+    w.push(&["-A", "--save"]).ok();
+    let k = w.kubeconfig.to_str().unwrap();
+    let run = w.run(&["push", "--delete", "--kubeconfig", k, "-n", "apps"]);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains("saved push 1 no longer writes to fake/apps: excluded from its rule"),
+        "{run:#?}"
+    );
+    let run = w.run(&["sync"]);
+    run.ok();
+    assert_eq!(w.with_secret(), ["default", "web"], "{run:#?}");
+    let list = w.run(&["sync", "--list"]);
+    assert!(list.stdout.contains("(except apps)"), "{list:#?}");
+    // A push naming its namespaces loses the one deleted; the last one deleted forgets it.
+    w.run(&[
+        "push",
+        REGISTRY,
+        "--kubeconfig",
+        k,
+        "--name",
+        "other",
+        "-n",
+        "apps",
+        "-n",
+        "web",
+        "--save",
+    ])
+    .ok();
+    let run = w.run(&[
+        "push",
+        "--delete",
+        "--kubeconfig",
+        k,
+        "--name",
+        "other",
+        "-n",
+        "web",
+    ]);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains("saved push 2 no longer writes to fake/web"),
+        "{run:#?}"
+    );
+    w.run(&["sync"]).ok();
+    assert!(w.server.secret("web", "other").is_none());
+    assert!(w.server.secret("apps", "other").is_some());
+    let run = w.run(&[
+        "push",
+        "--delete",
+        "--kubeconfig",
+        k,
+        "--name",
+        "other",
+        "-n",
+        "apps",
+    ]);
+    assert!(run.stderr.contains("forgot saved push 2"), "{run:#?}");
+}

@@ -9,8 +9,10 @@
 
 mod on_store;
 pub mod saved;
+mod unsave;
 
 pub use on_store::after_store;
+pub use unsave::delete_and_unsave;
 
 use crate::push;
 use crate::settings::Settings;
