@@ -120,6 +120,12 @@ pub struct SyncArgs {
     #[arg(long, value_name = "DURATION", value_parser = crate::sync::parse_interval,
           conflicts_with_all = ["list", "forget"])]
     pub every: Option<std::time::Duration>,
+    /// Stay in the foreground watching each context's namespaces and our Secrets: a namespace
+    /// entering a saved push's scope gets its Secret, a Secret of ours deleted or edited by
+    /// someone else is put back; a whole round re-reads the credentials every --every
+    /// (default 5m) and before a known expiry
+    #[arg(long, conflicts_with_all = ["list", "forget"])]
+    pub watch: bool,
     /// Run only the saved push with this id (repeatable)
     #[arg(long = "only", value_name = "ID", conflicts_with_all = ["list", "forget"])]
     pub only: Vec<u64>,
@@ -139,6 +145,7 @@ impl SyncArgs {
         crate::sync::Options {
             only: self.only.clone(),
             every: self.every,
+            watch: self.watch,
         }
     }
 }
@@ -280,6 +287,7 @@ impl PushArgs {
             all_namespaces: self.all_namespaces,
             namespace_selector: self.namespace_selector.clone(),
             excluded_namespaces: Vec::new(),
+            only_targets: Vec::new(),
             contexts: self.contexts.clone(),
             kubeconfig: self.kubeconfig.clone(),
             name: self.name.clone(),

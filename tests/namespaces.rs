@@ -355,3 +355,258 @@ fn push_delete_of_a_saved_target_takes_it_out_of_the_saved_push_and_sync_leaves_
     ]);
     assert!(run.stderr.contains("forgot saved push 2"), "{run:#?}");
 }
+
+// ---- sync --watch ----
+
+use std::io::BufRead;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Each line read from `pipe`, as it arrives.
+fn lines_of(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// A running `sync --watch`, killed when dropped.
+struct Watching {
+    child: Child,
+    err: mpsc::Receiver<String>,
+    _out: mpsc::Receiver<String>,
+    said: Vec<String>,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Watching {
+    /// Wait (at most 20 s) for a stderr line containing `text`; every line seen is kept.
+    #[track_caller]
+    fn line(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        if let Some(l) = self.said.iter().find(|l| l.contains(text)) {
+            return l.clone();
+        }
+        while Instant::now() < deadline {
+            if let Ok(l) = self.err.recv_timeout(Duration::from_millis(100)) {
+                for s in [FIRST, SECOND] {
+                    assert!(!l.contains(s), "{l}");
+                }
+                self.said.push(l.clone());
+                if l.contains(text) {
+                    return l;
+                }
+            }
+        }
+        panic!("no line with {text:?}: {:#?}", self.said);
+    }
+
+    fn drain(&mut self) {
+        while let Ok(l) = self.err.try_recv() {
+            self.said.push(l);
+        }
+    }
+}
+
+impl World {
+    fn watch(&self, every: &str) -> Watching {
+        let mut cmd = helper_command(&self.keyring, &["sync", "--watch", "--every", every]);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let _out = lines_of(child.stdout.take().unwrap());
+        let err = lines_of(child.stderr.take().unwrap());
+        Watching {
+            child,
+            err,
+            _out,
+            said: Vec::new(),
+        }
+    }
+
+    /// Wait until the watches on namespaces and on our Secrets are open.
+    #[track_caller]
+    fn watches_open(&self) {
+        eventually("both watches open", || {
+            let r = self.server.requests();
+            let open = |p: &str| {
+                r.iter()
+                    .any(|r| r.path == p && r.param("watch") == Some("true"))
+            };
+            open("/api/v1/namespaces") && open("/api/v1/secrets")
+        });
+    }
+}
+
+/// Poll (at most 10 s: a ceiling for a loaded machine, not the claim) until `cond` holds;
+/// how long it took.
+#[track_caller]
+fn eventually(what: &str, mut cond: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "never happened: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    start.elapsed()
+}
+
+#[test]
+fn under_watch_a_new_namespace_gets_its_secret_and_deleted_or_edited_ones_come_back() {
+    let w = World::new();
+    w.namespace("apps", json!({"team": "a"}), json!({}));
+    w.push(&["-A", "--service-account", "default", "--save"])
+        .ok();
+    let mut watching = w.watch("5m");
+    let first = watching.line("watching");
+    assert!(
+        first.contains("context fake")
+            && first.contains("push 1 (keychain registry.example.com -> regcred: all namespaces)")
+            && first.contains("credentials re-read every 5m"),
+        "{first}"
+    );
+    w.watches_open();
+    // A namespace created: its Secret and its default service account's reference follow.
+    w.server.create_namespace("fresh");
+    let latency = eventually("the new namespace's Secret", || {
+        w.server.secret("fresh", "regcred").is_some()
+            && w.server.image_pull_secrets("fresh", "default") == ["regcred"]
+    });
+    eprintln!("figure: namespace created -> Secret and reference under --watch: {latency:?}");
+    // An ignored one gets nothing.
+    w.namespace(
+        "quiet",
+        json!({}),
+        json!({"docker-credential-keyring/ignore": "true"}),
+    );
+    // Deleted by someone else: back.
+    assert!(w.server.delete("secrets", "apps", "regcred"));
+    let latency = eventually("the deleted Secret back", || {
+        w.server.secret("apps", "regcred").is_some()
+    });
+    eprintln!("figure: Secret deleted -> restored under --watch: {latency:?}");
+    // Edited by someone else (its data replaced): restored.
+    let before = w.server.secret_data("apps", "regcred").unwrap();
+    w.server.seed_apply(
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "regcred", "namespace": "apps"},
+               "data": {".dockerconfigjson": "eyJhdXRocyI6e319"}}),
+        "kubectl-edit",
+    );
+    assert_ne!(w.server.secret_data("apps", "regcred").unwrap(), before);
+    let latency = eventually("the edited Secret restored", || {
+        w.server.secret_data("apps", "regcred").unwrap() == before
+    });
+    eprintln!("figure: Secret edited -> restored under --watch: {latency:?}");
+    assert!(w.server.secret("quiet", "regcred").is_none());
+    // Taken out with push --delete: not undone.
+    let k = w.kubeconfig.to_str().unwrap();
+    let run = w.run(&["push", "--delete", "--kubeconfig", k, "-n", "apps"]);
+    run.ok();
+    assert!(w.server.secret("apps", "regcred").is_none());
+    w.server.create_namespace("later");
+    eventually("a later namespace still served", || {
+        w.server.secret("later", "regcred").is_some()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        w.server.secret("apps", "regcred").is_none(),
+        "push --delete was undone"
+    );
+    watching.drain();
+    assert!(
+        !watching.said.iter().any(|l| l.contains("failed")),
+        "{:#?}",
+        watching.said
+    );
+}
+
+#[test]
+fn under_watch_an_outage_is_said_once_and_so_is_the_recovery_and_sigterm_exits_0() {
+    let w = World::new();
+    w.push(&["-A", "--save"]).ok();
+    let mut watching = w.watch("3s");
+    watching.line("watching");
+    w.watches_open();
+    w.server.set_down(true);
+    watching.line("context fake: unreachable");
+    // Several retries fail meanwhile (backoff 0.5 s, 1 s, 2 s, capped at --every).
+    std::thread::sleep(Duration::from_secs(4));
+    w.server.set_down(false);
+    watching.line("context fake: reachable again");
+    // Healing works again after the outage.
+    w.server.create_namespace("after");
+    eventually("a namespace made after the outage served", || {
+        w.server.secret("after", "regcred").is_some()
+    });
+    watching.drain();
+    let count = |t: &str| watching.said.iter().filter(|l| l.contains(t)).count();
+    assert_eq!(count("unreachable"), 1, "{:#?}", watching.said);
+    assert_eq!(count("reachable again"), 1, "{:#?}", watching.said);
+    // SIGTERM: exit status 0, at once.
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &watching.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let exit = loop {
+        if let Some(s) = watching.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    eprintln!("figure: SIGTERM -> exit: {:?}", start.elapsed());
+    assert_eq!(exit.code(), Some(0));
+}
+
+#[test]
+fn under_watch_an_expired_watch_lists_again_and_misses_nothing() {
+    let w = World::new();
+    w.push(&["--namespace-selector", "team=a", "--save"]).ok();
+    let mut watching = w.watch("5m");
+    watching.line("watching");
+    w.watches_open();
+    let lists_before = w
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/namespaces" && r.param("watch").is_none())
+        .count();
+    w.server.expire_watches();
+    // Relabelled into scope right after the watch expired.
+    w.namespace("b", json!({"team": "b"}), json!({}));
+    w.server.seed_apply(
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b", "labels": {"team": "a"}}}),
+        "someone",
+    );
+    eventually("the relabelled namespace served", || {
+        w.server.secret("b", "regcred").is_some()
+    });
+    let lists_after = w
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/namespaces" && r.param("watch").is_none())
+        .count();
+    assert!(lists_after > lists_before, "410 Gone made it list again");
+}

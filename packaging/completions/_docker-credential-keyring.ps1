@@ -143,6 +143,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only the saved push with this id (repeatable)')
             [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Forget the saved push with this id (its Secrets stay in the clusters)')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Stay in the foreground watching each context''s namespaces and our Secrets: a namespace entering a saved push''s scope gets its Secret, a Secret of ours deleted or edited by someone else is put back; a whole round re-reads the credentials every --every (default 5m) and before a known expiry')
             [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Show each saved push: its id, what it pushes where, where it is pinned (servers, CA fingerprints, namespaces, kubeconfig files), when it last ran and each target''s last result')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

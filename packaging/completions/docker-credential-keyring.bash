@@ -551,7 +551,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__sync)
-            opts="-h --backend --every --only --list --forget --help"
+            opts="-h --backend --every --watch --only --list --forget --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -41,6 +41,8 @@ pub struct Options {
     pub namespace_selector: Option<String>,
     /// Namespaces removed from the rule (by `push --delete` of a saved rule push's target).
     pub excluded_namespaces: Vec<String>,
+    /// Only these of its targets (what `sync --watch` saw change); empty: all of them.
+    pub only_targets: Vec<kubeconfig::Target>,
     /// Kubeconfig contexts (empty: the current one).
     pub contexts: Vec<String>,
     /// The kubeconfig file (None: `$KUBECONFIG`, `~/.kube/config`, then in-cluster).

@@ -10,6 +10,7 @@
 mod on_store;
 pub mod saved;
 mod unsave;
+mod watch;
 
 pub use on_store::after_store;
 pub use unsave::delete_and_unsave;
@@ -36,6 +37,8 @@ pub struct Options {
     pub only: Vec<u64>,
     /// Run a round now and then every interval until a signal.
     pub every: Option<Duration>,
+    /// Watch the clusters and heal what changes (rounds every `every`, default 5m).
+    pub watch: bool,
 }
 
 /// Why `sync` did nothing.
@@ -383,6 +386,11 @@ pub fn run(
         // the first `push --save` stays green).
         none_saved(err);
         return Ok(push::Outcome::AllDone);
+    }
+    if options.watch {
+        let _running = every_marker().filter(|f| f.try_lock().is_ok());
+        install_stop_handler();
+        return watch::run(&store, options, settings, out, err);
     }
     let Some(every) = options.every else {
         return round(&store, options, settings, out, err, None);

@@ -1,33 +1,41 @@
 //! `push --delete` of a saved push's target: the saved push stops writing there (the target
-//! leaves its list, or joins its rule's exclusions), and says so; otherwise the next `sync`
-//! (or a watch) would quietly recreate the Secret the user just deleted.
+//! leaves its list, or joins its rule's exclusions), and says so, before the delete is sent
+//! (so a `sync --watch` that sees the Secret go already finds it out of the saved push);
+//! otherwise the next `sync` would quietly recreate the Secret the user just deleted.
 
 use super::saved::{SavedPush, Store};
 use crate::push;
 use crate::settings::Settings;
 use std::io::Write;
 
-/// Run `push --delete`; when it went through everywhere (and was no dry run), take its targets
-/// out of the saved pushes that write them.
+/// `push --delete`, its targets first taken out of the saved pushes that write them (unless
+/// a dry run).
 pub fn delete_and_unsave(
     options: &push::Options,
     settings: &Settings,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<push::Outcome, push::Error> {
-    let outcome = push::run(options, settings, out, err)?;
-    if outcome != push::Outcome::AllDone || options.dry_run.is_some() {
-        return Ok(outcome);
+    if options.dry_run.is_none() {
+        unsave(options, settings, err)?;
     }
+    push::run(options, settings, out, err)
+}
+
+fn unsave(
+    options: &push::Options,
+    settings: &Settings,
+    err: &mut dyn Write,
+) -> Result<(), push::Error> {
     // Where the delete went, resolved as a push would be saved (no cluster contact).
     let Ok(aimed) = push::aim(options) else {
-        return Ok(outcome);
+        return Ok(());
     };
     let Ok(store) = Store::beside(settings.config_path()) else {
-        return Ok(outcome);
+        return Ok(());
     };
     if store.read().map(|d| d.pushes.is_empty()).unwrap_or(true) {
-        return Ok(outcome);
+        return Ok(());
     }
     let rule = options.rule()?;
     let said = |err: &mut dyn Write, text: String| {
@@ -42,7 +50,7 @@ pub fn delete_and_unsave(
                     "warning: the saved pushes were not updated ({e}): a sync may recreate what was deleted"
                 ),
             );
-            return Ok(outcome);
+            return Ok(());
         }
     };
     let mut forgotten = Vec::new();
@@ -101,7 +109,7 @@ pub fn delete_and_unsave(
         }
     }
     if notes.is_empty() && forgotten.is_empty() {
-        return Ok(outcome);
+        return Ok(());
     }
     locked.data.pushes.retain(|p| !forgotten.contains(&p.id));
     if let Err(e) = locked.write() {
@@ -111,7 +119,7 @@ pub fn delete_and_unsave(
                 "warning: the saved pushes were not updated ({e}): a sync may recreate what was deleted"
             ),
         );
-        return Ok(outcome);
+        return Ok(());
     }
     for n in notes {
         said(err, crate::untrusted::line(&n, 1000));
@@ -119,10 +127,10 @@ pub fn delete_and_unsave(
     for id in forgotten {
         said(
             err,
-            format!("forgot saved push {id}: every Secret it wrote was deleted"),
+            format!("forgot saved push {id}: every Secret it wrote is being deleted"),
         );
     }
-    Ok(outcome)
+    Ok(())
 }
 
 /// Whether the delete's rule is the saved push's.

@@ -131,6 +131,10 @@ pub async fn run(
             }),
         },
     };
+    let mut targets = targets;
+    if !options.only_targets.is_empty() {
+        targets.retain(|t| options.only_targets.contains(t));
+    }
     let mut failed = !unresolved.is_empty();
     for report in &unresolved {
         for line in report.lines() {
@@ -212,6 +216,23 @@ pub async fn rule_targets(
         }));
     }
     Ok(targets)
+}
+
+/// A client of `context` that only reads (a watch): built as push builds its own, exec plugin
+/// included; no password goes through it, so no exposure check.
+pub async fn reader(
+    config: Option<&Kubeconfig>,
+    context: &str,
+    timeout: Option<Duration>,
+    plugin_timeout: Duration,
+) -> Result<Client, String> {
+    let reading = Options {
+        delete: true,
+        ..Options::default()
+    };
+    connect(config, context, timeout, plugin_timeout, &reading)
+        .await
+        .client
 }
 
 fn names_of(contexts: &[Context]) -> Vec<String> {

@@ -41,6 +41,9 @@ pub enum Reply {
     Respond(Response),
     /// Close the connection without a byte of response (a crashed proxy, a reset).
     Drop,
+    /// A streamed answer: the function writes everything (head included) and the connection
+    /// closes after it.
+    Stream(Box<dyn FnOnce(&mut dyn Write) + Send>),
 }
 
 /// An HTTP response.
@@ -185,6 +188,11 @@ fn serve_connection(
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         match handler(request) {
             Reply::Drop => {
+                let _ = reader.get_ref().tcp().shutdown(Shutdown::Both);
+                return;
+            }
+            Reply::Stream(write) => {
+                write(reader.get_mut().as_mut());
                 let _ = reader.get_ref().tcp().shutdown(Shutdown::Both);
                 return;
             }
