@@ -370,7 +370,7 @@ async fn cycle(
                 }
             }
             Ok(Ok(None)) => {}
-            Ok(Err(code)) if code == 410 => return End::Relist,
+            Ok(Err(410)) => return End::Relist,
             Ok(Err(code)) => return End::Unreachable(format!("the watch ended with {code}")),
             Err(e) => return End::Unreachable(e.to_string()),
         }

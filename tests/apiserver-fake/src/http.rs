@@ -43,8 +43,11 @@ pub enum Reply {
     Drop,
     /// A streamed answer: the function writes everything (head included) and the connection
     /// closes after it.
-    Stream(Box<dyn FnOnce(&mut dyn Write) + Send>),
+    Stream(StreamWriter),
 }
+
+/// What writes a streamed answer.
+pub type StreamWriter = Box<dyn FnOnce(&mut dyn Write) + Send>;
 
 /// An HTTP response.
 #[derive(Debug, Clone)]
