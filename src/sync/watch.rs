@@ -178,10 +178,15 @@ fn due(store: &Store, options: &Options, every: Duration) -> Duration {
             .iter()
             .filter(|p| options.only.is_empty() || options.only.contains(&p.id))
             .filter_map(|p| p.expires)
-            .filter(|at| *at > now)
             .min()
     });
-    match earliest {
+    due_after(now, earliest, every)
+}
+
+/// [`due`] at `now` (epoch seconds) with the earliest expiry `earliest`: an expired one (the
+/// round just failed to renew it) waits for the interval, as the round's warning said.
+fn due_after(now: u64, earliest: Option<u64>, every: Duration) -> Duration {
+    match earliest.filter(|at| *at > now) {
         Some(at) => every.min(Duration::from_secs((at - now) * 7 / 10).max(Duration::from_secs(1))),
         None => every,
     }
@@ -362,7 +367,15 @@ async fn cycle(
     let ns_events = ns_watch.map(|e| e.map(|e| event_namespace(&e, true)));
     let sec_events = sec_watch.map(|e| e.map(|e| event_namespace(&e, false)));
     let mut events = futures::stream::select(ns_events.boxed(), sec_events.boxed());
-    while let Some(event) = events.next().await {
+    // A connection that died silently (a laptop put to sleep) ends no stream: past the
+    // server's own timeout, it is taken for an outage.
+    let quiet = Duration::from_secs(u64::from(WATCH_SECONDS) + 30);
+    loop {
+        let event = match tokio::time::timeout(quiet, events.next()).await {
+            Ok(Some(event)) => event,
+            Ok(None) => return End::Relist,
+            Err(_) => return End::Unreachable("the watch went silent".into()),
+        };
         match event {
             Ok(Ok(Some(ns))) => {
                 if tx.send(Note::Changed(w.context.clone(), ns)).is_err() {
@@ -375,7 +388,6 @@ async fn cycle(
             Err(e) => return End::Unreachable(e.to_string()),
         }
     }
-    End::Relist
 }
 
 /// The namespace an event is about (None: nothing to do), or the code of an error event.
@@ -395,4 +407,29 @@ where
     } else {
         meta.namespace.clone()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_comes_at_70_percent_of_a_known_expiry_else_every_interval() {
+        let every = Duration::from_secs(300);
+        assert_eq!(due_after(1000, None, every), every);
+        // Expires in 100 s: the round comes after 70.
+        assert_eq!(due_after(1000, Some(1100), every), Duration::from_secs(70));
+        // Expires in an hour: the interval comes first.
+        assert_eq!(due_after(1000, Some(4600), every), every);
+        // Already expired, or about to: never a busy loop.
+        assert_eq!(due_after(1000, Some(900), every), every);
+        assert_eq!(due_after(1000, Some(1001), every), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn intervals_are_said_as_every_takes_them() {
+        assert_eq!(interval(Duration::from_secs(300)), "5m");
+        assert_eq!(interval(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(interval(Duration::from_secs(3)), "3s");
+    }
 }
