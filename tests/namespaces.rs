@@ -610,3 +610,21 @@ fn under_watch_an_expired_watch_lists_again_and_misses_nothing() {
         .count();
     assert!(lists_after > lists_before, "410 Gone made it list again");
 }
+
+#[test]
+fn under_watch_a_push_saved_meanwhile_is_watched_too() {
+    let w = World::new();
+    let mut watching = w.watch("5m");
+    let first = watching.line("watching");
+    assert!(
+        first.contains("the pushes saved from now on (none yet)"),
+        "{first}"
+    );
+    w.push(&["-A", "--save"]).ok();
+    watching.line("now also watching context fake");
+    w.watches_open();
+    w.server.create_namespace("next");
+    eventually("the next namespace served", || {
+        w.server.secret("next", "regcred").is_some()
+    });
+}

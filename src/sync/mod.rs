@@ -381,16 +381,16 @@ pub fn run(
     {
         return Err(Error::UnknownId(*id));
     }
+    if options.watch {
+        let _running = every_marker().filter(|f| f.try_lock().is_ok());
+        install_stop_handler();
+        return watch::run(&store, options, settings, out, err);
+    }
     if data.pushes.is_empty() {
         // Like an empty `kubectl get`: nothing to do is no failure (a timer enabled before
         // the first `push --save` stays green).
         none_saved(err);
         return Ok(push::Outcome::AllDone);
-    }
-    if options.watch {
-        let _running = every_marker().filter(|f| f.try_lock().is_ok());
-        install_stop_handler();
-        return watch::run(&store, options, settings, out, err);
     }
     let Some(every) = options.every else {
         return round(&store, options, settings, out, err, None);

@@ -28,6 +28,8 @@ pub const DEFAULT_EVERY: Duration = Duration::from_secs(300);
 const SETTLE: Duration = Duration::from_millis(100);
 /// The first retry of an unreachable context; doubled up to `--every`.
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// How often the saved pushes are read again for contexts to watch.
+const RESCAN: Duration = Duration::from_secs(2);
 /// How long a watch request stays open before it is made again.
 const WATCH_SECONDS: u32 = 290;
 
@@ -62,19 +64,7 @@ pub(super) fn run(
         .iter()
         .filter(|p| options.only.is_empty() || options.only.contains(&p.id))
         .collect();
-    let mut watched: BTreeMap<String, Watched> = BTreeMap::new();
-    for p in &selected {
-        for pin in p.pinned.iter().flat_map(|x| x.contexts.iter()) {
-            watched.entry(pin.context.clone()).or_insert(Watched {
-                context: pin.context.clone(),
-                files: p
-                    .pinned
-                    .as_ref()
-                    .map(|x| x.kubeconfig.clone())
-                    .unwrap_or_default(),
-            });
-        }
-    }
+    let mut watched = contexts_of(&selected);
     let what: Vec<String> = selected.iter().map(|p| watch_line(p)).collect();
     let _ = writeln!(
         err,
@@ -86,18 +76,28 @@ pub(super) fn run(
             "contexts"
         },
         crate::untrusted::line(&watched.keys().cloned().collect::<Vec<_>>().join(","), 500),
-        crate::untrusted::line(&what.join("; "), 2000),
+        if what.is_empty() {
+            "the pushes saved from now on (none yet)".to_owned()
+        } else {
+            crate::untrusted::line(&what.join("; "), 2000)
+        },
         interval(every),
     );
     let mut seen = Seen::default();
     let mut next_round = Instant::now();
     let (tx, rx) = mpsc::channel();
     let plugin_timeout = crate::helper_client::timeout(settings).unwrap_or(Duration::from_secs(60));
-    let contexts: Vec<Watched> = watched.into_values().collect();
-    std::thread::Builder::new()
-        .name("sync-watch".into())
-        .spawn(move || watch_all(contexts, tx, every, plugin_timeout))
-        .map_err(|e| Error::Stdout(std::io::Error::other(e)))?;
+    let spawn = |contexts: Vec<Watched>| {
+        let tx = tx.clone();
+        std::thread::Builder::new()
+            .name("sync-watch".into())
+            .spawn(move || watch_all(contexts, tx, every, plugin_timeout))
+            .map(drop)
+            .map_err(|e| Error::Stdout(std::io::Error::other(e)))
+    };
+    spawn(watched.values().cloned().collect())?;
+    // A push saved while this runs: its contexts are watched from then on.
+    let mut looked = Instant::now();
     let mut dirty: BTreeSet<(String, String)> = BTreeSet::new();
     let mut since: Option<Instant> = None;
     while !STOP.load(Ordering::SeqCst) {
@@ -119,8 +119,33 @@ pub(super) fn run(
             Ok(Note::Say(line)) => {
                 let _ = writeln!(err, "{}: sync: {line}", crate::BINARY_NAME);
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(_) => {}
+        }
+        if looked.elapsed() >= RESCAN {
+            looked = Instant::now();
+            let data = store.read().unwrap_or_default();
+            let selected: Vec<&SavedPush> = data
+                .pushes
+                .iter()
+                .filter(|p| options.only.is_empty() || options.only.contains(&p.id))
+                .collect();
+            let new: Vec<Watched> = contexts_of(&selected)
+                .into_values()
+                .filter(|w| !watched.contains_key(&w.context))
+                .collect();
+            if !new.is_empty() {
+                let names: Vec<String> = new.iter().map(|w| w.context.clone()).collect();
+                let _ = writeln!(
+                    err,
+                    "{}: sync: now also watching context {} (a push saved meanwhile)",
+                    crate::BINARY_NAME,
+                    crate::untrusted::line(&names.join(","), 500)
+                );
+                for w in &new {
+                    watched.insert(w.context.clone(), w.clone());
+                }
+                spawn(new)?;
+            }
         }
         if since.is_some_and(|s| s.elapsed() >= SETTLE) && !STOP.load(Ordering::SeqCst) {
             let targets: Vec<Target> = std::mem::take(&mut dirty)
@@ -132,6 +157,21 @@ pub(super) fn run(
         }
     }
     Ok(push::Outcome::AllDone)
+}
+
+/// The contexts the saved pushes write to, each with the kubeconfig files pinned.
+fn contexts_of(pushes: &[&SavedPush]) -> BTreeMap<String, Watched> {
+    let mut watched = BTreeMap::new();
+    for p in pushes {
+        let Some(pinned) = &p.pinned else { continue };
+        for pin in &pinned.contexts {
+            watched.entry(pin.context.clone()).or_insert(Watched {
+                context: pin.context.clone(),
+                files: pinned.kubeconfig.clone(),
+            });
+        }
+    }
+    watched
 }
 
 /// `90s`, `5m`, `1h30m`: an interval as `--every` takes it.
