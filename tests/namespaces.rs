@@ -354,6 +354,13 @@ fn push_delete_of_a_saved_target_takes_it_out_of_the_saved_push_and_sync_leaves_
         "apps",
     ]);
     assert!(run.stderr.contains("forgot saved push 2"), "{run:#?}");
+    // The same rule deleted: the saved push is forgotten, every Secret of it gone.
+    let run = w.run(&["push", "--delete", "--kubeconfig", k, "-A"]);
+    run.ok();
+    assert!(run.stderr.contains("forgot saved push 1"), "{run:#?}");
+    assert!(w.with_secret().is_empty(), "{run:#?}");
+    let list = w.run(&["sync", "--list"]);
+    assert!(list.stderr.contains("no saved pushes"), "{list:#?}");
 }
 
 // ---- sync --watch ----
