@@ -212,6 +212,12 @@ pub struct SyncArgs {
     #[arg(long, value_name = "DURATION", value_parser = crate::sync::parse_interval,
           conflicts_with_all = ["list", "forget"])]
     pub every: Option<std::time::Duration>,
+    /// Stay in the foreground watching each context's namespaces and our Secrets: a namespace
+    /// entering a saved push's scope gets its Secret, a Secret of ours deleted or edited by
+    /// someone else is put back; a whole round re-reads the credentials every --every
+    /// (default 5m) and before a known expiry
+    #[arg(long, conflicts_with_all = ["list", "forget"])]
+    pub watch: bool,
     /// Run only the saved push with this id (repeatable)
     #[arg(long = "only", value_name = "ID", conflicts_with_all = ["list", "forget"])]
     pub only: Vec<u64>,
@@ -231,6 +237,7 @@ impl SyncArgs {
         crate::sync::Options {
             only: self.only.clone(),
             every: self.every,
+            watch: self.watch,
         }
     }
 }
@@ -369,6 +376,10 @@ impl PushArgs {
             all: self.all,
             source: self.from.clone(),
             namespaces: self.namespaces.clone(),
+            all_namespaces: self.all_namespaces,
+            namespace_selector: self.namespace_selector.clone(),
+            excluded_namespaces: Vec::new(),
+            only_targets: Vec::new(),
             contexts: self.contexts.clone(),
             kubeconfig: self.kubeconfig.clone(),
             name: self.name.clone(),
@@ -457,6 +468,14 @@ pub struct PushArgs {
     /// Target namespace (repeatable; default: the context's namespace)
     #[arg(short = 'n', long = "namespace", value_name = "NS")]
     pub namespaces: Vec<String>,
+    /// Every namespace of each context but kube-system, kube-public, kube-node-lease and those
+    /// annotated docker-credential-keyring/ignore="true", listed at every run (saved: the rule)
+    #[arg(short = 'A', long, conflicts_with_all = ["namespaces", "namespace_selector", "create_namespace"])]
+    pub all_namespaces: bool,
+    /// The namespaces whose labels match, in kubectl's -l syntax (team=a, env!=prod,
+    /// tier in (dev,qa), !legacy), system and ignored ones excepted, listed at every run
+    #[arg(long, value_name = "SELECTOR", conflicts_with_all = ["namespaces", "create_namespace"])]
+    pub namespace_selector: Option<String>,
     /// Kubeconfig context (repeatable; default: the current context)
     #[arg(long = "context", value_name = "CTX")]
     pub contexts: Vec<String>,
@@ -508,7 +527,8 @@ pub struct PushArgs {
     pub request_timeout: std::time::Duration,
     /// Also save this push (everything on this command line but --adopt, --replace, --dry-run
     /// and -o) so `sync` runs it again, pinned to the kubeconfig files, each context's server
-    /// and CA, and the namespaces used now; a saved push writing the same Secrets is updated
+    /// and CA, and the namespaces used now (with -A or --namespace-selector: the rule, listed
+    /// again at every run); a saved push writing the same Secrets is updated
     /// (which re-aims it). With --dry-run: say what would be saved, and save nothing
     #[arg(long, conflicts_with = "delete")]
     pub save: bool,

@@ -95,6 +95,9 @@ fn main() -> ExitCode {
                             sync::push_and_save(&options, &settings, out, err),
                             Channel::Stderr,
                         )
+                    } else if options.delete {
+                        let deleted = sync::delete_and_unsave(&options, &settings, out, err);
+                        targets(deleted, Channel::Stderr)
                     } else {
                         targets(push::run(&options, &settings, out, err), Channel::Stderr)
                     }

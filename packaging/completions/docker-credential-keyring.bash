@@ -465,7 +465,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__push)
-            opts="-n -o -h --backend --all --from --namespace --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --save --help"
+            opts="-n -A -o -h --backend --all --from --namespace --all-namespaces --namespace-selector --context --kubeconfig --name --service-account --dry-run --output --create-namespace --replace --adopt --insecure --delete --request-timeout --save --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -484,6 +484,10 @@ _docker__credential__keyring() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace-selector)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -613,7 +617,7 @@ _docker__credential__keyring() {
             return 0
             ;;
         docker__credential__keyring__subcmd__sync)
-            opts="-h --backend --every --only --list --forget --help"
+            opts="-h --backend --every --watch --only --list --forget --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

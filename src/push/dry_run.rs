@@ -11,15 +11,20 @@ pub(super) fn dry_run_client(
     options: &Options,
     payload: Option<&Payload>,
     out: &mut dyn Write,
+    resolved: Option<Vec<kubeconfig::Target>>,
 ) -> Result<Outcome, Error> {
-    let need_kubeconfig =
-        options.namespaces.is_empty() || (options.output.is_none() && options.contexts.is_empty());
+    let need_kubeconfig = resolved.is_none()
+        && (options.namespaces.is_empty()
+            || (options.output.is_none() && options.contexts.is_empty()));
     let kubeconfig = if need_kubeconfig {
         kubeconfig::load(options.kubeconfig.as_deref())?
     } else {
         None
     };
-    let targets = kubeconfig::offline_targets(kubeconfig.as_ref(), options)?;
+    let targets = match resolved {
+        Some(t) => t,
+        None => kubeconfig::offline_targets(kubeconfig.as_ref(), options)?,
+    };
     let mut write = |text: &str| out.write_all(text.as_bytes()).map_err(Error::Stdout);
     match (options.output, payload) {
         (Some(format), Some(payload)) => {
@@ -106,7 +111,7 @@ mod tests {
         }])
         .unwrap();
         let mut out = Vec::new();
-        let outcome = dry_run_client(&options, Some(&payload), &mut out).unwrap();
+        let outcome = dry_run_client(&options, Some(&payload), &mut out, None).unwrap();
         assert_eq!(outcome, Outcome::AllDone);
         assert_eq!(
             String::from_utf8(out).unwrap(),
@@ -114,7 +119,7 @@ mod tests {
              dev/ops/regcred: would apply r.io (client dry run: nothing sent)\n"
         );
         let mut out = Vec::new();
-        dry_run_client(&options, None, &mut out).unwrap();
+        dry_run_client(&options, None, &mut out, None).unwrap();
         assert!(
             String::from_utf8(out)
                 .unwrap()

@@ -10,7 +10,9 @@ pub mod dockerconfig;
 mod dry_run;
 pub mod kubeconfig;
 mod listener;
+pub mod namespaces;
 mod payload;
+pub mod selector;
 
 pub use crate::source::Source;
 pub use payload::Payload;
@@ -31,8 +33,16 @@ pub struct Options {
     pub all: bool,
     /// Where the credentials are read (`--from`).
     pub source: Source,
-    /// Target namespaces (empty: each context's own).
+    /// Target namespaces (empty: each context's own, or the rule's).
     pub namespaces: Vec<String>,
+    /// `-A`: every namespace of each context but the system and ignored ones.
+    pub all_namespaces: bool,
+    /// `--namespace-selector`: the namespaces whose labels match.
+    pub namespace_selector: Option<String>,
+    /// Namespaces removed from the rule (by `push --delete` of a saved rule push's target).
+    pub excluded_namespaces: Vec<String>,
+    /// Only these of its targets (what `sync --watch` saw change); empty: all of them.
+    pub only_targets: Vec<kubeconfig::Target>,
     /// Kubeconfig contexts (empty: the current one).
     pub contexts: Vec<String>,
     /// The kubeconfig file (None: `$KUBECONFIG`, `~/.kube/config`, then in-cluster).
@@ -127,6 +137,18 @@ pub enum Error {
         "invalid service account name {0:?}: use lowercase letters, digits, '-' and '.' (a DNS-1123 subdomain)"
     )]
     BadServiceAccount(String),
+    #[error(transparent)]
+    BadSelector(#[from] selector::Error),
+    #[error(
+        "--create-namespace cannot be combined with -A/--all-namespaces or --namespace-selector (they cover namespaces that exist): drop --create-namespace, or name the namespaces with -n"
+    )]
+    CreateNamespaceWithRule,
+    #[error("{0}")]
+    RuleUnresolved(String),
+    #[error(
+        "-n/--namespace, -A/--all-namespaces and --namespace-selector choose the namespaces in different ways: use one of them"
+    )]
+    NamespacesTwice,
     #[error(
         "-o/--output prints manifests only with --dry-run: add --dry-run (or --dry-run=server)"
     )]
@@ -247,14 +269,25 @@ fn run_inner(
         }
         expires.clone_from(&p.expires);
     }
-    if client_dry_run {
-        return dry_run::dry_run_client(options, payload.as_ref(), out);
+    if client_dry_run && options.rule()?.is_none() {
+        return dry_run::dry_run_client(options, payload.as_ref(), out, None);
     }
     // The runtime exists only from here on: the helper actions never build it.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::Runtime)?;
+    if client_dry_run {
+        // A rule's namespaces are only known to the cluster: listed (read, nothing written).
+        let kubeconfig = kubeconfig::load(options.kubeconfig.as_deref())?;
+        let targets = runtime.block_on(cluster::rule_targets(
+            options,
+            kubeconfig,
+            plugin_timeout,
+            err,
+        ))?;
+        return dry_run::dry_run_client(options, payload.as_ref(), out, Some(targets));
+    }
     runtime.block_on(cluster::run(
         options,
         kubeconfig,
@@ -276,15 +309,37 @@ pub fn aim(options: &Options) -> Result<kubeconfig::Pinned, Error> {
         Some(_) => kubeconfig::files(options.kubeconfig.as_deref()),
         None => Vec::new(),
     };
-    Ok(kubeconfig::pin(
-        config.as_ref(),
-        files,
-        &contexts,
-        &options.namespaces,
-    )?)
+    let mut pinned = kubeconfig::pin(config.as_ref(), files, &contexts, &options.namespaces)?;
+    if options.rule()?.is_some() {
+        // The rule is kept, never the list it finds now: re-evaluated at every run.
+        for pin in &mut pinned.contexts {
+            pin.namespaces.clear();
+        }
+    }
+    Ok(pinned)
+}
+
+impl Options {
+    /// The rule choosing the namespaces (`-A`, `--namespace-selector`), if any.
+    pub fn rule(&self) -> Result<Option<namespaces::Rule>, Error> {
+        Ok(match (&self.namespace_selector, self.all_namespaces) {
+            (Some(_), true) => return Err(Error::NamespacesTwice),
+            (Some(s), false) => Some(namespaces::Rule::Selector(selector::Selector::parse(s)?)),
+            (None, true) => Some(namespaces::Rule::All),
+            (None, false) => None,
+        })
+    }
 }
 
 fn check_names(options: &Options) -> Result<(), Error> {
+    if options.rule()?.is_some() {
+        if !options.namespaces.is_empty() {
+            return Err(Error::NamespacesTwice);
+        }
+        if options.create_namespace {
+            return Err(Error::CreateNamespaceWithRule);
+        }
+    }
     if !dockerconfig::is_dns1123_subdomain(&options.name) {
         return Err(Error::BadSecretName(options.name.clone()));
     }

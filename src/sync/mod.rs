@@ -9,8 +9,11 @@
 
 mod on_store;
 pub mod saved;
+mod unsave;
+mod watch;
 
 pub use on_store::after_store;
+pub use unsave::delete_and_unsave;
 
 use crate::push;
 use crate::settings::Settings;
@@ -34,6 +37,8 @@ pub struct Options {
     pub only: Vec<u64>,
     /// Run a round now and then every interval until a signal.
     pub every: Option<Duration>,
+    /// Watch the clusters and heal what changes (rounds every `every`, default 5m).
+    pub watch: bool,
 }
 
 /// Why `sync` did nothing.
@@ -102,6 +107,9 @@ pub fn push_and_save(
         all: options.all,
         contexts: options.contexts.clone(),
         namespaces: options.namespaces.clone(),
+        all_namespaces: options.all_namespaces,
+        namespace_selector: options.rule()?.and_then(|r| r.label_selector()),
+        excluded_namespaces: Vec::new(),
         name: options.name.clone(),
         service_accounts: options.service_accounts.clone(),
         kubeconfig: options
@@ -372,6 +380,11 @@ pub fn run(
     {
         return Err(Error::UnknownId(*id));
     }
+    if options.watch {
+        let _running = every_marker().filter(|f| f.try_lock().is_ok());
+        install_stop_handler();
+        return watch::run(&store, options, settings, out, err);
+    }
     if data.pushes.is_empty() {
         // Like an empty `kubectl get`: nothing to do is no failure (a timer enabled before
         // the first `push --save` stays green).
@@ -552,6 +565,9 @@ fn to_options(p: &SavedPush) -> push::Options {
         registries: p.registries.clone(),
         all: p.all,
         namespaces: p.namespaces.clone(),
+        all_namespaces: p.all_namespaces,
+        namespace_selector: p.namespace_selector.clone(),
+        excluded_namespaces: p.excluded_namespaces.clone(),
         contexts: p.contexts.clone(),
         kubeconfig: p.kubeconfig.clone(),
         name: p.name.clone(),

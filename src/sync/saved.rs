@@ -44,9 +44,18 @@ pub struct SavedPush {
     /// switching kubectl's context never redirects a saved push to another cluster.
     #[serde(default)]
     pub contexts: Vec<String>,
-    /// Empty: each context's own namespace at run time.
+    /// Empty: each context's own namespace at run time (or the rule's).
     #[serde(default)]
     pub namespaces: Vec<String>,
+    /// `-A`: the rule is kept, and its namespaces listed at every run.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_namespaces: bool,
+    /// `--namespace-selector`, kept as a rule like `-A`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<String>,
+    /// Namespaces taken out of the rule by `push --delete` there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_namespaces: Vec<String>,
     pub name: String,
     #[serde(default)]
     pub service_accounts: Vec<String>,
@@ -91,6 +100,8 @@ impl SavedPush {
         self.kubeconfig == other.kubeconfig
             && self.contexts == other.contexts
             && self.namespaces == other.namespaces
+            && self.all_namespaces == other.all_namespaces
+            && self.namespace_selector == other.namespace_selector
             && self.name == other.name
     }
 
@@ -117,7 +128,11 @@ impl SavedPush {
                 self.contexts.join(",")
             )
         };
-        let namespaces = if self.namespaces.is_empty() {
+        let namespaces = if let Some(s) = &self.namespace_selector {
+            format!("namespaces matching {s}")
+        } else if self.all_namespaces {
+            "all namespaces".to_owned()
+        } else if self.namespaces.is_empty() {
             "its namespace".to_owned()
         } else {
             format!(
@@ -130,6 +145,9 @@ impl SavedPush {
             "{} {what} -> {} in {contexts}, {namespaces}",
             self.source, self.name
         );
+        if !self.excluded_namespaces.is_empty() {
+            s.push_str(&format!(" (except {})", self.excluded_namespaces.join(",")));
+        }
         if !self.service_accounts.is_empty() {
             s.push_str(&format!(
                 " (service accounts: {})",
@@ -155,12 +173,16 @@ impl SavedPush {
             .contexts
             .iter()
             .map(|p| {
+                let namespaces = if p.namespaces.is_empty() {
+                    "namespaces listed at each run".to_owned()
+                } else {
+                    format!("namespace {}", p.namespaces.join(","))
+                };
                 format!(
-                    "pinned: context {} -> {} ({}), namespace {}",
+                    "pinned: context {} -> {} ({}), {namespaces}",
                     p.context,
                     crate::push::kubeconfig::show_server(&p.server),
                     crate::push::kubeconfig::short_ca(&p.ca),
-                    p.namespaces.join(",")
                 )
             })
             .collect();

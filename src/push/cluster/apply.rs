@@ -21,6 +21,7 @@ impl Job<'_> {
         ns: &str,
         client: &Client,
         secrets: &Api<KubeSecret>,
+        surveyed: Option<KubeSecret>,
     ) -> Result<SecretResult, Reason> {
         let payload = self.payload.expect("apply has a payload");
         let name = &self.options.name;
@@ -28,10 +29,15 @@ impl Job<'_> {
         let explain = |what: &str, f: &Failure| self.explain(ctx, ns, what, f);
         // Whose the secret is decides what may happen to it: a role that may not read it
         // gets nothing written (a blind apply could take over someone else's secret).
-        let mut before = self
-            .call(secrets.get_opt(name))
-            .await
-            .map_err(|f| explain("reading the secret to check that push made it", &f))?;
+        // A Secret of ours the survey just listed needs no second read (the apply is made
+        // onto its resourceVersion: a change meanwhile is a 409, never lost).
+        let mut before = match surveyed {
+            Some(s) => Some(s),
+            None => self
+                .call(secrets.get_opt(name))
+                .await
+                .map_err(|f| explain("reading the secret to check that push made it", &f))?,
+        };
         let mut recreated = false;
         let mut adopted = false;
         let mut registries = Registries::default();

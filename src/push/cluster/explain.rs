@@ -291,6 +291,7 @@ mod tests {
             timeout: Some(Duration::from_secs(7)),
             server_dry_run: false,
             err: std::cell::RefCell::new(&mut sink),
+            known: Default::default(),
         };
         let ctx = Context {
             name: "dev".into(),

@@ -7,6 +7,7 @@ mod delete;
 mod exec;
 pub(crate) mod explain;
 mod report;
+mod scope;
 mod service_account;
 
 use super::dockerconfig::{MANAGED_BY, MANAGED_BY_LABEL};
@@ -20,6 +21,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use report::TargetReport;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -51,6 +53,8 @@ struct Job<'a> {
     server_dry_run: bool,
     /// Where warnings go (stderr), shared by the targets in flight.
     err: RefCell<&'a mut dyn Write>,
+    /// What each context of a rule push already holds (see [`scope`]).
+    known: HashMap<String, scope::Known>,
 }
 
 /// Apply (or delete) on every target; write its lines to `out` as results arrive, in order,
@@ -69,23 +73,76 @@ pub async fn run(
     for name in names {
         contexts.push(connect(config.as_ref(), &name, timeout, plugin_timeout, options).await);
     }
-    let targets = match &options.pinned {
-        Some(pinned) => pinned.targets(),
-        None => kubeconfig::pair(&names_of(&contexts), &options.namespaces, |c| {
-            contexts
-                .iter()
-                .find(|x| x.name == c)
-                .map(|x| x.default_namespace.clone())
-                .unwrap_or_else(|| "default".into())
-        }),
-    };
-    let job = Job {
+    let mut job = Job {
         options,
         payload,
         timeout,
         server_dry_run: options.dry_run == Some(DryRun::Server),
         err: RefCell::new(err),
+        known: HashMap::new(),
     };
+    // A context whose rule cannot be resolved: its line, and no target there.
+    let mut unresolved = Vec::new();
+    let targets = match options.rule()? {
+        Some(rule) => {
+            let mut targets = Vec::new();
+            for ctx in &contexts {
+                let client = match &ctx.client {
+                    Ok(c) => c.clone(),
+                    Err(_) => {
+                        // Said by the target, as for any push.
+                        targets.push(Target {
+                            context: ctx.name.clone(),
+                            namespace: "*".into(),
+                        });
+                        continue;
+                    }
+                };
+                match job.rule_namespaces(ctx, &client, &rule).await {
+                    Ok(names) => {
+                        if let Some(known) = job.survey(ctx, &client).await {
+                            job.known.insert(ctx.name.clone(), known);
+                        }
+                        targets.extend(names.into_iter().map(|namespace| Target {
+                            context: ctx.name.clone(),
+                            namespace,
+                        }));
+                    }
+                    Err(reason) => unresolved.push(report::TargetReport {
+                        context: ctx.name.clone(),
+                        namespace: "*".into(),
+                        name: options.name.clone(),
+                        server_dry_run: job.server_dry_run,
+                        secret: Err(reason),
+                        accounts: Vec::new(),
+                    }),
+                }
+            }
+            targets
+        }
+        None => match &options.pinned {
+            Some(pinned) => pinned.targets(),
+            None => kubeconfig::pair(&names_of(&contexts), &options.namespaces, |c| {
+                contexts
+                    .iter()
+                    .find(|x| x.name == c)
+                    .map(|x| x.default_namespace.clone())
+                    .unwrap_or_else(|| "default".into())
+            }),
+        },
+    };
+    let mut targets = targets;
+    if !options.only_targets.is_empty() {
+        targets.retain(|t| options.only_targets.contains(t));
+    }
+    let mut failed = !unresolved.is_empty();
+    for report in &unresolved {
+        for line in report.lines() {
+            writeln!(out, "{line}")
+                .and_then(|()| out.flush())
+                .map_err(Error::Stdout)?;
+        }
+    }
     let job = &job;
     let contexts = &contexts;
     let mut reports = futures::stream::iter(targets.into_iter().map(|t| async move {
@@ -96,7 +153,6 @@ pub async fn run(
         job.target(ctx, &t).await
     }))
     .buffered(CONCURRENCY);
-    let mut failed = false;
     let mut touched_sa = false;
     while let Some(report) = reports.next().await {
         failed |= report.failed();
@@ -119,6 +175,64 @@ pub async fn run(
     } else {
         Outcome::AllDone
     })
+}
+
+/// A client dry run's targets under a rule: each context's namespaces, listed (nothing else
+/// is sent; no password, so no exposure check).
+pub async fn rule_targets(
+    options: &Options,
+    config: Option<Kubeconfig>,
+    plugin_timeout: Duration,
+    err: &mut dyn Write,
+) -> Result<Vec<Target>, Error> {
+    let Some(rule) = options.rule()? else {
+        return Ok(Vec::new());
+    };
+    let reading = Options {
+        delete: true,
+        ..options.clone()
+    };
+    let names = kubeconfig::contexts(config.as_ref(), &options.contexts)?;
+    let timeout = (!options.request_timeout.is_zero()).then_some(options.request_timeout);
+    let job = Job {
+        options,
+        payload: None,
+        timeout,
+        server_dry_run: false,
+        err: RefCell::new(err),
+        known: HashMap::new(),
+    };
+    let mut targets = Vec::new();
+    for name in names {
+        let ctx = connect(config.as_ref(), &name, timeout, plugin_timeout, &reading).await;
+        let listed = match &ctx.client {
+            Ok(client) => job.rule_namespaces(&ctx, client, &rule).await,
+            Err(reason) => Err(reason.clone()),
+        };
+        let names = listed.map_err(Error::RuleUnresolved)?;
+        targets.extend(names.into_iter().map(|namespace| Target {
+            context: name.clone(),
+            namespace,
+        }));
+    }
+    Ok(targets)
+}
+
+/// A client of `context` that only reads (a watch): built as push builds its own, exec plugin
+/// included; no password goes through it, so no exposure check.
+pub async fn reader(
+    config: Option<&Kubeconfig>,
+    context: &str,
+    timeout: Option<Duration>,
+    plugin_timeout: Duration,
+) -> Result<Client, String> {
+    let reading = Options {
+        delete: true,
+        ..Options::default()
+    };
+    connect(config, context, timeout, plugin_timeout, &reading)
+        .await
+        .client
 }
 
 fn names_of(contexts: &[Context]) -> Vec<String> {
@@ -274,12 +388,17 @@ impl Job<'_> {
                 crate::untrusted::line(&e.why, 1000)
             );
         }
+        // What a rule push's survey saw: a target already as push writes it costs nothing.
+        let known = self.known.get(&t.context);
         let secrets: Api<KubeSecret> = Api::namespaced(client.clone(), &t.namespace);
-        report.secret = if self.options.delete {
-            self.delete_secret(ctx, &t.namespace, &secrets).await
-        } else {
-            self.apply_secret(ctx, &t.namespace, &client, &secrets)
-                .await
+        report.secret = match known.and_then(|k| self.already(k, &t.namespace)) {
+            Some(result) => Ok(result),
+            None if self.options.delete => self.delete_secret(ctx, &t.namespace, &secrets).await,
+            None => {
+                let surveyed = known.and_then(|k| k.secrets.get(&t.namespace).cloned());
+                self.apply_secret(ctx, &t.namespace, &client, &secrets, surveyed)
+                    .await
+            }
         };
         let follow = report
             .secret
@@ -288,6 +407,12 @@ impl Job<'_> {
         if follow {
             let accounts: Api<ServiceAccount> = Api::namespaced(client, &t.namespace);
             for sa in &self.options.service_accounts {
+                if known.is_some_and(|k| self.account_known(k, &t.namespace, sa)) {
+                    report
+                        .accounts
+                        .push((sa.clone(), Ok(report::AccountResult::Unchanged)));
+                    continue;
+                }
                 let result = self
                     .update_service_account(ctx, &t.namespace, &accounts, sa)
                     .await;

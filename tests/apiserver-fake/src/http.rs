@@ -41,7 +41,13 @@ pub enum Reply {
     Respond(Response),
     /// Close the connection without a byte of response (a crashed proxy, a reset).
     Drop,
+    /// A streamed answer: the function writes everything (head included) and the connection
+    /// closes after it.
+    Stream(StreamWriter),
 }
+
+/// What writes a streamed answer.
+pub type StreamWriter = Box<dyn FnOnce(&mut dyn Write) + Send>;
 
 /// An HTTP response.
 #[derive(Debug, Clone)]
@@ -185,6 +191,11 @@ fn serve_connection(
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         match handler(request) {
             Reply::Drop => {
+                let _ = reader.get_ref().tcp().shutdown(Shutdown::Both);
+                return;
+            }
+            Reply::Stream(write) => {
+                write(reader.get_mut().as_mut());
                 let _ = reader.get_ref().tcp().shutdown(Shutdown::Both);
                 return;
             }

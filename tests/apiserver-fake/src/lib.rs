@@ -27,7 +27,11 @@
 //! Every `Status` body is byte-identical to the real server's, and every request is recorded.
 //! The repository's `tests/apiserver_fake.rs` checks it against the real kubectl.
 //!
-//! Not emulated: watch (400), pagination (one page), answers other than JSON (protobuf bodies
+//! Watches (`watch=true` on a list, label and field selectors, from a `resourceVersion`, `410
+//! Gone` for one older than [`ApiServer::expire_watches`] allows) stream as chunked JSON lines.
+//! [`ApiServer::set_down`] makes it unreachable (every connection closed) until set up again.
+//!
+//! Not emulated: pagination (one page), answers other than JSON (protobuf bodies
 //! are read, never written), YAML that is not JSON, aggregated discovery and OpenAPI v2, other
 //! API groups, resources and subresources, `generateName`, garbage collection, finalizers
 //! beyond the one round above (a deleted namespace stays Terminating), admission webhooks,
@@ -50,6 +54,7 @@ mod state;
 mod status;
 mod tls;
 mod validation;
+mod watch;
 
 pub use pods::PodSeed;
 pub use server::ApiServer;

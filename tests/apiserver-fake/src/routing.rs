@@ -59,6 +59,9 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
         .map(str::trim);
     let (index, fault, user) = {
         let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
+        if st.watch.down {
+            return http::Reply::Drop;
+        }
         let user = token.and_then(|t| st.tokens.get(t).cloned());
         st.requests.push(Request {
             method: raw.method.clone(),
@@ -140,6 +143,9 @@ pub(crate) fn handle(shared: &Arc<Mutex<State>>, raw: http::RawRequest) -> http:
         body: &raw.body,
     };
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if let Some(reply) = crate::watch::start(shared, &call, &segments, user.as_deref()) {
+        return reply;
+    }
     let result = {
         let mut st = shared.lock().unwrap_or_else(|e| e.into_inner());
         st.run_finalizers();
@@ -417,7 +423,7 @@ pub(crate) fn list(st: &State, call: &Call, user: &str, kind: &Kind, ns: Option<
 
 /// One requirement of a label selector (k8s.io/apimachinery/pkg/labels).
 #[derive(Debug)]
-enum Requirement {
+pub(crate) enum Requirement {
     Exists(String),
     NotExists(String),
     In(String, Vec<String>),
@@ -426,7 +432,7 @@ enum Requirement {
 
 /// Parse a label selector: `k`, `!k`, `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`,
 /// comma-separated. `Err` names what could not be parsed.
-fn parse_label_selector(selector: &str) -> Result<Vec<Requirement>, String> {
+pub(crate) fn parse_label_selector(selector: &str) -> Result<Vec<Requirement>, String> {
     // Split at the commas outside parentheses.
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0, 0);
@@ -483,7 +489,7 @@ fn parse_label_selector(selector: &str) -> Result<Vec<Requirement>, String> {
     Ok(reqs)
 }
 
-fn label_selector_matches(selector: &[Requirement], obj: &Value) -> bool {
+pub(crate) fn label_selector_matches(selector: &[Requirement], obj: &Value) -> bool {
     let labels = &obj["metadata"]["labels"];
     let value = |k: &str| labels.get(k).and_then(Value::as_str);
     selector.iter().all(|req| match req {
@@ -495,7 +501,7 @@ fn label_selector_matches(selector: &[Requirement], obj: &Value) -> bool {
     })
 }
 
-fn field_selector_matches(selector: &str, obj: &Value) -> bool {
+pub(crate) fn field_selector_matches(selector: &str, obj: &Value) -> bool {
     selector
         .split(',')
         .map(str::trim)
@@ -604,8 +610,7 @@ fn item(st: &mut State, call: &Call, user: &str, kind: &Kind, ns: &str, name: &s
                 return ok(200, &stored);
             }
             if !dry {
-                st.objects.remove(&k);
-                st.revision += 1;
+                st.remove(&k);
             }
             let uid = live["metadata"]["uid"].as_str().unwrap_or("");
             Ok((200, status::success(kind.resource, name, uid)))

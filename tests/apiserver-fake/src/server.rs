@@ -114,6 +114,30 @@ impl ApiServer {
         self.lock().faults.push(fault);
     }
 
+    /// Expire every watch: open ones end with 410 Gone, and so does one asked from an older
+    /// resourceVersion (the client must list again).
+    pub fn expire_watches(&self) {
+        let mut st = self.lock();
+        let revision = st.revision;
+        st.watch.expire(revision);
+    }
+
+    /// Down (`true`): every connection is closed without an answer, open watches too, as a
+    /// cluster that went away; up again with `false`. Requests meanwhile are not recorded.
+    pub fn set_down(&self, down: bool) {
+        self.lock().watch.set_down(down);
+    }
+
+    /// Delete an object at once, as another client would (no RBAC); whether it existed.
+    pub fn delete(&self, resource: &str, namespace: &str, name: &str) -> bool {
+        let ns = if kind_of(resource).is_some_and(|k| k.namespaced) {
+            namespace
+        } else {
+            ""
+        };
+        self.lock().remove(&key(resource, ns, name))
+    }
+
     /// Remove every injected fault.
     pub fn clear_faults(&self) {
         self.lock().faults.clear();

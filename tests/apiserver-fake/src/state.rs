@@ -134,7 +134,7 @@ pub(crate) struct Denial {
     pub(crate) namespace: Option<String>,
 }
 
-type Key = (String, String, String);
+pub(crate) type Key = (String, String, String);
 
 #[derive(Default)]
 pub(crate) struct State {
@@ -152,6 +152,8 @@ pub(crate) struct State {
     /// Objects deleted while they had finalizers: terminating (deletionTimestamp set) for this
     /// many more requests, then removed, as if the finalizers' controller had finished.
     pub(crate) finalizing: BTreeMap<Key, u32>,
+    /// What watches stream (see `watch`).
+    pub(crate) watch: crate::watch::Log,
 }
 
 /// Counts a request as in flight until dropped.
@@ -180,8 +182,22 @@ impl State {
 
     pub(crate) fn store(&mut self, key: Key, mut obj: Value) -> Value {
         obj["metadata"]["resourceVersion"] = json!(self.next_revision());
-        self.objects.insert(key, obj.clone());
+        let old = self.objects.insert(key.clone(), obj.clone());
+        self.watch
+            .changed(self.revision, key, old, Some(obj.clone()));
         obj
+    }
+
+    /// Remove an object (a new resourceVersion), as watches see it.
+    pub(crate) fn remove(&mut self, key: &Key) -> bool {
+        let Some(mut old) = self.objects.remove(key) else {
+            return false;
+        };
+        self.revision += 1;
+        old["metadata"]["resourceVersion"] = json!(self.revision.to_string());
+        self.watch
+            .changed(self.revision, key.clone(), Some(old), None);
+        true
     }
 
     pub(crate) fn new_uid(&mut self) -> String {
@@ -237,9 +253,7 @@ impl State {
         }
         for k in done {
             self.finalizing.remove(&k);
-            if self.objects.remove(&k).is_some() {
-                self.revision += 1;
-            }
+            self.remove(&k);
         }
     }
 
