@@ -635,3 +635,34 @@ fn under_watch_a_push_saved_meanwhile_is_watched_too() {
         w.server.secret("next", "regcred").is_some()
     });
 }
+
+/// `status` shows which namespaces a saved rule covers, and a covered namespace whose Secret is
+/// gone as `missing` (one more request per context: the namespace list, only for rules).
+#[test]
+fn status_shows_what_a_saved_rule_covers_and_what_it_lacks() {
+    let w = World::new();
+    for ns in ["apps", "web"] {
+        w.server.create_namespace(ns);
+    }
+    w.push(&["-A", "--save"]).ok();
+    let status = w.run(&["status"]);
+    assert_eq!(status.code, Some(0), "{status:#?}");
+    assert!(
+        status
+            .stderr
+            .contains("saved push 1 (all namespaces) covers 3 namespaces in context \"fake\": apps, default, web"),
+        "{status:#?}"
+    );
+    assert!(w.server.delete("secrets", "web", "regcred"));
+    let status = w.run(&["status"]);
+    assert_eq!(status.code, Some(1), "{status:#?}");
+    let web: Vec<&str> = status
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" web ") || l.contains("\tweb\t"))
+        .collect();
+    assert!(
+        web.iter().any(|l| l.contains("missing")),
+        "the covered namespace lacks its Secret: {status:#?}"
+    );
+}

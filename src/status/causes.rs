@@ -289,14 +289,19 @@ struct Judged {
 }
 
 impl At<'_> {
+    /// The Secrets saved pushes write here: those they name, and those their rules cover.
+    fn expected(&self) -> impl Iterator<Item = &(String, String, u64)> {
+        self.scope.expected.iter().chain(
+            self.lists
+                .covered
+                .iter()
+                .filter(|(ns, _, _)| self.scope.shows(ns)),
+        )
+    }
+
     /// The saved push writing Secret `name` in `ns` here, if any.
     fn owner(&self, ns: &str, name: &str) -> Option<&SavedPush> {
-        let id = self
-            .scope
-            .expected
-            .iter()
-            .find(|(n, s, _)| n == ns && s == name)?
-            .2;
+        let id = self.expected().find(|(n, s, _)| n == ns && s == name)?.2;
         self.saved.iter().find(|p| p.id == id)
     }
 
@@ -370,7 +375,7 @@ impl At<'_> {
             });
         }
         // What a saved push writes here and the cluster lacks altogether.
-        for (ns, name, id) in &self.scope.expected {
+        for (ns, name, id) in self.expected() {
             let present = self
                 .lists
                 .secrets
@@ -501,9 +506,7 @@ impl At<'_> {
         let key = image_ref.key();
         // The source: the saved push writing this registry into this namespace, else the keychain.
         let owner = self
-            .scope
-            .expected
-            .iter()
+            .expected()
             .filter(|(n, _, _)| n == ns)
             .filter_map(|(_, _, id)| self.saved.iter().find(|p| p.id == *id))
             .find(|p| saved_keys(p).is_none_or(|k| k.contains(&key)));

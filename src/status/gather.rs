@@ -5,9 +5,10 @@ use crate::push::cluster::explain::{auth_error, chain, describe, refused_certifi
 use crate::push::cluster::{Context, connect};
 use crate::push::dockerconfig::{MANAGED_BY, MANAGED_BY_LABEL};
 use crate::push::kubeconfig;
+use crate::push::namespaces::Rule;
 use crate::sync::saved::SavedPush;
 use crate::untrusted::line;
-use k8s_openapi::api::core::v1::{Pod, Secret as KubeSecret, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Secret as KubeSecret, ServiceAccount};
 use kube::api::{Api, ListParams, ObjectList};
 use kube::config::Kubeconfig;
 use std::io::Write;
@@ -41,6 +42,36 @@ pub(super) struct Scope {
     pub all_pods: bool,
     /// The Secrets saved pushes write here: (namespace, name, saved push id).
     pub expected: Vec<(String, String, u64)>,
+    /// Saved pushes here whose namespaces are a rule (`-A`, a selector): resolved against the
+    /// namespace list, read only when there is one.
+    pub rules: Vec<RuleTarget>,
+}
+
+/// A saved push's rule in one context.
+pub(super) struct RuleTarget {
+    pub rule: Rule,
+    pub excluded: Vec<String>,
+    pub name: String,
+    pub id: u64,
+}
+
+/// The rule of a saved push, when its namespaces are one.
+fn rule_of(p: &SavedPush) -> Option<Rule> {
+    match &p.namespace_selector {
+        Some(s) => crate::push::selector::Selector::parse(s)
+            .ok()
+            .map(Rule::Selector),
+        None => p.all_namespaces.then_some(Rule::All),
+    }
+}
+
+fn rule_target(p: &SavedPush) -> Option<RuleTarget> {
+    Some(RuleTarget {
+        rule: rule_of(p)?,
+        excluded: p.excluded_namespaces.clone(),
+        name: p.name.clone(),
+        id: p.id,
+    })
 }
 
 impl Scope {
@@ -56,6 +87,8 @@ pub(super) struct Lists {
     pub secrets: Vec<KubeSecret>,
     pub accounts: Vec<ServiceAccount>,
     pub pods: Vec<Pod>,
+    /// The Secrets the rules here expect: (namespace, name, saved push id).
+    pub covered: Vec<(String, String, u64)>,
 }
 
 /// Every scope's answer (or why there is none), as `[group][scope]`.
@@ -91,12 +124,14 @@ pub(super) fn plan(options: &Options, saved: &[SavedPush]) -> Result<Plan, Error
                 namespaces,
                 all_pods: true,
                 expected: Vec::new(),
+                rules: Vec::new(),
             };
             for p in saved {
                 for pin in p.pinned.iter().flat_map(|x| &x.contexts) {
                     if pin.context != c {
                         continue;
                     }
+                    scope.rules.extend(rule_target(p));
                     for ns in &pin.namespaces {
                         if scope.shows(ns) {
                             scope.expected.push((ns.clone(), p.name.clone(), p.id));
@@ -164,10 +199,12 @@ pub(super) fn plan(options: &Options, saved: &[SavedPush]) -> Result<Plan, Error
                         fallback: Vec::new(),
                         all_pods: false,
                         expected: Vec::new(),
+                        rules: Vec::new(),
                     });
                     group.scopes.last_mut().expect("just pushed")
                 }
             };
+            scope.rules.extend(rule_target(p));
             for ns in &pin.namespaces {
                 if !scope.fallback.contains(ns) {
                     scope.fallback.push(ns.clone());
@@ -313,8 +350,40 @@ async fn read(
             secrets,
             accounts,
             pods,
+            covered: Vec::new(),
         })
     })();
+    let lists = match lists {
+        Ok(mut lists) if !scope.rules.is_empty() => {
+            // One more list, only where a saved push's namespaces are a rule.
+            let all: Api<Namespace> = Api::all(client.clone());
+            match call(timeout, all.list(&ListParams::default())).await {
+                Ok(ObjectList { items, .. }) => {
+                    for r in &scope.rules {
+                        let names = crate::push::namespaces::covered(&r.rule, &items, &r.excluded);
+                        notes.push(format!(
+                            "saved push {} ({}) covers {} namespace{} in context {:?}: {}",
+                            r.id,
+                            r.rule.describe(),
+                            names.len(),
+                            if names.len() == 1 { "" } else { "s" },
+                            ctx.name,
+                            names.join(", ")
+                        ));
+                        lists
+                            .covered
+                            .extend(names.into_iter().map(|ns| (ns, r.name.clone(), r.id)));
+                    }
+                }
+                Err(_) => notes.push(format!(
+                    "context {:?}: cannot list namespaces, so what a saved push's rule covers is not known (need RBAC list on namespaces)",
+                    ctx.name
+                )),
+            }
+            Ok(lists)
+        }
+        other => other,
+    };
     (lists, notes)
 }
 
