@@ -207,8 +207,8 @@ impl StatusArgs {
 pub struct SyncArgs {
     #[command(flatten)]
     pub backend: BackendArg,
-    /// Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing
-    /// only changes and failures
+    /// Run a round now and then every DURATION (90s, 30m, 1h30m, 2d; at least 1s) until
+    /// interrupted, printing only changes and failures
     #[arg(long, value_name = "DURATION", value_parser = crate::sync::parse_interval,
           conflicts_with_all = ["list", "forget"])]
     pub every: Option<std::time::Duration>,

@@ -39,33 +39,54 @@ host, a non\-default port or an explicit http/https boundary.
 
 /// The sections after BACKENDS and ENVIRONMENT (other programs' variables first).
 const MAIN_TAIL: &str = r#".TP
-\fBDBUS_SESSION_BUS_ADDRESS\fR, \fBPASSWORD_STORE_DIR\fR, \fBGNUPGHOME\fR
-as for D\-Bus, pass and gpg.
+\fBDBUS_SESSION_BUS_ADDRESS\fR, \fBPASSWORD_STORE_DIR\fR, \fBPASSWORD_STORE_GPG_OPTS\fR, \fBGNUPGHOME\fR
+as for D\-Bus, pass and gpg (pass's gpg options are kept, with \-\-status\-fd added).
+.TP
+\fBXDG_RUNTIME_DIR\fR, \fBXDG_CONFIG_HOME\fR, \fBXDG_DATA_HOME\fR, \fBXDG_STATE_HOME\fR, \fBHOME\fR
+where the session bus, this helper's config, data and state directories are found (Linux); the
+store lock depends on none of them, except HOME for a uid the password database lacks.
 .TP
 \fBDOCKER_CONFIG\fR
-the directory of Docker's config.json (setup, import, doctor).
+the directory of Docker's config.json (setup, import, doctor); without it, .docker in $HOME
+(Windows: %USERPROFILE%), as the docker CLI finds it.
 .TP
-\fBKUBECONFIG\fR
-the kubeconfig files push reads, as kubectl does.
+\fBREGISTRY_AUTH_FILE\fR
+podman's auth.json for import \-\-from (else $XDG_RUNTIME_DIR/containers/auth.json).
+.TP
+\fBKUBECONFIG\fR, \fBKUBERNETES_SERVICE_HOST\fR
+the kubeconfig files push, sync and status read, as kubectl does; inside a pod, with no
+kubeconfig, the pod's service account.
 .SH "FILES"
+Linux paths (the XDG variables move them). On macOS the config, data and state directories are
+all ~/Library/Application Support/docker\-credential\-keyring/; on Windows the config is in
+%APPDATA%\\docker\-credential\-keyring\\config\\, the file store in %APPDATA%\\docker\-credential\-keyring\\data\\
+and sync.log in %LOCALAPPDATA%\\docker\-credential\-keyring\\data\\.
 .TP
 \fI~/.config/docker\-credential\-keyring/config.json\fR
 this helper's settings, e.g. {"backend": "pass", "sync_on_store": true}. With
 "sync_on_store": true, a store for a registry a saved push includes runs that push in the
-background (detached; docker login never waits for it).
+background (detached; docker login never waits for it). setup \-\-backend NAME writes the backend.
 .TP
-\fI~/.config/docker\-credential\-keyring/saved\-pushes.json\fR
-the pushes saved with push \-\-save, which sync runs again, with each one's last results.
+\fI~/.config/docker\-credential\-keyring/saved\-pushes.json\fR, \fIsaved\-pushes.lock\fR
+the pushes saved with push \-\-save, which sync runs again, with each one's last results; the
+lock serializes their read\-modify\-write.
 .TP
-\fI~/.local/state/docker\-credential\-keyring/sync.log\fR
-the output of the syncs started by store.
+\fI~/.local/state/docker\-credential\-keyring/sync.log\fR, \fIsync.log.1\fR, \fIsync\-every.lock\fR
+the output of the syncs started by store (past 1 MiB it moves to sync.log.1); the lock is held
+by a running sync \-\-every, so push \-\-save knows the saved pushes are run.
 .TP
-\fI/usr/lib/systemd/user/docker\-credential\-keyring\-sync.timer\fR
-runs sync every 30 minutes: systemctl \-\-user enable \-\-now docker\-credential\-keyring\-sync.timer.
-On macOS, the launchd agent io.github.docker\-credential\-keyring.sync does the same.
+\fI/run/user/<uid>/docker\-credential\-keyring/store.lock\fR
+the per\-user lock of store and erase (else ~/.cache/docker\-credential\-keyring/, macOS
+~/Library/Caches/docker\-credential\-keyring/, Windows %LOCALAPPDATA%; see
+DOCKER_CREDENTIAL_KEYRING_LOCK_DIR).
 .TP
-\fI~/.local/share/docker\-credential\-keyring/\fR
-the file backend's encrypted store.
+\fI/usr/lib/systemd/user/docker\-credential\-keyring\-sync.timer\fR, \fIdocker\-credential\-keyring\-watch.service\fR
+the timer runs sync every 30 minutes: systemctl \-\-user enable \-\-now docker\-credential\-keyring\-sync.timer;
+the service runs sync \-\-watch. On macOS, the launchd agent io.github.docker\-credential\-keyring.sync
+runs sync every 30 minutes.
+.TP
+\fI~/.local/share/docker\-credential\-keyring/credentials.enc.json\fR, \fIcredentials.lock\fR
+the file backend's encrypted store and the lock of its writes.
 .TP
 \fI~/.docker/config.json\fR
 Docker's config: "credsStore": "keyring" makes docker use this helper.

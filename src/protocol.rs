@@ -139,9 +139,9 @@ pub fn run_reporting(
     }
 }
 
-/// The credential that answers `query` by the address rules of [`registry::resolve`], found
-/// with exact lookups of the spellings that can match ([`registry::candidates`]): a miss costs
-/// the same whatever the keychain holds, and never lists it.
+/// The credential that answers `query` by the address rules of [`registry::resolve`], as the
+/// backend finds it: the Secret Service with its own searches by registry, every other backend
+/// by `resolve_among` over the server names it holds.
 pub fn get(backend: &dyn Backend, query: &str) -> Result<Option<Credential>> {
     Ok(backend.find(query)?)
 }

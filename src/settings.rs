@@ -69,8 +69,8 @@ pub const VARIABLES: &[Variable] = &[
     },
     Variable {
         name: FILE_CACHE_SECONDS_ENV,
-        doc: "how long the file backend keeps its derived key in the kernel keyring (default \
-              900, 0 never).",
+        doc: "Linux: how long the file backend keeps its derived key in the kernel keyring \
+              (default 900, 0 never; elsewhere the key is never cached).",
     },
     Variable {
         name: KEYUTILS_KEYRING_ENV,
@@ -80,8 +80,9 @@ pub const VARIABLES: &[Variable] = &[
         name: LOCK_DIR_ENV,
         doc: "the directory of the per-user lock that serializes store and erase, instead of \
               /run/user/<uid>/docker-credential-keyring (or ~/.cache/docker-credential-keyring, \
-              the home directory taken from the password database, not from HOME, which is \
-              used only for a uid the database lacks). It must be \
+              on macOS ~/Library/Caches/docker-credential-keyring, the home directory taken \
+              from the password database, not from HOME, which is used only for a uid the \
+              database lacks; on Windows the local cache directory, %LOCALAPPDATA%). It must be \
               yours and writable only by you; every process must see the same value. When the \
               lock cannot be taken, store and erase fail instead of running unlocked.",
     },

@@ -141,7 +141,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
         }
         'docker-credential-keyring;sync' {
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'The keychain backend: secret-service, keychain, wincred, pass, keyutils, file or auto (overrides DOCKER_CREDENTIAL_KEYRING_BACKEND and the config file)')
-            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures')
+            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'Run a round now and then every DURATION (90s, 30m, 1h30m, 2d; at least 1s) until interrupted, printing only changes and failures')
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only the saved push with this id (repeatable)')
             [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Forget the saved push with this id (its Secrets stay in the clusters)')
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Stay in the foreground watching each context''s namespaces and our Secrets: a namespace entering a saved push''s scope gets its Secret, a Secret of ours deleted or edited by someone else is put back; a whole round re-reads the credentials every --every (default 5m) and before a known expiry')

@@ -160,7 +160,7 @@ pass\t''
 keyutils\t''
 file\t''
 auto\t''"
-complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l every -d 'Run a round now and then every DURATION (90s, 30m, 6h) until interrupted, printing only changes and failures' -r
+complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l every -d 'Run a round now and then every DURATION (90s, 30m, 1h30m, 2d; at least 1s) until interrupted, printing only changes and failures' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l only -d 'Run only the saved push with this id (repeatable)' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l forget -d 'Forget the saved push with this id (its Secrets stay in the clusters)' -r
 complete -c docker-credential-keyring -n "__fish_docker_credential_keyring_using_subcommand sync" -l watch -d 'Stay in the foreground watching each context\'s namespaces and our Secrets: a namespace entering a saved push\'s scope gets its Secret, a Secret of ours deleted or edited by someone else is put back; a whole round re-reads the credentials every --every (default 5m) and before a known expiry'

@@ -110,7 +110,11 @@ pub fn files(explicit: Option<&Path>) -> Vec<PathBuf> {
             .map(|p| absolute(&p))
             .collect();
     }
-    if let Some(home) = std::env::var_os("HOME") {
+    // kubectl's home: $HOME, else (Windows, where HOME is usually unset) %USERPROFILE%.
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var_os("USERPROFILE").filter(|_| cfg!(windows)));
+    if let Some(home) = home {
         let default = PathBuf::from(home).join(".kube").join("config");
         if default.exists() {
             return vec![absolute(&default)];

@@ -123,13 +123,18 @@ fn names_registry(key: &str, registries: &[String]) -> bool {
 
 /// Whether our backend reads `helper`'s items where that helper keeps them: our Secret Service
 /// backend uses Docker's `io.docker.Credentials` items, our pass backend Docker's
-/// `docker-credential-helpers/<base64url(server)>/<user>` layout in the same store, our wincred
-/// backend the target names Docker's helper writes. Only a hint for the report: every
-/// credential is still read back through our backend before it counts as readable.
+/// `docker-credential-helpers/<base64url(server)>/<user>` layout in the same store, our
+/// keychain backend the internet passwords docker-credential-osxkeychain (and Docker Desktop's
+/// `desktop`, on macOS) writes, our wincred backend Docker's labelled generic credentials. Only
+/// a hint for the report: every credential is still read back through our backend before it
+/// counts as readable.
 pub fn reads_in_place(helper: &str, ours: Kind) -> bool {
     matches!(
         (helper, ours),
-        ("secretservice", Kind::SecretService) | ("pass", Kind::Pass) | ("wincred", Kind::Wincred)
+        ("secretservice", Kind::SecretService)
+            | ("pass", Kind::Pass)
+            | ("osxkeychain" | "desktop", Kind::Keychain)
+            | ("wincred", Kind::Wincred)
     )
 }
 
@@ -297,11 +302,10 @@ pub fn plan(
     Ok(plan)
 }
 
-/// Whether `helper` also reads what our backend writes (for going back): true of the Secret
-/// Service and pass pairs, which share items both ways; not of wincred, whose newer Docker
-/// helper looks for an attribute our store crate cannot write.
+/// Whether `helper` also reads what our backend writes (for going back): every pair our
+/// backend reads in place, since each writes the helper's own item format.
 pub fn shared_both_ways(helper: &str, ours: Kind) -> bool {
-    reads_in_place(helper, ours) && ours != Kind::Wincred
+    reads_in_place(helper, ours)
 }
 
 #[cfg(test)]
@@ -347,10 +351,11 @@ mod tests {
         assert!(reads_in_place("secretservice", Kind::SecretService));
         assert!(reads_in_place("pass", Kind::Pass));
         assert!(!reads_in_place("pass", Kind::File));
-        assert!(!reads_in_place("osxkeychain", Kind::Keychain));
+        assert!(reads_in_place("osxkeychain", Kind::Keychain));
+        assert!(!reads_in_place("osxkeychain", Kind::File));
         assert!(!reads_in_place("desktop", Kind::SecretService));
         assert!(reads_in_place("wincred", Kind::Wincred));
-        assert!(!shared_both_ways("wincred", Kind::Wincred));
+        assert!(shared_both_ways("wincred", Kind::Wincred));
         assert!(shared_both_ways("secretservice", Kind::SecretService));
     }
 }
