@@ -1,12 +1,13 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
 use clap::FromArgMatches;
-use docker_credential_keyring::cli::{self, Cli, Command, Invocation, classify};
+use docker_credential_keyring::cli::classify::{Invocation, classify};
+use docker_credential_keyring::cli::{Cli, Command, help, plugin};
+use docker_credential_keyring::commands::{backends, completions, doctor, import, man, setup};
+use docker_credential_keyring::hint::Hint;
+use docker_credential_keyring::protocol::{self, Error};
 use docker_credential_keyring::settings::Settings;
-use docker_credential_keyring::{
-    Error, Hint, backend, backends, completions, hardening, man, protocol, push,
-};
-use docker_credential_keyring::{doctor, import, setup, sync};
+use docker_credential_keyring::{backend, hardening, push, sync};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -21,15 +22,15 @@ fn main() -> ExitCode {
     let argv0 = argv.next().unwrap_or_default();
     let mut args: Vec<_> = argv.collect();
     // Started as `kubectl-keyring`: kubectl's plugin, with only the people commands.
-    let plugin = cli::is_plugin(Some(&argv0));
+    let plugin = plugin::is_plugin(Some(&argv0));
     let command = if plugin {
-        cli::plugin_command
+        plugin::plugin_command
     } else {
-        cli::command
+        help::command
     };
     let invocation = if plugin {
-        let _ = PROGRAM.set(cli::PLUGIN_DISPLAY);
-        match cli::classify_plugin(&mut args) {
+        let _ = PROGRAM.set(plugin::PLUGIN_DISPLAY);
+        match plugin::classify_plugin(&mut args) {
             Ok(invocation) => invocation,
             Err(line) => {
                 say(Channel::Stderr, &line, None);

@@ -154,7 +154,7 @@ fn get_on_a_terminal_says_what_it_reads() {
     );
     assert!(
         r.stdout
-            .contains("credentials not found in native keychain"),
+            .contains(docker_credential_keyring::protocol::NOT_FOUND),
         "{r:#?}"
     );
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use support::secret_service::{SecretServiceFixture, fixture};
 use support::{Keyring, Run, helper, helper_command, run_command, store};
 
-const NOT_FOUND: &str = "credentials not found in native keychain";
+use docker_credential_keyring::protocol::NOT_FOUND;
 const HELPERS: usize = 16;
 
 fn server(i: usize) -> String {

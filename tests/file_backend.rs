@@ -10,7 +10,7 @@ use std::process::Command;
 use support::file::{FileKeyring, PASSPHRASE};
 use support::{Keyring, command, helper, run_command, store};
 
-const NOT_FOUND: &str = "credentials not found in native keychain";
+use docker_credential_keyring::protocol::NOT_FOUND;
 
 /// Like `helper`, in a new session without a controlling terminal (`setsid`), so that a
 /// passphrase prompt can never reach the terminal `cargo test` runs in.

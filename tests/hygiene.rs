@@ -282,7 +282,7 @@ fn cycle(keyring: &dyn Keyring, user: &str, secret: &str, needles: &[Vec<u8>], w
         }
         run(keyring, &["erase"], server, needles, false).ok();
         let gone = run(keyring, &["get"], server, needles, false);
-        assert_eq!(gone.fails(), "credentials not found in native keychain");
+        assert_eq!(gone.fails(), docker_credential_keyring::protocol::NOT_FOUND);
         if round >= 3 && watch.has_seen(watch_for) {
             break;
         }

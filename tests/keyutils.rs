@@ -9,7 +9,7 @@ use std::process::Command;
 use support::keyutils::KernelKeyring;
 use support::{Keyring, Run, bin, helper, run_command, store};
 
-const NOT_FOUND: &str = "credentials not found in native keychain";
+use docker_credential_keyring::protocol::NOT_FOUND;
 
 fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s:?}"))

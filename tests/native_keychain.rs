@@ -122,7 +122,7 @@ fn another_programs_credential_is_left_alone() {
     assert_eq!(helper(&k, &["list"], "").ok(), "{}\n");
     assert_eq!(
         helper(&k, &["get"], "https://other.example.com").fails(),
-        "credentials not found in native keychain"
+        docker_credential_keyring::protocol::NOT_FOUND
     );
     let r = helper(
         &k,
@@ -132,7 +132,7 @@ fn another_programs_credential_is_left_alone() {
     assert!(r.fails().contains("neither Docker's nor ours"), "{r:?}");
     assert_eq!(
         helper(&k, &["erase"], "https://other.example.com").fails(),
-        "credentials not found in native keychain"
+        docker_credential_keyring::protocol::NOT_FOUND
     );
     assert!(
         cmdkey(&[&format!("/list:{target}")]).contains("someone"),

@@ -2,7 +2,8 @@
 //! encoding rules for arbitrary Unicode; address matching never crosses a host or a port and
 //! is symmetric where it should be.
 
-use docker_credential_keyring::protocol::{go_json, parse_store};
+use docker_credential_keyring::protocol::json::go_json;
+use docker_credential_keyring::protocol::parse_store;
 use docker_credential_keyring::registry::{
     Address, candidates, equivalents, registry_key, resolve, same_registry, writer_spellings,
 };

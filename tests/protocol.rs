@@ -7,9 +7,16 @@
 
 use support::{Keyring, helper, helper_bytes, helper_stdin_open, store};
 
-const NOT_FOUND: &str = "credentials not found in native keychain";
-const NO_URL: &str = "no credentials server URL";
-const NO_USERNAME: &str = "no credentials username";
+use docker_credential_keyring::protocol::{NO_SERVER_URL as NO_URL, NO_USERNAME, NOT_FOUND};
+
+/// The three lines clients parse, pinned here as Docker's credential-helpers write them
+/// (credentials/error.go): every other test reads them through the constants.
+#[test]
+fn wire_messages_are_the_reference_bytes() {
+    assert_eq!(NOT_FOUND, "credentials not found in native keychain");
+    assert_eq!(NO_URL, "no credentials server URL");
+    assert_eq!(NO_USERNAME, "no credentials username");
+}
 
 fn get_json(k: &dyn Keyring, query: &str) -> String {
     helper(k, &["get"], query).ok().to_owned()

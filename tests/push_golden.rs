@@ -469,7 +469,7 @@ fn refusals_before_anything_is_sent() {
     let run = helper(&k, &["push", "nothere.example.com", "--kubeconfig", kc], "");
     assert!(
         !run.stdout
-            .contains("credentials not found in native keychain")
+            .contains(docker_credential_keyring::protocol::NOT_FOUND)
     );
 }
 

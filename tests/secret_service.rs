@@ -10,7 +10,7 @@ use std::time::Duration;
 use support::secret_service::{SecretServiceFixture, bus_without_secret_service, fixture};
 use support::{Keyring, Run, command, helper, run_command, store};
 
-const NOT_FOUND: &str = "credentials not found in native keychain";
+use docker_credential_keyring::protocol::NOT_FOUND;
 
 fn get(k: &dyn Keyring, server: &str) -> Run {
     helper(k, &["get"], server)
@@ -536,11 +536,7 @@ fn get_miss_reads_no_item_and_opens_no_session() {
     let monitor = k.monitor();
     let r = helper(&k, &["get"], "registry.example.com/org/repo");
     let seen = monitor.finish();
-    assert_eq!(
-        r.fails(),
-        "credentials not found in native keychain",
-        "{seen}"
-    );
+    assert_eq!(r.fails(), NOT_FOUND, "{seen}");
     // Only searches, each for one exact server string or for the registry key of the items
     // we wrote: no listing search (`docker_cli` alone), no item read (the Go helper's item is
     // not ours and not under a spelling its writers use), no transfer session.

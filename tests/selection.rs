@@ -14,7 +14,7 @@ use support::pass::PassStore;
 use support::secret_service;
 use support::{Home, Keyring, Run, command, run_command};
 
-const NOT_FOUND: &str = "credentials not found in native keychain";
+use docker_credential_keyring::protocol::NOT_FOUND;
 const ENV: &str = "DOCKER_CREDENTIAL_KEYRING_BACKEND";
 
 /// Run the binary with exactly `env` (plus the scrubbing of `support::command`).

@@ -1,4 +1,4 @@
-//! What can go wrong in a backend, and the remedy for each ([`crate::Hint`]), from the data
+//! What can go wrong in a backend, and the remedy for each ([`crate::hint::Hint`]), from the data
 //! the error carries and the backends' facts ([`Kind`]).
 
 use super::file;
@@ -10,7 +10,7 @@ use super::kind::{Kind, UnknownBackend};
 use super::pass;
 #[cfg(windows)]
 use super::wincred;
-use crate::Hint;
+use crate::hint::Hint;
 use crate::settings::BACKEND_ENV;
 use std::path::PathBuf;
 
@@ -27,7 +27,7 @@ pub enum Error {
     /// The store lock cannot be used safely, or another helper held it too long: nothing was
     /// done.
     #[error(transparent)]
-    Lock(#[from] crate::lock::Error),
+    Lock(#[from] crate::store_lock::Error),
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {kind} backend is not available here: {reason}")]
     Unavailable { kind: Kind, reason: String },
@@ -39,7 +39,7 @@ pub enum Error {
     NothingUsable(NothingUsable),
     /// The config file is unreadable or invalid.
     #[error(transparent)]
-    Config(#[from] crate::config::Error),
+    Config(#[from] crate::settings::file::Error),
     /// No D-Bus session bus to talk to (secret-service).
     #[error(
         "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): run inside a desktop session, or choose a headless backend (see `docker-credential-keyring backends`)"

@@ -32,8 +32,6 @@ use crate::secret::Secret;
 use std::ffi::CString;
 use zeroize::Zeroizing;
 
-/// The environment variable naming our keyring (to namespace tests or users).
-pub use crate::settings::KEYUTILS_KEYRING_ENV as KEYRING_ENV;
 /// Our keyring's name inside the persistent keyring by default.
 pub const DEFAULT_KEYRING: &str = "docker-credential-keyring";
 
@@ -77,7 +75,7 @@ pub enum Error {
     Failed { call: &'static str, errno: Errno },
 }
 
-impl crate::Hint for Error {
+impl crate::hint::Hint for Error {
     fn hint(&self) -> Option<String> {
         let facts = crate::backend::Kind::Keyutils.facts();
         let retention = format!("{}, {}", facts.keeps, facts.lasts);

@@ -30,7 +30,6 @@ mod serialized;
 pub mod wincred;
 
 /// The environment variable that forces a backend.
-pub use crate::settings::BACKEND_ENV;
 pub use error::{Error, NothingUsable};
 pub use kind::{Kind, UnknownBackend};
 pub use serialized::Serialized;

@@ -92,7 +92,7 @@ pub enum Error {
     },
 }
 
-impl crate::Hint for Error {
+impl crate::hint::Hint for Error {
     fn hint(&self) -> Option<String> {
         Some(match self {
             Error::NotInstalled | Error::GpgNotInstalled | Error::NotInitialised { .. } => {

@@ -47,7 +47,7 @@ pub enum Error {
     Stdout(#[source] std::io::Error),
 }
 
-impl crate::Hint for Error {}
+impl crate::hint::Hint for Error {}
 
 /// Why `push --save` did nothing, or saved nothing.
 #[derive(Debug, thiserror::Error)]
@@ -63,10 +63,10 @@ pub enum SaveError {
     FileInBackground(String),
 }
 
-impl crate::Hint for SaveError {
+impl crate::hint::Hint for SaveError {
     fn hint(&self) -> Option<String> {
         match self {
-            SaveError::Push(e) => crate::Hint::hint(e),
+            SaveError::Push(e) => crate::hint::Hint::hint(e),
             SaveError::Saved(_) | SaveError::Unusable(_) | SaveError::FileInBackground(_) => None,
         }
     }
@@ -247,7 +247,7 @@ fn none_saved(err: &mut dyn Write) {
 
 /// The file a running `sync --every` holds locked (in the state directory), when it can be had.
 fn every_marker() -> Option<std::fs::File> {
-    crate::fs::open_private(&crate::config::state_dir()?, "sync-every.lock").ok()
+    crate::fs::open_private(&crate::settings::file::state_dir()?, "sync-every.lock").ok()
 }
 
 /// Whether a `sync --every` of this user runs now.
@@ -521,7 +521,9 @@ fn is_locked(e: &push::Error) -> bool {
     use crate::backend::Error as B;
     matches!(
         e,
-        push::Error::Keychain(crate::Error::Backend(B::Locked | B::PromptTimeout { .. }))
+        push::Error::Keychain(crate::protocol::Error::Backend(
+            B::Locked | B::PromptTimeout { .. }
+        ))
     )
 }
 

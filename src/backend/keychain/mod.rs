@@ -17,7 +17,7 @@
 //! next `store` to their address replaces them with a Docker-format item.
 //!
 //! # Namespace
-//! [`NAMESPACE_ENV`] puts a prefix before every item's server (and replaces the generic
+//! [`crate::settings::KEYCHAIN_SERVICE_ENV`] puts a prefix before every item's server (and replaces the generic
 //! passwords' service prefix): the tests give each test one, so they share the login keychain
 //! without seeing each other's items or the user's.
 //!
@@ -35,6 +35,3 @@ pub use macos::{Error, Keychain, probe};
 
 /// The service prefix of the generic passwords earlier versions wrote.
 pub const LEGACY_SERVICE_PREFIX: &str = "docker-credential-keyring:";
-
-/// The variable that names a namespace (see the module docs).
-pub use crate::settings::KEYCHAIN_SERVICE_ENV as NAMESPACE_ENV;

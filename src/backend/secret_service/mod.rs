@@ -25,10 +25,8 @@ use session::Session;
 use std::cell::RefCell;
 use std::time::Duration;
 
-/// Seconds an unlock prompt may stay unanswered.
-pub use crate::settings::PROMPT_TIMEOUT_ENV;
-/// Seconds each D-Bus call may take.
-pub use crate::settings::TIMEOUT_ENV;
+use crate::settings::PROMPT_TIMEOUT_ENV;
+use crate::settings::TIMEOUT_ENV;
 
 const SERVICE: &str = "org.freedesktop.secrets";
 const SERVICE_PATH: &str = "/org/freedesktop/secrets";

@@ -5,7 +5,7 @@ use super::explain::Failure;
 use super::report::{Reason, Registries, SecretResult};
 use super::{Context, Job, is_ours};
 use crate::push::FIELD_MANAGER;
-use crate::push::dockerconfig::{
+use crate::push::pull_secret::{
     DATA_KEY, MANAGED_BY, MergeError, SECRET_TYPE, annotated_registries,
 };
 use k8s_openapi::api::core::v1::{Namespace, Secret as KubeSecret};

@@ -3,7 +3,7 @@
 use super::report::{Reason, SecretResult};
 use super::{Context, Job, is_ours};
 use crate::push::FIELD_MANAGER;
-use crate::push::dockerconfig::{
+use crate::push::pull_secret::{
     self, DATA_KEY, MANAGED_BY, MANAGED_BY_LABEL, REGISTRIES_ANNOTATION, annotated_registries,
 };
 use k8s_openapi::ByteString;
@@ -40,13 +40,13 @@ impl Job<'_> {
         let stripped = match (annotated_registries(&existing), data) {
             (Some(listed), Some(bytes)) => {
                 let nothing = crate::Secret::new(br#"{"auths":{}}"#.to_vec());
-                dockerconfig::merge(&bytes.0, &nothing, |k| listed.iter().any(|l| l == k)).ok()
+                pull_secret::merge(&bytes.0, &nothing, |k| listed.iter().any(|l| l == k)).ok()
             }
             _ => None,
         };
         if let Some(m) = stripped.filter(|m| !m.kept.is_empty()) {
             // Wiped when dropped, like every manifest we send.
-            let mut left = dockerconfig::Manifest(existing.clone());
+            let mut left = pull_secret::Manifest(existing.clone());
             if let Some(labels) = left.0.metadata.labels.as_mut() {
                 labels.remove(MANAGED_BY_LABEL);
             }

@@ -9,8 +9,8 @@ mod explain;
 mod report;
 mod service_account;
 
-use super::dockerconfig::{MANAGED_BY, MANAGED_BY_LABEL};
 use super::kubeconfig::{self, IN_CLUSTER, Target};
+use super::pull_secret::{MANAGED_BY, MANAGED_BY_LABEL};
 use super::{DryRun, Error, Options, Outcome, Payload};
 use explain::{Failure, auth_error, chain, describe};
 use futures::StreamExt;

@@ -1,13 +1,15 @@
 //! Our settings, read once at start into [`Settings`] and passed down by reference: every
-//! `DOCKER_CREDENTIAL_KEYRING_*` variable, and our config file ([`crate::config`]). No other
+//! `DOCKER_CREDENTIAL_KEYRING_*` variable, and our config file ([`file`]). No other
 //! module reads these variables. The config file is loaded on first use only, because only the
 //! actions that open a keychain need it (`version` and `--help` must work with a broken one).
 //!
 //! Values are kept as given; the module that uses one parses it, so an invalid value fails the
 //! action that needs it, with the same message as ever, and nothing else.
 
-use crate::config::{self, Config};
+pub mod file;
+
 use crate::secret::Secret;
+use file::Config;
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
@@ -125,7 +127,7 @@ pub struct Settings {
     /// Where our config file is, when the platform has a home directory.
     pub config_path: Option<PathBuf>,
     /// The config file, once loaded.
-    config: OnceCell<Result<Config, config::Error>>,
+    config: OnceCell<Result<Config, file::Error>>,
 }
 
 impl Settings {
@@ -147,7 +149,7 @@ impl Settings {
                 .map(PathBuf::from),
             keychain_service: non_empty(KEYCHAIN_SERVICE_ENV),
             wincred_prefix: text(WINCRED_PREFIX_ENV),
-            config_path: config::config_path(),
+            config_path: file::config_path(),
             config: OnceCell::new(),
         }
     }
@@ -167,7 +169,7 @@ impl Settings {
     }
 
     /// The config file's settings (defaults when there is none), read on first use only.
-    pub fn config(&self) -> Result<&Config, config::Error> {
+    pub fn config(&self) -> Result<&Config, file::Error> {
         self.config
             .get_or_init(|| match &self.config_path {
                 Some(path) => Config::load_from(path),

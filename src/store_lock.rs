@@ -40,8 +40,7 @@ use std::time::Duration;
 
 /// How long a writer waits for another before giving up with [`Error::Busy`].
 pub const WAIT: Duration = Duration::from_secs(10);
-/// The variable naming the lock's directory instead of the per-user default.
-pub use crate::settings::LOCK_DIR_ENV;
+use crate::settings::LOCK_DIR_ENV;
 /// The lock file's name in its directory.
 pub const LOCK_NAME: &str = "store.lock";
 

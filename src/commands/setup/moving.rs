@@ -5,9 +5,9 @@
 //! the keychain already answers. Nothing is written here.
 
 use crate::backend::{Backend, Kind};
+use crate::commands::import::{self, Plain, Sorted, Unmovable};
 use crate::docker_config::DockerConfig;
-use crate::helper_client::{self, Helper};
-use crate::import::{self, Plain, Sorted, Unmovable};
+use crate::protocol::client::{self, Helper};
 use crate::settings::Settings;
 use std::path::Path;
 
@@ -72,7 +72,7 @@ pub enum Error {
     Unreadable {
         program: String,
         #[source]
-        source: helper_client::Error,
+        source: client::Error,
         logins: String,
     },
     #[error(transparent)]
@@ -208,7 +208,7 @@ pub fn plan(
     }
     let ours = backend.kind();
     for (name, servers) in asks {
-        let program = format!("{}{name}", helper_client::PREFIX);
+        let program = format!("{}{name}", client::PREFIX);
         let unreadable = |source| {
             let logins: Vec<String> = match &servers {
                 Some(s) => s.clone(),
@@ -241,7 +241,7 @@ pub fn plan(
                 let other = match cred_helper(&helpers, &server).unwrap_or_default() {
                     "" => "config.json itself".to_owned(),
                     h if is_ours(h) => "this helper already".to_owned(),
-                    h => format!("{}{h}", helper_client::PREFIX),
+                    h => format!("{}{h}", client::PREFIX),
                 };
                 elsewhere.push((server, other));
                 continue;

@@ -4,7 +4,7 @@
 //! docker can find the helper and a keychain works. Whatever docker resolved for the switched
 //! registries before comes along: the previous helper's credentials are copied (each read back;
 //! that helper is only read) or found already readable in place, plaintext `auths` entries are
-//! imported (as [`crate::import`] does); the rest of the file stays as docker reads it. A helper
+//! imported (as [`crate::commands::import`] does); the rest of the file stays as docker reads it. A helper
 //! that cannot be read, a failed copy or a conflict changes nothing; the file is written once,
 //! and its backup is the file as it was before. See docs/design.md.
 
@@ -12,9 +12,9 @@ mod moving;
 
 pub use moving::{Plan, Scope, reads_in_place, served_by, shared_both_ways};
 
-use crate::Hint;
+use crate::commands::import::{self, Plain};
 use crate::docker_config::{self, DockerConfig, Json, Saved};
-use crate::import::{self, Plain};
+use crate::hint::Hint;
 use crate::settings::Settings;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -47,7 +47,7 @@ pub enum Error {
     )]
     Cancelled { keys: String },
     #[error("{0} (docker's config was not changed)")]
-    SaveBackend(#[from] crate::config::WriteError),
+    SaveBackend(#[from] crate::settings::file::WriteError),
 }
 
 impl Hint for Error {
@@ -474,7 +474,7 @@ pub fn run_at(
     // The backend named for this run becomes docker's too (its calls carry no flag or
     // variable of ours), before docker is switched to it.
     if let Some((name, path)) = &keep
-        && crate::config::save_backend(path, name)?
+        && crate::settings::file::save_backend(path, name)?
     {
         say(
             out,
@@ -620,7 +620,7 @@ fn going_back(
     file: &str,
 ) -> String {
     let name = program
-        .strip_prefix(crate::helper_client::PREFIX)
+        .strip_prefix(crate::protocol::client::PREFIX)
         .unwrap_or(program);
     if previous_store.as_deref() == Some(name) {
         return format!("set \"credsStore\": {name:?} again in {file}");

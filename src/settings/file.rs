@@ -62,7 +62,7 @@ pub enum Error {
 }
 
 /// The one line already names the fix.
-impl crate::Hint for Error {}
+impl crate::hint::Hint for Error {}
 
 /// The config file could not be written.
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@
 //! and every process it started are killed (`crate::child`). Errors carry the helper's own
 //! message line, never its answer nor anything that may be a credential.
 
+use super::NOT_FOUND;
 use crate::backend::Credential;
 use crate::child;
 use crate::settings::{HELPER_TIMEOUT_ENV, PASSPHRASE_ENV, Settings};
@@ -19,8 +20,6 @@ use zeroize::Zeroizing;
 
 /// Every helper's program name starts with this.
 pub const PREFIX: &str = "docker-credential-";
-/// What the reference helpers print (exit 1) for a server they do not hold.
-pub const NOT_FOUND: &str = "credentials not found in native keychain";
 /// How long a helper may take when [`HELPER_TIMEOUT_ENV`] does not say: long enough for a
 /// helper that asks for a passphrase (pass's pinentry) or mints a token over the network
 /// (ecr-login), short enough that a hung one does not hang a `sync`.
@@ -175,7 +174,7 @@ impl Helper {
         };
         let text = std::str::from_utf8(&out).map_err(|_| self.bad_answer("get", "not UTF-8"))?;
         let mut c = crate::protocol::parse_answer(text).map_err(|e| match e {
-            crate::Error::BadInput { reason } => self.bad_answer("get", &reason),
+            super::Error::BadInput { reason } => self.bad_answer("get", &reason),
             other => self.bad_answer("get", &other.to_string()),
         })?;
         if c.username.is_empty() && c.secret.expose().is_empty() {

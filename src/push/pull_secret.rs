@@ -7,7 +7,7 @@
 //! into the same `auths` object.
 
 use crate::Secret;
-use crate::registry::{Address, DOCKER_HUB_KEY};
+use crate::registry::{Address, DOCKER_HUB_KEY, TOKEN_USERNAME};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use k8s_openapi::ByteString;
@@ -32,8 +32,6 @@ pub const MANAGED_BY: &str = crate::BINARY_NAME;
 pub const REGISTRIES_ANNOTATION: &str = "docker-credential-keyring/registries";
 /// The most decoded data the API server accepts in one Secret.
 pub const MAX_SECRET_BYTES: usize = 1 << 20;
-/// The username docker stores for identity-token logins; the kubelet cannot use those.
-pub use crate::registry::TOKEN_USERNAME as IDENTITY_TOKEN_USERNAME;
 
 /// One registry's credential, keyed as the kubelet matches it.
 pub struct Entry {
@@ -65,7 +63,7 @@ pub enum Refusal {
 }
 
 /// The line says what to do.
-impl crate::Hint for Refusal {}
+impl crate::hint::Hint for Refusal {}
 
 /// The `auths` key the kubelet matches for a stored server string (docs/kubernetes.md §3): Docker Hub
 /// as `https://index.docker.io/v1/`, everything else as lowercase `host[:port][/path]` without a
@@ -87,7 +85,7 @@ pub fn kubelet_key(server: &str) -> String {
 
 /// Check that `username` can be used by the kubelet for `server`.
 pub fn check_entry(server: &str, username: &str) -> Result<(), Refusal> {
-    if username == IDENTITY_TOKEN_USERNAME {
+    if username == TOKEN_USERNAME {
         return Err(Refusal::IdentityToken {
             server: server.to_owned(),
         });
@@ -141,7 +139,7 @@ pub fn dockerconfigjson(entries: &[Entry]) -> Result<Secret<Vec<u8>>, Refusal> {
             })
             .collect(),
     };
-    let mut json = Secret::new(crate::go_json::go_json(&config));
+    let mut json = Secret::new(crate::protocol::json::go_json(&config));
     json.expose_mut().pop(); // go_json ends with the Encoder's newline; kubectl's bytes do not.
     let bytes = Secret::new(std::mem::take(json.expose_mut()).into_bytes());
     if bytes.expose().len() > MAX_SECRET_BYTES {
@@ -375,7 +373,7 @@ pub fn merge(
         .map(|(k, v)| (k.as_str(), Top::Other(v)))
         .collect();
     out.insert("auths", Top::Auths(auths));
-    let mut json = Secret::new(crate::go_json::go_json(&out));
+    let mut json = Secret::new(crate::protocol::json::go_json(&out));
     json.expose_mut().pop(); // the Encoder's newline, as in [`dockerconfigjson`]
     let config = Secret::new(std::mem::take(json.expose_mut()).into_bytes());
     if config.expose().len() > MAX_SECRET_BYTES {

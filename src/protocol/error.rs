@@ -1,29 +1,28 @@
-//! The crate's error type: every failure the user can see, as one line naming cause and fix.
+//! The helper's error: what `store`, `get`, `erase` and `list` can fail with, as one line.
 //!
 //! The `Display` text of each variant is what the helper prints on stdout (the protocol's error
 //! channel), so it never contains a secret. Its [`Hint`] is an optional longer remedy that
 //! goes to stderr, which clients leave on the user's terminal.
 
 use crate::backend;
+use crate::hint::Hint;
 
-/// The three messages clients parse byte for byte (docs/protocol.md §2).
-pub mod messages {
-    /// Docker treats this as "no credentials": an anonymous pull, or a login prompt.
-    pub const NOT_FOUND: &str = "credentials not found in native keychain";
-    /// `store`, `get` or `erase` with an empty server URL.
-    pub const NO_SERVER_URL: &str = "no credentials server URL";
-    /// `store` with an empty username.
-    pub const NO_USERNAME: &str = "no credentials username";
-}
+/// Docker treats this as "no credentials": an anonymous pull, or a login prompt. The reference
+/// helpers print it too, so [`super::client`] reads it back from them (docs/protocol.md §2).
+pub const NOT_FOUND: &str = "credentials not found in native keychain";
+/// `store`, `get` or `erase` with an empty server URL.
+pub const NO_SERVER_URL: &str = "no credentials server URL";
+/// `store` with an empty username.
+pub const NO_USERNAME: &str = "no credentials username";
 
-/// Everything that can go wrong.
+/// Everything a protocol action can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("credentials not found in native keychain")]
+    #[error("{NOT_FOUND}")]
     NotFound,
-    #[error("no credentials server URL")]
+    #[error("{NO_SERVER_URL}")]
     MissingServerUrl,
-    #[error("no credentials username")]
+    #[error("{NO_USERNAME}")]
     MissingUsername,
     #[error("input on stdin exceeds {limit} bytes: send {expected}")]
     InputTooLarge {
@@ -52,14 +51,5 @@ impl Hint for Error {
     }
 }
 
-/// The longer remedy behind an error's one-line `Display`, printed on stderr. Every error a
-/// command returns implements it, so `main` renders all of them one way.
-pub trait Hint: std::error::Error {
-    /// A remedy of one or more lines, when one helps.
-    fn hint(&self) -> Option<String> {
-        None
-    }
-}
-
-/// Result with the crate's [`Error`].
+/// Result with the protocol's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

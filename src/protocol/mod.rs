@@ -6,8 +6,13 @@
 //! - Output: compact JSON exactly as Go's `encoding/json` writes it ([`go_json`]).
 //! - Errors: one line on stdout and exit status 1 (done by the caller with [`Error`]'s text).
 
+pub mod client;
+mod error;
+pub mod json;
+
+pub use error::{Error, NO_SERVER_URL, NO_USERNAME, NOT_FOUND, Result};
+
 use crate::backend::{Backend, Credential};
-use crate::error::{Error, Result};
 use crate::registry;
 use crate::secret::Secret;
 use serde::Serialize;
@@ -16,8 +21,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use zeroize::Zeroizing;
 
-/// Go's JSON, which the protocol's answers are written in.
-pub use crate::go_json::go_json;
+use json::go_json;
 
 /// The most stdin we read: far above any real credential (the reference dies at 64 KiB a line).
 pub const MAX_INPUT: usize = 1 << 20;

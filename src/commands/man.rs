@@ -77,7 +77,7 @@ subcommands print their errors on stderr; 2 means the command line was wrong.
 /// Write every man page into `dir`; returns the files written.
 pub fn write_all(dir: &Path) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let mut cmd = crate::cli::command().disable_help_subcommand(true);
+    let mut cmd = crate::cli::help::command().disable_help_subcommand(true);
     cmd.build();
     let mut written = Vec::new();
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
@@ -167,9 +167,12 @@ fn synopsis(cmd: &clap::Command) -> String {
     line
 }
 
-/// EXAMPLES from [`crate::cli::EXAMPLES`].
+/// EXAMPLES from [`crate::cli::help::EXAMPLES`].
 fn examples(command: &str) -> String {
-    let Some((_, examples)) = crate::cli::EXAMPLES.iter().find(|(c, _)| *c == command) else {
+    let Some((_, examples)) = crate::cli::help::EXAMPLES
+        .iter()
+        .find(|(c, _)| *c == command)
+    else {
         return String::new();
     };
     let mut out = String::from(".SH \"EXAMPLES\"\n");

@@ -7,7 +7,7 @@ pub fn write(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Resul
     let mut script = Vec::new();
     clap_complete::generate(
         shell,
-        &mut crate::cli::command(),
+        &mut crate::cli::help::command(),
         crate::BINARY_NAME,
         &mut script,
     );

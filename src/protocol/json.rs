@@ -1,5 +1,6 @@
-//! JSON exactly as Go's `encoding/json` writes it: the protocol's answers and the
-//! `.dockerconfigjson` push sends are compared byte for byte with what Go tools write.
+//! JSON exactly as Go's `encoding/json` writes it: the protocol's answers, the
+//! `.dockerconfigjson` push sends and the docker CLI's config file are compared byte for byte
+//! with what Go tools write. The one place Go's escaping is implemented.
 
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -11,6 +12,15 @@ use zeroize::Zeroizing;
 pub fn go_json<T: Serialize + ?Sized>(value: &T) -> String {
     let plain = Zeroizing::new(serde_json::to_string(value).expect("maps of strings serialize"));
     let mut out = String::with_capacity(plain.len() + 16);
+    escape_into(&plain, &mut out);
+    out.push('\n');
+    out
+}
+
+/// Append serde_json's output `plain` to `out` with the escapes Go adds and serde_json does
+/// not: `<`, `>`, `&`, U+2028 and U+2029. None of them occurs inside serde_json's own escapes,
+/// so a pass over any serde_json output (compact or indented) is exact.
+pub fn escape_into(plain: &str, out: &mut String) {
     for c in plain.chars() {
         match c {
             '<' => out.push_str("\\u003c"),
@@ -21,8 +31,6 @@ pub fn go_json<T: Serialize + ?Sized>(value: &T) -> String {
             c => out.push(c),
         }
     }
-    out.push('\n');
-    out
 }
 
 #[cfg(test)]

@@ -10,10 +10,10 @@
 //! Each problem comes with the command that fixes it. Exit status 0 only when nothing is a
 //! problem (notes do not count); `--json` prints the same as one JSON object.
 
-use crate::Hint;
 use crate::backend::{self, Backend, Credential};
+use crate::commands::import;
 use crate::docker_config::{self, DockerConfig};
-use crate::import;
+use crate::hint::Hint;
 use crate::secret::Secret;
 use crate::settings::Settings;
 use serde::Serialize;
@@ -47,7 +47,7 @@ pub struct Check {
 pub struct Report {
     pub healthy: bool,
     pub backend: Option<String>,
-    /// The store/erase lock every process of this user shares (see [`crate::lock`]).
+    /// The store/erase lock every process of this user shares (see [`crate::store_lock`]).
     pub store_lock: Option<std::path::PathBuf>,
     pub checks: Vec<Check>,
 }
@@ -191,7 +191,7 @@ fn backend_checks(
                 Some(e.hint().unwrap_or_else(|| {
                     format!(
                         "choose a working backend: docker-credential-keyring doctor --backend NAME, then set {}=NAME",
-                        backend::BACKEND_ENV
+                        crate::settings::BACKEND_ENV
                     )
                 })),
             ));
@@ -219,7 +219,7 @@ fn backend_checks(
                     Some(failed.fix.unwrap_or_else(|| {
                         format!(
                             "unlock or start the keychain, or pick another backend with {}=NAME",
-                            backend::BACKEND_ENV
+                            crate::settings::BACKEND_ENV
                         )
                     })),
                 )),
@@ -230,7 +230,10 @@ fn backend_checks(
 }
 
 fn path_checks(checks: &mut Vec<Check>) {
-    let found = crate::setup::find_on_path(crate::BINARY_NAME, std::env::var_os("PATH").as_deref());
+    let found = crate::commands::setup::find_on_path(
+        crate::BINARY_NAME,
+        std::env::var_os("PATH").as_deref(),
+    );
     let Some(first) = found.first() else {
         let exe = std::env::current_exe()
             .map(|p| p.display().to_string())
@@ -401,7 +404,8 @@ fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
         .map(|a| {
             a.iter()
                 .filter(|(k, e)| {
-                    !import::holds_credential(e) && crate::setup::served_by(&config, k).is_none()
+                    !import::holds_credential(e)
+                        && crate::commands::setup::served_by(&config, k).is_none()
                 })
                 .map(|(k, _)| k)
                 .collect()
@@ -447,7 +451,7 @@ fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
     {
         let shared = backend
             .and_then(|b| backend::Kind::parse(b).ok())
-            .is_some_and(|k| crate::setup::shared_both_ways(p, k));
+            .is_some_and(|k| crate::commands::setup::shared_both_ways(p, k));
         let stays = if shared {
             format!(
                 "docker-credential-{p} reads the same items as this helper, so every login, old and new, stays readable there"
@@ -498,7 +502,7 @@ pub fn diagnose(settings: &Settings, backend_flag: Option<&str>) -> Report {
 /// Where `store` and `erase` lock, and whether that place is safe (nothing is created).
 fn lock_check(settings: &Settings, checks: &mut Vec<Check>) -> Option<std::path::PathBuf> {
     let dir = settings.lock_dir.as_deref();
-    match crate::lock::check_store_lock(dir) {
+    match crate::store_lock::check_store_lock(dir) {
         Ok(path) => {
             checks.push(check(
                 "store lock",
@@ -518,10 +522,10 @@ fn lock_check(settings: &Settings, checks: &mut Vec<Check>) -> Option<std::path:
                 e.to_string(),
                 Some(format!(
                     "make that directory yours and private (chmod 700), or set {}",
-                    crate::lock::LOCK_DIR_ENV
+                    crate::settings::LOCK_DIR_ENV
                 )),
             ));
-            crate::lock::store_lock_path(dir).ok()
+            crate::store_lock::store_lock_path(dir).ok()
         }
     }
 }

@@ -9,9 +9,7 @@ use base64::Engine;
 use std::path::Path;
 
 /// The Username the docker CLI stores for an identity token.
-pub use crate::registry::TOKEN_USERNAME;
-/// The server string the docker CLI uses for Docker Hub.
-pub const DOCKER_HUB: &str = crate::registry::DOCKER_HUB_KEY;
+use crate::registry::{DOCKER_HUB_KEY, TOKEN_USERNAME};
 /// The fields of an `auths` entry that hold or derive from a secret, removed after import.
 const SECRET_FIELDS: &[&str] = &["auth", "username", "password", "identitytoken"];
 
@@ -90,7 +88,7 @@ pub fn plaintext_entries(path: &Path, auths: &Object, podman: bool) -> Result<Ve
                 .filter(|s| !s.is_empty())
         };
         let server = if podman && is_hub_alias(key) {
-            DOCKER_HUB.to_owned()
+            DOCKER_HUB_KEY.to_owned()
         } else {
             key.to_owned()
         };
@@ -346,7 +344,7 @@ mod tests {
             true,
         )
         .unwrap();
-        assert_eq!(e[0].server, DOCKER_HUB);
+        assert_eq!(e[0].server, DOCKER_HUB_KEY);
         assert_eq!(e[1].server, "quay.io/org");
     }
 

@@ -10,13 +10,12 @@ mod plaintext;
 
 pub use keychain::{Sorted, sort_against_keychain, store_verified};
 pub use plaintext::{
-    DOCKER_HUB, Kind, Plain, TOKEN_USERNAME, Unmovable, has_plaintext, holds_credential,
-    plaintext_entries, unmovable,
+    Kind, Plain, Unmovable, has_plaintext, holds_credential, plaintext_entries, unmovable,
 };
 
-use crate::Hint;
 use crate::backend::{self, Backend, select};
 use crate::docker_config::{self, DockerConfig, Saved};
+use crate::hint::Hint;
 use crate::settings::Settings;
 pub(crate) use plaintext::strip;
 use std::fmt;
@@ -72,7 +71,7 @@ pub enum Error {
     )]
     NoAuthFile,
     #[error(transparent)]
-    Helper(#[from] crate::helper_client::Error),
+    Helper(#[from] crate::protocol::client::Error),
     #[error(
         "{program} holds no credentials for {registry} (nothing was changed); `{program} list` shows what it holds"
     )]
@@ -447,7 +446,7 @@ fn run_from_helper(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<Report, Error> {
-    use crate::helper_client::Helper;
+    use crate::protocol::client::Helper;
     let helper = Helper::find(name, settings)?;
     let program = helper.program().to_owned();
     // Everything is read before anything is written: a registry the helper lacks stops the

@@ -1,0 +1,10 @@
+//! The longer remedy behind an error's one-line `Display`: every error a command returns
+//! implements [`Hint`], so `main` renders all of them one way.
+
+/// The remedy printed on stderr after an error's line.
+pub trait Hint: std::error::Error {
+    /// A remedy of one or more lines, when one helps.
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}
