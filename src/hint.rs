@@ -8,3 +8,7 @@ pub trait Hint: std::error::Error {
         None
     }
 }
+
+/// Commands that cannot fail with a message (a report that cannot be written has nowhere to
+/// say so: they end with [`crate::commands::ExitStatus::Failure`]).
+impl Hint for std::convert::Infallible {}

@@ -12,7 +12,6 @@ pub mod classify;
 pub mod help;
 pub mod plugin;
 
-use crate::protocol::Action;
 use clap::{Parser, Subcommand};
 
 /// A Docker credential helper on the operating system's keychain, and a bridge that turns the
@@ -81,24 +80,49 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Show each keychain backend: available here or not and why, which one `auto` picks, and
     /// what each keeps and for how long
-    Backends {
-        /// Print JSON for scripts (stable field names)
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        backend: BackendArg,
-    },
+    Backends(BackendsArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
-    Completions {
-        /// The shell to complete for
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
     /// Turn stored credentials (or docker's, or another helper's: --from) into Kubernetes pull
     /// secrets (or remove them with --delete)
     Push(PushArgs),
     /// Run every push saved with `push … --save` again, so cluster secrets follow rotated
     /// credentials (once, or --every interval); --list and --forget manage them
     Sync(SyncArgs),
+}
+
+/// `backends` options.
+#[derive(Debug, clap::Args)]
+pub struct BackendsArgs {
+    /// Print JSON for scripts (stable field names)
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub backend: BackendArg,
+}
+
+impl BackendsArgs {
+    /// The command's options.
+    pub fn options(&self, backend: Option<&str>) -> crate::commands::backends::Options {
+        crate::commands::backends::Options {
+            backend: backend.map(str::to_owned),
+            json: self.json,
+        }
+    }
+}
+
+/// `completions` options.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    pub shell: clap_complete::Shell,
+}
+
+impl CompletionsArgs {
+    /// The command's options.
+    pub fn options(&self) -> crate::commands::completions::Options {
+        crate::commands::completions::Options { shell: self.shell }
+    }
 }
 
 /// `sync` options.
@@ -139,11 +163,18 @@ pub struct SyncArgs {
 }
 
 impl SyncArgs {
-    /// The library's options.
-    pub fn options(&self) -> crate::sync::Options {
-        crate::sync::Options {
-            only: self.only.clone(),
-            every: self.every,
+    /// The command's options: run, `--list` or `--forget ID`.
+    pub fn options(&self) -> crate::commands::sync::Options {
+        use crate::commands::sync::Options;
+        if self.list {
+            Options::List
+        } else if let Some(id) = self.forget {
+            Options::Forget(id)
+        } else {
+            Options::Run(crate::sync::Options {
+                only: self.only.clone(),
+                every: self.every,
+            })
         }
     }
 }
@@ -274,8 +305,16 @@ impl DoctorArgs {
 }
 
 impl PushArgs {
-    /// The library's options.
-    pub fn options(&self, backend: Option<&str>) -> crate::push::Options {
+    /// The command's options: the push, and whether to save it.
+    pub fn options(&self, backend: Option<&str>) -> crate::commands::push::Options {
+        crate::commands::push::Options {
+            push: self.push_options(backend),
+            save: self.save,
+        }
+    }
+
+    /// The push's options.
+    pub fn push_options(&self, backend: Option<&str>) -> crate::push::Options {
         use crate::push;
         crate::push::Options {
             registries: self.registries.clone(),
@@ -311,27 +350,15 @@ impl Command {
     pub fn backend(&self) -> Option<&str> {
         let arg = match self {
             Command::Store(b) | Command::Get(b) | Command::Erase(b) | Command::List(b) => b,
-            Command::Backends { backend, .. } => backend,
+            Command::Backends(a) => &a.backend,
             Command::Setup(a) => &a.backend,
             Command::Import(a) => &a.backend,
             Command::Doctor(a) => &a.backend,
             Command::Push(a) => &a.backend,
             Command::Sync(a) => &a.backend,
-            Command::Version | Command::Completions { .. } => return None,
+            Command::Version | Command::Completions(_) => return None,
         };
         arg.backend.as_deref()
-    }
-
-    /// The protocol action this subcommand is, if it is one.
-    pub fn action(&self) -> Option<Action> {
-        Some(match self {
-            Command::Store(_) => Action::Store,
-            Command::Get(_) => Action::Get,
-            Command::Erase(_) => Action::Erase,
-            Command::List(_) => Action::List,
-            Command::Version => Action::Version,
-            _ => return None,
-        })
     }
 }
 

@@ -7,10 +7,12 @@
 //!   "lasts", "durable", "setup"}]}` (`name` is `null` where nothing is usable; `error` is `null` unless
 //! the flag, variable or config file names something unusable).
 
+use super::ExitStatus;
 use crate::backend::Kind;
 use crate::backend::select::{self, Choice};
 use crate::settings::Settings;
 use serde::Serialize;
+use std::convert::Infallible;
 use std::io::Write;
 
 /// The whole report.
@@ -138,23 +140,37 @@ pub fn report(settings: &Settings, flag: Option<&str>) -> Report {
     }
 }
 
-/// Run the subcommand: print the report as text or JSON to `out`.
+/// What `backends` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The backend override (`--backend`).
+    pub backend: Option<String>,
+    /// Print JSON instead of text.
+    pub json: bool,
+}
+
+/// Run the subcommand: print the report as text or JSON to `out`. A report that cannot be
+/// written has nowhere to say so: exit status 1.
 pub fn run(
+    options: &Options,
     settings: &Settings,
-    flag: Option<&str>,
-    json: bool,
     out: &mut dyn Write,
-) -> std::io::Result<Report> {
-    let report = report(settings, flag);
-    let text = if json {
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Infallible> {
+    let report = report(settings, options.backend.as_deref());
+    let text = if options.json {
         let mut s = serde_json::to_string_pretty(&report).expect("the report serializes");
         s.push('\n');
         s
     } else {
         render(&report)
     };
-    out.write_all(text.as_bytes()).and_then(|()| out.flush())?;
-    Ok(report)
+    Ok(
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => ExitStatus::Success,
+            Err(_) => ExitStatus::Failure,
+        },
+    )
 }
 
 /// The report for people.

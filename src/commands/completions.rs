@@ -1,6 +1,29 @@
 //! Shell completion scripts, generated from the clap definition.
 
+use super::ExitStatus;
+use crate::settings::Settings;
+use std::convert::Infallible;
 use std::io::Write;
+
+/// What `completions` is asked to do.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
+}
+
+/// Print the script for the shell; one that cannot be written has nowhere to say so.
+pub fn run(
+    options: &Options,
+    _settings: &Settings,
+    out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Infallible> {
+    Ok(match write(options.shell, out) {
+        Ok(()) => ExitStatus::Success,
+        Err(_) => ExitStatus::Failure,
+    })
+}
 
 /// Write the completion script for `shell` to `out`.
 pub fn write(shell: clap_complete::Shell, out: &mut dyn Write) -> std::io::Result<()> {

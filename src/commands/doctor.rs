@@ -10,6 +10,7 @@
 //! Each problem comes with the command that fixes it. Exit status 0 only when nothing is a
 //! problem (notes do not count); `--json` prints the same as one JSON object.
 
+use super::ExitStatus;
 use crate::backend::{self, Backend, Credential};
 use crate::commands::import;
 use crate::docker_config::{self, DockerConfig};
@@ -17,6 +18,7 @@ use crate::hint::Hint;
 use crate::secret::Secret;
 use crate::settings::Settings;
 use serde::Serialize;
+use std::convert::Infallible;
 use std::io::Write;
 
 /// How a check came out.
@@ -539,11 +541,19 @@ pub struct Options {
     pub json: bool,
 }
 
-/// Run every check and print the diagnosis to `out`; whether it is healthy is in the report.
-pub fn run(options: &Options, settings: &Settings, out: &mut dyn Write) -> std::io::Result<Report> {
+/// Run every check and print the diagnosis to `out`: exit status 0 when healthy. The report
+/// says what is wrong; one that cannot be written has nowhere to (exit status 1).
+pub fn run(
+    options: &Options,
+    settings: &Settings,
+    out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Infallible> {
     let report = diagnose(settings, options.backend.as_deref());
-    print(&report, options.json, out)?;
-    Ok(report)
+    Ok(match print(&report, options.json, out) {
+        Ok(()) if report.healthy => ExitStatus::Success,
+        _ => ExitStatus::Failure,
+    })
 }
 
 /// Print `report` as text (or JSON) to `out`.

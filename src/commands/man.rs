@@ -3,10 +3,45 @@
 //! (`docker-credential-keyring-push(1)`, …). `man/` in the repository holds the output of
 //! `docker-credential-keyring man man/`; a test fails when it is stale.
 
+use super::ExitStatus;
 use crate::backend::Kind;
-use crate::settings::VARIABLES;
-use std::io;
+use crate::settings::{Settings, VARIABLES};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+/// What the hidden `man DIR` command is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the pages go (packaging/generate-assets.sh refreshes man/ with it).
+    pub dir: PathBuf,
+}
+
+/// Why the man pages could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write man pages to {}: {source}", dir.display())]
+pub struct Error {
+    dir: PathBuf,
+    #[source]
+    source: io::Error,
+}
+
+impl crate::hint::Hint for Error {}
+
+/// Write every man page into the directory.
+pub fn run(
+    options: &Options,
+    _settings: &Settings,
+    _out: &mut dyn Write,
+    _err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    match write_all(&options.dir) {
+        Ok(_) => Ok(ExitStatus::Success),
+        Err(source) => Err(Error {
+            dir: options.dir.clone(),
+            source,
+        }),
+    }
+}
 
 /// Sections of the main page that clap cannot know, in roff: PROTOCOL here, then BACKENDS and
 /// ENVIRONMENT from [`Kind`] and [`VARIABLES`], then [`MAIN_TAIL`].

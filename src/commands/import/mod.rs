@@ -14,6 +14,7 @@ pub use plaintext::{
 };
 
 use crate::backend::{self, Backend, select};
+use crate::commands::ExitStatus;
 use crate::docker_config::{self, DockerConfig, Saved};
 use crate::hint::Hint;
 use crate::settings::Settings;
@@ -249,6 +250,16 @@ fn move_entries(
 
 /// Run an import, writing a human report to `out` and warnings to `err`.
 pub fn run(
+    options: &Options,
+    settings: &Settings,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    import(options, settings, out, err).map(|_| ExitStatus::Success)
+}
+
+/// [`run`], answering what was moved.
+pub fn import(
     options: &Options,
     settings: &Settings,
     out: &mut dyn Write,

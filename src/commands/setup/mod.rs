@@ -12,6 +12,7 @@ mod moving;
 
 pub use moving::{Plan, Scope, reads_in_place, served_by, shared_both_ways};
 
+use crate::commands::ExitStatus;
 use crate::commands::import::{self, Plain};
 use crate::docker_config::{self, DockerConfig, Json, Saved};
 use crate::hint::Hint;
@@ -199,9 +200,9 @@ pub fn run(
     settings: &Settings,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<(), Error> {
+) -> Result<ExitStatus, Error> {
     let path = docker_config::config_path()?;
-    run_at(options, settings, &path, out, err)
+    run_at(options, settings, &path, out, err).map(|()| ExitStatus::Success)
 }
 
 /// What the switch sets, for the report.
