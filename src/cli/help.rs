@@ -43,7 +43,7 @@ pub fn command() -> clap::Command {
     ))
 }
 
-/// Examples, per command: in its `--help` (not `-h`) and its man page. tests/cli.rs parses each
+/// Examples, per command: in its `--help` (not `-h`) and its man page. tests/it/cli.rs parses each
 /// one with this definition, so none can name an option that does not exist.
 pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (

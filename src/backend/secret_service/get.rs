@@ -142,7 +142,7 @@ impl SecretService {
             }
             // Newest first; an item with an empty secret yields to an older one with a secret:
             // gnome-keyring killed inside CreateItem leaves the new item on disk without its
-            // secret, next to the previous credential (tests/faults.rs).
+            // secret, next to the previous credential (tests/it/faults.rs).
             infos.sort_by(|a, b| b.recency().cmp(&a.recency()));
             let session = self.session_path();
             let msgs = infos

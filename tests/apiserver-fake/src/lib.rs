@@ -23,7 +23,7 @@
 //!   writer that changes an object just before a client's write.
 //!
 //! Every `Status` body is byte-identical to the real server's, and every request is recorded.
-//! The repository's `tests/apiserver_fake.rs` checks it against the real kubectl.
+//! The repository's `tests/it/apiserver_fake.rs` checks it against the real kubectl.
 //!
 //! Not emulated: watch (400), pagination (one page), answers other than JSON (protobuf bodies
 //! are read, never written), YAML that is not JSON, aggregated discovery and OpenAPI v2, other

@@ -1,6 +1,6 @@
 //! The `pass` backend against real `pass` and `gpg`, and against Debian's
 //! `docker-credential-pass` (interop both ways). The generic protocol suite runs over this
-//! fixture in tests/protocol.rs; these are the pass-specific checks.
+//! fixture in tests/it/protocol.rs; these are the pass-specific checks.
 
 #![cfg(target_os = "linux")]
 

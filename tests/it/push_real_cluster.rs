@@ -8,7 +8,7 @@
 //! ```sh
 //! kind create cluster --name dck && kind get kubeconfig --name dck > /tmp/dck.kubeconfig
 //! DOCKER_CREDENTIAL_KEYRING_TEST_KUBECONFIG=/tmp/dck.kubeconfig \
-//!     cargo test --test push_real_cluster -- --ignored
+//!     cargo test --test it push_real_cluster:: -- --ignored
 //! ```
 
 #![cfg(target_os = "linux")]
@@ -352,7 +352,7 @@ fn real_cluster_creating_through_apply_needs_create_rbac() {
 }
 
 /// The kubelet's view: the right type and keys; server-side apply by our field manager, as
-/// the fake in tests/push.rs assumes.
+/// the fake in tests/it/push.rs assumes.
 #[test]
 #[ignore = "needs DOCKER_CREDENTIAL_KEYRING_TEST_KUBECONFIG: a real cluster"]
 fn real_cluster_secret_has_the_type_label_and_field_manager_push_expects() {

@@ -1,7 +1,7 @@
 //! The secret-service backend against a real gnome-keyring on a private D-Bus: interop with
 //! Debian's `docker-credential-secretservice` and `secret-tool`, and every failure the user can
 //! meet (locked keyring, no bus, dead bus, no Secret Service, a daemon that stops answering).
-//! The generic protocol rules are covered for every backend in `tests/protocol.rs`.
+//! The generic protocol rules are covered for every backend in `tests/it/protocol.rs`.
 
 #![cfg(target_os = "linux")]
 

@@ -1,6 +1,6 @@
 //! The `keyutils` backend against the real kernel keyring: across separate processes without a
 //! session keyring, `list` without reading payloads, quota, blocked syscalls, bad inputs. The
-//! generic protocol suite runs over this fixture in tests/protocol.rs.
+//! generic protocol suite runs over this fixture in tests/it/protocol.rs.
 #![cfg(target_os = "linux")]
 
 use serde_json::{Value, json};
@@ -237,9 +237,6 @@ fn bad_inputs_fail_clearly_and_lose_nothing() {
     );
 }
 
-/// The tests that fill the unprivileged user's quota run one at a time (they share it).
-static QUOTA: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Drop the fixture, then wait (failing after 30 s) until the kernel's garbage collector has
 /// given the unprivileged user's quota back, so the next quota test starts from nothing.
 fn settle(k: KernelKeyring) {
@@ -274,7 +271,9 @@ fn settle(k: KernelKeyring) {
 
 #[test]
 fn a_full_quota_is_a_clear_error_and_loses_nothing() {
-    let _one_at_a_time = QUOTA.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = crate::UNPRIVILEGED_QUOTA
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     // The non-root quota (default 200 keys / 20,000 bytes per user): as nobody when we are root.
     let k = KernelKeyring::unprivileged();
     let token = "t".repeat(3000);
@@ -316,7 +315,9 @@ fn a_full_quota_is_a_clear_error_and_loses_nothing() {
 
 #[test]
 fn at_the_key_count_limit_list_and_erase_still_work() {
-    let _one_at_a_time = QUOTA.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_at_a_time = crate::UNPRIVILEGED_QUOTA
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let k = KernelKeyring::unprivileged();
     let mut stored = 0;
     let line = loop {

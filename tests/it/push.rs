@@ -803,7 +803,7 @@ fn a_server_nobody_listens_on_fails_naming_context_and_address() {
 }
 
 /// kubectl (client-go) trims the token file it reads, so `echo TOKEN > file` works there (see
-/// tests/apiserver_fake.rs); kube 5 alone would send the newline, so push trims it itself.
+/// tests/it/apiserver_fake.rs); kube 5 alone would send the newline, so push trims it itself.
 #[test]
 fn token_file_with_a_final_newline_works_as_with_kubectl() {
     let w = World::new();

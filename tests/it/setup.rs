@@ -489,6 +489,10 @@ fn setup_as_root_keeps_the_owner_of_config_and_backup() {
 #[test]
 fn setup_by_another_user_that_cannot_keep_the_owner_writes_nothing() {
     let s = users_files("{\"auths\": {}}");
+    // The unprivileged user's quota is shared with the keyutils quota tests.
+    let _one_at_a_time = crate::UNPRIVILEGED_QUOTA
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let keyring = support::keyutils::KernelKeyring::unprivileged();
     let s = s.keyring(Box::new(keyring));
     for (p, mode) in [
