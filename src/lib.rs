@@ -40,6 +40,7 @@ pub mod hardening;
 pub mod hint;
 #[cfg(target_os = "linux")]
 pub mod keyctl;
+pub mod messages;
 pub mod protocol;
 pub mod push;
 pub mod registry;

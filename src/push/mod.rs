@@ -16,8 +16,12 @@ pub use crate::source::Source;
 pub use payload::Payload;
 
 use crate::hint::Hint;
+use crate::messages::{self, Speaker};
 use pull_secret::Refusal;
 use std::io::Write;
+
+/// Who push's warnings and notes come from ([`crate::messages`]).
+pub const PUSH: Speaker = Speaker::Command("push");
 
 /// The field manager of our server-side applies.
 pub const FIELD_MANAGER: &str = crate::BINARY_NAME;
@@ -238,11 +242,13 @@ fn run_inner(
         // cluster goes stale there silently.
         let now = crate::expiry::now();
         for (registry, at) in &p.expires {
-            let _ = writeln!(
+            messages::info(
                 err,
-                "{}: push: {}",
-                crate::BINARY_NAME,
-                crate::untrusted::line(&crate::expiry::describe(registry, *at, now), 1000)
+                PUSH,
+                format_args!(
+                    "{}",
+                    crate::untrusted::line(&crate::expiry::describe(registry, *at, now), 1000)
+                ),
             );
         }
         expires.clone_from(&p.expires);

@@ -3,8 +3,9 @@
 //! servers say.
 
 use super::pull_secret::{self, Entry, Refusal};
-use super::{Error, Options, Source};
+use super::{Error, Options, PUSH, Source};
 use crate::backend::Credential;
+use crate::messages;
 use crate::secret::Secret;
 use crate::source::All;
 use std::collections::BTreeMap;
@@ -203,16 +204,18 @@ fn usable(all: All, from: &Source, err: &mut dyn Write) -> Result<Vec<Credential
     let mut skipped = 0;
     let mut found = Vec::new();
     for refusal in all.refused {
-        let _ = writeln!(err, "{}: push: skipped {refusal}", crate::BINARY_NAME);
+        messages::info(err, PUSH, format_args!("skipped {refusal}"));
         skipped += 1;
     }
     for c in all.found {
         if let Err(refusal) = pull_secret::check_entry(&c.server_url, &c.username) {
-            let _ = writeln!(
+            messages::info(
                 err,
-                "{}: push: skipped {}",
-                crate::BINARY_NAME,
-                crate::untrusted::line(&refusal.to_string(), 1000)
+                PUSH,
+                format_args!(
+                    "skipped {}",
+                    crate::untrusted::line(&refusal.to_string(), 1000)
+                ),
             );
             skipped += 1;
             continue;

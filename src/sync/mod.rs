@@ -12,7 +12,8 @@ pub mod saved;
 
 pub use on_store::after_store;
 
-use crate::push;
+use crate::messages::{self, Speaker};
+use crate::push::{self, PUSH};
 use crate::settings::Settings;
 use saved::{SavedPush, Store};
 use std::collections::HashSet;
@@ -20,6 +21,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// Who sync's warnings and notes come from ([`crate::messages`]).
+const SYNC: Speaker = Speaker::Command("sync");
 
 /// The systemd user timer and launchd agent we ship, by name.
 pub const TIMER_UNIT: &str = "docker-credential-keyring-sync.timer";
@@ -130,11 +134,13 @@ pub fn push_and_save(
             Some(existing) => ("would update saved push", existing.id),
             None => ("would save as push", data.next_id.max(1)),
         };
-        let _ = writeln!(
+        messages::info(
             err,
-            "{}: push: {verb} {id} ({}) (dry run: nothing was saved)",
-            crate::BINARY_NAME,
-            saved.describe(),
+            PUSH,
+            format_args!(
+                "{verb} {id} ({}) (dry run: nothing was saved)",
+                saved.describe()
+            ),
         );
         return Ok(report.outcome);
     }
@@ -159,32 +165,38 @@ pub fn push_and_save(
     };
     locked.write()?;
     drop(locked);
-    let _ = writeln!(
+    messages::info(
         err,
-        "{}: push: {verb} {} ({}): `{} sync` runs it again",
-        crate::BINARY_NAME,
-        saved.id,
-        saved.describe(),
-        crate::BINARY_NAME
+        PUSH,
+        format_args!(
+            "{verb} {} ({}): `{} sync` runs it again",
+            saved.id,
+            saved.describe(),
+            crate::BINARY_NAME
+        ),
     );
     if !timer_enabled() && !every_running() {
         let now = crate::expiry::now();
         let expiring: Vec<_> = report.expires.iter().filter(|(_, at)| *at > now).collect();
         for (registry, at) in &expiring {
-            let _ = writeln!(
+            messages::warning(
                 err,
-                "{}: push: warning: {registry}: the credential expires in {} and nothing runs the saved pushes, so the Secret goes stale then: {}",
-                crate::BINARY_NAME,
-                crate::expiry::human(Duration::from_secs(at - now)),
-                how_to_run_sync(),
+                PUSH,
+                format_args!(
+                    "{registry}: the credential expires in {} and nothing runs the saved pushes, so the Secret goes stale then: {}",
+                    crate::expiry::human(Duration::from_secs(at - now)),
+                    how_to_run_sync(),
+                ),
             );
         }
         if expiring.is_empty() {
-            let _ = writeln!(
+            messages::note(
                 err,
-                "{}: push: note: nothing runs the saved pushes yet (no sync timer is enabled and no `sync --every` runs): {}",
-                crate::BINARY_NAME,
-                how_to_run_sync(),
+                PUSH,
+                format_args!(
+                    "nothing runs the saved pushes yet (no sync timer is enabled and no `sync --every` runs): {}",
+                    how_to_run_sync(),
+                ),
             );
         }
     }
@@ -237,11 +249,13 @@ fn earliest(expires: &[(String, u64)]) -> Option<u64> {
 
 /// The note for an empty list of saved pushes.
 fn none_saved(err: &mut dyn Write) {
-    let _ = writeln!(
+    messages::info(
         err,
-        "{}: no saved pushes: save one with `{} push REGISTRY … --save`",
-        crate::BINARY_NAME,
-        crate::BINARY_NAME
+        Speaker::Program,
+        format_args!(
+            "no saved pushes: save one with `{} push REGISTRY … --save`",
+            crate::BINARY_NAME
+        ),
     );
 }
 
@@ -397,7 +411,7 @@ pub fn run(
             err,
             Some((every, &mut seen)),
         ) {
-            let _ = writeln!(err, "{}: sync: {e}", crate::BINARY_NAME);
+            messages::info(err, SYNC, format_args!("{e}"));
         }
         // Short slices, so a signal ends the wait within a fraction of a second.
         while !STOP.load(Ordering::SeqCst) && started.elapsed() < every {
@@ -482,13 +496,12 @@ fn round(
         if let (true, Some((interval, seen))) = (just_locked, &mut every) {
             locked_out = Some(saved.backend.clone());
             let note = format!(
-                "{}: sync: the keychain is locked: the other saved pushes that read it wait for the next round (in {}) instead of prompting again",
-                crate::BINARY_NAME,
+                "the keychain is locked: the other saved pushes that read it wait for the next round (in {}) instead of prompting again",
                 crate::expiry::human(*interval)
             );
             // Once per `--every`: each round's failure line already says it again.
             if seen.notes.insert(note.clone()) {
-                let _ = writeln!(err, "{note}");
+                messages::info(err, SYNC, format_args!("{note}"));
             }
         }
         if let (Some((interval, seen)), Some(at)) = (&mut every, expires) {
@@ -497,13 +510,15 @@ fn round(
                 && Duration::from_secs(at - now) < *interval
                 && seen.expiry_warnings.insert((saved.id, at))
             {
-                let _ = writeln!(
+                messages::warning(
                     err,
-                    "{}: sync: warning: push {}: a credential expires in {}, before the next round (every {}): use a shorter --every",
-                    crate::BINARY_NAME,
-                    saved.id,
-                    crate::expiry::human(Duration::from_secs(at - now)),
-                    crate::expiry::human(*interval)
+                    SYNC,
+                    format_args!(
+                        "push {}: a credential expires in {}, before the next round (every {}): use a shorter --every",
+                        saved.id,
+                        crate::expiry::human(Duration::from_secs(at - now)),
+                        crate::expiry::human(*interval)
+                    ),
                 );
             }
         }

@@ -17,6 +17,7 @@ use crate::backend::{self, Backend, select};
 use crate::commands::ExitStatus;
 use crate::docker_config::{self, DockerConfig, Saved};
 use crate::hint::Hint;
+use crate::messages::{self, Speaker};
 use crate::settings::Settings;
 pub(crate) use plaintext::strip;
 use std::fmt;
@@ -184,10 +185,10 @@ pub fn movable_entries(
 
 /// The one warning line for an entry left as it is in `file`.
 pub fn warn_unmovable(err: &mut dyn Write, u: &Unmovable, file: &str) {
-    let _ = writeln!(
+    messages::warning(
         err,
-        "warning: left {} in {file} exactly as it is: {}",
-        u.key, u.why
+        Speaker::Report,
+        format_args!("left {} in {file} exactly as it is: {}", u.key, u.why),
     );
 }
 
@@ -237,10 +238,13 @@ fn move_entries(
         )?;
     }
     for (p, user) in &sorted.conflicts {
-        let _ = writeln!(
+        messages::warning(
             err,
-            "warning: kept {} in {source}: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
-            p.server
+            Speaker::Report,
+            format_args!(
+                "kept {} in {source}: the keychain already holds a different credential for it (user {user}); `docker-credential-keyring import --overwrite` replaces it",
+                p.server
+            ),
         );
     }
     let mut done = sorted.to_store;
@@ -334,7 +338,13 @@ pub fn run_docker(
         let command = match refuse_volatile(options, settings, path) {
             Ok(()) => "`docker-credential-keyring import`",
             Err(e) => {
-                say(out, format_args!("note: import would stop here: {e}"))?;
+                say(
+                    out,
+                    format_args!(
+                        "{}import would stop here: {e}",
+                        messages::prefix(Speaker::Report, messages::Level::Note)
+                    ),
+                )?;
                 "`docker-credential-keyring import --allow-volatile` (or choose a durable backend)"
             }
         };
@@ -433,12 +443,15 @@ fn run_from_auth_file(
     // Nothing is removed from the source, so a store that forgets loses nothing: a warning,
     // not a refusal.
     if let Some(kind) = select::requested_volatile(settings, options.backend.as_deref()) {
-        let _ = writeln!(
+        messages::warning(
             err,
-            "warning: {} keeps the copies {}; {} still holds them",
-            kind.name(),
-            kind.facts().lasts,
-            from.display()
+            Speaker::Report,
+            format_args!(
+                "{} keeps the copies {}; {} still holds them",
+                kind.name(),
+                kind.facts().lasts,
+                from.display()
+            ),
         );
     }
     report.moved = moved
@@ -502,11 +515,14 @@ fn run_from_helper(
     say(out, format_args!("{program} was left as it is"))?;
     // Nothing is removed from the source, so a store that forgets loses nothing.
     if let Some(kind) = select::requested_volatile(settings, options.backend.as_deref()) {
-        let _ = writeln!(
+        messages::warning(
             err,
-            "warning: {} keeps the copies {}; {program} still holds them",
-            kind.name(),
-            kind.facts().lasts,
+            Speaker::Report,
+            format_args!(
+                "{} keeps the copies {}; {program} still holds them",
+                kind.name(),
+                kind.facts().lasts,
+            ),
         );
     }
     report.moved = moved

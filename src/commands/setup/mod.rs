@@ -16,6 +16,7 @@ use crate::commands::ExitStatus;
 use crate::commands::import::{self, Plain};
 use crate::docker_config::{self, DockerConfig, Json, Saved};
 use crate::hint::Hint;
+use crate::messages::{self, Level, Speaker};
 use crate::settings::Settings;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -177,6 +178,11 @@ pub fn apply(config: &mut DockerConfig, registries: &[String]) -> Vec<(String, S
     replaced
 }
 
+/// The prefix of a note in setup's report on stdout.
+fn note() -> String {
+    messages::prefix(Speaker::Report, Level::Note)
+}
+
 fn say(out: &mut dyn Write, line: &str) -> Result<(), Error> {
     writeln!(out, "{line}").map_err(Error::Output)
 }
@@ -303,17 +309,23 @@ fn report_plan(
         n.already += 1;
     }
     for (p, user) in &plan.file.conflicts {
-        let _ = writeln!(
+        messages::warning(
             err,
-            "warning: kept {} in {file}: the keychain already holds a different credential for it (user {user}); setup --overwrite replaces it",
-            p.server
+            Speaker::Report,
+            format_args!(
+                "kept {} in {file}: the keychain already holds a different credential for it (user {user}); setup --overwrite replaces it",
+                p.server
+            ),
         );
     }
     for p in &plan.shadowed {
-        let _ = writeln!(
+        messages::warning(
             err,
-            "warning: kept {} in {file}: docker used the helper's credential for it, which is brought instead",
-            p.server
+            Speaker::Report,
+            format_args!(
+                "kept {} in {file}: docker used the helper's credential for it, which is brought instead",
+                p.server
+            ),
         );
     }
     for (u, lost) in &plan.unmovable {
@@ -326,10 +338,13 @@ fn report_plan(
         } else {
             String::new()
         };
-        let _ = writeln!(
+        messages::warning(
             err,
-            "warning: left {} in {file} exactly as it is: {}{consequence}",
-            u.key, u.why
+            Speaker::Report,
+            format_args!(
+                "left {} in {file} exactly as it is: {}{consequence}",
+                u.key, u.why
+            ),
         );
     }
     Ok(n)
@@ -420,10 +435,10 @@ pub fn run_at(
         }
         counts_line(out, &n, true)?;
         if let Some(conflict) = first_conflict(&plan) {
-            say(out, &format!("note: setup would stop here: {conflict}"))?;
+            say(out, &format!("{}setup would stop here: {conflict}", note()))?;
         }
         if strips && let Err(e) = import::refuse_volatile(&import_options, settings, path) {
-            say(out, &format!("note: setup would stop here: {e}"))?;
+            say(out, &format!("{}setup would stop here: {e}", note()))?;
         }
         return say(out, "dry run: nothing was changed");
     }
@@ -594,7 +609,8 @@ pub fn run_at(
             say(
                 out,
                 &format!(
-                    "warning: {} keeps the copies {}; the helpers they came from still hold them",
+                    "{}{} keeps the copies {}; the helpers they came from still hold them",
+                    messages::prefix(Speaker::Report, Level::Warning),
                     kind.name(),
                     kind.facts().lasts
                 ),

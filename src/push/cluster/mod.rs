@@ -11,7 +11,8 @@ mod service_account;
 
 use super::kubeconfig::{self, IN_CLUSTER, Target};
 use super::pull_secret::{MANAGED_BY, MANAGED_BY_LABEL};
-use super::{DryRun, Error, Options, Outcome, Payload};
+use super::{DryRun, Error, Options, Outcome, PUSH, Payload};
+use crate::messages;
 use explain::{Failure, auth_error, chain, describe};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Secret as KubeSecret, ServiceAccount};
@@ -109,9 +110,12 @@ pub async fn run(
     }
     drop(reports);
     if touched_sa && !options.delete && !job.server_dry_run {
-        let _ = writeln!(
-            job.err.borrow_mut(),
-            "note: only pods created from now on use the new imagePullSecrets; restart running ones (e.g. kubectl rollout restart deployment NAME) to use them"
+        messages::note(
+            &mut *job.err.borrow_mut(),
+            PUSH,
+            format_args!(
+                "only pods created from now on use the new imagePullSecrets; restart running ones (e.g. kubectl rollout restart deployment NAME) to use them"
+            ),
         );
     }
     Ok(if failed {
@@ -264,14 +268,16 @@ impl Job<'_> {
         };
         if let Some(e) = &ctx.exposure {
             // Said before anything is sent.
-            let _ = writeln!(
-                self.err.borrow_mut(),
-                "{}: push: warning: {}/{}/{}: sending the registry passwords anyway (--insecure): {}",
-                crate::BINARY_NAME,
-                t.context,
-                t.namespace,
-                self.options.name,
-                crate::untrusted::line(&e.why, 1000)
+            messages::warning(
+                &mut *self.err.borrow_mut(),
+                PUSH,
+                format_args!(
+                    "{}/{}/{}: sending the registry passwords anyway (--insecure): {}",
+                    t.context,
+                    t.namespace,
+                    self.options.name,
+                    crate::untrusted::line(&e.why, 1000)
+                ),
             );
         }
         let secrets: Api<KubeSecret> = Api::namespaced(client.clone(), &t.namespace);
