@@ -6,6 +6,7 @@ mod apply;
 mod delete;
 mod exec;
 mod explain;
+mod reason;
 mod report;
 mod service_account;
 
@@ -19,6 +20,7 @@ use k8s_openapi::api::core::v1::{Secret as KubeSecret, ServiceAccount};
 use kube::api::Api;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use reason::Reason;
 use report::TargetReport;
 use std::cell::RefCell;
 use std::io::Write;
@@ -31,7 +33,7 @@ pub const CONCURRENCY: usize = 8;
 struct Context {
     name: String,
     server: String,
-    client: Result<Client, String>,
+    client: Result<Client, Reason>,
     default_namespace: String,
     /// The command of the context's exec credential plugin, named when it fails.
     exec_command: Option<String>,
@@ -142,7 +144,8 @@ async fn connect(
     let exec_command = kubeconfig::exec_command(config, name);
     let ca_source = kubeconfig::ca_source(config, name);
     let loaded = match config {
-        None => Config::incluster().map_err(|e| format!("in-cluster configuration: {e}")),
+        None => Config::incluster()
+            .map_err(|e| Reason::Context(format!("in-cluster configuration: {e}"))),
         Some(kc) => Config::from_custom_kubeconfig(
             kc.clone(),
             &KubeConfigOptions {
@@ -152,10 +155,10 @@ async fn connect(
         )
         .await
         .map_err(|e| {
-            format!(
+            Reason::Context(format!(
                 "context {name:?} in the kubeconfig: {}",
                 describe(&e, exec_command.as_deref())
-            )
+            ))
         }),
     };
     match loaded {
@@ -181,15 +184,15 @@ async fn connect(
                 })
                 .flatten();
             let client = match &exposure {
-                Some(e) if !options.insecure => Err(format!(
+                Some(e) if !options.insecure => Err(Reason::Context(format!(
                     "refused to send the registry passwords to context {name:?}: {}: {}, or pass --insecure to send them anyway",
                     e.why, e.fix
-                )),
+                ))),
                 _ => exec::resolve(&mut cfg.auth_info, plugin_timeout)
                     .map_err(kube::Error::Auth)
                     .and_then(|()| Client::try_from(cfg))
                     .map_err(|e| {
-                    if auth_error(&e).is_some() {
+                    Reason::Context(if auth_error(&e).is_some() {
                         format!(
                             "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
                             describe(&e, exec_command.as_deref())
@@ -199,7 +202,7 @@ async fn connect(
                             "cannot set up a client for context {name:?} ({server}): {}",
                             chain(&e)
                         )
-                    }
+                    })
                 }),
             };
             Context {
@@ -259,9 +262,9 @@ impl Job<'_> {
         let client = match &ctx.client {
             Ok(c) => c.clone(),
             Err(reason) => {
-                report.secret = Err(match self.payload {
-                    Some(p) => p.scrub(reason),
-                    None => reason.clone(),
+                report.secret = Err(match (self.payload, reason) {
+                    (Some(p), Reason::Context(why)) => Reason::Context(p.scrub(why)),
+                    _ => reason.clone(),
                 });
                 return report;
             }
