@@ -13,13 +13,14 @@
 use super::ExitStatus;
 use crate::backend::{self, Backend, Credential};
 use crate::commands::import;
-use crate::docker_config::{self, DockerConfig};
+use crate::docker_config::{self, DockerConfig, Object};
 use crate::hint::Hint;
 use crate::secret::Secret;
 use crate::settings::Settings;
 use serde::Serialize;
 use std::convert::Infallible;
 use std::io::Write;
+use std::path::Path;
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -288,6 +289,7 @@ fn path_checks(checks: &mut Vec<Check>) {
     }
 }
 
+/// The checks of Docker's config.json, each one its own function below.
 fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
     let path = match docker_config::config_path() {
         Ok(p) => p,
@@ -314,54 +316,86 @@ fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
     };
     let suffix = crate::HELPER_SUFFIX;
     let store = config.creds_store().filter(|s| !s.is_empty());
-    let helpers = config.cred_helpers();
-    let ours: Vec<&str> = helpers
+    checks.push(creds_store_check(&path, &config, store));
+    checks.extend(cred_helpers_check(&config));
+    checks.push(plaintext_check(&path, &config));
+    checks.extend(logins_check(&path, &config));
+    let bak = docker_config::backup_path(&config.target);
+    let backup = std::fs::read(&bak)
+        .ok()
+        .and_then(|bytes| docker_config::parse(&bak, &bytes).ok());
+    checks.extend(backup_check(&bak, backup.as_ref()));
+    if store == Some(suffix) {
+        checks.extend(going_back_check(&path, &bak, backup.as_ref(), backend));
+    }
+}
+
+/// `credsStore`: whether docker uses this helper (for every registry, or some by credHelpers).
+fn creds_store_check(path: &Path, config: &DockerConfig, store: Option<&str>) -> Check {
+    let suffix = crate::HELPER_SUFFIX;
+    let ours: Vec<&str> = config
+        .cred_helpers()
         .iter()
         .filter(|(_, v)| *v == suffix)
         .map(|(k, _)| *k)
         .collect();
     match store {
-        Some(s) if s == suffix => checks.push(check(
+        Some(s) if s == suffix => check(
             "credsStore",
             Status::Ok,
             format!("{} has \"credsStore\": \"keyring\"", path.display()),
             None,
-        )),
-        _ if !ours.is_empty() => checks.push(check(
+        ),
+        _ if !ours.is_empty() => check(
             "credsStore",
             Status::Ok,
             format!(
                 "{} sends {} to this helper with credHelpers{}",
                 path.display(),
                 ours.join(", "),
-                store.map(|s| format!("; other registries use credsStore {s:?}")).unwrap_or_default()
+                store
+                    .map(|s| format!("; other registries use credsStore {s:?}"))
+                    .unwrap_or_default()
             ),
             None,
-        )),
-        Some(other) => checks.push(check(
+        ),
+        Some(other) => check(
             "credsStore",
             Status::Problem,
-            format!("{} has \"credsStore\": {other:?}: docker uses docker-credential-{other}, not this helper", path.display()),
+            format!(
+                "{} has \"credsStore\": {other:?}: docker uses docker-credential-{other}, not this helper",
+                path.display()
+            ),
             Some("docker-credential-keyring setup".into()),
-        )),
-        None => checks.push(check(
+        ),
+        None => check(
             "credsStore",
             Status::Problem,
             format!(
                 "{} has no credsStore{}: docker does not use this helper",
                 path.display(),
-                if config.exists() { "" } else { " (the file does not exist)" }
+                if config.exists() {
+                    ""
+                } else {
+                    " (the file does not exist)"
+                }
             ),
             Some("docker-credential-keyring setup".into()),
-        )),
+        ),
     }
+}
+
+/// `credHelpers`: registries docker sends to other helpers.
+fn cred_helpers_check(config: &DockerConfig) -> Option<Check> {
+    let suffix = crate::HELPER_SUFFIX;
+    let helpers = config.cred_helpers();
     let elsewhere: Vec<String> = helpers
         .iter()
         .filter(|(_, v)| *v != suffix)
         .map(|(k, v)| format!("{k} → docker-credential-{v}"))
         .collect();
-    if !elsewhere.is_empty() {
-        checks.push(check(
+    (!elsewhere.is_empty()).then(|| {
+        check(
             "credHelpers",
             Status::Note,
             format!(
@@ -372,12 +406,16 @@ fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
                 "docker-credential-keyring setup --registry REGISTRY (for each one you want here)"
                     .into(),
             ),
-        ));
-    }
+        )
+    })
+}
+
+/// `plaintext`: secrets still in config.json.
+fn plaintext_check(path: &Path, config: &DockerConfig) -> Check {
     if import::has_plaintext(config.auths()) {
         let n = config
             .auths()
-            .and_then(|a| import::plaintext_entries(&path, a, false).ok())
+            .and_then(|a| import::plaintext_entries(path, a, false).ok())
             .map(|e| {
                 e.iter()
                     .map(|p| p.server.clone())
@@ -385,20 +423,24 @@ fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
                     .join(", ")
             })
             .unwrap_or_else(|| "some entries".into());
-        checks.push(check(
+        check(
             "plaintext",
             Status::Problem,
             format!("{} still holds plaintext secrets for {n}", path.display()),
             Some("docker-credential-keyring import".into()),
-        ));
+        )
     } else {
-        checks.push(check(
+        check(
             "plaintext",
             Status::Ok,
             "no plaintext secrets in config.json".into(),
             None,
-        ));
+        )
     }
+}
+
+/// `logins`: empty auths entries that no helper serves.
+fn logins_check(path: &Path, config: &DockerConfig) -> Option<Check> {
     // An empty stub is what docker keeps beside a helper's credential; with no helper to ask,
     // docker sends no credential at all for that registry.
     let unserved: Vec<&str> = config
@@ -407,14 +449,14 @@ fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
             a.iter()
                 .filter(|(k, e)| {
                     !import::holds_credential(e)
-                        && crate::commands::setup::served_by(&config, k).is_none()
+                        && crate::commands::setup::served_by(config, k).is_none()
                 })
                 .map(|(k, _)| k)
                 .collect()
         })
         .unwrap_or_default();
-    if !unserved.is_empty() {
-        checks.push(check(
+    (!unserved.is_empty()).then(|| {
+        check(
             "logins",
             Status::Problem,
             format!(
@@ -426,56 +468,60 @@ fn config_checks(backend: Option<&str>, checks: &mut Vec<Check>) {
                 "docker-credential-keyring setup, if the keychain holds them (`docker-credential-keyring list`); else docker login {}",
                 unserved[0]
             )),
-        ));
-    }
-    let bak = docker_config::backup_path(&config.target);
-    let backup = std::fs::read(&bak)
-        .ok()
-        .and_then(|bytes| docker_config::parse(&bak, &bytes).ok());
-    if let Some(root) = &backup
-        && import::has_plaintext(root.get("auths").and_then(|a| a.as_object()))
-    {
-        checks.push(check(
+        )
+    })
+}
+
+/// `backup`: a backup still holding plaintext secrets.
+fn backup_check(bak: &Path, backup: Option<&Object>) -> Option<Check> {
+    let root = backup?;
+    import::has_plaintext(root.get("auths").and_then(|a| a.as_object())).then(|| {
+        check(
             "backup",
             Status::Note,
             format!("the backup {} holds plaintext secrets", bak.display()),
             Some(format!("rm {}", bak.display())),
-        ));
-    }
+        )
+    })
+}
+
+/// `going back`: how to return to the helper setup replaced.
+fn going_back_check(
+    path: &Path,
+    bak: &Path,
+    backup: Option<&Object>,
+    backend: Option<&str>,
+) -> Option<Check> {
+    let suffix = crate::HELPER_SUFFIX;
     // Going back: setup keeps the file from before it as the backup, and never changes the
     // helper it replaced.
-    let previous = backup
-        .as_ref()
+    let p = backup
         .and_then(|root| root.get("credsStore").and_then(|v| v.as_str()))
-        .filter(|p| !p.is_empty() && *p != suffix);
-    if store == Some(suffix)
-        && let Some(p) = previous
-    {
-        let shared = backend
-            .and_then(|b| backend::Kind::parse(b).ok())
-            .is_some_and(|k| crate::commands::setup::shared_both_ways(p, k));
-        let stays = if shared {
-            format!(
-                "docker-credential-{p} reads the same items as this helper, so every login, old and new, stays readable there"
-            )
-        } else {
-            format!(
-                "docker-credential-{p} still holds what it held then (setup only copies); logins made since are only in the keychain"
-            )
-        };
-        checks.push(check(
-            "going back",
-            Status::Note,
-            format!(
-                "the backup {} is from before setup replaced credsStore {p:?}: {stays}",
-                bak.display()
-            ),
-            Some(format!(
-                "to go back, set \"credsStore\": {p:?} in {} again (or restore the backup)",
-                path.display()
-            )),
-        ));
-    }
+        .filter(|p| !p.is_empty() && *p != suffix)?;
+    let shared = backend
+        .and_then(|b| backend::Kind::parse(b).ok())
+        .is_some_and(|k| crate::commands::setup::shared_both_ways(p, k));
+    let stays = if shared {
+        format!(
+            "docker-credential-{p} reads the same items as this helper, so every login, old and new, stays readable there"
+        )
+    } else {
+        format!(
+            "docker-credential-{p} still holds what it held then (setup only copies); logins made since are only in the keychain"
+        )
+    };
+    Some(check(
+        "going back",
+        Status::Note,
+        format!(
+            "the backup {} is from before setup replaced credsStore {p:?}: {stays}",
+            bak.display()
+        ),
+        Some(format!(
+            "to go back, set \"credsStore\": {p:?} in {} again (or restore the backup)",
+            path.display()
+        )),
+    ))
 }
 
 /// Run every check.
