@@ -170,6 +170,24 @@ pub fn probe() -> Result<(), crate::backend::Error> {
     Ok(())
 }
 
+/// What `auto` finds (it never picks this backend: it forgets at reboot).
+pub(in crate::backend) fn found(_settings: &crate::settings::Settings) -> super::kind::Found {
+    match probe() {
+        Ok(()) => super::kind::Found::Usable(
+            "the kernel keyring answers (never picked by auto: it forgets at reboot)".to_owned(),
+            None,
+        ),
+        Err(e) => super::kind::Found::Absent(e.to_string()),
+    }
+}
+
+/// Open it.
+pub(in crate::backend) fn open(
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, crate::backend::Error> {
+    Ok(Box::new(Keyutils::open(settings)?))
+}
+
 /// The kernel keyring backend: our named keyring inside the user's persistent keyring.
 #[derive(Debug)]
 pub struct Keyutils {

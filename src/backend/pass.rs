@@ -150,6 +150,29 @@ pub fn probe() -> Result<(), crate::backend::Error> {
     Ok(())
 }
 
+/// What `auto` finds.
+pub(in crate::backend) fn found(_settings: &crate::settings::Settings) -> super::kind::Found {
+    match probe() {
+        Ok(()) => super::kind::Found::Usable(
+            format!(
+                "pass is installed and its store {} is initialised",
+                store_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default()
+            ),
+            None,
+        ),
+        Err(e) => super::kind::Found::Absent(e.to_string()),
+    }
+}
+
+/// Open it.
+pub(in crate::backend) fn open(
+    _settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, crate::backend::Error> {
+    Ok(Box::new(Pass::open()?))
+}
+
 /// The first executable file named `name` on `PATH`.
 fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -32,6 +32,25 @@ mod macos;
 
 #[cfg(target_os = "macos")]
 pub use macos::{Error, Keychain, probe};
+#[cfg(not(target_os = "macos"))]
+super::unsupported::stand_in!(crate::backend::Kind::Keychain);
+
+/// What `auto` finds.
+#[cfg(target_os = "macos")]
+pub(in crate::backend) fn found(_settings: &crate::settings::Settings) -> super::kind::Found {
+    match probe() {
+        Ok(why) => super::kind::Found::Usable(why, None),
+        Err(e) => super::kind::Found::Absent(e.to_string()),
+    }
+}
+
+/// Open it.
+#[cfg(target_os = "macos")]
+pub(in crate::backend) fn open(
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, super::Error> {
+    Ok(Box::new(Keychain::open(settings)?))
+}
 
 /// The service prefix of the generic passwords earlier versions wrote.
 pub const LEGACY_SERVICE_PREFIX: &str = "docker-credential-keyring:";

@@ -99,6 +99,45 @@ pub fn probe(timeout: Duration) -> Result<Probed, Error> {
     Ok(Probed { bus })
 }
 
+/// What `auto` finds: a Secret Service that answers within the probe's deadline (its
+/// connection kept for [`open_probed`]); absent when there is no bus or no service on it;
+/// broken when one is there but does not answer.
+pub(in crate::backend) fn found(settings: &crate::settings::Settings) -> super::kind::Found {
+    use super::kind::Found;
+    let deadline = match &settings.timeout {
+        None => super::kind::SECRET_SERVICE_PROBE_TIMEOUT,
+        Some(_) => match Settings::from_settings(settings) {
+            Ok(s) => s.call_timeout,
+            Err(e) => return Found::Broken(e),
+        },
+    };
+    match probe(deadline) {
+        Ok(probed) => Found::Usable(
+            "a Secret Service answers on the session bus".to_owned(),
+            Some(super::kind::Probed::SecretService(probed)),
+        ),
+        Err(e @ (Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService)) => {
+            Found::Absent(e.to_string())
+        }
+        Err(e) => Found::Broken(e),
+    }
+}
+
+/// Open it.
+pub(in crate::backend) fn open(
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, Error> {
+    Ok(Box::new(SecretService::open(settings)?))
+}
+
+/// Open it on the connection its probe opened.
+pub(in crate::backend) fn open_probed(
+    probed: Probed,
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, Error> {
+    Ok(Box::new(SecretService::from_probe(probed, settings)?))
+}
+
 /// The Secret Service backend over one private connection to the session bus.
 pub struct SecretService {
     bus: Bus,

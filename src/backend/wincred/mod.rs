@@ -34,3 +34,22 @@ mod windows;
 pub use layout::MAX_BLOB;
 #[cfg(windows)]
 pub use windows::{Error, Wincred, probe};
+#[cfg(not(windows))]
+super::unsupported::stand_in!(crate::backend::Kind::Wincred);
+
+/// What `auto` finds.
+#[cfg(windows)]
+pub(in crate::backend) fn found(_settings: &crate::settings::Settings) -> super::kind::Found {
+    match probe() {
+        Ok(why) => super::kind::Found::Usable(why, None),
+        Err(e) => super::kind::Found::Absent(e.to_string()),
+    }
+}
+
+/// Open it.
+#[cfg(windows)]
+pub(in crate::backend) fn open(
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, super::Error> {
+    Ok(Box::new(Wincred::open(settings)?))
+}
