@@ -4,7 +4,7 @@
 
 #![cfg(target_os = "linux")]
 
-use docker_credential_keyring::backend::Error;
+use docker_credential_keyring::backend::secret_service::Error;
 use docker_credential_keyring::backend::secret_service::probe;
 use docker_credential_keyring::hint::Hint;
 use std::time::{Duration, Instant};

@@ -533,12 +533,11 @@ fn round(
 
 /// Whether a push failed because the keychain is locked or its unlock prompt went unanswered.
 fn is_locked(e: &push::Error) -> bool {
-    use crate::backend::Error as B;
     matches!(
         e,
         push::Error::Keychain(crate::protocol::Error::Backend(
-            B::Locked | B::PromptTimeout { .. }
-        ))
+            crate::backend::Error::SecretService(e)
+        )) if e.is_locked()
     )
 }
 

@@ -1,10 +1,11 @@
 //! `get`: a search for the exact string, then (on a miss) one batch for the registry's other
 //! spellings; the session is opened only when a secret is about to be read.
 
+use super::Error;
 use super::errors::vanished;
 use super::items::{ItemInfo, item_info};
 use super::{IFACE_ITEM, IFACE_PROPERTIES, SecretService, bus, prompt};
-use crate::backend::{Credential, Error};
+use crate::backend::Credential;
 use crate::registry;
 use crate::secret::Secret;
 use dbus::Path;

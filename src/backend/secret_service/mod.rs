@@ -18,7 +18,9 @@ mod prompt;
 mod session;
 mod store;
 
-use crate::backend::{Backend, Credential, Error, Listed};
+pub use errors::Error;
+
+use crate::backend::{Backend, Credential, Listed};
 use bus::Bus;
 use dbus::Path;
 use session::Session;
@@ -108,7 +110,7 @@ pub(in crate::backend) fn found(settings: &crate::settings::Settings) -> super::
         None => super::kind::SECRET_SERVICE_PROBE_TIMEOUT,
         Some(_) => match Settings::from_settings(settings) {
             Ok(s) => s.call_timeout,
-            Err(e) => return Found::Broken(e),
+            Err(e) => return Found::Broken(e.into()),
         },
     };
     match probe(deadline) {
@@ -119,14 +121,14 @@ pub(in crate::backend) fn found(settings: &crate::settings::Settings) -> super::
         Err(e @ (Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService)) => {
             Found::Absent(e.to_string())
         }
-        Err(e) => Found::Broken(e),
+        Err(e) => Found::Broken(e.into()),
     }
 }
 
 /// Open it.
 pub(in crate::backend) fn open(
     settings: &crate::settings::Settings,
-) -> Result<Box<dyn super::Backend>, Error> {
+) -> Result<Box<dyn super::Backend>, crate::backend::Error> {
     Ok(Box::new(SecretService::open(settings)?))
 }
 
@@ -134,7 +136,7 @@ pub(in crate::backend) fn open(
 pub(in crate::backend) fn open_probed(
     probed: Probed,
     settings: &crate::settings::Settings,
-) -> Result<Box<dyn super::Backend>, Error> {
+) -> Result<Box<dyn super::Backend>, crate::backend::Error> {
     Ok(Box::new(SecretService::from_probe(probed, settings)?))
 }
 
@@ -189,27 +191,27 @@ impl Backend for SecretService {
         crate::backend::Kind::SecretService
     }
 
-    fn list(&self) -> Result<Vec<Listed>, Error> {
-        self.list_items()
+    fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
+        Ok(self.list_items()?)
     }
 
-    fn get(&self, server_url: &str) -> Result<Option<Credential>, Error> {
-        self.search_batch(&[server_url.to_owned()])
+    fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
+        Ok(self.search_batch(&[server_url.to_owned()])?)
     }
 
     /// Not every spelling [`crate::registry::candidates`] lists is searched: each search
     /// costs the service a scan of every item, so a miss searches the registry key and the few
     /// spellings other writers use instead.
-    fn find(&self, query: &str) -> Result<Option<Credential>, Error> {
-        self.find_registry(query)
+    fn find(&self, query: &str) -> Result<Option<Credential>, crate::backend::Error> {
+        Ok(self.find_registry(query)?)
     }
 
-    fn store(&self, credential: &Credential) -> Result<(), Error> {
-        self.store_credential(credential)
+    fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {
+        Ok(self.store_credential(credential)?)
     }
 
-    fn erase(&self, server_url: &str) -> Result<bool, Error> {
-        self.erase_server(server_url)
+    fn erase(&self, server_url: &str) -> Result<bool, crate::backend::Error> {
+        Ok(self.erase_server(server_url)?)
     }
 }
 
