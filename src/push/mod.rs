@@ -12,11 +12,11 @@ mod listener;
 mod payload;
 pub mod pull_secret;
 
-pub use crate::source::Source;
 pub use payload::Payload;
 
 use crate::hint::Hint;
 use crate::messages::{self, Speaker};
+use crate::source::Source;
 use pull_secret::Refusal;
 use std::io::Write;
 

@@ -3,11 +3,12 @@
 //! servers say.
 
 use super::pull_secret::{self, Entry, Refusal};
-use super::{Error, Options, PUSH, Source};
+use super::{Error, Options, PUSH};
 use crate::backend::Credential;
 use crate::messages;
 use crate::secret::Secret;
 use crate::source::All;
+use crate::source::Source;
 use std::collections::BTreeMap;
 use std::io::Write;
 

@@ -1,4 +1,5 @@
-//! Our own settings: the config file in the platform config directory, and where our data lives.
+//! Our config file (the backend choice, `sync_on_store`) and the platform directories where
+//! our data lives.
 //!
 //! `~/.config/docker-credential-keyring/config.json` on Linux (`$XDG_CONFIG_HOME` respected),
 //! `~/Library/Application Support/docker-credential-keyring/config.json` on macOS,

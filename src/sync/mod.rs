@@ -463,7 +463,9 @@ fn round(
             record(store, saved.id, Vec::new(), Some(e), saved.expires)?;
             continue;
         }
-        if saved.source == push::Source::Keychain && locked_out.as_ref() == Some(&saved.backend) {
+        if saved.source == crate::source::Source::Keychain
+            && locked_out.as_ref() == Some(&saved.backend)
+        {
             continue;
         }
         let quiet = every.is_some();
@@ -488,7 +490,7 @@ fn round(
             Err(e) => {
                 failed = true;
                 writeln!(out, "push {}: failed: {e}", saved.id).map_err(Error::Stdout)?;
-                just_locked = saved.source == push::Source::Keychain && is_locked(&e);
+                just_locked = saved.source == crate::source::Source::Keychain && is_locked(&e);
                 (Some(e.to_string()), saved.expires)
             }
         };
