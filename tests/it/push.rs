@@ -1086,7 +1086,9 @@ fn service_account_image_pull_secrets_are_appended_with_a_put_of_the_read_versio
     );
     assert_eq!(run.code, Some(0));
     assert!(
-        run.stderr.contains("only pods created from now on"),
+        // Prefixed like push's other notes (messages.rs): stderr is shared in pipelines.
+        run.stderr
+            .contains("docker-credential-keyring: push: note: only pods created from now on"),
         "{run:#?}"
     );
     assert_eq!(
