@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the committed man pages (man/) and shell completions (packaging/completions/)
-# from the clap definition. tests/assets.rs fails when they are stale.
+# from the clap definition. tests/it/assets.rs fails when they are stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet

@@ -1,12 +1,15 @@
 //! `docker-credential-keyring`: parse the arguments, dispatch, print the outcome.
 
 use clap::FromArgMatches;
-use docker_credential_keyring::cli::{self, Cli, Command, Invocation, classify};
+use docker_credential_keyring::cli::classify::{Invocation, classify};
+use docker_credential_keyring::cli::{Cli, Command, help, plugin};
+use docker_credential_keyring::commands::{self, ExitStatus};
+use docker_credential_keyring::commands::{backends, completions, doctor, import, man, setup};
+use docker_credential_keyring::hint::Hint;
+use docker_credential_keyring::protocol::{self, Action, Error};
 use docker_credential_keyring::settings::Settings;
-use docker_credential_keyring::{
-    Error, Hint, backend, backends, completions, hardening, man, protocol, push,
-};
-use docker_credential_keyring::{doctor, import, setup, status, sync};
+use docker_credential_keyring::{backend, hardening, sync};
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -21,166 +24,73 @@ fn main() -> ExitCode {
     let argv0 = argv.next().unwrap_or_default();
     let mut args: Vec<_> = argv.collect();
     // Started as `kubectl-keyring`: kubectl's plugin, with only the people commands.
-    let plugin = cli::is_plugin(Some(&argv0));
+    let plugin = plugin::is_plugin(Some(&argv0));
     let command = if plugin {
-        cli::plugin_command
+        plugin::plugin_command
     } else {
-        cli::command
+        help::command
     };
     let invocation = if plugin {
-        let _ = PROGRAM.set(cli::PLUGIN_DISPLAY);
-        match cli::classify_plugin(&mut args) {
+        let _ = PROGRAM.set(plugin::PLUGIN_DISPLAY);
+        match plugin::classify_plugin(&mut args) {
             Ok(invocation) => invocation,
-            Err(line) => {
-                say(Channel::Stderr, &line, None);
-                return ExitCode::from(2);
-            }
+            Err(line) => return usage_error(&line),
         }
     } else {
         classify(&args)
     };
+    let (out, err) = (&mut std::io::stdout().lock(), &mut std::io::stderr());
     match invocation {
         Invocation::Usage => say(Channel::Stdout, &protocol::usage_line(), None),
-        Invocation::Help => {
-            // A help that cannot be written has nowhere to say so.
-            let _ = command().print_help();
-            ExitCode::SUCCESS
-        }
-        Invocation::Man(dir) => match man::write_all(&dir) {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(e) => say(
-                Channel::Stderr,
-                &format!("cannot write man pages to {}: {e}", dir.display()),
-                None,
-            ),
-        },
+        Invocation::Help => print_help(command()),
+        Invocation::Man(dir) => exit(man::run(&man::Options { dir }, &settings, out, err)),
         Invocation::Unknown { word, meant } => {
-            say(
-                Channel::Stderr,
-                &Invocation::unknown_line(&word, meant.as_deref()),
-                None,
-            );
-            ExitCode::from(2)
+            usage_error(&Invocation::unknown_line(&word, meant.as_deref()))
         }
         Invocation::Protocol(action) => run_action(action, &settings, None),
-        Invocation::Cli => {
-            let matches = command().get_matches_from(std::iter::once(argv0).chain(args));
-            let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-            let backend = cli.backend().map(str::to_owned);
-            let backend = backend.as_deref();
-            if let Some(action) = cli.command.action() {
-                return run_action(action, &settings, backend);
-            }
-            match cli.command {
-                Command::Backends { json, .. } => {
-                    let out = &mut std::io::stdout().lock();
-                    // A report that cannot be written has nowhere to say so.
-                    match backends::run(&settings, backend, json, out) {
-                        Ok(_) => ExitCode::SUCCESS,
-                        Err(_) => ExitCode::FAILURE,
-                    }
-                }
-                Command::Completions { shell } => {
-                    // A script that cannot be written has nowhere to say so.
-                    match completions::write(shell, &mut std::io::stdout().lock()) {
-                        Ok(()) => ExitCode::SUCCESS,
-                        Err(_) => ExitCode::FAILURE,
-                    }
-                }
-                Command::Push(args) => {
-                    let options = args.options(backend);
-                    let (out, err) = (&mut std::io::stdout().lock(), &mut std::io::stderr());
-                    if args.save {
-                        targets(
-                            sync::push_and_save(&options, &settings, out, err),
-                            Channel::Stderr,
-                        )
-                    } else if options.delete {
-                        let deleted = sync::delete_and_unsave(&options, &settings, out, err);
-                        targets(deleted, Channel::Stderr)
-                    } else {
-                        targets(push::run(&options, &settings, out, err), Channel::Stderr)
-                    }
-                }
-                Command::Sync(a) => {
-                    let out = &mut std::io::stdout().lock();
-                    let result = if a.list {
-                        sync::list(&settings, out, &mut std::io::stderr())
-                            .map(|()| push::Outcome::AllDone)
-                    } else if let Some(id) = a.forget {
-                        sync::forget(&settings, id, out).map(|()| push::Outcome::AllDone)
-                    } else {
-                        sync::run(&a.options(), &settings, out, &mut std::io::stderr())
-                    };
-                    targets(result, Channel::Stderr)
-                }
-                Command::Status(a) => {
-                    let result = status::run(
-                        &a.options(backend),
-                        &settings,
-                        &mut std::io::stdout().lock(),
-                        &mut std::io::stderr(),
-                    );
-                    match result {
-                        Ok(status::Outcome::AllCurrent) => ExitCode::SUCCESS,
-                        Ok(status::Outcome::NeedsAttention) => ExitCode::FAILURE,
-                        Err(e) => fail(Channel::Stderr, &e),
-                    }
-                }
-                Command::Setup(a) => finish(
-                    setup::run(
-                        &a.options(backend),
-                        &settings,
-                        &mut std::io::stdout(),
-                        &mut std::io::stderr(),
-                    ),
-                    Channel::Stderr,
-                ),
-                Command::Import(a) => finish(
-                    import::run(
-                        &a.options(backend),
-                        &settings,
-                        &mut std::io::stdout(),
-                        &mut std::io::stderr(),
-                    ),
-                    Channel::Stderr,
-                ),
-                Command::Doctor(a) => {
-                    let options = a.options(backend);
-                    // The report says what is wrong; one it cannot write has nowhere to.
-                    match doctor::run(&options, &settings, &mut std::io::stdout()) {
-                        Ok(report) if report.healthy => ExitCode::SUCCESS,
-                        _ => ExitCode::FAILURE,
-                    }
-                }
-                Command::Store(_)
-                | Command::Get(_)
-                | Command::Erase(_)
-                | Command::List(_)
-                | Command::Version => {
-                    unreachable!("protocol actions are dispatched above")
-                }
-            }
-        }
+        Invocation::Cli => run_command(command(), argv0, args, &settings, out, err),
     }
 }
 
-fn run_action(
-    action: protocol::Action,
+/// A command clap parses: a protocol action given options, or a people command.
+fn run_command(
+    command: clap::Command,
+    argv0: OsString,
+    args: Vec<OsString>,
     settings: &Settings,
-    backend_name: Option<&str>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> ExitCode {
+    let matches = command.get_matches_from(std::iter::once(argv0).chain(args));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let backend = cli.backend();
+    let s = settings;
+    match &cli.command {
+        Command::Store(_) => run_action(Action::Store, s, backend),
+        Command::Get(_) => run_action(Action::Get, s, backend),
+        Command::Erase(_) => run_action(Action::Erase, s, backend),
+        Command::List(_) => run_action(Action::List, s, backend),
+        Command::Version => run_action(Action::Version, s, backend),
+        Command::Setup(a) => exit(setup::run(&a.options(backend), s, out, err)),
+        Command::Import(a) => exit(import::run(&a.options(backend), s, out, err)),
+        Command::Doctor(a) => exit(doctor::run(&a.options(backend), s, out, err)),
+        Command::Backends(a) => exit(backends::run(&a.options(backend), s, out, err)),
+        Command::Completions(a) => exit(completions::run(&a.options(), s, out, err)),
+        Command::Push(a) => exit(commands::push::run(&a.options(backend), s, out, err)),
+        Command::Sync(a) => exit(commands::sync::run(&a.options(), s, out, err)),
+        Command::Status(a) => exit(commands::status::run(&a.options(backend), s, out, err)),
+    }
+}
+
+fn run_action(action: Action, settings: &Settings, backend_name: Option<&str>) -> ExitCode {
     let open = || backend::open(settings, backend_name).map_err(Error::from);
-    let stdin_read = matches!(
-        action,
-        protocol::Action::Store | protocol::Action::Get | protocol::Action::Erase
-    );
+    let stdin_read = matches!(action, Action::Store | Action::Get | Action::Erase);
     if stdin_read && std::io::stdin().is_terminal() {
         // A person typed it: say what it waits for (clients always pipe stdin).
         let _ = writeln!(
             std::io::stderr(),
             "reading {} from stdin; end with Ctrl-D (docker-credential-keyring {} --help)",
-            if action == protocol::Action::Store {
+            if action == Action::Store {
                 "{\"ServerURL\":…,\"Username\":…,\"Secret\":…}"
             } else {
                 "a server URL"
@@ -251,20 +161,23 @@ fn say(channel: Channel, line: &str, hint: Option<String>) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// The result of a command that works on targets (push, sync): each failed target's line said
-/// why, so only an error that stopped the whole run is rendered, on `channel`.
-fn targets(result: Result<push::Outcome, impl Hint>, channel: Channel) -> ExitCode {
-    match result {
-        Ok(push::Outcome::AllDone) => ExitCode::SUCCESS,
-        Ok(push::Outcome::SomeFailed) => ExitCode::FAILURE,
-        Err(e) => fail(channel, &e),
-    }
+/// A bad command line: the line on stderr, exit status 2.
+fn usage_error(line: &str) -> ExitCode {
+    say(Channel::Stderr, line, None);
+    ExitCode::from(2)
 }
 
-/// A command's result: success, or its error on `channel`.
-fn finish<T>(result: Result<T, impl Hint>, channel: Channel) -> ExitCode {
+/// The help, exit status 0: a help that cannot be written has nowhere to say so.
+fn print_help(mut command: clap::Command) -> ExitCode {
+    let _ = command.print_help();
+    ExitCode::SUCCESS
+}
+
+/// A people command's result: its exit status, or its error rendered on stderr.
+fn exit(result: Result<ExitStatus, impl Hint>) -> ExitCode {
     match result {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => fail(channel, &e),
+        Ok(ExitStatus::Success) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Failure) => ExitCode::FAILURE,
+        Err(e) => fail(Channel::Stderr, &e),
     }
 }

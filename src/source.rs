@@ -8,7 +8,7 @@
 
 use crate::backend::Credential;
 use crate::docker_config::{self, DockerConfig};
-use crate::helper_client::{self, Helper};
+use crate::protocol::client::{self, Helper};
 use crate::registry::{NotAddress, check_address, convert_to_hostname, docker_hostname};
 use crate::settings::Settings;
 use std::collections::BTreeMap;
@@ -42,7 +42,7 @@ impl FromStr for Source {
             "keychain" => Ok(Source::Keychain),
             "docker" => Ok(Source::Docker),
             _ => match s.strip_prefix("helper:") {
-                Some(name) if helper_client::valid_name(name) => Ok(Source::Helper(name.into())),
+                Some(name) if client::valid_name(name) => Ok(Source::Helper(name.into())),
                 _ => Err(BadSource(s.to_owned())),
             },
         }
@@ -78,7 +78,7 @@ impl Source {
         match self {
             Source::Keychain => "the keychain".into(),
             Source::Docker => "docker's config.json and the helpers it names".into(),
-            Source::Helper(name) => format!("{}{name}", helper_client::PREFIX),
+            Source::Helper(name) => format!("{}{name}", client::PREFIX),
         }
     }
 }
@@ -87,7 +87,7 @@ impl Source {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Helper(#[from] helper_client::Error),
+    Helper(#[from] client::Error),
     #[error(transparent)]
     Config(#[from] docker_config::Error),
     #[error(
@@ -170,7 +170,7 @@ impl Docker {
         Ok(Docker {
             path,
             config,
-            timeout: helper_client::timeout(settings)?,
+            timeout: client::timeout(settings)?,
         })
     }
 
@@ -193,18 +193,19 @@ impl Docker {
         let Some(auths) = self.config.auths() else {
             return Ok(Vec::new());
         };
-        let entries = crate::import::plaintext_entries(&self.path, auths, false).map_err(|e| {
-            match e {
-                crate::import::Error::BadAuth { path, registry } => {
-                    Error::BadAuth { path, registry }
+        let entries = crate::commands::import::plaintext_entries(&self.path, auths, false)
+            .map_err(|e| {
+                match e {
+                    crate::commands::import::Error::BadAuth { path, registry } => {
+                        Error::BadAuth { path, registry }
+                    }
+                    // plaintext_entries fails only on a bad `auth`.
+                    other => Error::BadAuth {
+                        path: self.path.clone(),
+                        registry: other.to_string(),
+                    },
                 }
-                // plaintext_entries fails only on a bad `auth`.
-                other => Error::BadAuth {
-                    path: self.path.clone(),
-                    registry: other.to_string(),
-                },
-            }
-        })?;
+            })?;
         Ok(entries
             .into_iter()
             .map(|p| Credential {

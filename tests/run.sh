@@ -30,12 +30,12 @@ PACKAGES=(
   time                              # /usr/bin/time: peak memory in bench/memory.sh
   zsh fish                          # the completion scripts are checked by their own shells
   curl ca-certificates              # rustup, on a machine with no Rust yet
-  mold                              # links the ~25 test binaries several times faster than ld
+  mold                              # links the test binaries several times faster than ld
 )
 # --with-package: `rpm -qlp` and a scratch-root install check the .rpm; `ruby -c` parses the
 # Homebrew formula the release fills (tests/release.sh).
 ((with_package)) && PACKAGES+=(rpm ruby)
-# The docker CLI (tests/docker_cli.rs drives it against a stub daemon; no daemon runs).
+# The docker CLI (tests/it/docker_cli.rs drives it against a stub daemon; no daemon runs).
 command -v docker >/dev/null || PACKAGES+=(docker.io)
 # kubectl (push's golden tests compare against `kubectl create secret docker-registry`): Debian's
 # kubernetes-client when none is on PATH (its docker-registry secret bytes are the same).
@@ -51,7 +51,7 @@ if ((${#need_install[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_install[@]}"
 fi
 
-# docker-py, the Python client of the credential-helper protocol (tests/docker_py.rs, tests/import.rs).
+# docker-py, the Python client of the credential-helper protocol (tests/it/docker_py.rs, tests/it/import.rs).
 if ! python3 -c 'import docker' 2>/dev/null; then
   python3 -m pip install --quiet docker 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages docker
@@ -66,7 +66,7 @@ if ! command -v cargo >/dev/null; then
   . "$HOME/.cargo/env"
 fi
 
-# Most of a clean run is linking test binaries that each carry kube and rustls: mold does it in
+# Much of a clean run is linking binaries that carry kube and rustls: mold does it in
 # a fraction of ld's time. Only when the caller set no flags of its own.
 if command -v mold >/dev/null && [ -z "${RUSTFLAGS:-}" ] && [ "$(uname -m)" = x86_64 ]; then
   export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS:--C link-arg=-fuse-ld=mold}"

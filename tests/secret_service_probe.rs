@@ -4,9 +4,9 @@
 
 #![cfg(target_os = "linux")]
 
-use docker_credential_keyring::Hint;
-use docker_credential_keyring::backend::Error;
+use docker_credential_keyring::backend::secret_service::Error;
 use docker_credential_keyring::backend::secret_service::probe;
+use docker_credential_keyring::hint::Hint;
 use std::time::{Duration, Instant};
 use support::secret_service::{bus_without_secret_service, fixture};
 

@@ -8,7 +8,7 @@ use arbitrary::Arbitrary;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use docker_credential_keyring::Secret;
-use docker_credential_keyring::push::dockerconfig::{Entry, dockerconfigjson, kubelet_key};
+use docker_credential_keyring::push::pull_secret::{Entry, dockerconfigjson, kubelet_key};
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 

@@ -2,7 +2,8 @@
 //! accepts comes back out of Go-compatible JSON unchanged.
 #![no_main]
 
-use docker_credential_keyring::protocol::{go_json, parse_store, read_input, read_server_url};
+use docker_credential_keyring::protocol::json::go_json;
+use docker_credential_keyring::protocol::{parse_store, read_input, read_server_url};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,4 +1,4 @@
-//! What can go wrong in a backend, and the remedy for each ([`crate::Hint`]), from the data
+//! What can go wrong in a backend, and the remedy for each ([`crate::hint::Hint`]), from the data
 //! the error carries and the backends' facts ([`Kind`]).
 
 use super::file;
@@ -10,7 +10,7 @@ use super::kind::{Kind, UnknownBackend};
 use super::pass;
 #[cfg(windows)]
 use super::wincred;
-use crate::Hint;
+use crate::hint::Hint;
 use crate::settings::BACKEND_ENV;
 use std::path::PathBuf;
 
@@ -27,7 +27,7 @@ pub enum Error {
     /// The store lock cannot be used safely, or another helper held it too long: nothing was
     /// done.
     #[error(transparent)]
-    Lock(#[from] crate::lock::Error),
+    Lock(#[from] crate::store_lock::Error),
     /// The backend exists but cannot be used on this platform or build.
     #[error("the {kind} backend is not available here: {reason}")]
     Unavailable { kind: Kind, reason: String },
@@ -39,60 +39,10 @@ pub enum Error {
     NothingUsable(NothingUsable),
     /// The config file is unreadable or invalid.
     #[error(transparent)]
-    Config(#[from] crate::config::Error),
-    /// No D-Bus session bus to talk to (secret-service).
-    #[error(
-        "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): run inside a desktop session, or choose a headless backend (see `docker-credential-keyring backends`)"
-    )]
-    NoSessionBus,
-    /// The session bus address does not answer (secret-service).
-    #[error(
-        "cannot connect to the D-Bus session bus at {address} ({reason}): fix DBUS_SESSION_BUS_ADDRESS, or choose a headless backend (see `docker-credential-keyring backends`)"
-    )]
-    BusUnreachable { address: String, reason: String },
-    /// The session bus has no `org.freedesktop.secrets` (secret-service).
-    #[error(
-        "no Secret Service on the D-Bus session bus (nothing owns org.freedesktop.secrets): start gnome-keyring-daemon or KeePassXC, or choose a headless backend (see `docker-credential-keyring backends`)"
-    )]
-    NoSecretService,
-    /// The Secret Service has no default collection to store into (secret-service).
-    #[error(
-        "the Secret Service has no default keyring: create one (e.g. in Seahorse: File > New > Password Keyring, then set it as default) and retry"
-    )]
-    NoDefaultCollection,
-    /// The keychain is locked and could not be unlocked: no prompt could be shown, or it was
-    /// dismissed.
-    #[error(
-        "the keyring is locked and the unlock prompt was dismissed or could not be shown: unlock it (log in to the desktop session, or run `gnome-keyring-daemon --unlock`) and retry, or choose a headless backend (see `docker-credential-keyring backends`)"
-    )]
-    Locked,
-    /// Nobody answered the unlock prompt in time.
-    #[error(
-        "nobody answered the keyring unlock prompt within {seconds} s: answer the dialog (it stays open) and retry, or raise DOCKER_CREDENTIAL_KEYRING_PROMPT_TIMEOUT"
-    )]
-    PromptTimeout { seconds: f64 },
-    /// The keychain service stopped answering.
-    #[error("{service} did not answer within {seconds} s when asked to {what}: {fix}")]
-    Timeout {
-        service: &'static str,
-        what: String,
-        seconds: f64,
-        fix: &'static str,
-    },
-    /// The keychain service answered with an error we have no better words for.
-    #[error("{service} failed to {what}: {message}")]
-    Failed {
-        service: &'static str,
-        what: String,
-        message: String,
-    },
-    /// A setting (environment variable) has a value we cannot use.
-    #[error("invalid {name}={value:?}: expected {expected}")]
-    InvalidSetting {
-        name: &'static str,
-        value: String,
-        expected: &'static str,
-    },
+    Config(#[from] crate::settings::file::Error),
+    /// The secret-service backend failed.
+    #[error(transparent)]
+    SecretService(#[from] super::secret_service::Error),
     /// The `pass` backend failed.
     #[error(transparent)]
     Pass(#[from] pass::Error),
@@ -131,19 +81,7 @@ impl Hint for Error {
                     here.join(", ")
                 ))
             }
-            Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService => Some(
-                "The secret-service backend needs a desktop keyring (gnome-keyring, KWallet, KeePassXC) on the \
-                 D-Bus session bus. On servers, CI runners and SSH sessions choose another backend: \
-                 `docker-credential-keyring backends` lists the ones that work here; select one with \
-                 DOCKER_CREDENTIAL_KEYRING_BACKEND=NAME."
-                    .to_owned(),
-            ),
-            Error::Locked => Some(
-                "From a terminal without a desktop, gnome-keyring can be unlocked with its password on \
-                 stdin: `read -rs pw && printf %s \"$pw\" | gnome-keyring-daemon --unlock`. On a desktop, \
-                 unlock it in Seahorse (Passwords and Keys)."
-                    .to_owned(),
-            ),
+            Error::SecretService(e) => e.hint(),
             Error::Pass(e) => e.hint(),
             #[cfg(target_os = "linux")]
             Error::Keyutils(e) => e.hint(),

@@ -32,8 +32,6 @@ use crate::secret::Secret;
 use std::ffi::CString;
 use zeroize::Zeroizing;
 
-/// The environment variable naming our keyring (to namespace tests or users).
-pub use crate::settings::KEYUTILS_KEYRING_ENV as KEYRING_ENV;
 /// Our keyring's name inside the persistent keyring by default.
 pub const DEFAULT_KEYRING: &str = "docker-credential-keyring";
 
@@ -77,7 +75,7 @@ pub enum Error {
     Failed { call: &'static str, errno: Errno },
 }
 
-impl crate::Hint for Error {
+impl crate::hint::Hint for Error {
     fn hint(&self) -> Option<String> {
         let facts = crate::backend::Kind::Keyutils.facts();
         let retention = format!("{}, {}", facts.keeps, facts.lasts);
@@ -170,6 +168,24 @@ pub fn probe() -> Result<(), crate::backend::Error> {
         return Err(Error::NoPersistentKeyring.into());
     }
     Ok(())
+}
+
+/// What `auto` finds (it never picks this backend: it forgets at reboot).
+pub(in crate::backend) fn found(_settings: &crate::settings::Settings) -> super::kind::Found {
+    match probe() {
+        Ok(()) => super::kind::Found::Usable(
+            "the kernel keyring answers (never picked by auto: it forgets at reboot)".to_owned(),
+            None,
+        ),
+        Err(e) => super::kind::Found::Absent(e.to_string()),
+    }
+}
+
+/// Open it.
+pub(in crate::backend) fn open(
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, crate::backend::Error> {
+    Ok(Box::new(Keyutils::open(settings)?))
 }
 
 /// The kernel keyring backend: our named keyring inside the user's persistent keyring.

@@ -69,13 +69,6 @@ pub enum Found {
 /// A connection a probe opened, handed to [`Kind::open_probed`].
 #[derive(Debug)]
 pub enum Probed {
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "freebsd",
-        target_os = "openbsd",
-        target_os = "netbsd",
-        target_os = "dragonfly"
-    ))]
     SecretService(super::secret_service::Probed),
 }
 
@@ -228,67 +221,15 @@ impl Kind {
     /// Whether it can be used here if chosen. For `file`, `auto` asks whether the file exists
     /// (`auto` never creates it), anyone else whether it could be created.
     pub fn probe(self, for_auto: bool, settings: &crate::settings::Settings) -> Found {
-        let _ = settings; // only the Secret Service's probe has a deadline to read
         if let Some(why) = self.not_here() {
             return Found::Absent(why.to_owned());
         }
         match self {
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "freebsd",
-                target_os = "openbsd",
-                target_os = "netbsd",
-                target_os = "dragonfly"
-            ))]
-            Kind::SecretService => {
-                let deadline = match &settings.timeout {
-                    None => SECRET_SERVICE_PROBE_TIMEOUT,
-                    Some(_) => match super::secret_service::Settings::from_settings(settings) {
-                        Ok(s) => s.call_timeout,
-                        Err(e) => return Found::Broken(e),
-                    },
-                };
-                match super::secret_service::probe(deadline) {
-                    Ok(probed) => Found::Usable(
-                        "a Secret Service answers on the session bus".to_owned(),
-                        Some(Probed::SecretService(probed)),
-                    ),
-                    Err(
-                        e @ (Error::NoSessionBus
-                        | Error::BusUnreachable { .. }
-                        | Error::NoSecretService),
-                    ) => Found::Absent(e.to_string()),
-                    Err(e) => Found::Broken(e),
-                }
-            }
-            #[cfg(all(unix, not(target_os = "macos")))]
-            Kind::Pass => match super::pass::probe() {
-                Ok(()) => usable(format!(
-                    "pass is installed and its store {} is initialised",
-                    super::pass::store_dir()
-                        .map(|d| d.display().to_string())
-                        .unwrap_or_default()
-                )),
-                Err(e) => Found::Absent(e.to_string()),
-            },
-            #[cfg(target_os = "linux")]
-            Kind::Keyutils => match super::keyutils::probe() {
-                Ok(()) => usable(
-                    "the kernel keyring answers (never picked by auto: it forgets at reboot)"
-                        .to_owned(),
-                ),
-                Err(e) => Found::Absent(e.to_string()),
-            },
-            #[cfg(target_os = "macos")]
-            Kind::Keychain => match super::keychain::probe() {
-                Ok(why) => usable(why),
-                Err(e) => Found::Absent(e.to_string()),
-            },
-            #[cfg(windows)]
-            Kind::Wincred => match super::wincred::probe() {
-                Ok(why) => usable(why),
-                Err(e) => Found::Absent(e.to_string()),
-            },
+            Kind::SecretService => super::secret_service::found(settings),
+            Kind::Pass => super::pass::found(settings),
+            Kind::Keyutils => super::keyutils::found(settings),
+            Kind::Keychain => super::keychain::found(settings),
+            Kind::Wincred => super::wincred::found(settings),
             Kind::File => match super::file::default_path() {
                 Some(p) if p.is_file() => {
                     usable(format!("the encrypted file {} exists", p.display()))
@@ -304,8 +245,6 @@ impl Kind {
                 None if for_auto => Found::Absent("no home directory".to_owned()),
                 None => Found::Absent("no home directory to keep the file in: set HOME".to_owned()),
             },
-            #[allow(unreachable_patterns)]
-            _ => unreachable!("not_here covers every backend not built here"),
         }
     }
 
@@ -325,58 +264,23 @@ impl Kind {
         let serialized = |inner: Box<dyn Backend>| -> Result<Box<dyn Backend>, Error> {
             Ok(Box::new(Serialized::new(inner, settings.lock_dir.clone())))
         };
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "freebsd",
-            target_os = "openbsd",
-            target_os = "netbsd",
-            target_os = "dragonfly"
-        ))]
         if let Some(Probed::SecretService(probed)) = probed {
-            use super::secret_service::SecretService;
-            return serialized(Box::new(SecretService::from_probe(probed, settings)?));
+            return serialized(super::secret_service::open_probed(probed, settings)?);
         }
-        #[cfg(not(any(
-            target_os = "linux",
-            target_os = "freebsd",
-            target_os = "openbsd",
-            target_os = "netbsd",
-            target_os = "dragonfly"
-        )))]
-        let _ = probed;
+        if let Some(reason) = self.not_here() {
+            return Err(Error::Unavailable {
+                kind: self,
+                reason: reason.to_owned(),
+            });
+        }
         match self {
-            Kind::File => return Ok(Box::new(super::file::FileStore::open(settings)?)),
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "freebsd",
-                target_os = "openbsd",
-                target_os = "netbsd",
-                target_os = "dragonfly"
-            ))]
-            Kind::SecretService => {
-                return serialized(Box::new(super::secret_service::SecretService::open(
-                    settings,
-                )?));
-            }
-            #[cfg(all(unix, not(target_os = "macos")))]
-            Kind::Pass => return serialized(Box::new(super::pass::Pass::open()?)),
-            #[cfg(target_os = "linux")]
-            Kind::Keyutils => {
-                return serialized(Box::new(super::keyutils::Keyutils::open(settings)?));
-            }
-            #[cfg(target_os = "macos")]
-            Kind::Keychain => {
-                return serialized(Box::new(super::keychain::Keychain::open(settings)?));
-            }
-            #[cfg(windows)]
-            Kind::Wincred => return serialized(Box::new(super::wincred::Wincred::open(settings)?)),
-            #[allow(unreachable_patterns)]
-            _ => {}
+            Kind::File => Ok(Box::new(super::file::FileStore::open(settings)?)),
+            Kind::SecretService => serialized(super::secret_service::open(settings)?),
+            Kind::Pass => serialized(super::pass::open(settings)?),
+            Kind::Keyutils => serialized(super::keyutils::open(settings)?),
+            Kind::Keychain => serialized(super::keychain::open(settings)?),
+            Kind::Wincred => serialized(super::wincred::open(settings)?),
         }
-        Err(Error::Unavailable {
-            kind: self,
-            reason: self.not_here().unwrap_or("not built here").to_owned(),
-        })
     }
 }
 

@@ -10,11 +10,19 @@ use crate::secret::Secret;
 use crate::settings::Settings;
 use std::fmt;
 
+// Every backend module has the same items on every platform (`found`, `open`): the real
+// ones where it is built, an unsupported stand-in elsewhere, so that nothing above this list
+// needs a `cfg` (keychain and wincred choose inside their own folders).
 mod error;
 pub mod file;
 pub mod keychain;
 #[cfg(target_os = "linux")]
 pub mod keyutils;
+#[cfg(not(target_os = "linux"))]
+pub mod keyutils {
+    //! The kernel keyring exists only on Linux: the stand-in.
+    super::unsupported::stand_in!(crate::backend::Kind::Keyutils);
+}
 pub mod kind;
 pub mod pass;
 #[cfg(any(
@@ -25,12 +33,32 @@ pub mod pass;
     target_os = "dragonfly"
 ))]
 pub mod secret_service;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)))]
+#[path = "secret_service_unsupported.rs"]
+pub mod secret_service;
 pub mod select;
 mod serialized;
+mod unsupported;
 pub mod wincred;
 
+/// The stand-ins the platforms here do not use, built by the tests so that they cannot rot.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "secret_service_unsupported.rs"]
+mod secret_service_stand_in;
+#[cfg(test)]
+#[allow(dead_code)]
+mod keyutils_stand_in {
+    crate::backend::unsupported::stand_in!(crate::backend::Kind::Keyutils);
+}
+
 /// The environment variable that forces a backend.
-pub use crate::settings::BACKEND_ENV;
 pub use error::{Error, NothingUsable};
 pub use kind::{Kind, UnknownBackend};
 pub use serialized::Serialized;

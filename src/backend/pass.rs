@@ -92,7 +92,7 @@ pub enum Error {
     },
 }
 
-impl crate::Hint for Error {
+impl crate::hint::Hint for Error {
     fn hint(&self) -> Option<String> {
         Some(match self {
             Error::NotInstalled | Error::GpgNotInstalled | Error::NotInitialised { .. } => {
@@ -148,6 +148,29 @@ pub fn probe() -> Result<(), crate::backend::Error> {
         return Err(Error::NotInitialised { dir }.into());
     }
     Ok(())
+}
+
+/// What `auto` finds.
+pub(in crate::backend) fn found(_settings: &crate::settings::Settings) -> super::kind::Found {
+    match probe() {
+        Ok(()) => super::kind::Found::Usable(
+            format!(
+                "pass is installed and its store {} is initialised",
+                store_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default()
+            ),
+            None,
+        ),
+        Err(e) => super::kind::Found::Absent(e.to_string()),
+    }
+}
+
+/// Open it.
+pub(in crate::backend) fn open(
+    _settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, crate::backend::Error> {
+    Ok(Box::new(Pass::open()?))
 }
 
 /// The first executable file named `name` on `PATH`.

@@ -65,7 +65,7 @@ impl Origin {
 pub fn requested(
     settings: &Settings,
     flag: Option<&str>,
-) -> Result<(String, Origin), crate::config::Error> {
+) -> Result<(String, Origin), crate::settings::file::Error> {
     if let Some(name) = flag {
         return Ok((name.to_owned(), Origin::Flag));
     }

@@ -1,5 +1,5 @@
 //! [`Serialized`]: a backend whose `store` and `erase` run one at a time per user, under the
-//! store lock ([`crate::lock`]); `get` and `list` never wait.
+//! store lock ([`crate::store_lock`]); `get` and `list` never wait.
 
 use super::{Backend, Credential, Error, Listed};
 use std::path::PathBuf;
@@ -35,12 +35,12 @@ impl Backend for Serialized {
     }
 
     fn store(&self, credential: &Credential) -> Result<(), Error> {
-        let _lock = crate::lock::acquire(self.lock_dir.as_deref())?;
+        let _lock = crate::store_lock::acquire(self.lock_dir.as_deref())?;
         self.inner.store(credential)
     }
 
     fn erase(&self, server_url: &str) -> Result<bool, Error> {
-        let _lock = crate::lock::acquire(self.lock_dir.as_deref())?;
+        let _lock = crate::store_lock::acquire(self.lock_dir.as_deref())?;
         self.inner.erase(server_url)
     }
 }

@@ -213,23 +213,9 @@ pub fn render(root: &Object) -> Zeroizing<Vec<u8>> {
     let mut ser = serde_json::Serializer::with_formatter(&mut *plain, formatter);
     root.serialize(&mut ser).expect("a JSON tree serializes");
     let plain = Zeroizing::new(String::from_utf8(std::mem::take(&mut *plain)).expect("UTF-8"));
-    let mut out = Zeroizing::new(Vec::with_capacity(plain.len() + 16));
-    for c in plain.chars() {
-        let escaped: &[u8] = match c {
-            '<' => b"\\u003c",
-            '>' => b"\\u003e",
-            '&' => b"\\u0026",
-            '\u{2028}' => b"\\u2028",
-            '\u{2029}' => b"\\u2029",
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                continue;
-            }
-        };
-        out.extend_from_slice(escaped);
-    }
-    out
+    let mut out = Zeroizing::new(String::with_capacity(plain.len() + 16));
+    crate::protocol::json::escape_into(&plain, &mut out);
+    Zeroizing::new(std::mem::take(&mut *out).into_bytes())
 }
 
 #[cfg(test)]

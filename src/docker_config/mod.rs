@@ -4,11 +4,11 @@
 //! back as the docker CLI would, atomically, with a backup, under a lock. Bad input is refused,
 //! never repaired. Why each choice: docs/design.md, "Docker's config.json".
 
-mod config;
+mod file;
 mod json;
 mod parse;
 
-pub use config::{DockerConfig, Saved, backup_path};
+pub use file::{DockerConfig, Saved, backup_path};
 pub use json::{Json, Object, render};
 pub use parse::parse;
 

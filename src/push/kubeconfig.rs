@@ -61,7 +61,7 @@ pub enum Error {
 }
 
 /// The line says what to do.
-impl crate::Hint for Error {}
+impl crate::hint::Hint for Error {}
 
 /// Read the kubeconfig kubectl would use; `None` when there is none (in-cluster, or nothing).
 pub fn load(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Error> {
@@ -500,7 +500,7 @@ pub fn offline_targets(
         default_namespace(config, c)
     });
     for t in &targets {
-        if !crate::push::dockerconfig::is_dns1123_label(&t.namespace) {
+        if !crate::push::pull_secret::is_dns1123_label(&t.namespace) {
             return Err(Error::Read {
                 path: PathBuf::from("kubeconfig"),
                 reason: format!(

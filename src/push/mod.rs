@@ -6,20 +6,24 @@
 //! `--adopt`. The rules of ownership are in docs/design.md (Commands).
 
 pub mod cluster;
-pub mod dockerconfig;
 mod dry_run;
 pub mod kubeconfig;
 mod listener;
 pub mod namespaces;
 mod payload;
+pub mod pull_secret;
 pub mod selector;
 
-pub use crate::source::Source;
 pub use payload::Payload;
 
-use crate::Hint;
-use dockerconfig::Refusal;
+use crate::hint::Hint;
+use crate::messages::{self, Speaker};
+use crate::source::Source;
+use pull_secret::Refusal;
 use std::io::Write;
+
+/// Who push's warnings and notes come from ([`crate::messages`]).
+pub const PUSH: Speaker = Speaker::Command("push");
 
 /// The field manager of our server-side applies.
 pub const FIELD_MANAGER: &str = crate::BINARY_NAME;
@@ -154,7 +158,7 @@ pub enum Error {
     )]
     OutputWithoutDryRun,
     #[error("cannot read the keychain: {0}")]
-    Keychain(#[from] crate::Error),
+    Keychain(#[from] crate::protocol::Error),
     #[error(transparent)]
     Kubeconfig(#[from] kubeconfig::Error),
     #[error("cannot start the network runtime: {0}")]
@@ -178,7 +182,7 @@ impl Hint for Error {
                 ..
             } => Some(format!(
                 "The registries it lists: {}{name} list",
-                crate::helper_client::PREFIX
+                crate::protocol::client::PREFIX
             )),
             Error::Keychain(e) => e.hint(),
             Error::Refused(e) => e.hint(),
@@ -228,7 +232,7 @@ fn run_inner(
     check_names(options)?;
     // Exec credential plugins get the deadline of credential helpers.
     let plugin_timeout =
-        crate::helper_client::timeout(settings).map_err(crate::source::Error::from)?;
+        crate::protocol::client::timeout(settings).map_err(crate::source::Error::from)?;
     if options.output.is_some() && options.dry_run.is_none() {
         return Err(Error::OutputWithoutDryRun);
     }
@@ -260,11 +264,13 @@ fn run_inner(
         // cluster goes stale there silently.
         let now = crate::expiry::now();
         for (registry, at) in &p.expires {
-            let _ = writeln!(
+            messages::info(
                 err,
-                "{}: push: {}",
-                crate::BINARY_NAME,
-                crate::untrusted::line(&crate::expiry::describe(registry, *at, now), 1000)
+                PUSH,
+                format_args!(
+                    "{}",
+                    crate::untrusted::line(&crate::expiry::describe(registry, *at, now), 1000)
+                ),
             );
         }
         expires.clone_from(&p.expires);
@@ -340,20 +346,20 @@ fn check_names(options: &Options) -> Result<(), Error> {
             return Err(Error::CreateNamespaceWithRule);
         }
     }
-    if !dockerconfig::is_dns1123_subdomain(&options.name) {
+    if !pull_secret::is_dns1123_subdomain(&options.name) {
         return Err(Error::BadSecretName(options.name.clone()));
     }
     if let Some(ns) = options
         .namespaces
         .iter()
-        .find(|n| !dockerconfig::is_dns1123_label(n))
+        .find(|n| !pull_secret::is_dns1123_label(n))
     {
         return Err(Error::BadNamespace(ns.clone()));
     }
     if let Some(sa) = options
         .service_accounts
         .iter()
-        .find(|n| !dockerconfig::is_dns1123_subdomain(n))
+        .find(|n| !pull_secret::is_dns1123_subdomain(n))
     {
         return Err(Error::BadServiceAccount(sa.clone()));
     }

@@ -2,11 +2,13 @@
 //! keyed as the kubelet matches them, and every form of their secrets to scrub from what
 //! servers say.
 
-use super::dockerconfig::{self, Entry, Refusal};
-use super::{Error, Options, Source};
+use super::pull_secret::{self, Entry, Refusal};
+use super::{Error, Options, PUSH};
 use crate::backend::Credential;
+use crate::messages;
 use crate::secret::Secret;
 use crate::source::All;
+use crate::source::Source;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -62,7 +64,7 @@ impl Payload {
         } else {
             let found = all.found;
             for (query, c) in options.registries.iter().zip(&found) {
-                dockerconfig::check_entry(query, &c.username)?;
+                pull_secret::check_entry(query, &c.username)?;
             }
             found
         };
@@ -75,7 +77,7 @@ impl Payload {
         let mut by_key: BTreeMap<String, Credential> = BTreeMap::new();
         for c in found {
             crate::registry::check_address(&c.server_url).map_err(Refusal::from)?;
-            let key = dockerconfig::kubelet_key(&c.server_url);
+            let key = pull_secret::kubelet_key(&c.server_url);
             if let Some(previous) = by_key.get(&key) {
                 if previous.username != c.username || previous.secret != c.secret {
                     return Err(Error::Ambiguous {
@@ -97,7 +99,7 @@ impl Payload {
                 email: String::new(),
             })
             .collect();
-        let config = dockerconfig::dockerconfigjson(&entries)?;
+        let config = pull_secret::dockerconfigjson(&entries)?;
         let mut redact: Vec<Secret> = Vec::new();
         for e in &entries {
             use base64::Engine;
@@ -105,7 +107,7 @@ impl Payload {
             let pw = e.password.expose();
             if pw.len() >= 4 {
                 redact.push(e.password.clone());
-                let quoted = Secret::new(crate::go_json::go_json(pw));
+                let quoted = Secret::new(crate::protocol::json::go_json(pw));
                 let escaped = &quoted.expose()[1..quoted.expose().len() - 2];
                 redact.push(Secret::new(escaped.to_owned()));
             }
@@ -130,13 +132,13 @@ impl Payload {
     }
 
     /// The Secret manifest for `namespace`.
-    pub fn manifest(&self, name: &str, namespace: Option<&str>) -> dockerconfig::Manifest {
-        dockerconfig::manifest(name, namespace, &self.keys, &self.config)
+    pub fn manifest(&self, name: &str, namespace: Option<&str>) -> pull_secret::Manifest {
+        pull_secret::manifest(name, namespace, &self.keys, &self.config)
     }
 
     /// The Secret manifest for `namespace` holding our registries merged into `theirs` (an
     /// existing secret's `.dockerconfigjson`; those of its registries `pushed_before` says push
-    /// wrote are dropped), and what happened to its registries ([`dockerconfig::merge`]). The
+    /// wrote are dropped), and what happened to its registries ([`pull_secret::merge`]). The
     /// annotation lists only ours.
     pub fn merged_manifest(
         &self,
@@ -144,9 +146,9 @@ impl Payload {
         namespace: &str,
         theirs: &[u8],
         pushed_before: impl Fn(&str) -> bool,
-    ) -> Result<(dockerconfig::Manifest, dockerconfig::Merged), dockerconfig::MergeError> {
-        let merged = dockerconfig::merge(theirs, &self.config, pushed_before)?;
-        let manifest = dockerconfig::manifest(name, Some(namespace), &self.keys, &merged.config);
+    ) -> Result<(pull_secret::Manifest, pull_secret::Merged), pull_secret::MergeError> {
+        let merged = pull_secret::merge(theirs, &self.config, pushed_before)?;
+        let manifest = pull_secret::manifest(name, Some(namespace), &self.keys, &merged.config);
         Ok((manifest, merged))
     }
 
@@ -166,15 +168,18 @@ impl Payload {
 /// The selected credentials in the keychain: every one (`--all`), or each registry found as
 /// `get` finds it.
 fn from_keychain(options: &Options, settings: &crate::settings::Settings) -> Result<All, Error> {
-    let keychain =
-        crate::backend::open(settings, options.backend.as_deref()).map_err(crate::Error::from)?;
+    let keychain = crate::backend::open(settings, options.backend.as_deref())
+        .map_err(crate::protocol::Error::from)?;
     let mut found: Vec<Credential> = Vec::new();
     let mut refused = Vec::new();
     if options.all {
-        for l in keychain.list().map_err(crate::Error::from)? {
+        for l in keychain.list().map_err(crate::protocol::Error::from)? {
             if let Err(e) = crate::registry::check_address(&l.server_url) {
                 refused.push(e);
-            } else if let Some(c) = keychain.get(&l.server_url).map_err(crate::Error::from)? {
+            } else if let Some(c) = keychain
+                .get(&l.server_url)
+                .map_err(crate::protocol::Error::from)?
+            {
                 found.push(c);
             } // else erased meanwhile
         }
@@ -183,7 +188,7 @@ fn from_keychain(options: &Options, settings: &crate::settings::Settings) -> Res
             // Found as `get` finds it: the spellings the query can match.
             let c = keychain
                 .find(query)
-                .map_err(crate::Error::from)?
+                .map_err(crate::protocol::Error::from)?
                 .ok_or_else(|| Error::NotStored {
                     query: query.clone(),
                     from: Source::Keychain,
@@ -200,16 +205,18 @@ fn usable(all: All, from: &Source, err: &mut dyn Write) -> Result<Vec<Credential
     let mut skipped = 0;
     let mut found = Vec::new();
     for refusal in all.refused {
-        let _ = writeln!(err, "{}: push: skipped {refusal}", crate::BINARY_NAME);
+        messages::info(err, PUSH, format_args!("skipped {refusal}"));
         skipped += 1;
     }
     for c in all.found {
-        if let Err(refusal) = dockerconfig::check_entry(&c.server_url, &c.username) {
-            let _ = writeln!(
+        if let Err(refusal) = pull_secret::check_entry(&c.server_url, &c.username) {
+            messages::info(
                 err,
-                "{}: push: skipped {}",
-                crate::BINARY_NAME,
-                crate::untrusted::line(&refusal.to_string(), 1000)
+                PUSH,
+                format_args!(
+                    "skipped {}",
+                    crate::untrusted::line(&refusal.to_string(), 1000)
+                ),
             );
             skipped += 1;
             continue;

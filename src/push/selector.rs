@@ -155,7 +155,7 @@ fn key(k: &str) -> Result<String, String> {
         Some((p, n)) => (Some(p), n),
         None => (None, k),
     };
-    let prefix_ok = prefix.is_none_or(crate::push::dockerconfig::is_dns1123_subdomain);
+    let prefix_ok = prefix.is_none_or(crate::push::pull_secret::is_dns1123_subdomain);
     if !prefix_ok || !qualified(name) {
         return Err(format!(
             "{:?} is not a label key (letters, digits, '-', '_', '.', at most 63, optionally prefixed by a DNS name and '/')",

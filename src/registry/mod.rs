@@ -229,7 +229,7 @@ pub fn resolve<'a>(query: &str, stored: impl IntoIterator<Item = &'a str>) -> Op
 /// strings outside that family (a host in another mixed case than the query's, `HTTPS://`,
 /// `//` inside the path, a zero-padded port) are found by exact query only: enumerating their
 /// spellings has no end, and finding them otherwise means reading every entry (what a miss must
-/// not cost). `tests/properties.rs` checks the claim against `resolve`.
+/// not cost). `tests/it/properties.rs` checks the claim against `resolve`.
 pub fn candidates(query: &str) -> Vec<String> {
     let mut out = vec![query.to_owned()];
     let Some(q) = Address::parse(query) else {

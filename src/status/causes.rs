@@ -3,8 +3,8 @@
 
 use super::compare::{self, Entry, Lookup, Sources};
 use super::gather::{Fetched, Group, Lists, Plan, Scope};
-use crate::push::dockerconfig::{annotated_registries, is_dns1123_label, kubelet_key};
 use crate::push::kubeconfig::IN_CLUSTER;
+use crate::push::pull_secret::{annotated_registries, is_dns1123_label, kubelet_key};
 use crate::registry::DOCKER_HUB_KEY;
 use crate::source::Source;
 use crate::sync::saved::SavedPush;
@@ -485,7 +485,7 @@ impl At<'_> {
         };
         row.registry = image_ref.shown();
         // Only names a shell reads as plain words go into a fix command.
-        let plain = is_dns1123_label(ns) && crate::push::dockerconfig::is_dns1123_subdomain(name);
+        let plain = is_dns1123_label(ns) && crate::push::pull_secret::is_dns1123_subdomain(name);
         let spec = pod.spec.as_ref();
         let refs: Vec<&str> = spec
             .and_then(|s| s.image_pull_secrets.as_ref())

@@ -3,7 +3,7 @@
 
 use crate::Secret;
 use crate::backend::{Backend, Credential};
-use crate::push::dockerconfig::{DATA_KEY, kubelet_key};
+use crate::push::pull_secret::{DATA_KEY, kubelet_key};
 use crate::settings::Settings;
 use crate::source::{Reader, Source};
 use k8s_openapi::api::core::v1::Secret as KubeSecret;

@@ -3,9 +3,9 @@
 use super::{Error, Options};
 use crate::push::cluster::explain::{auth_error, chain, describe, refused_certificate};
 use crate::push::cluster::{Context, connect};
-use crate::push::dockerconfig::{MANAGED_BY, MANAGED_BY_LABEL};
 use crate::push::kubeconfig;
 use crate::push::namespaces::Rule;
+use crate::push::pull_secret::{MANAGED_BY, MANAGED_BY_LABEL};
 use crate::sync::saved::SavedPush;
 use crate::untrusted::line;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Secret as KubeSecret, ServiceAccount};
@@ -313,7 +313,7 @@ async fn read(
             );
             return (Err(refused), notes);
         }
-        (Err(reason), None) => return (Err(reason.clone()), notes),
+        (Err(reason), None) => return (Err(reason.to_string()), notes),
         (Ok(c), exposure) => {
             if let Some(e) = exposure {
                 notes.push(format!(

@@ -62,10 +62,10 @@ pub enum Error {
     Stdout(#[source] std::io::Error),
 }
 
-impl crate::Hint for Error {
+impl crate::hint::Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Error::Kubeconfig(e) => crate::Hint::hint(e),
+            Error::Kubeconfig(e) => crate::hint::Hint::hint(e),
             _ => None,
         }
     }
@@ -91,7 +91,7 @@ pub fn run(
     if let Some(ns) = options
         .namespaces
         .iter()
-        .find(|n| !crate::push::dockerconfig::is_dns1123_label(n))
+        .find(|n| !crate::push::pull_secret::is_dns1123_label(n))
     {
         return Err(Error::BadNamespace(ns.clone()));
     }
@@ -102,8 +102,8 @@ pub fn run(
         Err(_) => Vec::new(),
     };
     let plan = gather::plan(options, &saved)?;
-    let plugin_timeout =
-        crate::helper_client::timeout(settings).unwrap_or(crate::helper_client::DEFAULT_TIMEOUT);
+    let plugin_timeout = crate::protocol::client::timeout(settings)
+        .unwrap_or(crate::protocol::client::DEFAULT_TIMEOUT);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -15,7 +15,8 @@ mod watch;
 pub use on_store::after_store;
 pub use unsave::delete_and_unsave;
 
-use crate::push;
+use crate::messages::{self, Speaker};
+use crate::push::{self, PUSH};
 use crate::settings::Settings;
 use saved::{SavedPush, Store};
 use std::collections::HashSet;
@@ -23,6 +24,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// Who sync's warnings and notes come from ([`crate::messages`]).
+const SYNC: Speaker = Speaker::Command("sync");
 
 /// The systemd user timer and launchd agent we ship, by name.
 pub const TIMER_UNIT: &str = "docker-credential-keyring-sync.timer";
@@ -52,7 +56,7 @@ pub enum Error {
     Stdout(#[source] std::io::Error),
 }
 
-impl crate::Hint for Error {}
+impl crate::hint::Hint for Error {}
 
 /// Why `push --save` did nothing, or saved nothing.
 #[derive(Debug, thiserror::Error)]
@@ -68,10 +72,10 @@ pub enum SaveError {
     FileInBackground(String),
 }
 
-impl crate::Hint for SaveError {
+impl crate::hint::Hint for SaveError {
     fn hint(&self) -> Option<String> {
         match self {
-            SaveError::Push(e) => crate::Hint::hint(e),
+            SaveError::Push(e) => crate::hint::Hint::hint(e),
             SaveError::Saved(_) | SaveError::Unusable(_) | SaveError::FileInBackground(_) => None,
         }
     }
@@ -138,11 +142,13 @@ pub fn push_and_save(
             Some(existing) => ("would update saved push", existing.id),
             None => ("would save as push", data.next_id.max(1)),
         };
-        let _ = writeln!(
+        messages::info(
             err,
-            "{}: push: {verb} {id} ({}) (dry run: nothing was saved)",
-            crate::BINARY_NAME,
-            saved.describe(),
+            PUSH,
+            format_args!(
+                "{verb} {id} ({}) (dry run: nothing was saved)",
+                saved.describe()
+            ),
         );
         return Ok(report.outcome);
     }
@@ -167,32 +173,38 @@ pub fn push_and_save(
     };
     locked.write()?;
     drop(locked);
-    let _ = writeln!(
+    messages::info(
         err,
-        "{}: push: {verb} {} ({}): `{} sync` runs it again",
-        crate::BINARY_NAME,
-        saved.id,
-        saved.describe(),
-        crate::BINARY_NAME
+        PUSH,
+        format_args!(
+            "{verb} {} ({}): `{} sync` runs it again",
+            saved.id,
+            saved.describe(),
+            crate::BINARY_NAME
+        ),
     );
     if !timer_enabled() && !every_running() {
         let now = crate::expiry::now();
         let expiring: Vec<_> = report.expires.iter().filter(|(_, at)| *at > now).collect();
         for (registry, at) in &expiring {
-            let _ = writeln!(
+            messages::warning(
                 err,
-                "{}: push: warning: {registry}: the credential expires in {} and nothing runs the saved pushes, so the Secret goes stale then: {}",
-                crate::BINARY_NAME,
-                crate::expiry::human(Duration::from_secs(at - now)),
-                how_to_run_sync(),
+                PUSH,
+                format_args!(
+                    "{registry}: the credential expires in {} and nothing runs the saved pushes, so the Secret goes stale then: {}",
+                    crate::expiry::human(Duration::from_secs(at - now)),
+                    how_to_run_sync(),
+                ),
             );
         }
         if expiring.is_empty() {
-            let _ = writeln!(
+            messages::note(
                 err,
-                "{}: push: note: nothing runs the saved pushes yet (no sync timer is enabled and no `sync --every` runs): {}",
-                crate::BINARY_NAME,
-                how_to_run_sync(),
+                PUSH,
+                format_args!(
+                    "nothing runs the saved pushes yet (no sync timer is enabled and no `sync --every` runs): {}",
+                    how_to_run_sync(),
+                ),
             );
         }
     }
@@ -245,17 +257,19 @@ fn earliest(expires: &[(String, u64)]) -> Option<u64> {
 
 /// The note for an empty list of saved pushes.
 fn none_saved(err: &mut dyn Write) {
-    let _ = writeln!(
+    messages::info(
         err,
-        "{}: no saved pushes: save one with `{} push REGISTRY … --save`",
-        crate::BINARY_NAME,
-        crate::BINARY_NAME
+        Speaker::Program,
+        format_args!(
+            "no saved pushes: save one with `{} push REGISTRY … --save`",
+            crate::BINARY_NAME
+        ),
     );
 }
 
 /// The file a running `sync --every` holds locked (in the state directory), when it can be had.
 fn every_marker() -> Option<std::fs::File> {
-    crate::fs::open_private(&crate::config::state_dir()?, "sync-every.lock").ok()
+    crate::fs::open_private(&crate::settings::file::state_dir()?, "sync-every.lock").ok()
 }
 
 /// Whether a `sync --every` of this user runs now.
@@ -409,7 +423,7 @@ pub fn run(
             err,
             Some((every, &mut seen)),
         ) {
-            let _ = writeln!(err, "{}: sync: {e}", crate::BINARY_NAME);
+            messages::info(err, SYNC, format_args!("{e}"));
         }
         // Short slices, so a signal ends the wait within a fraction of a second.
         while !STOP.load(Ordering::SeqCst) && started.elapsed() < every {
@@ -461,7 +475,9 @@ fn round(
             record(store, saved.id, Vec::new(), Some(e), saved.expires)?;
             continue;
         }
-        if saved.source == push::Source::Keychain && locked_out.as_ref() == Some(&saved.backend) {
+        if saved.source == crate::source::Source::Keychain
+            && locked_out.as_ref() == Some(&saved.backend)
+        {
             continue;
         }
         let quiet = every.is_some();
@@ -486,7 +502,7 @@ fn round(
             Err(e) => {
                 failed = true;
                 writeln!(out, "push {}: failed: {e}", saved.id).map_err(Error::Stdout)?;
-                just_locked = saved.source == push::Source::Keychain && is_locked(&e);
+                just_locked = saved.source == crate::source::Source::Keychain && is_locked(&e);
                 (Some(e.to_string()), saved.expires)
             }
         };
@@ -494,13 +510,12 @@ fn round(
         if let (true, Some((interval, seen))) = (just_locked, &mut every) {
             locked_out = Some(saved.backend.clone());
             let note = format!(
-                "{}: sync: the keychain is locked: the other saved pushes that read it wait for the next round (in {}) instead of prompting again",
-                crate::BINARY_NAME,
+                "the keychain is locked: the other saved pushes that read it wait for the next round (in {}) instead of prompting again",
                 crate::expiry::human(*interval)
             );
             // Once per `--every`: each round's failure line already says it again.
             if seen.notes.insert(note.clone()) {
-                let _ = writeln!(err, "{note}");
+                messages::info(err, SYNC, format_args!("{note}"));
             }
         }
         if let (Some((interval, seen)), Some(at)) = (&mut every, expires) {
@@ -509,13 +524,15 @@ fn round(
                 && Duration::from_secs(at - now) < *interval
                 && seen.expiry_warnings.insert((saved.id, at))
             {
-                let _ = writeln!(
+                messages::warning(
                     err,
-                    "{}: sync: warning: push {}: a credential expires in {}, before the next round (every {}): use a shorter --every",
-                    crate::BINARY_NAME,
-                    saved.id,
-                    crate::expiry::human(Duration::from_secs(at - now)),
-                    crate::expiry::human(*interval)
+                    SYNC,
+                    format_args!(
+                        "push {}: a credential expires in {}, before the next round (every {}): use a shorter --every",
+                        saved.id,
+                        crate::expiry::human(Duration::from_secs(at - now)),
+                        crate::expiry::human(*interval)
+                    ),
                 );
             }
         }
@@ -530,10 +547,11 @@ fn round(
 
 /// Whether a push failed because the keychain is locked or its unlock prompt went unanswered.
 fn is_locked(e: &push::Error) -> bool {
-    use crate::backend::Error as B;
     matches!(
         e,
-        push::Error::Keychain(crate::Error::Backend(B::Locked | B::PromptTimeout { .. }))
+        push::Error::Keychain(crate::protocol::Error::Backend(
+            crate::backend::Error::SecretService(e)
+        )) if e.is_locked()
     )
 }
 

@@ -23,7 +23,7 @@ pub fn after_store(settings: &Settings, server: &str) {
     let Ok(store) = Store::beside(settings.config_path()) else {
         return;
     };
-    let Some(log_dir) = crate::config::state_dir() else {
+    let Some(log_dir) = crate::settings::file::state_dir() else {
         return;
     };
     let data = match store.read() {

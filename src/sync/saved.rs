@@ -222,7 +222,7 @@ pub enum Error {
     Unsafe(crate::fs::CheckError),
 }
 
-impl crate::Hint for Error {}
+impl crate::hint::Hint for Error {}
 
 /// The saved pushes' file in the directory of our config file.
 pub struct Store {

@@ -86,7 +86,8 @@ pub(super) fn run(
     let mut seen = Seen::default();
     let mut next_round = Instant::now();
     let (tx, rx) = mpsc::channel();
-    let plugin_timeout = crate::helper_client::timeout(settings).unwrap_or(Duration::from_secs(60));
+    let plugin_timeout =
+        crate::protocol::client::timeout(settings).unwrap_or(Duration::from_secs(60));
     let spawn = |contexts: Vec<Watched>| {
         let tx = tx.clone();
         std::thread::Builder::new()
@@ -369,8 +370,8 @@ async fn cycle(
     let secrets: Api<KubeSecret> = Api::all(client);
     let ours = format!(
         "{}={}",
-        crate::push::dockerconfig::MANAGED_BY_LABEL,
-        crate::push::dockerconfig::MANAGED_BY
+        crate::push::pull_secret::MANAGED_BY_LABEL,
+        crate::push::pull_secret::MANAGED_BY
     );
     let timed = |f| tokio::time::timeout(limit, f);
     let ns_list = match timed(namespaces.list(&ListParams::default())).await {

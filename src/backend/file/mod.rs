@@ -21,10 +21,8 @@ use std::rc::Rc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// How long the derived key stays cached, in seconds (`0`: no cache).
-pub use crate::settings::FILE_CACHE_SECONDS_ENV as CACHE_SECONDS_ENV;
-/// The variable holding the passphrase, for scripts and CI.
-pub use crate::settings::PASSPHRASE_ENV;
+use crate::settings::FILE_CACHE_SECONDS_ENV;
+use crate::settings::PASSPHRASE_ENV;
 /// The default cache lifetime: sudo's 15 minutes.
 pub const DEFAULT_CACHE_SECONDS: u64 = 900;
 
@@ -91,7 +89,7 @@ pub enum Error {
     #[error("no home directory to keep the credential file in: set HOME")]
     NoHome,
     #[error(
-        "{CACHE_SECONDS_ENV} must be a number of seconds (0 turns the cache off), not {value:?}"
+        "{FILE_CACHE_SECONDS_ENV} must be a number of seconds (0 turns the cache off), not {value:?}"
     )]
     BadCacheSeconds { value: String },
     #[error("cannot get random bytes from the operating system: {0}")]
@@ -100,12 +98,12 @@ pub enum Error {
     Crypto(String),
 }
 
-impl crate::Hint for Error {
+impl crate::hint::Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Error::NoPassphrase { .. } => Some(format!(
                 "hint: the passphrase is read from {PASSPHRASE_ENV} or from the terminal (never from stdin); \
-                 once typed it is remembered for {CACHE_SECONDS_ENV} seconds (default {DEFAULT_CACHE_SECONDS})"
+                 once typed it is remembered for {FILE_CACHE_SECONDS_ENV} seconds (default {DEFAULT_CACHE_SECONDS})"
             )),
             Error::Corrupt { path, .. } => Some(format!(
                 "hint: `mv {} {}.damaged` starts an empty store; the old file keeps whatever can be recovered",
@@ -145,7 +143,7 @@ pub struct FileStore {
 
 /// The store file's path under the platform data directory.
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::project_dirs().map(|d| d.data_dir().join(FILE_NAME))
+    crate::settings::file::project_dirs().map(|d| d.data_dir().join(FILE_NAME))
 }
 
 /// Whether the store file exists (cheap: one `stat`), for `auto`.

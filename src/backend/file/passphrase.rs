@@ -6,7 +6,7 @@ use super::format::{Document, FORMAT, VERSION};
 use super::{Error, FileStore, key_cache};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io;
 
 /// Where the passphrase comes from.
 pub(super) enum Source {
@@ -73,10 +73,13 @@ impl FileStore {
             payload.expose(),
             self.cache_seconds,
         ) {
-            let _ = writeln!(
-                io::stderr(),
-                "docker-credential-keyring: warning: the file store's key cannot be cached ({why}): \
-                 every call will ask for the passphrase or derive the key again"
+            crate::messages::warning(
+                &mut io::stderr(),
+                crate::messages::Speaker::Program,
+                format_args!(
+                    "the file store's key cannot be cached ({why}): \
+                     every call will ask for the passphrase or derive the key again"
+                ),
             );
         }
     }

@@ -78,7 +78,7 @@ pub enum Error {
     },
 }
 
-impl crate::Hint for Error {
+impl crate::hint::Hint for Error {
     fn hint(&self) -> Option<String> {
         None
     }

@@ -17,7 +17,7 @@
 //! next `store` to their address replaces them with a Docker-format item.
 //!
 //! # Namespace
-//! [`NAMESPACE_ENV`] puts a prefix before every item's server (and replaces the generic
+//! [`crate::settings::KEYCHAIN_SERVICE_ENV`] puts a prefix before every item's server (and replaces the generic
 //! passwords' service prefix): the tests give each test one, so they share the login keychain
 //! without seeing each other's items or the user's.
 //!
@@ -32,9 +32,25 @@ mod macos;
 
 #[cfg(target_os = "macos")]
 pub use macos::{Error, Keychain, probe};
+#[cfg(not(target_os = "macos"))]
+super::unsupported::stand_in!(crate::backend::Kind::Keychain);
+
+/// What `auto` finds.
+#[cfg(target_os = "macos")]
+pub(in crate::backend) fn found(_settings: &crate::settings::Settings) -> super::kind::Found {
+    match probe() {
+        Ok(why) => super::kind::Found::Usable(why, None),
+        Err(e) => super::kind::Found::Absent(e.to_string()),
+    }
+}
+
+/// Open it.
+#[cfg(target_os = "macos")]
+pub(in crate::backend) fn open(
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, super::Error> {
+    Ok(Box::new(Keychain::open(settings)?))
+}
 
 /// The service prefix of the generic passwords earlier versions wrote.
 pub const LEGACY_SERVICE_PREFIX: &str = "docker-credential-keyring:";
-
-/// The variable that names a namespace (see the module docs).
-pub use crate::settings::KEYCHAIN_SERVICE_ENV as NAMESPACE_ENV;

@@ -1,8 +1,8 @@
 //! The D-Bus connection: finding the session bus, connecting with a deadline, method calls with a
 //! deadline, and pipelined batches of calls (send them all, then collect the replies).
 
+use super::Error;
 use super::{SERVICE, Settings};
-use crate::backend::Error;
 use dbus::Message;
 use dbus::channel::Channel;
 use dbus::message::MessageType;

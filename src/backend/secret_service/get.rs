@@ -1,10 +1,11 @@
 //! `get`: a search for the exact string, then (on a miss) one batch for the registry's other
 //! spellings; the session is opened only when a secret is about to be read.
 
+use super::Error;
 use super::errors::vanished;
 use super::items::{ItemInfo, item_info};
 use super::{IFACE_ITEM, IFACE_PROPERTIES, SecretService, bus, prompt};
-use crate::backend::{Credential, Error};
+use crate::backend::Credential;
 use crate::registry;
 use crate::secret::Secret;
 use dbus::Path;
@@ -142,7 +143,7 @@ impl SecretService {
             }
             // Newest first; an item with an empty secret yields to an older one with a secret:
             // gnome-keyring killed inside CreateItem leaves the new item on disk without its
-            // secret, next to the previous credential (tests/faults.rs).
+            // secret, next to the previous credential (tests/it/faults.rs).
             infos.sort_by(|a, b| b.recency().cmp(&a.recency()));
             let session = self.session_path();
             let msgs = infos

@@ -1,11 +1,12 @@
 //! Items in Docker's schema (plus our `registry` attribute): the searches that find them and
 //! the reads of their attributes.
 
+use super::Error;
 use super::errors::vanished;
 use super::{
     IFACE_ITEM, IFACE_PROPERTIES, IFACE_SERVICE, SERVICE_PATH, SecretService, bus, prompt,
 };
-use crate::backend::{Credential, Error};
+use crate::backend::Credential;
 use crate::registry;
 use bus::Reply;
 use dbus::Message;

@@ -1,8 +1,9 @@
 //! `list`: one search, then the attributes of every item in one batch; no session, no secret.
 
+use super::Error;
 use super::SecretService;
 use super::items::{Attributed, ItemInfo};
-use crate::backend::{Error, Listed};
+use crate::backend::Listed;
 use dbus::Path;
 use std::collections::{HashMap, HashSet};
 

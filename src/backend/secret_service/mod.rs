@@ -18,17 +18,17 @@ mod prompt;
 mod session;
 mod store;
 
-use crate::backend::{Backend, Credential, Error, Listed};
+pub use errors::Error;
+
+use crate::backend::{Backend, Credential, Listed};
 use bus::Bus;
 use dbus::Path;
 use session::Session;
 use std::cell::RefCell;
 use std::time::Duration;
 
-/// Seconds an unlock prompt may stay unanswered.
-pub use crate::settings::PROMPT_TIMEOUT_ENV;
-/// Seconds each D-Bus call may take.
-pub use crate::settings::TIMEOUT_ENV;
+use crate::settings::PROMPT_TIMEOUT_ENV;
+use crate::settings::TIMEOUT_ENV;
 
 const SERVICE: &str = "org.freedesktop.secrets";
 const SERVICE_PATH: &str = "/org/freedesktop/secrets";
@@ -101,6 +101,45 @@ pub fn probe(timeout: Duration) -> Result<Probed, Error> {
     Ok(Probed { bus })
 }
 
+/// What `auto` finds: a Secret Service that answers within the probe's deadline (its
+/// connection kept for [`open_probed`]); absent when there is no bus or no service on it;
+/// broken when one is there but does not answer.
+pub(in crate::backend) fn found(settings: &crate::settings::Settings) -> super::kind::Found {
+    use super::kind::Found;
+    let deadline = match &settings.timeout {
+        None => super::kind::SECRET_SERVICE_PROBE_TIMEOUT,
+        Some(_) => match Settings::from_settings(settings) {
+            Ok(s) => s.call_timeout,
+            Err(e) => return Found::Broken(e.into()),
+        },
+    };
+    match probe(deadline) {
+        Ok(probed) => Found::Usable(
+            "a Secret Service answers on the session bus".to_owned(),
+            Some(super::kind::Probed::SecretService(probed)),
+        ),
+        Err(e @ (Error::NoSessionBus | Error::BusUnreachable { .. } | Error::NoSecretService)) => {
+            Found::Absent(e.to_string())
+        }
+        Err(e) => Found::Broken(e.into()),
+    }
+}
+
+/// Open it.
+pub(in crate::backend) fn open(
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, crate::backend::Error> {
+    Ok(Box::new(SecretService::open(settings)?))
+}
+
+/// Open it on the connection its probe opened.
+pub(in crate::backend) fn open_probed(
+    probed: Probed,
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, crate::backend::Error> {
+    Ok(Box::new(SecretService::from_probe(probed, settings)?))
+}
+
 /// The Secret Service backend over one private connection to the session bus.
 pub struct SecretService {
     bus: Bus,
@@ -152,27 +191,27 @@ impl Backend for SecretService {
         crate::backend::Kind::SecretService
     }
 
-    fn list(&self) -> Result<Vec<Listed>, Error> {
-        self.list_items()
+    fn list(&self) -> Result<Vec<Listed>, crate::backend::Error> {
+        Ok(self.list_items()?)
     }
 
-    fn get(&self, server_url: &str) -> Result<Option<Credential>, Error> {
-        self.search_batch(&[server_url.to_owned()])
+    fn get(&self, server_url: &str) -> Result<Option<Credential>, crate::backend::Error> {
+        Ok(self.search_batch(&[server_url.to_owned()])?)
     }
 
     /// Not every spelling [`crate::registry::candidates`] lists is searched: each search
     /// costs the service a scan of every item, so a miss searches the registry key and the few
     /// spellings other writers use instead.
-    fn find(&self, query: &str) -> Result<Option<Credential>, Error> {
-        self.find_registry(query)
+    fn find(&self, query: &str) -> Result<Option<Credential>, crate::backend::Error> {
+        Ok(self.find_registry(query)?)
     }
 
-    fn store(&self, credential: &Credential) -> Result<(), Error> {
-        self.store_credential(credential)
+    fn store(&self, credential: &Credential) -> Result<(), crate::backend::Error> {
+        Ok(self.store_credential(credential)?)
     }
 
-    fn erase(&self, server_url: &str) -> Result<bool, Error> {
-        self.erase_server(server_url)
+    fn erase(&self, server_url: &str) -> Result<bool, crate::backend::Error> {
+        Ok(self.erase_server(server_url)?)
     }
 }
 

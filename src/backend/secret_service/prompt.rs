@@ -12,9 +12,9 @@
 //! re-lock it for every application of the session. The dialog stays on screen instead;
 //! answering it later unlocks the keyring for the next call.
 
+use super::Error;
 use super::bus::{self, Bus};
 use super::{IFACE_PROMPT, IFACE_SERVICE, SERVICE_PATH, Settings};
-use crate::backend::Error;
 use dbus::Message;
 use dbus::Path;
 use dbus::arg::{RefArg, Variant};

@@ -1,9 +1,9 @@
 //! The transfer session secrets travel in: Diffie-Hellman ([`super::dh`]) where the service
 //! offers it, `plain` where it refuses; opened in the same batch as the first call that needs it.
 
+use super::Error;
 use super::errors::{ERR_IS_LOCKED, ERR_NOT_SUPPORTED, failed, vanished};
 use super::{IFACE_SERVICE, SERVICE_PATH, SecretService, bus, dh, prompt};
-use crate::backend::Error;
 use crate::secret::Secret;
 use bus::Reply;
 use dbus::Message;

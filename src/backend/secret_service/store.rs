@@ -1,11 +1,12 @@
 //! `store` (one `CreateItem`, then the older items for that server deleted) and `erase`.
 
+use super::Error;
 use super::errors::{ERR_IS_LOCKED, failed, vanished};
 use super::items::{CONTENT_TYPE, new_item_attributes};
 use super::{
     IFACE_COLLECTION, IFACE_ITEM, IFACE_SERVICE, SERVICE_PATH, SecretService, bus, prompt,
 };
-use crate::backend::{Credential, Error};
+use crate::backend::Credential;
 use dbus::Path;
 use dbus::arg::{RefArg, Variant};
 use std::collections::HashMap;

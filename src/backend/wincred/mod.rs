@@ -24,7 +24,7 @@
 //! # Built and tested where it runs
 //! The calls (`windows.rs`) are compiled only on Windows; the CI workflow
 //! (`.github/workflows/ci.yml`) builds them, runs the protocol suite against the runner's
-//! Credential Manager, each test under its own target-name prefix ([`PREFIX_ENV`]), and checks
+//! Credential Manager, each test under its own target-name prefix ([`crate::settings::WINCRED_PREFIX_ENV`]), and checks
 //! interop with Docker's released `docker-credential-wincred`.
 
 pub mod layout;
@@ -34,7 +34,22 @@ mod windows;
 pub use layout::MAX_BLOB;
 #[cfg(windows)]
 pub use windows::{Error, Wincred, probe};
+#[cfg(not(windows))]
+super::unsupported::stand_in!(crate::backend::Kind::Wincred);
 
-/// The variable that puts a prefix before every target name (none by default: Docker's target
-/// names).
-pub use crate::settings::WINCRED_PREFIX_ENV as PREFIX_ENV;
+/// What `auto` finds.
+#[cfg(windows)]
+pub(in crate::backend) fn found(_settings: &crate::settings::Settings) -> super::kind::Found {
+    match probe() {
+        Ok(why) => super::kind::Found::Usable(why, None),
+        Err(e) => super::kind::Found::Absent(e.to_string()),
+    }
+}
+
+/// Open it.
+#[cfg(windows)]
+pub(in crate::backend) fn open(
+    settings: &crate::settings::Settings,
+) -> Result<Box<dyn super::Backend>, super::Error> {
+    Ok(Box::new(Wincred::open(settings)?))
+}

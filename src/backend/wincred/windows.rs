@@ -40,7 +40,7 @@ pub enum Error {
     },
 }
 
-impl crate::Hint for Error {
+impl crate::hint::Hint for Error {
     fn hint(&self) -> Option<String> {
         None
     }
@@ -264,7 +264,7 @@ pub fn probe() -> Result<String, Error> {
 
 /// The Windows Credential Manager, in the layout of Docker's `docker-credential-wincred`.
 pub struct Wincred {
-    /// Put before every target name: empty, or `$PREFIX_ENV` (the tests' namespace).
+    /// Put before every target name: empty, or `$WINCRED_PREFIX_ENV` (the tests' namespace).
     prefix: String,
 }
 

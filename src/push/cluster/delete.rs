@@ -3,8 +3,8 @@
 use super::report::{Reason, SecretResult};
 use super::{Context, Job, is_ours};
 use crate::push::FIELD_MANAGER;
-use crate::push::dockerconfig::{
-    self, DATA_KEY, MANAGED_BY, MANAGED_BY_LABEL, REGISTRIES_ANNOTATION, annotated_registries,
+use crate::push::pull_secret::{
+    self, DATA_KEY, MANAGED_BY_LABEL, REGISTRIES_ANNOTATION, annotated_registries,
 };
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
@@ -30,9 +30,7 @@ impl Job<'_> {
             return Ok(SecretResult::Absent);
         };
         if !is_ours(&existing) {
-            return Err(format!(
-                "secret {name} was not made by {MANAGED_BY} (no {MANAGED_BY_LABEL}={MANAGED_BY} label): left alone, and so are the service accounts"
-            ));
+            return Err(Reason::NotMadeByPush { name: name.clone() });
         }
         // Without our annotation (an older push) or with a .dockerconfigjson nothing can be
         // told apart in, everything in the secret is ours.
@@ -40,13 +38,13 @@ impl Job<'_> {
         let stripped = match (annotated_registries(&existing), data) {
             (Some(listed), Some(bytes)) => {
                 let nothing = crate::Secret::new(br#"{"auths":{}}"#.to_vec());
-                dockerconfig::merge(&bytes.0, &nothing, |k| listed.iter().any(|l| l == k)).ok()
+                pull_secret::merge(&bytes.0, &nothing, |k| listed.iter().any(|l| l == k)).ok()
             }
             _ => None,
         };
         if let Some(m) = stripped.filter(|m| !m.kept.is_empty()) {
             // Wiped when dropped, like every manifest we send.
-            let mut left = dockerconfig::Manifest(existing.clone());
+            let mut left = pull_secret::Manifest(existing.clone());
             if let Some(labels) = left.0.metadata.labels.as_mut() {
                 labels.remove(MANAGED_BY_LABEL);
             }
@@ -71,9 +69,9 @@ impl Job<'_> {
                     removed: m.removed,
                 }),
                 Err(f) if f.is_not_found() => Ok(SecretResult::Absent),
-                Err(f) if f.is_conflict() => Err(format!(
-                    "secret {name} changed while push was removing its registries from it (409 Conflict): push --delete again"
-                )),
+                Err(f) if f.is_conflict() => {
+                    Err(Reason::ChangedWhileRemoving { name: name.clone() })
+                }
                 Err(f) => {
                     Err(self.explain(ctx, ns, "removing push's registries from the secret", &f))
                 }

@@ -1,5 +1,6 @@
 //! Every failed request said in plain language: what went wrong, where, and what to do.
 
+use super::reason::Reason;
 use super::{Context, Job};
 use crate::untrusted::line;
 
@@ -183,7 +184,7 @@ pub(crate) fn describe(e: &(dyn std::error::Error + 'static), exec: Option<&str>
 
 impl Job<'_> {
     /// A failure as plain language naming what to do; scrubbed of every secret we send.
-    pub(super) fn explain(&self, ctx: &Context, ns: &str, what: &str, f: &Failure) -> String {
+    pub(super) fn explain(&self, ctx: &Context, ns: &str, what: &str, f: &Failure) -> Reason {
         let name = &ctx.name;
         let server = &ctx.server;
         let text = match f {
@@ -247,10 +248,10 @@ impl Job<'_> {
                 ),
             },
         };
-        match self.payload {
+        Reason::Request(match self.payload {
             Some(p) => p.scrub(&text),
             None => text,
-        }
+        })
     }
 }
 
@@ -296,13 +297,14 @@ mod tests {
         let ctx = Context {
             name: "dev".into(),
             server: "https://k.example:6443/".into(),
-            client: Err("unused".into()),
+            client: Err(Reason::Context("unused".into())),
             default_namespace: "default".into(),
             exec_command: None,
             ca_source: "the cluster's certificate-authority-data in the kubeconfig".into(),
             exposure: None,
         };
         job.explain(&ctx, "team", "applying the secret", f)
+            .to_string()
     }
 
     #[test]

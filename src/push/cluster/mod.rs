@@ -6,19 +6,22 @@ mod apply;
 mod delete;
 mod exec;
 pub(crate) mod explain;
+mod reason;
 mod report;
 mod scope;
 mod service_account;
 
-use super::dockerconfig::{MANAGED_BY, MANAGED_BY_LABEL};
 use super::kubeconfig::{self, IN_CLUSTER, Target};
-use super::{DryRun, Error, Options, Outcome, Payload};
+use super::pull_secret::{MANAGED_BY, MANAGED_BY_LABEL};
+use super::{DryRun, Error, Options, Outcome, PUSH, Payload};
+use crate::messages;
 use explain::{Failure, auth_error, chain, describe};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Secret as KubeSecret, ServiceAccount};
 use kube::api::Api;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use reason::Reason;
 use report::TargetReport;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -32,7 +35,7 @@ pub const CONCURRENCY: usize = 8;
 pub(crate) struct Context {
     pub(crate) name: String,
     pub(crate) server: String,
-    pub(crate) client: Result<Client, String>,
+    pub(crate) client: Result<Client, Reason>,
     pub(crate) default_namespace: String,
     /// The command of the context's exec credential plugin, named when it fails.
     pub(crate) exec_command: Option<String>,
@@ -165,9 +168,12 @@ pub async fn run(
     }
     drop(reports);
     if touched_sa && !options.delete && !job.server_dry_run {
-        let _ = writeln!(
-            job.err.borrow_mut(),
-            "note: only pods created from now on use the new imagePullSecrets; restart running ones (e.g. kubectl rollout restart deployment NAME) to use them"
+        messages::note(
+            &mut *job.err.borrow_mut(),
+            PUSH,
+            format_args!(
+                "only pods created from now on use the new imagePullSecrets; restart running ones (e.g. kubectl rollout restart deployment NAME) to use them"
+            ),
         );
     }
     Ok(if failed {
@@ -209,7 +215,7 @@ pub async fn rule_targets(
             Ok(client) => job.rule_namespaces(&ctx, client, &rule).await,
             Err(reason) => Err(reason.clone()),
         };
-        let names = listed.map_err(Error::RuleUnresolved)?;
+        let names = listed.map_err(|r| Error::RuleUnresolved(r.to_string()))?;
         targets.extend(names.into_iter().map(|namespace| Target {
             context: name.clone(),
             namespace,
@@ -233,6 +239,7 @@ pub async fn reader(
     connect(config, context, timeout, plugin_timeout, &reading)
         .await
         .client
+        .map_err(|r| r.to_string())
 }
 
 fn names_of(contexts: &[Context]) -> Vec<String> {
@@ -252,7 +259,8 @@ pub(crate) async fn connect(
     let exec_command = kubeconfig::exec_command(config, name);
     let ca_source = kubeconfig::ca_source(config, name);
     let loaded = match config {
-        None => Config::incluster().map_err(|e| format!("in-cluster configuration: {e}")),
+        None => Config::incluster()
+            .map_err(|e| Reason::Context(format!("in-cluster configuration: {e}"))),
         Some(kc) => Config::from_custom_kubeconfig(
             kc.clone(),
             &KubeConfigOptions {
@@ -262,10 +270,10 @@ pub(crate) async fn connect(
         )
         .await
         .map_err(|e| {
-            format!(
+            Reason::Context(format!(
                 "context {name:?} in the kubeconfig: {}",
                 describe(&e, exec_command.as_deref())
-            )
+            ))
         }),
     };
     match loaded {
@@ -291,15 +299,15 @@ pub(crate) async fn connect(
                 })
                 .flatten();
             let client = match &exposure {
-                Some(e) if !options.insecure => Err(format!(
+                Some(e) if !options.insecure => Err(Reason::Context(format!(
                     "refused to send the registry passwords to context {name:?}: {}: {}, or pass --insecure to send them anyway",
                     e.why, e.fix
-                )),
+                ))),
                 _ => exec::resolve(&mut cfg.auth_info, plugin_timeout)
                     .map_err(kube::Error::Auth)
                     .and_then(|()| Client::try_from(cfg))
                     .map_err(|e| {
-                    if auth_error(&e).is_some() {
+                    Reason::Context(if auth_error(&e).is_some() {
                         format!(
                             "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
                             describe(&e, exec_command.as_deref())
@@ -309,7 +317,7 @@ pub(crate) async fn connect(
                             "cannot set up a client for context {name:?} ({server}): {}",
                             chain(&e)
                         )
-                    }
+                    })
                 }),
             };
             Context {
@@ -369,23 +377,25 @@ impl Job<'_> {
         let client = match &ctx.client {
             Ok(c) => c.clone(),
             Err(reason) => {
-                report.secret = Err(match self.payload {
-                    Some(p) => p.scrub(reason),
-                    None => reason.clone(),
+                report.secret = Err(match (self.payload, reason) {
+                    (Some(p), Reason::Context(why)) => Reason::Context(p.scrub(why)),
+                    _ => reason.clone(),
                 });
                 return report;
             }
         };
         if let Some(e) = &ctx.exposure {
             // Said before anything is sent.
-            let _ = writeln!(
-                self.err.borrow_mut(),
-                "{}: push: warning: {}/{}/{}: sending the registry passwords anyway (--insecure): {}",
-                crate::BINARY_NAME,
-                t.context,
-                t.namespace,
-                self.options.name,
-                crate::untrusted::line(&e.why, 1000)
+            messages::warning(
+                &mut *self.err.borrow_mut(),
+                PUSH,
+                format_args!(
+                    "{}/{}/{}: sending the registry passwords anyway (--insecure): {}",
+                    t.context,
+                    t.namespace,
+                    self.options.name,
+                    crate::untrusted::line(&e.why, 1000)
+                ),
             );
         }
         // What a rule push's survey saw: a target already as push writes it costs nothing.

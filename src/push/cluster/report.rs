@@ -10,8 +10,7 @@ use crate::untrusted::line;
 const KEY_CHARS: usize = 256;
 const REASON_CHARS: usize = 2000;
 
-/// A failure said in plain language (what went wrong, what to do), scrubbed of every secret.
-pub type Reason = String;
+pub use super::reason::Reason;
 
 /// An existing Secret's registries that a write kept (not push's) and dropped (push wrote
 /// them before and no longer does).
@@ -152,7 +151,10 @@ impl TargetReport {
         };
         let said = |label: String, what: Result<String, &Reason>| match what {
             Ok(word) => format!("{label}: {word}{suffix}"),
-            Err(reason) => format!("{label}: failed: {}", line(reason, REASON_CHARS)),
+            Err(reason) => format!(
+                "{label}: failed: {}",
+                line(&reason.to_string(), REASON_CHARS)
+            ),
         };
         // Names we were given, not sent: cleaned all the same, a kubeconfig may be someone's.
         let name = |text: &str| line(text, KEY_CHARS);
@@ -219,7 +221,7 @@ mod tests {
             secret,
             accounts: vec![
                 ("ci".into(), Ok(AccountResult::Updated)),
-                ("bot".into(), Err("no such account".into())),
+                ("bot".into(), Err(Reason::Request("no such account".into()))),
             ],
         }
     }
@@ -257,7 +259,7 @@ mod tests {
             "dev/team/regcred: kept for its other registries (a.io): removed its label; service accounts still refer to it"
         );
         assert_eq!(
-            report(Err("why".into()), false).lines()[0],
+            report(Err(Reason::Request("why".into())), false).lines()[0],
             "dev/team/regcred: failed: why"
         );
     }
@@ -278,7 +280,9 @@ mod tests {
         assert!(!printed.contains(['\x1b', '\x07', '\u{9b}']), "{printed:?}");
         assert!(printed.contains("evil]0;owned.io"), "{printed}");
         let r = report(
-            Err("forbidden (User \"\x1b[2Jx\x07\" cannot)\r\nnext".into()),
+            Err(Reason::Request(
+                "forbidden (User \"\x1b[2Jx\x07\" cannot)\r\nnext".into(),
+            )),
             false,
         );
         assert_eq!(

@@ -6,8 +6,8 @@
 use super::explain::Failure;
 use super::report::{Reason, Registries, SecretResult};
 use super::{Context, Job};
-use crate::push::dockerconfig::{MANAGED_BY, MANAGED_BY_LABEL, SECRET_TYPE};
 use crate::push::namespaces::{Rule, covered};
+use crate::push::pull_secret::{MANAGED_BY, MANAGED_BY_LABEL, SECRET_TYPE};
 use k8s_openapi::api::core::v1::{Namespace, Secret as KubeSecret, ServiceAccount};
 use kube::Client;
 use kube::api::{Api, ListParams};
@@ -41,10 +41,10 @@ impl Job<'_> {
                 &list.items,
                 &self.options.excluded_namespaces,
             )),
-            Err(f) if f.code() == Some(403) && f.is_status() => Err(format!(
+            Err(f) if f.code() == Some(403) && f.is_status() => Err(Reason::Context(format!(
                 "forbidden to list namespaces in context {:?}: -A and --namespace-selector need RBAC list on namespaces (cluster-wide); name the namespaces with -n instead",
                 ctx.name
-            )),
+            ))),
             Err(f) => Err(self.explain(ctx, "*", "listing the namespaces", &f)),
         }
     }
@@ -61,7 +61,7 @@ impl Job<'_> {
             let why = if f.code() == Some(403) {
                 "forbidden".to_owned()
             } else {
-                crate::untrusted::line(&self.explain(ctx, "*", what, f), 500)
+                crate::untrusted::line(&self.explain(ctx, "*", what, f).to_string(), 500)
             };
             let _ = writeln!(
                 self.err.borrow_mut(),

@@ -31,9 +31,10 @@ impl Job<'_> {
                 if self.options.delete {
                     return Ok(AccountResult::Unchanged);
                 }
-                return Err(format!(
-                    "service account {sa} does not exist in namespace {ns}: create it (kubectl create serviceaccount {sa} -n {ns}) or check --service-account"
-                ));
+                return Err(Reason::NoServiceAccount {
+                    account: sa.to_owned(),
+                    namespace: ns.to_owned(),
+                });
             };
             let list = account.image_pull_secrets.get_or_insert_with(Vec::new);
             let present = list.iter().any(|r| &r.name == name);
@@ -58,8 +59,9 @@ impl Job<'_> {
                 Err(f) => return Err(self.explain(ctx, ns, &what, &f)),
             }
         }
-        Err(format!(
-            "service account {sa} kept changing under us (409 Conflict {SA_ATTEMPTS} times): try again"
-        ))
+        Err(Reason::AccountKeptChanging {
+            account: sa.to_owned(),
+            attempts: SA_ATTEMPTS,
+        })
     }
 }

@@ -25,7 +25,7 @@
 //!   writer that changes an object just before a client's write.
 //!
 //! Every `Status` body is byte-identical to the real server's, and every request is recorded.
-//! The repository's `tests/apiserver_fake.rs` checks it against the real kubectl.
+//! The repository's `tests/it/apiserver_fake.rs` checks it against the real kubectl.
 //!
 //! Watches (`watch=true` on a list, label and field selectors, from a `resourceVersion`, `410
 //! Gone` for one older than [`ApiServer::expire_watches`] allows) stream as chunked JSON lines.
