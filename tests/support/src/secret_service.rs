@@ -160,7 +160,18 @@ impl SecretServiceFixture {
                 "org.freedesktop.Secret.Service.ReadAlias",
                 "string:default",
             ]);
-            if String::from_utf8_lossy(&out.stdout).contains(LOGIN) {
+            // The alias answered, and so does a search (once seen failing with UnknownMethod
+            // right after start on a loaded machine): the service is whole.
+            let searched = || {
+                self.dbus_send(&[
+                    "/org/freedesktop/secrets",
+                    "org.freedesktop.Secret.Service.SearchItems",
+                    "dict:string:string:docker-credential-keyring-fixture,ready",
+                ])
+                .status
+                .success()
+            };
+            if String::from_utf8_lossy(&out.stdout).contains(LOGIN) && searched() {
                 return;
             }
             assert!(
