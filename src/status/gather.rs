@@ -1,7 +1,7 @@
 //! Which contexts and namespaces `status` looks at, and the three lists it reads from each.
 
 use super::{Error, Options};
-use crate::push::cluster::explain::{auth_error, chain, describe, refused_certificate};
+use crate::push::cluster::explain::transport;
 use crate::push::cluster::{Context, connect};
 use crate::push::kubeconfig;
 use crate::push::namespaces::Rule;
@@ -454,19 +454,6 @@ fn explain(ctx: &Context, what: &str, f: &Failure, timeout: Option<Duration>) ->
                 ),
             }
         }
-        Failure::Kube(e) if auth_error(e).is_some() => format!(
-            "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
-            describe(e, ctx.exec_command.as_deref())
-        ),
-        Failure::Kube(e) => match refused_certificate(e) {
-            Some(why) => format!(
-                "the API server {server} of context {name:?} answered, but its certificate was refused while {what}: {why}; checked against {}",
-                ctx.ca_source
-            ),
-            None => format!(
-                "cannot reach the API server {server} of context {name:?} while {what}: {}",
-                chain(e)
-            ),
-        },
+        Failure::Kube(e) => transport(ctx, what, e),
     }
 }

@@ -131,6 +131,28 @@ pub(crate) fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Opti
     })
 }
 
+/// A request that got no API answer, in words: the context's credentials failed, the server's
+/// certificate was refused, or the server was not reached (push and status say it alike).
+pub(crate) fn transport(ctx: &Context, what: &str, e: &kube::Error) -> String {
+    let (name, server) = (&ctx.name, &ctx.server);
+    if auth_error(e).is_some() {
+        return format!(
+            "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
+            describe(e, ctx.exec_command.as_deref())
+        );
+    }
+    match refused_certificate(e) {
+        Some(why) => format!(
+            "the API server {server} of context {name:?} answered, but its certificate was refused while {what}: {why}; checked against {}",
+            ctx.ca_source
+        ),
+        None => format!(
+            "cannot reach the API server {server} of context {name:?} while {what}: {}",
+            chain(e)
+        ),
+    }
+}
+
 /// The credential error somewhere in `e`'s source chain (at connect time kube wraps it in
 /// `Error::Auth`, at request time in a service error).
 pub(crate) fn auth_error<'a>(
@@ -233,20 +255,7 @@ impl Job<'_> {
                     ),
                 }
             }
-            Failure::Kube(e) if auth_error(e).is_some() => format!(
-                "cannot get credentials for context {name:?}: {}: check the context's user (exec plugin, token or certificate)",
-                describe(e, ctx.exec_command.as_deref())
-            ),
-            Failure::Kube(e) => match refused_certificate(e) {
-                Some(why) => format!(
-                    "the API server {server} of context {name:?} answered, but its certificate was refused while {what}: {why}; checked against {}",
-                    ctx.ca_source
-                ),
-                None => format!(
-                    "cannot reach the API server {server} of context {name:?} while {what}: {}",
-                    chain(e)
-                ),
-            },
+            Failure::Kube(e) => transport(ctx, what, e),
         };
         Reason::Request(match self.payload {
             Some(p) => p.scrub(&text),
