@@ -281,3 +281,30 @@ fn roff(text: &str) -> String {
         _ => escaped,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// FILES names every file we keep, by the names the code uses: a file added or renamed
+    /// without the man page fails here.
+    #[test]
+    fn files_names_every_file_we_keep() {
+        let files = &MAIN_TAIL[MAIN_TAIL.find(".SH \"FILES\"").unwrap()..];
+        for name in [
+            crate::settings::file::FILE_NAME,
+            crate::sync::saved::FILE_NAME,
+            crate::sync::saved::LOCK_NAME,
+            crate::sync::LOG_NAME,
+            &format!("{}.1", crate::sync::LOG_NAME),
+            crate::sync::EVERY_LOCK_NAME,
+            crate::store_lock::LOCK_NAME,
+            crate::backend::file::FILE_NAME,
+            crate::backend::file::LOCK_NAME,
+            crate::sync::TIMER_UNIT,
+            crate::sync::LAUNCHD_LABEL,
+        ] {
+            assert!(files.contains(&roff(name)), "FILES lacks {name}");
+        }
+    }
+}

@@ -28,9 +28,12 @@ pub fn state_dir() -> Option<PathBuf> {
     })
 }
 
+/// Our config file's name, in the platform config directory.
+pub const FILE_NAME: &str = "config.json";
+
 /// Where the config file is, when the platform has a home directory.
 pub fn config_path() -> Option<PathBuf> {
-    project_dirs().map(|d| d.config_dir().join("config.json"))
+    project_dirs().map(|d| d.config_dir().join(FILE_NAME))
 }
 
 /// The settings in the config file.

@@ -33,6 +33,8 @@ pub const TIMER_UNIT: &str = "docker-credential-keyring-sync.timer";
 pub const LAUNCHD_LABEL: &str = "io.github.docker-credential-keyring.sync";
 /// The background sync's log, in our state directory.
 pub const LOG_NAME: &str = "sync.log";
+/// The file a running `sync --every` (or `--watch`) holds locked, in the state directory.
+pub const EVERY_LOCK_NAME: &str = "sync-every.lock";
 
 /// What `sync` is asked to do.
 #[derive(Debug, Clone, Default)]
@@ -269,7 +271,7 @@ fn none_saved(err: &mut dyn Write) {
 
 /// The file a running `sync --every` holds locked (in the state directory), when it can be had.
 fn every_marker() -> Option<std::fs::File> {
-    crate::fs::open_private(&crate::settings::file::state_dir()?, "sync-every.lock").ok()
+    crate::fs::open_private(&crate::settings::file::state_dir()?, EVERY_LOCK_NAME).ok()
 }
 
 /// Whether a `sync --every` of this user runs now.

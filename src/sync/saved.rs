@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// The file's name, in our config directory.
 pub const FILE_NAME: &str = "saved-pushes.json";
-const LOCK_NAME: &str = "saved-pushes.lock";
+pub const LOCK_NAME: &str = "saved-pushes.lock";
 /// Waiting longer for another of our processes means something is stuck: say so.
 const LOCK_DEADLINE: Duration = Duration::from_secs(10);
 

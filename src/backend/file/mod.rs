@@ -28,7 +28,7 @@ pub const DEFAULT_CACHE_SECONDS: u64 = 900;
 
 /// The store's file name inside the data directory.
 pub const FILE_NAME: &str = "credentials.enc.json";
-const LOCK_NAME: &str = "credentials.lock";
+pub const LOCK_NAME: &str = "credentials.lock";
 /// How long a writer waits for another (which holds the lock for one rewrite).
 const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
