@@ -35,7 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
-            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, every --every interval, or --watch to heal within seconds); --list and --forget manage them')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what push put in each cluster: every pull Secret''s registries and whether each is current, stale, expired, missing or unknown, and why a pod cannot pull (with the fix)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -178,7 +178,7 @@ Register-ArgumentCompleter -Native -CommandName 'docker-credential-keyring' -Scr
             [CompletionResult]::new('backends', 'backends', [CompletionResultType]::ParameterValue, 'Show each keychain backend: available here or not and why, which one `auto` picks, and what each keeps and for how long')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'Turn stored credentials (or docker''s, or another helper''s: --from) into Kubernetes pull secrets (or remove them with --delete)')
-            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, or --every interval); --list and --forget manage them')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run every push saved with `push … --save` again, so cluster secrets follow rotated credentials (once, every --every interval, or --watch to heal within seconds); --list and --forget manage them')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show what push put in each cluster: every pull Secret''s registries and whether each is current, stale, expired, missing or unknown, and why a pod cannot pull (with the fix)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

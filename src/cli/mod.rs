@@ -87,7 +87,8 @@ pub enum Command {
     /// secrets (or remove them with --delete)
     Push(PushArgs),
     /// Run every push saved with `push … --save` again, so cluster secrets follow rotated
-    /// credentials (once, or --every interval); --list and --forget manage them
+    /// credentials (once, every --every interval, or --watch to heal within seconds); --list and
+    /// --forget manage them
     Sync(SyncArgs),
     /// Show what push put in each cluster: every pull Secret's registries and whether each is
     /// current, stale, expired, missing or unknown, and why a pod cannot pull (with the fix)
