@@ -48,6 +48,20 @@ pub fn lock_exclusive(file: &File, deadline: Duration) -> Result<(), LockError> 
     }
 }
 
+/// Whether `path` is a file that can be run (Unix: any execute bit; elsewhere, a file): how a
+/// program is found on PATH.
+#[cfg(unix)]
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Whether `path` is a file that can be run.
+#[cfg(not(unix))]
+pub fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
 /// The directory holding `path` (`.` for a bare file name).
 pub fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {

@@ -13,7 +13,7 @@ use crate::backend::Credential;
 use crate::child;
 use crate::settings::{HELPER_TIMEOUT_ENV, PASSPHRASE_ENV, Settings};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -130,7 +130,7 @@ impl Helper {
             .flat_map(std::env::split_paths)
             .filter(|dir| dir.is_absolute())
             .map(|dir| dir.join(format!("{program}{}", std::env::consts::EXE_SUFFIX)))
-            .find(|p| is_executable(p))
+            .find(|p| crate::fs::is_executable(p))
             .ok_or_else(|| Error::Missing {
                 program: program.clone(),
             })?;
@@ -290,17 +290,6 @@ fn may_hold_secret(text: &str) -> bool {
             .trim_start_matches(['"', '\'', ' ', '\t'])
             .starts_with([':', '='])
     })
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
 }
 
 #[cfg(test)]
