@@ -9,7 +9,7 @@ use crate::push::FIELD_MANAGER;
 use crate::push::pull_secret::{DATA_KEY, Manifest, MergeError, SECRET_TYPE, annotated_registries};
 use k8s_openapi::api::core::v1::{Namespace, Secret as KubeSecret};
 use kube::Client;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 
 /// What the read found and the steps before the apply decided: the state handed from one step
 /// of [`Job::apply_secret`] to the next.
@@ -169,14 +169,7 @@ impl Job<'_> {
                 type_,
             });
         }
-        let dp = DeleteParams {
-            dry_run: self.server_dry_run,
-            preconditions: Some(Preconditions {
-                uid: existing.metadata.uid.clone(),
-                resource_version: existing.metadata.resource_version.clone(),
-            }),
-            ..DeleteParams::default()
-        };
+        let dp = self.delete_exactly(existing);
         let deleted = self
             .call(secrets.delete(name, &dp))
             .await

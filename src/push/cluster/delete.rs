@@ -8,7 +8,7 @@ use crate::push::pull_secret::{
 };
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
-use kube::api::{Api, DeleteParams, PostParams, Preconditions};
+use kube::api::{Api, PostParams};
 use zeroize::Zeroize;
 
 impl Job<'_> {
@@ -77,14 +77,7 @@ impl Job<'_> {
                 }
             };
         }
-        let dp = DeleteParams {
-            dry_run: self.server_dry_run,
-            preconditions: Some(Preconditions {
-                uid: existing.metadata.uid.clone(),
-                resource_version: existing.metadata.resource_version.clone(),
-            }),
-            ..DeleteParams::default()
-        };
+        let dp = self.delete_exactly(&existing);
         match self.call(secrets.delete(name, &dp)).await {
             Ok(_) => Ok(SecretResult::Deleted),
             Err(f) if f.is_not_found() => Ok(SecretResult::Absent),

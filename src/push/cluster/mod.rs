@@ -352,6 +352,19 @@ fn is_ours(secret: &KubeSecret) -> bool {
 }
 
 impl Job<'_> {
+    /// A delete of `existing` as it was read and nothing else: a Secret replaced or changed
+    /// meanwhile (another uid or resourceVersion) makes the server refuse it (409).
+    fn delete_exactly(&self, existing: &KubeSecret) -> kube::api::DeleteParams {
+        kube::api::DeleteParams {
+            dry_run: self.server_dry_run,
+            preconditions: Some(kube::api::Preconditions {
+                uid: existing.metadata.uid.clone(),
+                resource_version: existing.metadata.resource_version.clone(),
+            }),
+            ..kube::api::DeleteParams::default()
+        }
+    }
+
     async fn call<T>(
         &self,
         fut: impl std::future::Future<Output = kube::Result<T>>,
